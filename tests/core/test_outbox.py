@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from yiwang.core import clock, outbox
+from yiwang.core.outbox import OutboxEvent
+
+seen: list[int] = []
+
+
+@outbox.handler("test.ok")
+def _ok(session, event) -> None:  # type: ignore[no-untyped-def]
+    seen.append(event.payload["n"])
+
+
+@outbox.handler("test.fail")
+def _fail(session, event) -> None:  # type: ignore[no-untyped-def]
+    raise RuntimeError("gateway down")
+
+
+def test_events_are_delivered_once(session, engine) -> None:  # type: ignore[no-untyped-def]
+    seen.clear()
+    outbox.emit(session, "test.ok", {"n": 1})
+    outbox.emit(session, "test.ok", {"n": 2})
+    session.commit()
+    assert outbox.run_once(engine) == 2
+    assert outbox.run_once(engine) == 0
+    assert sorted(seen) == [1, 2]
+    statuses = set(session.scalars(select(OutboxEvent.status)))
+    assert statuses == {"done"}
+
+
+def test_event_not_committed_is_never_delivered(session, engine) -> None:  # type: ignore[no-untyped-def]
+    seen.clear()
+    outbox.emit(session, "test.ok", {"n": 9})
+    session.rollback()
+    assert outbox.run_once(engine) == 0
+    assert seen == []
+
+
+def test_failures_back_off_then_go_dead_and_can_be_resent(session, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("YIWANG_OUTBOX_MAX_ATTEMPTS", "3")
+    from yiwang.core.config import reset_settings
+
+    reset_settings()
+    try:
+        ev = outbox.emit(session, "test.fail", {})
+        session.commit()
+        event_id = ev.id
+        t0 = clock.now()
+        for i in range(3):
+            with clock.frozen(t0 + dt.timedelta(hours=2 * i)):
+                assert outbox.run_once(engine) == 1
+        session.expire_all()
+        ev = session.get(OutboxEvent, event_id)
+        assert ev.status == "dead" and ev.attempts == 3 and "gateway down" in ev.last_error
+        outbox.resend(session, event_id)
+        session.commit()
+        assert session.get(OutboxEvent, event_id).status == "pending"
+    finally:
+        monkeypatch.delenv("YIWANG_OUTBOX_MAX_ATTEMPTS")
+        reset_settings()
+
+
+def test_failed_event_waits_for_its_backoff(session, engine) -> None:  # type: ignore[no-untyped-def]
+    ev = outbox.emit(session, "test.fail", {})
+    session.commit()
+    assert outbox.run_once(engine) == 1
+    assert outbox.run_once(engine) == 0  # not due yet
+    session.expire_all()
+    assert session.get(OutboxEvent, ev.id).available_at > clock.now()

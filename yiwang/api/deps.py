@@ -1,0 +1,44 @@
+"""Request-scoped dependencies: the database session (committed when the request succeeds) and the
+calling actor (bearer token for the API, session cookie for pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from yiwang.core.db import session_factory
+from yiwang.core.errors import Unauthenticated
+from yiwang.core.permissions import ANONYMOUS, Actor
+from yiwang.identity import service as identity
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    make = request.app.state.session_factory if hasattr(request.app.state, "session_factory") else session_factory()
+    session = make()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def bearer_actor(request: Request, session: Session) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw:
+        return ANONYMOUS
+    resolved = identity.resolve_token(session, raw.strip(), "api")
+    if resolved is None:
+        raise Unauthenticated("登录已失效，请重新登录", code="invalid_token")
+    return resolved[0]
+
+
+def require_login(actor: Actor) -> Actor:
+    if not (actor.is_staff or actor.is_applicant):
+        raise Unauthenticated("请先登录")
+    return actor

@@ -1,0 +1,30 @@
+"""The ASGI application: API routers under /api/v1, server-rendered pages, static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from yiwang import __version__
+from yiwang.api import auth as auth_api
+from yiwang.api import errors as api_errors
+from yiwang.api import workdays as workdays_api
+from yiwang.core.db import session_factory
+from yiwang.web import setup as web_setup
+
+
+def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
+    app = FastAPI(title="一网 Yiwang 政务服务平台 API", version=__version__, docs_url="/api/docs",
+                  openapi_url="/api/v1/openapi.json", redoc_url=None)
+    app.state.session_factory = session_factory(engine)
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(auth_api.router)
+    api.include_router(workdays_api.router)
+    app.include_router(api)
+    api_errors.install(app)
+    web_setup.install(app)
+    static = Path(__file__).parent / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    return app

@@ -1,0 +1,197 @@
+"""The ``yiwang`` command line."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from yiwang.core.config import get_settings
+
+
+@click.group()
+def main() -> None:
+    """一网政务服务平台 (Yiwang) command line."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+# --- database ------------------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the schema to the newest version and load reference data."""
+    from yiwang.core import migrate
+
+    url = get_settings().database_url
+    years = migrate.upgrade(url)
+    click.echo(f"database at head ({_safe_url(url)})" + (f"; calendar years loaded: {years}" if years else ""))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+@main.group()
+def demo() -> None:
+    """Demonstration data."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Create a realistic demo (regions, departments, staff, applicants, catalog) and print the accounts."""
+    from yiwang import demo as demo_data
+
+    accounts = demo_data.seed()
+    click.echo(f"演示账号（密码均为 {demo_data.DEMO_PASSWORD}）：")
+    for role, login, name, where in accounts:
+        click.echo(f"  {role:<10} {login:<22} {name} {where}")
+
+
+# --- server and worker ---------------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; '::' listens on IPv6 and IPv4.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--embedded-worker/--no-embedded-worker", default=None,
+              help="Also deliver outbox events in this process (default: YIWANG_EMBEDDED_WORKER).")
+def serve(host: str, port: int, workers: int, embedded_worker: bool | None) -> None:
+    """Serve the web portal and the API."""
+    import uvicorn
+
+    if embedded_worker if embedded_worker is not None else get_settings().embedded_worker:
+        _start_worker_thread()
+    options = dict(factory=True, workers=workers, proxy_headers=True, log_level="info")
+    if host == "::":
+        # one dual-stack socket: IPv6 clients and IPv4 clients (as ::ffff:a.b.c.d) alike
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(("::", port))
+        sock.set_inheritable(True)
+        uvicorn.run("yiwang.app:create_app", fd=sock.fileno(), **options)  # type: ignore[arg-type]
+        return
+    uvicorn.run("yiwang.app:create_app", host=host, port=port, **options)  # type: ignore[arg-type]
+
+
+def _start_worker_thread() -> None:
+    from yiwang.core import outbox
+    from yiwang.jobs import register_all
+
+    register_all()
+    threading.Thread(target=outbox.run_forever, name="outbox-worker", daemon=True).start()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Deliver outbox events (notifications, issuance, index updates, supervision ticks)."""
+    from yiwang.core import outbox
+    from yiwang.jobs import register_all
+
+    register_all()
+    if once:
+        n = outbox.run_once()
+        click.echo(f"processed {n} event(s)")
+        return
+    outbox.run_forever()
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 and name the first broken record if it is not intact."""
+    from yiwang.core import audit as audit_core
+    from yiwang.core.db import session_scope
+
+    with session_scope() as session:
+        result = audit_core.verify(session)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} record(s) verified")
+        return
+    click.echo(f"audit chain BROKEN at record id={result.broken_id} (chain {result.broken_chain}, "
+               f"seq {result.broken_seq}): {result.reason}", err=True)
+    sys.exit(1)
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+@main.group()
+def staff() -> None:
+    """Staff accounts."""
+
+
+@staff.command("add")
+@click.option("--login", required=True)
+@click.option("--password", required=True)
+@click.option("--name", required=True)
+@click.option("--department", required=True, help="Department name; created in the home region if unknown.")
+@click.option("--roles", required=True, help="Comma-separated: window_clerk,proxy,handler,checker,approver,"
+              "supervisor,hotline_operator,data_officer,admin")
+@click.option("--region", default=None, help="Region code of the department (default: home region).")
+def staff_add(login: str, password: str, name: str, department: str, roles: str, region: str | None) -> None:
+    """Create a staff account (bootstrapping)."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.identity import service as identity
+    from yiwang.org import service as org_service
+
+    try:
+        with session_scope() as session:
+            dept = org_service.ensure_department(session, SYSTEM, name=department, region_code=region)
+            s = identity.add_staff(session, SYSTEM, login=login, password=password, name=name,
+                                   department_id=dept.id, roles=roles.split(","))
+            click.echo(f"staff {s.login} ({s.name}) added to {dept.name}")
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}" + (f"（{exc.field}）" if exc.field else ""), err=True)
+        sys.exit(2)
+
+
+# --- calendar ------------------------------------------------------------------------------------
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The official working-day calendar."""
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_import(file: Path) -> None:
+    """Import one year of holidays and make-up working days (holiday-cn JSON layout)."""
+    from yiwang.core import calendar
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+
+    try:
+        with session_scope() as session:
+            year, entries, source = calendar.parse_holiday_file(file.read_bytes())
+            n = calendar.import_year(session, SYSTEM, year, entries, source)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"imported {year}: {n} adjusted day(s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Settings read from ``YIWANG_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIWANG_", extra="ignore")
+
+    database_url: str = "sqlite:///var/yiwang.db"
+    data_dir: Path = Path("var/files")
+    var_dir: Path = Path("var")
+    secret_key: str = ""
+    timezone: str = "Asia/Shanghai"
+    # The deployment's own region (行政区划): departments created without a region land here.
+    home_region_code: str = "440000"
+    home_region_name: str = "广东省"
+    # Web sessions and API tokens.
+    session_hours: int = 12
+    token_hours: int = 24
+    cookie_secure: bool = False
+    # Argon2id cost (OWASP minimum: t=2, m=19 MiB; we default higher). Tests lower it.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    # Login throttling: this many failures within the window lock the username for lock_minutes.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+    # Uploads.
+    max_upload_bytes: int = 20 * 1024 * 1024
+    allowed_upload_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/ofd",
+        ]
+    )
+    # Outbox delivery.
+    outbox_max_attempts: int = 8
+    outbox_batch: int = 100
+    # Number of independent audit hash chains (records are spread by object); 1 = one global chain.
+    audit_chains: int = 1
+    # Office hours (local time) for "immediate" items received late.
+    office_close_hour: int = 17
+    # Run the outbox worker inside `yiwang serve` (single-machine deployments).
+    embedded_worker: bool = True
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once into var/secret_key."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()

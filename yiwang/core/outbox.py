@@ -1,0 +1,139 @@
+"""Transactional outbox: side effects are rows written in the same transaction as the change; the
+worker delivers them at least once. A handler runs in the same transaction that marks its event
+done, so its database effects happen exactly once; outside effects must be idempotent per event id.
+Failures retry with exponential back-off and, after ``outbox_max_attempts``, land in the dead list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Index, Integer, String, Text, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from yiwang.core import clock
+from yiwang.core.audit import BigId
+from yiwang.core.config import get_settings
+from yiwang.core.db import Base, session_factory
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, "OutboxEvent"], None]
+_handlers: dict[str, list[Handler]] = {}
+
+PENDING, DONE, DEAD = "pending", "done", "dead"
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime]
+    available_at: Mapped[dt.datetime]
+    processed_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_event_due", "status", "available_at"),)
+
+
+def emit(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
+    now = clock.now()
+    event = OutboxEvent(topic=topic, payload=payload, status=PENDING, attempts=0, created_at=now,
+                        available_at=now)
+    session.add(event)
+    return event
+
+
+def handler(topic: str) -> Callable[[Handler], Handler]:
+    """Register a handler for a topic (domains register theirs in their ``jobs`` module)."""
+
+    def register(fn: Handler) -> Handler:
+        _handlers.setdefault(topic, [])
+        if fn not in _handlers[topic]:
+            _handlers[topic].append(fn)
+        return fn
+
+    return register
+
+
+def handlers_for(topic: str) -> list[Handler]:
+    return list(_handlers.get(topic, []))
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 2 ** attempts))
+
+
+def run_once(engine: Engine | None = None, *, limit: int | None = None) -> int:
+    """Deliver due events; return how many were processed (done or failed)."""
+    make = session_factory(engine)
+    limit = limit or get_settings().outbox_batch
+    processed = 0
+    with make() as session:
+        stmt = (select(OutboxEvent.id).where(OutboxEvent.status == PENDING,
+                                             OutboxEvent.available_at <= clock.now())
+                .order_by(OutboxEvent.id).limit(limit))
+        ids = list(session.scalars(stmt))
+    for event_id in ids:
+        with make() as session:
+            q = select(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.status == PENDING)
+            if session.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            event = session.scalars(q).first()
+            if event is None:  # another worker took it
+                session.rollback()
+                continue
+            try:
+                for fn in handlers_for(event.topic):
+                    fn(session, event)
+                event.status, event.processed_at = DONE, clock.now()
+                event.attempts += 1
+                session.commit()
+            except Exception as exc:  # a failing handler must not stop the others
+                session.rollback()
+                log.warning("outbox event %s (%s) failed: %s", event_id, event.topic, exc)
+                _record_failure(make, event_id, repr(exc))
+            processed += 1
+    return processed
+
+
+def _record_failure(make: Callable[[], Session], event_id: int, error: str) -> None:
+    with make() as session:
+        event = session.get(OutboxEvent, event_id)
+        if event is None:
+            return
+        event.attempts += 1
+        event.last_error = error[:4000]
+        if event.attempts >= get_settings().outbox_max_attempts:
+            event.status = DEAD
+        else:
+            event.available_at = clock.now() + _backoff(event.attempts)
+        session.commit()
+
+
+def resend(session: Session, event_id: int) -> None:
+    """Put a dead event back in the queue (admin action)."""
+    event = session.get(OutboxEvent, event_id)
+    if event is not None and event.status == DEAD:
+        event.status, event.attempts, event.available_at = PENDING, 0, clock.now()
+
+
+def run_forever(engine: Engine | None = None, *, idle_sleep: float = 1.0,
+                stop: Callable[[], bool] = lambda: False) -> None:
+    while not stop():
+        try:
+            n = run_once(engine)
+        except Exception:  # the database may be briefly unavailable; keep the worker alive
+            log.exception("outbox worker pass failed")
+            n = 0
+        if n == 0:
+            time.sleep(idle_sleep)

@@ -1,0 +1,1 @@
+"""Identity: persons, enterprises and staff; passwords, login throttling, web sessions and API tokens."""

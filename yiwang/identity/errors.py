@@ -1,0 +1,17 @@
+from yiwang.core.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
+
+
+class BadCredentials(Unauthenticated):
+    code = "bad_credentials"
+
+
+class LoginLocked(TooManyRequests):
+    code = "login_locked"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+
+
+class StaffNotFound(NotFound):
+    code = "staff_not_found"

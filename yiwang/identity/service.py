@@ -1,0 +1,338 @@
+"""Registration, login, sessions and tokens, staff accounts.
+
+Passwords are hashed with Argon2id (argon2-cffi). A username that fails ``login_max_failures`` times
+within the window is locked for ``login_lock_minutes``; the lock is per username, so one attacker
+cannot lock the whole site, and a correct password during the lock is refused too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit, clock
+from yiwang.core.codes import (
+    id_number_problem,
+    mask_id_number,
+    normalize_id_number,
+    normalize_uscc,
+    uscc_problem,
+    validate_id_number,
+    validate_mobile,
+    validate_uscc,
+)
+from yiwang.core.config import get_settings
+from yiwang.core.errors import ValidationFailed
+from yiwang.core.permissions import Actor, ActorKind, Perm, Role
+from yiwang.identity import repository as repo
+from yiwang.identity.errors import AlreadyRegistered, BadCredentials, LoginLocked, StaffNotFound
+from yiwang.identity.models import AuthToken, Enterprise, LoginFailure, Person, Staff, StaffRole
+from yiwang.org import service as org_service
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    s = get_settings()
+    return PasswordHasher(time_cost=s.password_time_cost, memory_cost=s.password_memory_kib)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher().hash("not-a-real-password-0")
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < 8:
+        raise ValidationFailed("密码至少 8 位", field=field, code="weak_password")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        raise ValidationFailed("密码须同时包含字母和数字", field=field, code="weak_password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# --- registration ---------------------------------------------------------------------------
+
+def register_person(session: Session, *, name: str, id_number: str, phone: str, password: str) -> Person:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("请填写姓名", field="name")
+    id_number = validate_id_number(id_number)
+    phone = validate_mobile(phone)
+    check_password_strength(password)
+    if repo.person_by_id_number(session, id_number) is not None:
+        raise AlreadyRegistered("该身份证号码已注册，请直接登录", field="id_number")
+    person = Person(name=name, id_number=id_number, phone=phone, password_hash=hash_password(password),
+                    created_at=clock.now())
+    session.add(person)
+    session.flush()
+    audit.record(session, actor_for_person(person), "person.register", "person", person.id,
+                 {"id_number": mask_id_number(id_number)})
+    return person
+
+
+def register_enterprise(session: Session, *, name: str, uscc: str, legal_person: str, phone: str,
+                        password: str) -> Enterprise:
+    name, legal_person = name.strip(), legal_person.strip()
+    if not name:
+        raise ValidationFailed("请填写单位名称", field="name")
+    if not legal_person:
+        raise ValidationFailed("请填写法定代表人", field="legal_person")
+    uscc = validate_uscc(uscc)
+    phone = validate_mobile(phone)
+    check_password_strength(password)
+    if repo.enterprise_by_uscc(session, uscc) is not None:
+        raise AlreadyRegistered("该统一社会信用代码已注册，请直接登录", field="uscc")
+    ent = Enterprise(name=name, uscc=uscc, legal_person=legal_person, phone=phone,
+                     password_hash=hash_password(password), created_at=clock.now())
+    session.add(ent)
+    session.flush()
+    audit.record(session, actor_for_enterprise(ent), "enterprise.register", "enterprise", ent.id, {"uscc": uscc})
+    return ent
+
+
+# --- actors ------------------------------------------------------------------------------------
+
+def actor_for_person(person: Person) -> Actor:
+    return Actor(kind=ActorKind.PERSON, id=person.id, name=person.name)
+
+
+def actor_for_enterprise(ent: Enterprise) -> Actor:
+    return Actor(kind=ActorKind.ENTERPRISE, id=ent.id, name=ent.name)
+
+
+def actor_for_staff(session: Session, staff: Staff) -> Actor:
+    dept = org_service.get_department(session, staff.department_id)
+    return Actor(kind=ActorKind.STAFF, id=staff.id, name=staff.name, department_id=dept.id,
+                 department_name=dept.name, region_code=dept.region_code,
+                 roles=frozenset(repo.staff_roles(session, staff.id)))
+
+
+def actor_for_principal(session: Session, principal: str) -> Actor | None:
+    kind, _, raw_id = principal.partition(":")
+    try:
+        pid = int(raw_id)
+    except ValueError:
+        return None
+    if kind == "person":
+        p = session.get(Person, pid)
+        return actor_for_person(p) if p else None
+    if kind == "enterprise":
+        e = session.get(Enterprise, pid)
+        return actor_for_enterprise(e) if e else None
+    if kind == "staff":
+        s = session.get(Staff, pid)
+        return actor_for_staff(session, s) if s and s.active else None
+    return None
+
+
+# --- login -------------------------------------------------------------------------------------
+
+@dataclass
+class _Candidate:
+    principal: str
+    password_hash: str
+
+
+def _candidates(session: Session, username: str) -> list[_Candidate]:
+    """Accounts a username may name: staff login, ID number, USCC or phone (person first)."""
+    found: list[_Candidate] = []
+    staff = repo.staff_by_login(session, username)
+    if staff is not None and staff.active:
+        found.append(_Candidate(f"staff:{staff.id}", staff.password_hash))
+    if id_number_problem(username) is None:
+        p = repo.person_by_id_number(session, normalize_id_number(username))
+        if p:
+            found.append(_Candidate(f"person:{p.id}", p.password_hash))
+    if uscc_problem(username) is None:
+        e = repo.enterprise_by_uscc(session, normalize_uscc(username))
+        if e:
+            found.append(_Candidate(f"enterprise:{e.id}", e.password_hash))
+    if re.fullmatch(r"1[3-9]\d{9}", username):
+        found += [_Candidate(f"person:{p.id}", p.password_hash) for p in repo.persons_by_phone(session, username)]
+        found += [_Candidate(f"enterprise:{e.id}", e.password_hash)
+                  for e in repo.enterprises_by_phone(session, username)]
+    return found
+
+
+def _throttle_key(username: str) -> str:
+    return username.strip().upper()[:64]
+
+
+def _check_lock(session: Session, key: str) -> None:
+    row = repo.login_failure(session, key)
+    now = clock.now()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginLocked(f"登录失败次数过多，请 {minutes} 分钟后再试", field="username",
+                          extra={"retry_after": int((row.locked_until - now).total_seconds()) + 1})
+
+
+def _note_failure(session: Session, key: str) -> None:
+    s = get_settings()
+    now = clock.now()
+    row = repo.login_failure(session, key)
+    if row is None:
+        row = LoginFailure(username=key, failures=0, window_start=now, locked_until=None)
+        session.add(row)
+    if now - row.window_start > dt.timedelta(minutes=s.login_window_minutes):
+        row.failures, row.window_start = 0, now
+    row.failures += 1
+    if row.failures >= s.login_max_failures:
+        row.locked_until = now + dt.timedelta(minutes=s.login_lock_minutes)
+        row.failures, row.window_start = 0, now
+    session.flush()
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor:
+    """Check credentials; return the actor. Failures are counted per username even when no account exists."""
+    username = username.strip()
+    key = _throttle_key(username)
+    _check_lock(session, key)
+    candidates = _candidates(session, username)
+    matched = [c for c in candidates if _verify_password(c.password_hash, password)]
+    if not candidates:
+        _verify_password(_dummy_hash(), password)  # same work whether or not the account exists
+    if len(matched) != 1:
+        _note_failure(session, key)
+        if len(matched) > 1:
+            raise BadCredentials("该手机号关联多个账号，请使用证件号码或登录名登录", field="username")
+        raise BadCredentials("用户名或密码错误", field="password")
+    session.execute(delete(LoginFailure).where(LoginFailure.username == key))
+    actor = actor_for_principal(session, matched[0].principal)
+    if actor is None:
+        raise BadCredentials("用户名或密码错误", field="password")
+    audit.record(session, actor, "login", actor.kind.value, actor.id)
+    return actor
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(session: Session, actor: Actor, kind: str = "api") -> tuple[str, AuthToken]:
+    """A new bearer token (api) or session (web). Returns the raw secret, shown once."""
+    s = get_settings()
+    raw = secrets.token_urlsafe(32)
+    hours = s.token_hours if kind == "api" else s.session_hours
+    row = AuthToken(token_hash=_digest(raw), principal=actor.label, kind=kind,
+                    csrf=secrets.token_urlsafe(24) if kind == "web" else None,
+                    created_at=clock.now(), expires_at=clock.now() + dt.timedelta(hours=hours), revoked_at=None)
+    session.add(row)
+    session.flush()
+    return raw, row
+
+
+def resolve_token(session: Session, raw: str, kind: str) -> tuple[Actor, AuthToken] | None:
+    if not raw or len(raw) > 200:
+        return None
+    row = repo.token(session, _digest(raw))
+    if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= clock.now():
+        return None
+    actor = actor_for_principal(session, row.principal)
+    return (actor, row) if actor else None
+
+
+def revoke_token(session: Session, raw: str) -> None:
+    row = repo.token(session, _digest(raw))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+def _parse_roles(roles: Iterable[str]) -> list[str]:
+    out = []
+    for r in roles:
+        r = r.strip()
+        if not r:
+            continue
+        try:
+            out.append(Role(r).value)
+        except ValueError as exc:
+            valid = ", ".join(x.value for x in Role)
+            raise ValidationFailed(f"未知角色 {r}（可选：{valid}）", field="roles", code="unknown_role") from exc
+    if not out:
+        raise ValidationFailed("至少选择一个角色", field="roles")
+    return sorted(set(out))
+
+
+def add_staff(session: Session, actor: Actor, *, login: str, password: str, name: str, department_id: int,
+              roles: Iterable[str], phone: str | None = None) -> Staff:
+    actor.require(Perm.IDENTITY_STAFF_MANAGE)
+    login = login.strip()
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{1,63}", login):
+        raise ValidationFailed("登录名须以字母开头，2–64 位字母、数字、下划线、点或横线", field="login")
+    if not name.strip():
+        raise ValidationFailed("请填写姓名", field="name")
+    check_password_strength(password)
+    role_list = _parse_roles(roles)
+    if repo.staff_by_login(session, login) is not None:
+        raise AlreadyRegistered("登录名已存在", field="login")
+    dept = org_service.get_department(session, department_id)
+    staff = Staff(login=login, name=name.strip(), password_hash=hash_password(password), department_id=dept.id,
+                  phone=phone, active=True, created_at=clock.now())
+    session.add(staff)
+    session.flush()
+    session.add_all(StaffRole(staff_id=staff.id, role=r) for r in role_list)
+    session.flush()
+    audit.record(session, actor, "staff.add", "staff", staff.id,
+                 {"login": login, "department_id": dept.id, "roles": role_list})
+    return staff
+
+
+def set_staff_active(session: Session, actor: Actor, *, login: str, active: bool) -> Staff:
+    actor.require(Perm.IDENTITY_STAFF_MANAGE)
+    staff = repo.staff_by_login(session, login)
+    if staff is None:
+        raise StaffNotFound("人员不存在", field="login")
+    staff.active = active
+    audit.record(session, actor, "staff.activate" if active else "staff.deactivate", "staff", staff.id)
+    return staff
+
+
+def list_staff(session: Session, actor: Actor) -> list[tuple[Staff, Any, list[str]]]:
+    """Staff in the actor's scope with their department and roles."""
+    actor.require(Perm.IDENTITY_STAFF_MANAGE)
+    departments = {d.id: d for d in org_service.list_departments(session, actor)}
+    rows = repo.staff_in_departments(session, departments)
+    rows = sorted(rows, key=lambda s: (departments[s.department_id].name, s.login))
+    return [(s, departments[s.department_id], repo.staff_roles(session, s.id)) for s in rows]
+
+
+def describe(session: Session, actor: Actor) -> dict[str, object]:
+    """What /me shows about the caller."""
+    from yiwang.core.codes import mask_phone
+
+    out: dict[str, object] = {"kind": actor.kind.value, "id": actor.id, "name": actor.name}
+    if actor.kind is ActorKind.PERSON and actor.id is not None:
+        p = session.get(Person, actor.id)
+        if p:
+            out.update(id_number_masked=mask_id_number(p.id_number), phone_masked=mask_phone(p.phone))
+    elif actor.kind is ActorKind.ENTERPRISE and actor.id is not None:
+        e = session.get(Enterprise, actor.id)
+        if e:
+            out.update(uscc=e.uscc, phone_masked=mask_phone(e.phone), legal_person=e.legal_person)
+    elif actor.is_staff:
+        out.update(department=actor.department_name, department_id=actor.department_id,
+                   region_code=actor.region_code, roles=sorted(actor.roles))
+    return out

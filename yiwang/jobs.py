@@ -1,0 +1,9 @@
+"""Registers every domain's outbox handlers and scheduled jobs with the worker."""
+
+from __future__ import annotations
+
+
+def register_all() -> None:
+    """Import each domain's ``jobs`` module so its @outbox.handler decorators run."""
+    # Domains add their jobs modules here as they gain side effects.
+    return None

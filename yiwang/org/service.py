@@ -1,0 +1,126 @@
+"""Business actions on regions and departments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit, clock
+from yiwang.core.codes import validate_region_code, validate_uscc
+from yiwang.core.config import get_settings
+from yiwang.core.errors import ValidationFailed
+from yiwang.core.permissions import Actor, Perm
+from yiwang.org import repository as repo
+from yiwang.org.errors import DepartmentNotFound, DuplicateDepartment, RegionNotFound
+from yiwang.org.models import Department, Region
+
+LEVEL_NAMES = {1: "省级", 2: "市级", 3: "县级", 4: "乡镇（街道）", 5: "村（社区）"}
+
+
+def region_level(code: str) -> int:
+    if len(code) == 12:
+        return 5 if code[9:] != "000" else 4
+    if code[2:] == "0000":
+        return 1
+    if code[4:] == "00":
+        return 2
+    return 3
+
+
+def add_region(session: Session, actor: Actor, *, code: str, name: str, parent_code: str | None = None) -> Region:
+    actor.require(Perm.ORG_REGION_MANAGE)
+    return _add_region(session, actor, code=code, name=name, parent_code=parent_code)
+
+
+def _add_region(session: Session, actor: Actor, *, code: str, name: str, parent_code: str | None) -> Region:
+    code = validate_region_code(code)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写区划名称", field="name")
+    if parent_code:
+        if repo.region(session, parent_code) is None:
+            raise RegionNotFound("上级区划不存在", field="parent_code")
+    existing = repo.region(session, code)
+    if existing is not None:
+        raise DuplicateDepartment(f"区划代码 {code} 已存在", field="code", code="duplicate_region")
+    region = Region(code=code, name=name, parent_code=parent_code or None, level=region_level(code))
+    session.add(region)
+    session.flush()
+    audit.record(session, actor, "region.add", "region", code, {"name": name, "parent_code": parent_code})
+    return region
+
+
+def ensure_region(session: Session, actor: Actor, *, code: str, name: str, parent_code: str | None = None) -> Region:
+    """The region with this code, created if missing (bootstrapping and imports)."""
+    return repo.region(session, code) or _add_region(session, actor, code=code, name=name, parent_code=parent_code)
+
+
+def ensure_home_region(session: Session, actor: Actor) -> Region:
+    s = get_settings()
+    return ensure_region(session, actor, code=s.home_region_code, name=s.home_region_name)
+
+
+def add_department(session: Session, actor: Actor, *, name: str, region_code: str | None = None,
+                   uscc: str | None = None, phone: str | None = None) -> Department:
+    actor.require(Perm.ORG_DEPARTMENT_MANAGE)
+    return _add_department(session, actor, name=name, region_code=region_code, uscc=uscc, phone=phone)
+
+
+def _add_department(session: Session, actor: Actor, *, name: str, region_code: str | None, uscc: str | None,
+                    phone: str | None = None) -> Department:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写部门名称", field="name")
+    if len(name) > 200:
+        raise ValidationFailed("部门名称过长", field="name")
+    region_code = region_code or ensure_home_region(session, actor).code
+    if repo.region(session, region_code) is None:
+        raise RegionNotFound("所属区划不存在", field="region_code")
+    if uscc:
+        uscc = validate_uscc(uscc)
+        if repo.department_by_uscc(session, uscc) is not None:
+            raise DuplicateDepartment("该统一社会信用代码已被其他部门使用", field="uscc")
+    if repo.department_by_name(session, name, region_code) is not None:
+        raise DuplicateDepartment("该区划下已有同名部门", field="name")
+    dept = Department(name=name, region_code=region_code, uscc=uscc or None, phone=phone, created_at=clock.now())
+    session.add(dept)
+    session.flush()
+    audit.record(session, actor, "department.add", "department", dept.id,
+                 {"name": name, "region_code": region_code, "uscc": uscc})
+    return dept
+
+
+def ensure_department(session: Session, actor: Actor, *, name: str, region_code: str | None = None,
+                      uscc: str | None = None) -> Department:
+    """The department with this name (in the region, when given), created if unknown."""
+    found = repo.department_by_name(session, name.strip(), region_code)
+    if found is not None:
+        return found
+    if uscc and repo.department_by_uscc(session, uscc) is not None:
+        uscc = None  # the code belongs to a namesake elsewhere; keep the department without it
+    return _add_department(session, actor, name=name, region_code=region_code, uscc=uscc)
+
+
+def get_department(session: Session, department_id: int) -> Department:
+    dept = repo.department(session, department_id)
+    if dept is None:
+        raise DepartmentNotFound("部门不存在", field="department")
+    return dept
+
+
+def find_department(session: Session, name: str, region_code: str | None = None) -> Department | None:
+    return repo.department_by_name(session, name, region_code)
+
+
+def list_regions(session: Session) -> Sequence[Region]:
+    return repo.regions(session)
+
+
+def list_departments(session: Session, actor: Actor) -> Sequence[Department]:
+    return repo.visible_departments(session, actor)
+
+
+def all_departments(session: Session) -> Sequence[Department]:
+    """Public directory of departments (guide pages list them for everyone)."""
+    return repo.all_departments(session)

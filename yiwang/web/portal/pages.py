@@ -1,0 +1,111 @@
+"""Public portal: home, login and registration for persons and enterprises."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
+
+from yiwang.api.deps import get_session
+from yiwang.core.config import get_settings
+from yiwang.core.errors import DomainError, ValidationFailed
+from yiwang.core.permissions import Actor
+from yiwang.identity import service as identity
+from yiwang.identity.errors import BadCredentials
+from yiwang.web.pagekit import current_actor, redirect
+from yiwang.web.setup import SESSION_COOKIE, check_csrf, form_error, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    # only local paths: never redirect to another site
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def start_session(request: Request, session: Session, actor: Actor, target: str):  # type: ignore[no-untyped-def]
+    raw, _ = identity.issue_token(session, actor, "web")
+    response = redirect(target)
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", secure=get_settings().cookie_secure,
+                        max_age=get_settings().session_hours * 3600, path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request, actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    return render(request, "portal/home.html")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None, actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]  # noqa: A002
+    return render(request, "portal/login.html", {"next": next or "", "staff": False})
+
+
+@router.post("/login")
+def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
+                 next: str = Form(""), csrf_token: str = Form(""),  # noqa: A002
+                 session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    check_csrf(request, csrf_token)
+    try:
+        if not username or not password:
+            raise BadCredentials("请输入用户名和密码", field="username")
+        who = identity.authenticate(session, username, password)
+        if who.is_staff:
+            raise BadCredentials("工作人员请从工作台入口登录", field="username")
+    except DomainError as exc:
+        session.commit()  # keep the failure counter
+        return render(request, "portal/login.html", {"next": next, "error": form_error(exc), "username": username,
+                                                     "staff": False}, status=exc.status)
+    return start_session(request, session, who, _safe_next(next, "/"))
+
+
+@router.get("/register")
+def register_form(request: Request, kind: str = "person", actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    return render(request, "portal/register.html", {"kind": "enterprise" if kind == "enterprise" else "person",
+                                                    "values": {}})
+
+
+@router.post("/register")
+def register_submit(request: Request, kind: str = Form("person"), name: str = Form(""),
+                    id_number: str = Form(""), uscc: str = Form(""), legal_person: str = Form(""),
+                    phone: str = Form(""), password: str = Form(""), password2: str = Form(""),
+                    csrf_token: str = Form(""), session: Session = Depends(get_session),
+                    actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    check_csrf(request, csrf_token)
+    values = {"name": name, "id_number": id_number, "uscc": uscc, "legal_person": legal_person, "phone": phone}
+    try:
+        if password != password2:
+            raise ValidationFailed("两次输入的密码不一致", field="password2")
+        if kind == "enterprise":
+            ent = identity.register_enterprise(session, name=name, uscc=uscc, legal_person=legal_person,
+                                               phone=phone, password=password)
+            who = identity.actor_for_enterprise(ent)
+        else:
+            person = identity.register_person(session, name=name, id_number=id_number, phone=phone,
+                                              password=password)
+            who = identity.actor_for_person(person)
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "portal/register.html", {"kind": kind, "values": values, "error": form_error(exc)},
+                      status=exc.status)
+    return start_session(request, session, who, "/")
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: str = Form(""), session: Session = Depends(get_session)):  # type: ignore[no-untyped-def]
+    check_csrf(request, csrf_token)
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        identity.revoke_token(session, raw)
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/elder-mode")
+def elder_mode(request: Request, on: str = Form("1"), back: str = Form("/"), csrf_token: str = Form("")):  # type: ignore[no-untyped-def]
+    check_csrf(request, csrf_token)
+    response = redirect(_safe_next(back, "/"))
+    response.set_cookie("yw_elder", "1" if on == "1" else "0", max_age=365 * 86400, samesite="lax", path="/")
+    return response

@@ -1,0 +1,122 @@
+"""Templates, the page session (cookie) and CSRF protection shared by every page router."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from yiwang.core import clock
+from yiwang.core.codes import mask_id_number, mask_name
+from yiwang.core.config import get_settings
+from yiwang.core.errors import DomainError, PermissionDenied
+from yiwang.core.permissions import ANONYMOUS, Actor, Perm
+from yiwang.identity import service as identity
+
+SESSION_COOKIE = "yw_session"
+CSRF_COOKIE = "yw_csrf"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def _local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return clock.to_local(value).strftime(fmt)
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters["local"] = _local
+    env.filters["mask_id"] = mask_id_number
+    env.filters["mask_name"] = mask_name
+    env.globals["Perm"] = Perm
+    return templates
+
+
+class PageSecurityError(PermissionDenied):
+    code = "csrf"
+
+
+def csrf_token(request: Request) -> str:
+    """The visitor's CSRF token (double-submit cookie, HMAC-signed so it cannot be planted)."""
+    token = getattr(request.state, "csrf_token", None)
+    if token:
+        return str(token)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if _valid_csrf_cookie(cookie):
+        token = cookie
+    else:
+        nonce = secrets.token_urlsafe(18)
+        token = f"{nonce}.{_sign(nonce)}"
+        request.state.set_csrf_cookie = token
+    request.state.csrf_token = token
+    return token
+
+
+def _sign(nonce: str) -> str:
+    key = get_settings().resolved_secret_key().encode()
+    return hmac.new(key, nonce.encode(), "sha256").hexdigest()[:32]
+
+
+def _valid_csrf_cookie(value: str) -> bool:
+    nonce, _, sig = value.partition(".")
+    return bool(nonce) and hmac.compare_digest(sig, _sign(nonce))
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not submitted or not _valid_csrf_cookie(cookie) or not hmac.compare_digest(submitted, cookie):
+        raise PageSecurityError("页面已过期或来源不明，请刷新页面后重新提交", field="csrf_token")
+
+
+def page_actor(request: Request, session: Session) -> Actor:
+    raw = request.cookies.get(SESSION_COOKIE, "")
+    if not raw:
+        return ANONYMOUS
+    resolved = identity.resolve_token(session, raw, "web")
+    return resolved[0] if resolved else ANONYMOUS
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200,
+           actor: Actor | None = None) -> Any:
+    ctx: dict[str, Any] = {"actor": actor or getattr(request.state, "actor", ANONYMOUS),
+                           "csrf_token": csrf_token(request), "elder": request.cookies.get("yw_elder") == "1"}
+    ctx.update(context or {})
+    response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status)
+    set_csrf_cookie(request, response)
+    return response
+
+
+def set_csrf_cookie(request: Request, response: Any) -> None:
+    token = getattr(request.state, "set_csrf_cookie", None)
+    if token:
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().cookie_secure,
+                            path="/")
+
+
+def form_error(exc: DomainError) -> dict[str, Any]:
+    return {"message": exc.message, "field": exc.field}
+
+
+def render_error(request: Request, status: int, body: dict[str, Any]) -> Any:
+    return render(request, "error.html", {"status": status, "error": body}, status=status)
+
+
+def install(app: FastAPI) -> None:
+    from yiwang.web.admin import pages as admin_pages
+    from yiwang.web.pagekit import LoginRequired, login_redirect
+    from yiwang.web.portal import pages as portal_pages
+    from yiwang.web.workbench import pages as workbench_pages
+
+    app.state.templates = make_templates()
+    app.state.render_error = render_error
+    app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
+    app.include_router(portal_pages.router)
+    app.include_router(workbench_pages.router)
+    app.include_router(admin_pages.router)
