@@ -9,7 +9,9 @@ from fastapi.staticfiles import StaticFiles
 
 from yiwang import __version__
 from yiwang.api import auth as auth_api
+from yiwang.api import catalog as catalog_api
 from yiwang.api import errors as api_errors
+from yiwang.api import health as health_api
 from yiwang.api import workdays as workdays_api
 from yiwang.core.db import session_factory
 from yiwang.web import setup as web_setup
@@ -20,8 +22,10 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
                   openapi_url="/api/v1/openapi.json", redoc_url=None)
     app.state.session_factory = session_factory(engine)
     api = APIRouter(prefix="/api/v1")
+    api.include_router(health_api.router)
     api.include_router(auth_api.router)
     api.include_router(workdays_api.router)
+    api.include_router(catalog_api.router)
     app.include_router(api)
     api_errors.install(app)
     web_setup.install(app)

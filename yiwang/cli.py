@@ -6,7 +6,9 @@ import logging
 import socket
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -191,6 +193,64 @@ def calendar_import(file: Path) -> None:
         click.echo(f"错误：{exc.message}", err=True)
         sys.exit(2)
     click.echo(f"imported {year}: {n} adjusted day(s)")
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+@main.group()
+def catalog() -> None:
+    """The service catalog (事项库)."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--draft", is_flag=True, help="Import as drafts; do not publish.")
+def catalog_import(file: Path, draft: bool) -> None:
+    """Import items from JSON lines (.jsonl, .jsonl.gz) or the Excel template (.xlsx)."""
+    from yiwang.catalog import transfer
+    from yiwang.catalog.excel import CellError, read_workbook
+    from yiwang.core.db import session_factory
+    from yiwang.core.permissions import SYSTEM
+
+    records: Iterable[tuple[str, dict[str, Any] | str]]
+    if file.suffix == ".xlsx":
+        try:
+            records = list(read_workbook(file.read_bytes()))
+        except CellError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(2)
+        expected = len(records)
+    else:
+        records, expected = transfer.read_jsonl(file), transfer.count_lines(file)
+
+    def progress(done: int, total: int | None) -> None:
+        click.echo(f"  已处理 {done}/{total or '?'}", err=True)
+
+    with session_factory()() as session:
+        report = transfer.import_records(session, SYSTEM, records, publish=not draft, progress=progress,
+                                         expected=expected)
+    for line in report.summary_lines():
+        click.echo(line)
+    if report.total and len(report.errors) == report.total:
+        sys.exit(1)
+
+
+@catalog.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def catalog_export(file: Path) -> None:
+    """Export every item's newest version as JSON lines (.jsonl, .jsonl.gz) or the Excel template (.xlsx)."""
+    from yiwang.catalog import transfer
+    from yiwang.catalog.excel import write_workbook
+    from yiwang.core.db import session_scope
+
+    with session_scope() as session:
+        if file.suffix == ".xlsx":
+            records = list(transfer.export_records(session))
+            file.write_bytes(write_workbook(records))
+            n = len(records)
+        else:
+            n = transfer.write_jsonl(transfer.export_records(session), file)
+    click.echo(f"exported {n} item(s) to {file}")
 
 
 if __name__ == "__main__":

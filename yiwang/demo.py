@@ -3,6 +3,9 @@ department names from the published catalog, staff for every role, a person and 
 
 from __future__ import annotations
 
+from importlib import resources
+
+from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
 from yiwang.core.codes import org_code_check
@@ -41,6 +44,7 @@ DEPARTMENTS = [
     ("广州市越秀区人力资源和社会保障局", "440104", "MB2C4003"),
     ("广州市越秀区纪委监委", "440104", "MB2C5004"),
     ("洪桥街道便民服务中心", "440104001000", "MB2C6005"),
+    ("广东省政务服务和数据管理局", "440000", "MB2A0007"),
 ]
 
 STAFF = [
@@ -53,10 +57,96 @@ STAFF = [
     ("承办人", "health", "黄丽", 2, ["handler", "checker", "approver"]),
     ("监察员", "supervisor", "赵刚", 4, ["supervisor"]),
     ("代办员", "proxy", "何小梅", 5, ["proxy"]),
+    ("事项管理员", "catalog", "林静", 6, ["admin"]),
 ]
 
 PERSON = ("张三", make_id_number("44010419900307123"), "13800138000")
 ENTERPRISE = ("广州越秀示范餐饮有限公司", make_uscc("91440104", "MA5D0001"), "李四", "13900139000")
+
+
+def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
+    """County-level items of the demo district, with complete guides, materials and e-forms."""
+    market, health = depts[1], depts[2]
+    consult, complaint = "020-83001201", "020-12345"
+    common = {"region_code": "440104", "level": 4, "consult_phone": consult, "complaint_phone": complaint,
+              "location": "广州市越秀区政务服务中心（越秀区东风中路 450 号）一楼综合窗口",
+              "office_hours": "周一至周五 9:00-12:00，13:00-17:00（法定节假日除外）", "online": True,
+              "online_depth": 4, "in_hall": True, "appointment": True, "postal_delivery": True, "visits": 0}
+    return [
+        dict(common, code=f"{market.uscc}4440100101000", department=market.name, item_type="01",
+             name="食品经营许可（新办）", audience=["1", "2"], legal_limit={"value": 20, "unit": "working_day"},
+             promised_limit={"value": 5, "unit": "working_day"}, pledge_allowed=True,
+             conditions="申请人应具有与经营的食品品种、数量相适应的经营场所、设备设施、食品安全管理人员和管理制度。",
+             legal_basis="《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》",
+             process="网上申请 → 受理 → 审查（必要时现场核查）→ 决定 → 发证",
+             result={"name": "食品经营许可证", "license_type": "FOOD_BUSINESS_LICENSE"},
+             themes=["开办企业", "餐饮服务"],
+             materials=[
+                 {"name": "食品经营许可申请书", "required": True, "form": "electronic"},
+                 {"name": "营业执照", "required": True, "source": "government", "issuer": "市场监督管理部门",
+                  "license_type": "BUSINESS_LICENSE"},
+                 {"name": "法定代表人（负责人）身份证明", "required": True, "source": "government",
+                  "license_type": "RESIDENT_ID"},
+                 {"name": "与食品经营相适应的主要设备设施布局、操作流程等文件", "required": True},
+                 {"name": "食品安全自查、从业人员健康管理等食品安全管理制度", "required": True,
+                  "deficiency_allowed": True},
+             ],
+             form_schema={"type": "object", "title": "食品经营许可申请表", "properties": {
+                 "business_name": {"type": "string", "title": "经营者名称", "maxLength": 100},
+                 "premises": {"type": "string", "title": "经营场所地址", "maxLength": 200},
+                 "main_form": {"type": "string", "title": "主体业态", "enum": ["食品销售经营者", "餐饮服务经营者",
+                                                                          "单位食堂"]},
+                 "area": {"type": "number", "title": "经营场所面积（平方米）", "minimum": 1, "maximum": 100000},
+                 "staff_count": {"type": "integer", "title": "从业人员数", "minimum": 1, "maximum": 10000},
+                 "opening_date": {"type": "string", "format": "date", "title": "拟开业日期"},
+                 "network": {"type": "boolean", "title": "是否通过网络经营"},
+             }, "required": ["business_name", "premises", "main_form", "area", "staff_count"]}),
+        dict(common, code=f"{market.uscc}4440700102000", department=market.name, item_type="07",
+             name="个体工商户设立登记", audience=["1"], legal_limit={"value": 15, "unit": "working_day"},
+             promised_limit="immediate", themes=["开办企业"],
+             conditions="申请人为有经营能力的自然人，经营场所符合规定。",
+             legal_basis="《促进个体工商户发展条例》；《中华人民共和国市场主体登记管理条例》",
+             result={"name": "营业执照", "license_type": "BUSINESS_LICENSE"},
+             materials=[{"name": "个体工商户登记（备案）申请书", "required": True, "form": "electronic"},
+                        {"name": "经营者身份证明", "required": True, "source": "government",
+                         "license_type": "RESIDENT_ID"},
+                        {"name": "经营场所使用证明", "required": True}]),
+        dict(common, code=f"{health.uscc}4440100301000", department=health.name, item_type="01",
+             name="公共场所卫生许可（新办）", audience=["1", "2"], legal_limit={"value": 20, "unit": "working_day"},
+             promised_limit={"value": 10, "unit": "working_day"}, pledge_allowed=True,
+             consult_phone="020-83003301", themes=["开办企业", "住宿餐饮"],
+             conditions="公共场所的卫生设施、卫生管理制度和从业人员健康情况符合国家卫生标准和要求。",
+             legal_basis="《公共场所卫生管理条例》第八条",
+             result={"name": "公共场所卫生许可证", "license_type": "PUBLIC_HEALTH_LICENSE"},
+             materials=[{"name": "卫生许可证申请表", "required": True, "form": "electronic"},
+                        {"name": "法定代表人或者负责人身份证明", "required": True, "source": "government",
+                         "license_type": "RESIDENT_ID"},
+                        {"name": "公共场所地址方位示意图、平面图和卫生设施平面布局图", "required": True},
+                        {"name": "公共场所卫生检测或者评价报告", "required": True, "deficiency_allowed": True}]),
+        dict(common, code=f"{health.uscc}4440700302000", department=health.name, item_type="07",
+             name="出生医学证明补发", audience=["1"], legal_limit={"value": 20, "unit": "working_day"},
+             promised_limit={"value": 3, "unit": "working_day"}, consult_phone="020-83003301",
+             themes=["生育收养"], visits=1, visit_reason="须本人到现场核验身份并领取证件原件。", online_depth=3,
+             result={"name": "出生医学证明", "license_type": "BIRTH_CERTIFICATE"},
+             materials=[{"name": "出生医学证明补发申请表", "required": True},
+                        {"name": "父母双方有效身份证件", "required": True, "source": "government",
+                         "license_type": "RESIDENT_ID"},
+                        {"name": "出生医学记录", "required": True, "source": "other", "issuer": "助产机构"}]),
+    ]
+
+
+def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-arg]
+    """The district's own items plus the published Guangdong provincial catalog (real data)."""
+    from yiwang.catalog import service as catalog
+    from yiwang.catalog import transfer
+    from yiwang.catalog.schemas import ItemIn
+
+    for record in local_items(depts):
+        catalog.import_record(session, SYSTEM, ItemIn.model_validate(record), publish=True)
+    session.commit()
+    seed_file = resources.files("yiwang.catalog") / "seed_data" / "guangdong.jsonl.gz"
+    with resources.as_file(seed_file) as path:
+        transfer.import_records(session, SYSTEM, transfer.read_jsonl(path), publish=True)
 
 
 def seed() -> list[tuple[str, str, str, str]]:
@@ -83,4 +173,5 @@ def seed() -> list[tuple[str, str, str, str]]:
             identity.register_enterprise(session, name=ename, uscc=ecode, legal_person=legal, phone=ephone,
                                          password=DEMO_PASSWORD)
         accounts.append(("法人", ecode, ename, f"或手机号 {ephone}"))
+        seed_catalog(session, depts)
     return accounts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,3 +41,9 @@ def visible_departments(session: Session, actor: Actor) -> Sequence[Department]:
 
 def all_departments(session: Session) -> Sequence[Department]:
     return session.scalars(select(Department).order_by(Department.name)).all()
+
+
+def departments_by_ids(session: Session, ids: Collection[int]) -> dict[int, Department]:
+    if not ids:
+        return {}
+    return {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(list(ids))))}

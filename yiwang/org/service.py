@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -124,3 +124,39 @@ def list_departments(session: Session, actor: Actor) -> Sequence[Department]:
 def all_departments(session: Session) -> Sequence[Department]:
     """Public directory of departments (guide pages list them for everyone)."""
     return repo.all_departments(session)
+
+
+def departments_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Department]:
+    return repo.departments_by_ids(session, set(ids))
+
+
+PROVINCES = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区", "21": "辽宁省", "22": "吉林省",
+    "23": "黑龙江省", "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省",
+    "37": "山东省", "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省", "54": "西藏自治区", "61": "陕西省",
+    "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区", "65": "新疆维吾尔自治区",
+}
+
+
+def ensure_region_chain(session: Session, actor: Actor, code: str) -> Region:
+    """The region with this 行政区划 code, creating it and its ancestors if unknown (imports). Unknown
+    names are filled with the province name or a placeholder an administrator can correct."""
+    code = validate_region_code(code)
+    found = repo.region(session, code)
+    if found is not None:
+        return found
+    six = code[:6]
+    chain = [six[:2] + "0000", six[:4] + "00", six]
+    if len(code) == 12:
+        chain += [code[:9] + "000", code]
+    parent: str | None = None
+    region: Region | None = None
+    for c in dict.fromkeys(chain):  # keeps order, drops repeats (e.g. a province code itself)
+        region = repo.region(session, c)
+        if region is None:
+            name = PROVINCES.get(c[:2], "") if c.endswith("0000") and len(c) == 6 else f"区划{c}"
+            region = _add_region(session, actor, code=c, name=name or f"区划{c}", parent_code=parent)
+        parent = region.code
+    assert region is not None
+    return region

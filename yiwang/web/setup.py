@@ -36,6 +36,8 @@ def make_templates() -> Jinja2Templates:
     env.filters["mask_id"] = mask_id_number
     env.filters["mask_name"] = mask_name
     env.globals["Perm"] = Perm
+    # capabilities whose pages exist in this build (links to missing pages are not shown)
+    env.globals["features"] = {"apply": False}
     return templates
 
 
@@ -109,8 +111,10 @@ def render_error(request: Request, status: int, body: dict[str, Any]) -> Any:
 
 
 def install(app: FastAPI) -> None:
+    from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
     from yiwang.web.pagekit import LoginRequired, login_redirect
+    from yiwang.web.portal import guide as portal_guide
     from yiwang.web.portal import pages as portal_pages
     from yiwang.web.workbench import pages as workbench_pages
 
@@ -118,5 +122,7 @@ def install(app: FastAPI) -> None:
     app.state.render_error = render_error
     app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
     app.include_router(portal_pages.router)
+    app.include_router(portal_guide.router)
     app.include_router(workbench_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(admin_catalog.router)

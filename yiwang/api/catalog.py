@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from yiwang.api.deps import bearer_actor, get_session, require_login
+from yiwang.catalog import service as catalog
+from yiwang.catalog import transfer
+from yiwang.catalog.excel import CellError, read_workbook
+from yiwang.catalog.schemas import ItemGuide
+from yiwang.core.errors import ValidationFailed
+
+router = APIRouter(tags=["事项目录"])
+
+
+@router.get("/items")
+def list_items(session: Session = Depends(get_session), q: Annotated[str, Query(max_length=100)] = "",
+               department: Annotated[str | None, Query(max_length=200)] = None,
+               type: Annotated[str | None, Query(max_length=20)] = None,  # noqa: A002 - the contract's name
+               audience: Annotated[str | None, Query(max_length=2)] = None,
+               theme: Annotated[str | None, Query(max_length=50)] = None,
+               region: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
+               limit: Annotated[int, Query(ge=1, le=100)] = 20,
+               offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
+    """Search published items (Chinese segmentation, synonyms, pinyin, typos) with filters."""
+    total, items = catalog.search_items(session, q=q, department=department, item_type=type, audience=audience,
+                                        theme=theme, region=region, limit=limit, offset=offset)
+    return {"total": total, "items": [i.model_dump() for i in items]}
+
+
+@router.get("/items/{code}", response_model=ItemGuide)
+def get_item(code: Annotated[str, Field(max_length=64)], session: Session = Depends(get_session)) -> ItemGuide:
+    """The published guide (办事指南) of an item, including its materials."""
+    return catalog.get_guide(session, code)
+
+
+class RetireIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/items/{code}/publish")
+def publish_item(code: str, request: Request, session: Session = Depends(get_session)) -> dict[str, Any]:
+    actor = require_login(bearer_actor(request, session))
+    v = catalog.publish(session, actor, code=code)
+    return {"code": code, "version": v.version_no, "status": v.status}
+
+
+@router.post("/items/{code}/retire")
+def retire_item(code: str, body: RetireIn, request: Request, session: Session = Depends(get_session)) -> dict[str, Any]:
+    actor = require_login(bearer_actor(request, session))
+    catalog.retire(session, actor, code=code, reason=body.reason)
+    return {"code": code, "status": "retired"}
+
+
+@router.post("/catalog/import")
+async def import_catalog(request: Request, file: UploadFile = File(...), publish: bool = True,
+                         session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Import a JSON-lines file (.jsonl, .jsonl.gz) or the Excel template (.xlsx)."""
+    actor = require_login(bearer_actor(request, session))
+    from yiwang.core.permissions import Perm
+
+    actor.require(Perm.CATALOG_ITEM_PUBLISH if publish else Perm.CATALOG_ITEM_EDIT)
+    data = await file.read(50 * 1024 * 1024 + 1)
+    if len(data) > 50 * 1024 * 1024:
+        raise ValidationFailed("文件超过 50 MB", field="file")
+    report = transfer.import_records(session, actor, records_from_upload(file.filename or "", data), publish=publish)
+    return {"total": report.total, "created": report.created, "new_version": report.new_version,
+            "unchanged": report.unchanged, "published": report.published,
+            "errors": [{"line": line, "reason": r} for line, r in report.errors],
+            "drafts": [{"line": line, "code": c, "problems": p} for line, c, p in report.drafts]}
+
+
+def records_from_upload(filename: str, data: bytes):  # type: ignore[no-untyped-def]
+    """Records of an uploaded catalog file, by its kind."""
+    if data.startswith(b"PK"):
+        try:
+            return list(read_workbook(data))
+        except CellError as exc:
+            raise ValidationFailed(str(exc), field="file") from exc
+    return list(transfer.read_jsonl_bytes(data))

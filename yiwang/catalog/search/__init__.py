@@ -1,0 +1,27 @@
+"""Catalog search: an in-memory Chinese search engine over service items (no database access).
+
+The catalog service builds a :class:`SearchEngine` from item rows, keeps it current with
+``upsert``/``remove`` and calls ``search``. :mod:`.analyzer` owns segmentation, pinyin and query
+plans; :mod:`.engine` owns the index and ranking. See docs/search.md.
+"""
+
+from yiwang.catalog.search.analyzer import Analyzer, QueryPlan, load_default_lexicon
+from yiwang.catalog.search.engine import Filters, PlainBM25, SearchDoc, SearchEngine
+
+
+def default_analyzer() -> Analyzer:
+    """An analyzer with the lexicon and typo map shipped in the seed data."""
+    lexicon, typos = load_default_lexicon()
+    return Analyzer(lexicon=lexicon, typos=typos)
+
+
+__all__ = [
+    "Analyzer",
+    "Filters",
+    "PlainBM25",
+    "QueryPlan",
+    "SearchDoc",
+    "SearchEngine",
+    "default_analyzer",
+    "load_default_lexicon",
+]

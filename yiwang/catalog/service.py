@@ -1,0 +1,523 @@
+"""Business actions on the catalog: import a record, edit a draft, publish, retire; read guides.
+
+An item is identified by its implementation code. Importing the same record twice changes nothing;
+a changed record creates a new version. Publishing runs the quality rules and refuses an item that
+breaks them, listing every problem at once; the previously published version is retired in the same
+transaction, so exactly one version of an item is published at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yiwang.catalog import quality
+from yiwang.catalog import repository as repo
+from yiwang.catalog.errors import ItemNotFound, QualityRulesFailed, VersionStateError
+from yiwang.catalog.models import CatalogIndexState, ItemMaterial, ItemVersion, ServiceItem
+from yiwang.catalog.schemas import ItemGuide, ItemIn, ItemSummary, MaterialIn, MaterialOut
+from yiwang.catalog.standards import code_problems, item_type_code, item_type_name
+from yiwang.core import audit, clock, outbox
+from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.permissions import Actor, Perm, region_prefix
+from yiwang.core.storage import StoredFile
+from yiwang.org import service as org_service
+
+DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
+
+# Fields of ItemVersion copied from one version to the next draft.
+_VERSION_FIELDS = (
+    "name", "basic_code", "item_type", "level", "audience", "department_id", "region_code", "co_departments",
+    "legal_limit_value", "legal_limit_unit", "promised_limit_value", "promised_limit_unit", "limit_note",
+    "conditions", "legal_basis", "process", "fees", "result_name", "result_license_type", "location",
+    "office_hours", "consult_phone", "complaint_phone", "visits", "visit_reason", "online_depth", "online",
+    "in_hall", "appointment", "postal_delivery", "online_payment", "pledge_allowed", "cross_region", "faq",
+    "themes", "form_schema", "extra",
+)
+_MATERIAL_FIELDS = ("name", "required", "deficiency_allowed", "form", "originals", "copies", "source", "issuer",
+                    "license_type", "notes", "basis", "blank_form_file_id", "sample_file_id")
+
+
+@dataclass
+class ImportOutcome:
+    code: str
+    action: str  # created | new_version | unchanged
+    published: bool
+    problems: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- records → versions ---------------------------------------------------------------------------
+
+def _limit_parts(limit: Any) -> tuple[int | None, str | None]:
+    if limit is None:
+        return None, None
+    if limit == "immediate":
+        return 0, "immediate"
+    return limit.value, limit.unit
+
+
+def content_hash(values: dict[str, Any], materials: Sequence[dict[str, Any]]) -> str:
+    """Digest of a version's content (columns and materials, not its identity or state): importing the
+    same content again, or re-importing an export, is recognised as unchanged."""
+    body = json.dumps({"v": {k: values.get(k) for k in _VERSION_FIELDS},
+                       "m": [{k: m.get(k) for k in _MATERIAL_FIELDS} for m in materials]},
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _material_rows(record: ItemIn) -> list[dict[str, Any]]:
+    rows = []
+    for m in record.materials:
+        row = {k: None for k in _MATERIAL_FIELDS}
+        row.update(m.model_dump(include=set(_MATERIAL_FIELDS)))
+        rows.append(row)
+    return rows
+
+
+def _version_hash(session: Session, v: ItemVersion) -> str:
+    mats = [{k: getattr(m, k) for k in _MATERIAL_FIELDS} for m in repo.materials(session, v.id)]
+    return content_hash({k: getattr(v, k) for k in _VERSION_FIELDS}, mats)
+
+
+def _version_values(session: Session, actor: Actor, record: ItemIn) -> tuple[dict[str, Any], list[str]]:
+    """Column values for a version built from an import record, plus warnings about oddities."""
+    warnings = code_problems(record.code, record.basic_code)
+    type_code = item_type_code(record.item_type)
+    if type_code is None:
+        raise ValidationFailed(f"未知的事项类型“{record.item_type}”", field="item_type", code="unknown_item_type")
+    region_code = record.region_code or None
+    if region_code:
+        region_code = org_service.ensure_region_chain(session, actor, region_code).code
+    dept = org_service.find_department(session, record.department, region_code)
+    if dept is None:
+        try:
+            dept = org_service.ensure_department(session, actor, name=record.department, region_code=region_code,
+                                                 uscc=record.department_uscc)
+        except ValidationFailed:
+            dept = org_service.ensure_department(session, actor, name=record.department, region_code=region_code)
+            warnings.append("部门统一社会信用代码无效，已忽略")
+    audience = []
+    for a in record.audience:
+        code = a if a in "123456" and len(a) == 1 else {
+            "自然人": "1", "企业法人": "2", "事业法人": "3", "社会组织法人": "4", "行政机关": "5", "其他组织": "6",
+        }.get(a)
+        if code is None:
+            warnings.append(f"未知的服务对象“{a}”已忽略")
+        elif code not in audience:
+            audience.append(code)
+    legal_value, legal_unit = _limit_parts(record.legal_limit)
+    promised_value, promised_unit = _limit_parts(record.promised_limit)
+    known = set(ItemIn.model_fields)
+    extra = dict(record.extra)
+    extra.update({k: v for k, v in (record.model_extra or {}).items() if k not in known})
+    values: dict[str, Any] = dict(
+        name=record.name, basic_code=record.basic_code or (record.code[19:31] if len(record.code) >= 31 else None),
+        item_type=type_code, level=record.level, audience=audience, department_id=dept.id,
+        region_code=region_code or dept.region_code, co_departments=record.co_departments,
+        legal_limit_value=legal_value, legal_limit_unit=legal_unit, promised_limit_value=promised_value,
+        promised_limit_unit=promised_unit, limit_note=record.limit_note, conditions=record.conditions,
+        legal_basis=record.legal_basis, process=record.process, fees=record.fees,
+        result_name=record.result.name if record.result else None,
+        result_license_type=record.result.license_type if record.result else None,
+        location=record.location, office_hours=record.office_hours, consult_phone=record.consult_phone,
+        complaint_phone=record.complaint_phone, visits=record.visits, visit_reason=record.visit_reason,
+        online_depth=record.online_depth or (3 if record.online else 1), online=record.online,
+        in_hall=record.in_hall, appointment=record.appointment, postal_delivery=record.postal_delivery,
+        online_payment=record.online_payment, pledge_allowed=record.pledge_allowed,
+        cross_region=record.cross_region, faq=record.faq, themes=record.themes, form_schema=record.form_schema,
+        extra=extra,
+    )
+    if record.form_schema is not None:
+        from yiwang.catalog import eforms
+
+        eforms.check_schema(record.form_schema)
+    return values, warnings
+
+
+def _check_import_scope(session: Session, actor: Actor, record: ItemIn) -> None:
+    """Staff import only into existing departments within their scope, and only items of those
+    departments; creating departments and regions is left to administrators' bootstrapping."""
+    visible = {d.id: d for d in org_service.list_departments(session, actor)}
+    dept = next((d for d in visible.values() if d.name == record.department
+                 and (not record.region_code or d.region_code == record.region_code)), None)
+    if dept is None:
+        raise ValidationFailed(f"实施主体“{record.department}”不在您的管辖范围内，或尚未建立", field="department",
+                               code="department_out_of_scope")
+    existing = repo.item_by_code(session, record.code)
+    if existing is not None and existing.department_id not in visible:
+        raise ValidationFailed("该实施编码属于您管辖范围以外的事项", field="code", code="item_out_of_scope")
+
+
+def import_record(session: Session, actor: Actor, record: ItemIn, *, publish: bool = True) -> ImportOutcome:
+    """Create or update an item from one import record (idempotent by code and content)."""
+    actor.require(Perm.CATALOG_ITEM_EDIT)
+    if actor.is_staff:
+        _check_import_scope(session, actor, record)
+        publish = publish and actor.can(Perm.CATALOG_ITEM_PUBLISH)
+    values, warnings = _version_values(session, actor, record)
+    material_rows = _material_rows(record)
+    digest = content_hash(values, material_rows)
+    item = repo.item_by_code(session, record.code)
+    latest = repo.latest_version(session, item.id) if item else None
+    if latest is not None and latest.content_hash == digest:
+        return ImportOutcome(record.code, "unchanged", latest.status == PUBLISHED, warnings=warnings)
+    if item is None:
+        item = ServiceItem(code=record.code, department_id=values["department_id"], region_code=values["region_code"],
+                           created_at=clock.now())
+        session.add(item)
+        session.flush()
+        action = "created"
+    else:
+        action = "new_version"
+    version = ItemVersion(item_id=item.id, version_no=(latest.version_no + 1) if latest else 1, status=DRAFT,
+                          content_hash=digest, created_at=clock.now(), created_by=actor.label, **values)
+    session.add(version)
+    session.flush()
+    session.add_all(ItemMaterial(version_id=version.id, seq=i, **m) for i, m in enumerate(material_rows, start=1))
+    session.flush()
+    audit.record(session, actor, "catalog.version_created", "catalog_item", record.code,
+                 {"version": version.version_no, "source": "import"})
+    outcome = ImportOutcome(record.code, action, False, warnings=warnings)
+    if publish:
+        problems = quality.check(version, repo.materials(session, version.id))
+        if problems:
+            outcome.problems = [p.as_dict() for p in problems]
+        else:
+            _publish(session, actor, item, version)
+            outcome.published = True
+    return outcome
+
+
+# --- publishing -----------------------------------------------------------------------------------
+
+def _bump_generation(session: Session) -> int:
+    row = session.execute(text("UPDATE catalog_index_state SET generation = generation + 1 WHERE id = 1 "
+                               "RETURNING generation")).first()
+    if row is not None:
+        return int(row[0])
+    try:
+        with session.begin_nested():
+            session.add(CatalogIndexState(id=1, generation=0, epoch=secrets.token_hex(16)))
+    except IntegrityError:
+        pass  # created concurrently
+    return _bump_generation(session)
+
+
+def _publish(session: Session, actor: Actor, item: ServiceItem, version: ItemVersion) -> None:
+    generation = _bump_generation(session)
+    if item.published_version_id and item.published_version_id != version.id:
+        old = repo.version(session, item.published_version_id)
+        if old is not None and old.status == PUBLISHED:
+            old.status, old.retired_at, old.index_generation = RETIRED, clock.now(), generation
+    version.status, version.published_at, version.index_generation = PUBLISHED, clock.now(), generation
+    item.published_version_id = version.id
+    item.department_id, item.region_code = version.department_id, version.region_code
+    session.flush()
+    audit.record(session, actor, "catalog.publish", "catalog_item", item.code, {"version": version.version_no})
+    outbox.emit(session, "catalog.item_published", {"code": item.code, "version_id": version.id})
+
+
+def _scoped_item(session: Session, actor: Actor, code: str) -> ServiceItem:
+    item = repo.item_by_code(session, code)
+    if item is None:
+        raise ItemNotFound("事项不存在", field="code")
+    if not actor.can(Perm.CATALOG_ITEM_EDIT):
+        raise ItemNotFound("事项不存在", field="code")
+    visible = {d.id for d in org_service.list_departments(session, actor)} if actor.is_staff else None
+    if visible is not None and item.department_id not in visible:
+        raise ItemNotFound("事项不存在", field="code")  # outside the actor's scope: not revealed
+    return item
+
+
+def publish(session: Session, actor: Actor, *, code: str) -> ItemVersion:
+    """Publish the newest draft of an item after the quality rules pass."""
+    actor.require(Perm.CATALOG_ITEM_PUBLISH)
+    item = _scoped_item(session, actor, code)
+    latest = repo.latest_version(session, item.id)
+    if latest is None or latest.status != DRAFT:
+        raise VersionStateError("该事项没有待发布的草稿", field="code")
+    problems = quality.check(latest, repo.materials(session, latest.id))
+    if problems:
+        raise QualityRulesFailed(f"事项不符合办事指南质量规则（{len(problems)} 项），请修改后再发布",
+                                 field=problems[0].field, extra={"problems": [p.as_dict() for p in problems]})
+    _publish(session, actor, item, latest)
+    return latest
+
+
+def retire(session: Session, actor: Actor, *, code: str, reason: str) -> ServiceItem:
+    actor.require(Perm.CATALOG_ITEM_PUBLISH)
+    if not reason.strip():
+        raise ValidationFailed("请填写停用理由", field="reason")
+    item = _scoped_item(session, actor, code)
+    current = repo.version(session, item.published_version_id) if item.published_version_id else None
+    if current is None:
+        raise VersionStateError("该事项当前没有已发布的版本", field="code")
+    generation = _bump_generation(session)
+    current.status, current.retired_at, current.index_generation = RETIRED, clock.now(), generation
+    item.published_version_id = None
+    audit.record(session, actor, "catalog.retire", "catalog_item", code, {"version": current.version_no,
+                                                                          "reason": reason})
+    outbox.emit(session, "catalog.item_retired", {"code": code})
+    return item
+
+
+def problems_of(session: Session, version: ItemVersion) -> list[dict[str, str]]:
+    return [p.as_dict() for p in quality.check(version, repo.materials(session, version.id))]
+
+
+# --- drafts (catalog staff editing) ---------------------------------------------------------------
+
+def open_draft(session: Session, actor: Actor, *, code: str) -> ItemVersion:
+    """The item's draft, created as a copy of the newest version when there is none."""
+    item = _scoped_item(session, actor, code)
+    latest = repo.latest_version(session, item.id)
+    if latest is None:
+        raise ItemNotFound("事项没有任何版本", field="code")
+    if latest.status == DRAFT:
+        return latest
+    draft = ItemVersion(item_id=item.id, version_no=latest.version_no + 1, status=DRAFT,
+                        content_hash=latest.content_hash, created_at=clock.now(),
+                        created_by=actor.label, **{f: getattr(latest, f) for f in _VERSION_FIELDS})
+    session.add(draft)
+    session.flush()
+    session.add_all(ItemMaterial(version_id=draft.id, seq=m.seq, **{f: getattr(m, f) for f in _MATERIAL_FIELDS})
+                    for m in repo.materials(session, latest.id))
+    session.flush()
+    audit.record(session, actor, "catalog.version_created", "catalog_item", code,
+                 {"version": draft.version_no, "source": "edit"})
+    return draft
+
+
+EDITABLE = frozenset(f for f in _VERSION_FIELDS if f not in ("department_id", "region_code", "extra"))
+
+
+def update_draft(session: Session, actor: Actor, *, code: str, changes: dict[str, Any],
+                 materials: Sequence[dict[str, Any]] | None = None) -> ItemVersion:
+    draft = open_draft(session, actor, code=code)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationFailed(f"不可修改的字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    if "item_type" in changes:
+        type_code = item_type_code(str(changes["item_type"]))
+        if type_code is None:
+            raise ValidationFailed("事项类型不是 GB/T 39046 的代码", field="item_type")
+        changes["item_type"] = type_code
+    if "name" in changes and not str(changes["name"] or "").strip():
+        raise ValidationFailed("事项名称不能为空", field="name")
+    if changes.get("form_schema") is not None:
+        from yiwang.catalog import eforms
+
+        eforms.check_schema(changes["form_schema"])
+    for key, value in changes.items():
+        setattr(draft, key, value)
+    if materials is not None:
+        rows = _checked_materials(materials)
+        for old in repo.materials(session, draft.id):
+            session.delete(old)
+        session.flush()
+        session.add_all(ItemMaterial(version_id=draft.id, seq=i, **row) for i, row in enumerate(rows, start=1))
+    session.flush()
+    draft.content_hash = _version_hash(session, draft)
+    audit.record(session, actor, "catalog.draft_updated", "catalog_item", code,
+                 {"version": draft.version_no, "fields": sorted(changes)})
+    return draft
+
+
+def _checked_materials(materials: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Material rows from an editor, validated like imported ones; rows without a name are skipped."""
+    rows = []
+    for i, raw in enumerate(materials, start=1):
+        if not str(raw.get("name") or "").strip():
+            continue
+        try:
+            m = MaterialIn.model_validate({k: v for k, v in raw.items() if v is not None})
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise ValidationFailed(f"第 {i} 项材料的 {where} 不正确", field=f"materials.{i}.{where}") from exc
+        row = {k: None for k in _MATERIAL_FIELDS}
+        row.update(m.model_dump(include=set(_MATERIAL_FIELDS)))
+        row.update({k: raw[k] for k in ("blank_form_file_id", "sample_file_id") if raw.get(k)})
+        rows.append(row)
+    return rows
+
+
+def attach_material_file(session: Session, actor: Actor, *, code: str, material_seq: int, kind: str,
+                         file_id: str) -> ItemMaterial:
+    """Attach a blank form or a filled sample to a draft's material."""
+    if kind not in ("blank_form", "sample"):
+        raise ValidationFailed("附件类型应为空白表格或示例样表", field="kind")
+    draft = open_draft(session, actor, code=code)
+    for m in repo.materials(session, draft.id):
+        if m.seq == material_seq:
+            setattr(m, f"{kind}_file_id", file_id)
+            session.flush()
+            draft.content_hash = _version_hash(session, draft)
+            audit.record(session, actor, "catalog.material_file", "catalog_item", code,
+                         {"material": m.name, "kind": kind, "file_id": file_id})
+            return m
+    raise ValidationFailed("材料不存在", field="material_seq")
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def _limit_out(value: int | None, unit: str | None) -> dict[str, Any] | str | None:
+    if unit is None:
+        return None
+    if unit == "immediate":
+        return "immediate"
+    return {"value": value, "unit": unit}
+
+
+def case_type(v: ItemVersion) -> str:
+    """即办件 when the promised limit is immediate, otherwise 承诺件."""
+    return "immediate" if v.promised_limit_unit == "immediate" else "promised"
+
+
+def summary(v: ItemVersion, code: str, department_name: str, score: float | None = None) -> ItemSummary:
+    return ItemSummary(
+        code=code, name=v.name, department=department_name, department_id=v.department_id,
+        region_code=v.region_code, item_type=v.item_type, item_type_name=item_type_name(v.item_type),
+        promised_limit=_limit_out(v.promised_limit_value, v.promised_limit_unit),
+        legal_limit=_limit_out(v.legal_limit_value, v.legal_limit_unit), case_type=case_type(v), online=v.online,
+        visits=v.visits, version=v.version_no, score=score)
+
+
+def guide_of(session: Session, item: ServiceItem, v: ItemVersion) -> ItemGuide:
+    dept = org_service.get_department(session, v.department_id)
+    mats = [MaterialOut.model_validate(m).model_copy(update={
+        "blank_form_url": f"/catalog-files/{m.blank_form_file_id}" if m.blank_form_file_id else None,
+        "sample_url": f"/catalog-files/{m.sample_file_id}" if m.sample_file_id else None,
+    }) for m in repo.materials(session, v.id)]
+    base = summary(v, item.code, dept.name).model_dump()
+    return ItemGuide(
+        **base, basic_code=v.basic_code, limit_note=v.limit_note, level=v.level, audience=list(v.audience), conditions=v.conditions,
+        legal_basis=v.legal_basis, process=v.process, materials=mats, fees=list(v.fees),
+        result={"name": v.result_name, "license_type": v.result_license_type} if v.result_name or
+        v.result_license_type else None,
+        location=v.location, office_hours=v.office_hours, consult_phone=v.consult_phone,
+        complaint_phone=v.complaint_phone, visit_reason=v.visit_reason, online_depth=v.online_depth,
+        in_hall=v.in_hall, appointment=v.appointment, postal_delivery=v.postal_delivery,
+        online_payment=v.online_payment, pledge_allowed=v.pledge_allowed, cross_region=v.cross_region,
+        co_departments=list(v.co_departments), faq=list(v.faq), themes=list(v.themes), form_schema=v.form_schema,
+        status=v.status, published_at=v.published_at.isoformat() if v.published_at else None, extra=dict(v.extra))
+
+
+def get_guide(session: Session, code: str) -> ItemGuide:
+    """The published guide of an item (public)."""
+    item = repo.item_by_code(session, code)
+    if item is None or item.published_version_id is None:
+        raise ItemNotFound("事项不存在或未发布", field="code")
+    v = repo.version(session, item.published_version_id)
+    assert v is not None
+    return guide_of(session, item, v)
+
+
+def get_published_version(session: Session, code: str) -> ItemVersion:
+    """The version a new application is filed under."""
+    item = repo.item_by_code(session, code)
+    if item is None or item.published_version_id is None:
+        raise ItemNotFound("事项不存在或未发布", field="item_code")
+    v = repo.version(session, item.published_version_id)
+    assert v is not None
+    return v
+
+
+def staff_view(session: Session, actor: Actor, *, code: str) -> tuple[ServiceItem, Sequence[ItemVersion]]:
+    item = _scoped_item(session, actor, code)
+    return item, repo.versions_of(session, item.id)
+
+
+def version_detail(session: Session, actor: Actor, *, code: str, version_no: int | None = None) -> ItemGuide:
+    item, versions = staff_view(session, actor, code=code)
+    chosen = next((v for v in versions if version_no is None or v.version_no == version_no), None)
+    if chosen is None:
+        raise ItemNotFound("版本不存在", field="version")
+    return guide_of(session, item, chosen)
+
+
+def list_for_staff(session: Session, actor: Actor, *, q: str | None = None, status: str | None = None,
+                   limit: int = 50, offset: int = 0) -> tuple[int, list[tuple[ServiceItem, ItemVersion]]]:
+    actor.require(Perm.CATALOG_ITEM_EDIT)
+    total, rows = repo.staff_items(session, actor, q=q, status=status, limit=limit, offset=offset)
+    return total, list(rows)
+
+
+def summaries_for_codes(session: Session, scored: Sequence[tuple[str, float]]) -> list[ItemSummary]:
+    """Published summaries for search hits, in the given order (hits retired meanwhile are skipped)."""
+    items = repo.items_by_codes(session, [c for c, _ in scored])
+    versions = repo.versions_by_ids(session, [i.published_version_id for i in items.values()
+                                              if i.published_version_id])
+    depts = org_service.departments_by_ids(session, {v.department_id for v in versions.values()})
+    out = []
+    for code, score in scored:
+        item = items.get(code)
+        v = versions.get(item.published_version_id) if item and item.published_version_id else None
+        if v is None or v.status != PUBLISHED:
+            continue
+        out.append(summary(v, code, depts[v.department_id].name, round(score, 4)))
+    return out
+
+
+# --- public search --------------------------------------------------------------------------------
+
+def search_items(session: Session, *, q: str = "", department: str | None = None, item_type: str | None = None,
+                 audience: str | None = None, theme: str | None = None, region: str | None = None,
+                 limit: int = 20, offset: int = 0) -> tuple[int, list[ItemSummary]]:
+    """Published items matching a query and filters, best first."""
+    from yiwang.catalog import searching
+    from yiwang.catalog.search import Filters
+
+    type_code = None
+    if item_type:
+        type_code = item_type_code(item_type)
+        if type_code is None:
+            raise ValidationFailed(f"未知的事项类型“{item_type}”", field="type", code="unknown_item_type")
+    department_id = int(department) if department and department.isdigit() else None
+    filters = Filters(department_id=department_id,
+                      department=department if department and department_id is None else None,
+                      region_prefix=region_prefix(region) if region else None, item_type=type_code, audience=audience or None,
+                      theme=theme or None)
+    total, hits = searching.search(session, q or "", filters, limit=limit, offset=offset)
+    return total, summaries_for_codes(session, hits)
+
+
+# --- used by pages ---
+
+def newest_version(session: Session, actor: Actor, *, code: str) -> tuple[ItemVersion, Sequence[ItemMaterial]]:
+    """The newest version of an item in the actor's scope with its materials: what the edit form shows
+    and what a new draft starts from (the form keeps attachments of unchanged material rows)."""
+    _, versions = staff_view(session, actor, code=code)
+    if not versions:
+        raise ItemNotFound("事项没有任何版本", field="code")
+    return versions[0], repo.materials(session, versions[0].id)
+
+
+def public_material_file(session: Session, file_id: str) -> StoredFile:
+    """A blank form or sample the public may download: only files a published version refers to."""
+    record = session.get(StoredFile, file_id) if repo.file_is_published(session, file_id) else None
+    if record is None:
+        raise NotFound("文件不存在或未公开", field="file_id")
+    return record
+
+
+def staff_material_file(session: Session, actor: Actor, *, code: str, file_id: str) -> StoredFile:
+    """A blank form or sample attached to any version of an item in the actor's scope (drafts too)."""
+    _, versions = staff_view(session, actor, code=code)
+    mats = repo.materials_for(session, [v.id for v in versions])
+    if not any(file_id in (m.blank_form_file_id, m.sample_file_id) for ms in mats.values() for m in ms):
+        raise NotFound("文件不存在", field="file_id")
+    record = session.get(StoredFile, file_id)
+    if record is None:
+        raise NotFound("文件不存在", field="file_id")
+    return record

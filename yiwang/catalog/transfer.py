@@ -1,0 +1,216 @@
+"""Catalog import and export: JSON lines (optionally gzip) and the Excel template for catalog staff.
+
+Import is idempotent by code: an unchanged record changes nothing, a changed one creates a new
+version. Every bad line is reported with its number and reason; the good ones are imported. Records
+are committed in batches, each in its own savepoint, so one bad record never loses the others.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from yiwang.catalog import repository as repo
+from yiwang.catalog import service
+from yiwang.catalog.schemas import ItemIn
+from yiwang.core.errors import DomainError
+from yiwang.core.permissions import Actor
+from yiwang.org import service as org_service
+
+MAX_INFLATED = 200 * 1024 * 1024
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    new_version: int = 0
+    unchanged: int = 0
+    published: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (line, reason)
+    drafts: list[tuple[str, str, list[dict[str, str]]]] = field(default_factory=list)  # (line, code, problems)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+    def summary_lines(self, limit: int = 50) -> list[str]:
+        out = [f"共 {self.total} 行：新增 {self.created}，新版本 {self.new_version}，未变化 {self.unchanged}，"
+               f"已发布 {self.published}，草稿 {len(self.drafts)}，错误 {len(self.errors)}"]
+        for line, reason in self.errors[:limit]:
+            out.append(f"  错误 {line}：{reason}")
+        if len(self.errors) > limit:
+            out.append(f"  ……另有 {len(self.errors) - limit} 个错误")
+        problem_counts = Counter(p["message"].split("（")[0] for _, _, ps in self.drafts for p in ps)
+        if self.drafts:
+            out.append("  未通过质量规则、保留为草稿的事项（按问题统计）：")
+            out += [f"    {msg}：{n}" for msg, n in problem_counts.most_common(20)]
+        if self.warnings:
+            out.append("  提示（已导入，但值得检查）：")
+            out += [f"    {msg}：{n}" for msg, n in self.warnings.most_common(20)]
+        return out
+
+
+def _pydantic_reason(exc: ValidationError) -> str:
+    parts = []
+    for e in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in e.get("loc", ()))
+        kind = e.get("type", "")
+        if kind == "missing":
+            parts.append(f"缺少必填字段 {loc}")
+        else:
+            parts.append(f"字段 {loc} 不正确（{e.get('msg', '')}）")
+    return "；".join(parts)
+
+
+def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, dict[str, Any] | str]], *,
+                   publish: bool = True, batch: int = 200, progress: Progress | None = None,
+                   expected: int | None = None) -> ImportReport:
+    """Import (line label, record or parse error) pairs; commits every ``batch`` records."""
+    report = ImportReport()
+    seen_codes: dict[str, str] = {}
+    for n, (line, raw) in enumerate(records, start=1):
+        report.total += 1
+        if isinstance(raw, str):
+            report.errors.append((line, raw))
+        else:
+            _import_one(session, actor, line, raw, publish, report, seen_codes)
+        if n % batch == 0:
+            session.commit()
+            if progress:
+                progress(n, expected)
+    session.commit()
+    if progress:
+        progress(report.total, expected)
+    return report
+
+
+def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], publish: bool,
+                report: ImportReport, seen_codes: dict[str, str]) -> None:
+    try:
+        record = ItemIn.model_validate(raw)
+    except ValidationError as exc:
+        report.errors.append((line, _pydantic_reason(exc)))
+        return
+    if record.code in seen_codes:
+        report.errors.append((line, f"实施编码 {record.code} 与{seen_codes[record.code]}重复"))
+        return
+    seen_codes[record.code] = line
+    try:
+        with session.begin_nested():
+            outcome = service.import_record(session, actor, record, publish=publish)
+    except DomainError as exc:
+        report.errors.append((line, exc.message))
+        return
+    setattr(report, outcome.action, getattr(report, outcome.action) + 1)
+    report.published += outcome.published and outcome.action != "unchanged"
+    if outcome.problems:
+        report.drafts.append((line, record.code, outcome.problems))
+    for w in outcome.warnings:
+        report.warnings[w.split("，实际")[0]] += 1
+
+
+# --- JSON lines --------------------------------------------------------------------------------
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed by the caller
+
+
+def _parse_lines(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    for i, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        label = f"第 {i} 行"
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield label, f"不是有效的 JSON（第 {exc.colno} 列）"
+            continue
+        yield label, obj if isinstance(obj, dict) else "每行应为一个 JSON 对象"
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    with _open_text(path) as fh:
+        yield from _parse_lines(fh)
+
+
+def read_jsonl_bytes(data: bytes) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    if data[:2] == b"\x1f\x8b":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        data = inflater.decompress(data, MAX_INFLATED)
+        if inflater.unconsumed_tail:
+            yield "第 1 行", f"解压后超过 {MAX_INFLATED // (1024 * 1024)} MB"
+            return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        yield "第 1 行", "文件不是 UTF-8 编码的 JSON lines"
+        return
+    yield from _parse_lines(text.splitlines())
+
+
+def count_lines(path: Path) -> int:
+    with _open_text(path) as fh:
+        return sum(1 for t in fh if t.strip())
+
+
+def _limit(value: int | None, unit: str | None) -> Any:
+    if unit is None:
+        return None
+    return "immediate" if unit == "immediate" else {"value": value, "unit": unit}
+
+
+def export_records(session: Session) -> Iterator[dict[str, Any]]:
+    """Every item's newest version in the import format (re-importing it changes nothing)."""
+    after = 0
+    while True:
+        batch = repo.newest_versions(session, after_item_id=after, batch=1000)
+        if not batch:
+            return
+        depts = org_service.departments_by_ids(session, {v.department_id for _, v in batch})
+        mats = repo.materials_for(session, [v.id for _, v in batch])
+        for item, v in batch:
+            yield record_of(item.code, v, depts[v.department_id].name, mats[v.id])
+        after = batch[-1][0].id
+
+
+def record_of(code: str, v: Any, department: str, materials: list[Any]) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "code": code, "name": v.name, "department": department, "item_type": v.item_type,
+        "basic_code": v.basic_code, "region_code": v.region_code, "level": v.level, "audience": list(v.audience),
+        "legal_limit": _limit(v.legal_limit_value, v.legal_limit_unit),
+        "promised_limit": _limit(v.promised_limit_value, v.promised_limit_unit), "limit_note": v.limit_note,
+        "conditions": v.conditions, "legal_basis": v.legal_basis, "process": v.process,
+        "materials": [{k: getattr(m, k) for k in ("name", "required", "deficiency_allowed", "form", "originals",
+                                                  "copies", "source", "issuer", "license_type", "notes", "basis")}
+                      for m in materials],
+        "fees": list(v.fees), "result": {"name": v.result_name, "license_type": v.result_license_type}
+        if (v.result_name or v.result_license_type) else None,
+        "location": v.location, "office_hours": v.office_hours, "consult_phone": v.consult_phone,
+        "complaint_phone": v.complaint_phone, "visits": v.visits, "visit_reason": v.visit_reason,
+        "online": v.online, "online_depth": v.online_depth, "in_hall": v.in_hall, "appointment": v.appointment,
+        "postal_delivery": v.postal_delivery, "online_payment": v.online_payment,
+        "pledge_allowed": v.pledge_allowed, "cross_region": v.cross_region, "co_departments": list(v.co_departments),
+        "faq": list(v.faq), "themes": list(v.themes), "form_schema": v.form_schema, "extra": dict(v.extra),
+    }
+    return {k: val for k, val in rec.items() if val is not None}
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:
+    n = 0
+    opener = gzip.open(path, "wt", encoding="utf-8") if path.suffix == ".gz" else open(path, "w", encoding="utf-8")
+    with opener as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+            n += 1
+    return n
