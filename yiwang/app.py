@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -13,13 +17,35 @@ from yiwang.api import catalog as catalog_api
 from yiwang.api import errors as api_errors
 from yiwang.api import health as health_api
 from yiwang.api import workdays as workdays_api
+from yiwang.core.config import get_settings
 from yiwang.core.db import session_factory
 from yiwang.web import setup as web_setup
 
 
+def _warm_search(app: FastAPI) -> None:
+    """Build this worker's catalog index in the background so the first search does not wait for it."""
+    from yiwang.catalog import searching
+
+    def build() -> None:
+        try:
+            with app.state.session_factory() as session:
+                searching.warm(session)
+        except Exception:  # a missing table on a fresh database, say: the first search builds it instead
+            logging.getLogger(__name__).warning("search index warm-up failed", exc_info=True)
+
+    threading.Thread(target=build, name="search-warm-up", daemon=True).start()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if get_settings().search_warm_on_start:
+        _warm_search(app)
+    yield
+
+
 def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     app = FastAPI(title="一网 Yiwang 政务服务平台 API", version=__version__, docs_url="/api/docs",
-                  openapi_url="/api/v1/openapi.json", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", redoc_url=None, lifespan=lifespan)
     app.state.session_factory = session_factory(engine)
     api = APIRouter(prefix="/api/v1")
     api.include_router(health_api.router)

@@ -372,3 +372,31 @@ def test_catalog_forms_without_csrf_are_refused(client, session) -> None:  # typ
     r = client.post(f"/admin/catalog/{code}/edit", data={"name": "改名"})
     assert r.status_code == 403
     assert "改名" not in client.get(f"/admin/catalog/{code}").text
+
+
+def test_eform_renders_accessibly_and_validates_on_the_server(client, session) -> None:  # type: ignore[no-untyped-def]
+    import re as _re
+
+    from tests.catalog import factories as cf
+
+    schema = {"type": "object", "title": "测试申请表", "properties": {
+        "shop": {"type": "string", "title": "店名", "maxLength": 5, "description": "与营业执照一致"},
+        "kind": {"type": "string", "title": "业态", "enum": ["餐饮", "销售"]},
+        "staff": {"type": "integer", "title": "人数", "minimum": 1},
+        "online": {"type": "boolean", "title": "网络经营"}}, "required": ["shop", "kind"]}
+    code = cf.published(session, form_schema=schema)
+    session.commit()
+    page = client.get(f"/items/{code}/form")
+    assert page.status_code == 200
+    html = page.text
+    assert '<label for="f-shop">店名' in html and 'aria-describedby="f-shop-hint"' in html
+    assert '<select id="f-kind"' in html and 'type="checkbox" id="f-online"' in html
+    token = _re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    bad = client.post(f"/items/{code}/form", data={"csrf_token": token, "shop": "一个很长的店名啊", "staff": "0"})
+    assert bad.status_code == 422
+    assert "店名：内容过长" in bad.text and "业态：必填" in bad.text and "人数：数值过小" in bad.text
+    assert 'aria-invalid="true"' in bad.text and 'value="一个很长的店名啊"' in bad.text
+    good = client.post(f"/items/{code}/form", data={"csrf_token": token, "shop": "小店", "kind": "餐饮",
+                                                    "staff": "3", "online": "on"})
+    assert good.status_code == 200 and "表单填写正确" in good.text
+    assert client.post(f"/items/{code}/form", data={"shop": "x"}).status_code == 403

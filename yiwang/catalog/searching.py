@@ -9,15 +9,19 @@ epoch (a rebuilt or restored database) or the first query triggers a full build.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import repository as repo
 from yiwang.catalog.models import ItemMaterial, ItemVersion
+from yiwang.catalog.schemas import ItemSummary
 from yiwang.catalog.search import Filters, SearchDoc, SearchEngine, default_analyzer
+from yiwang.catalog.summaries import summary
+from yiwang.core.config import get_settings
 from yiwang.org import service as org_service
 
 
@@ -26,10 +30,14 @@ class _State:
     engine: SearchEngine
     epoch: str | None = None
     generation: int = -1
+    checked_at: float = -1e9
+    # what a hit shows, kept beside the index so that a search needs no database round trip
+    summaries: dict[str, ItemSummary] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
 _states: dict[str, _State] = {}
+_eager_until = 0.0  # after a publish in this process, check freshness on every search for a moment
 
 
 def search_doc(*, code: str, name: str, department: str, region_code: str, item_type: str,
@@ -52,7 +60,7 @@ def _doc(code: str, v: ItemVersion, department: str, materials: Iterable[ItemMat
                       result_name=v.result_name, extra=v.extra)
 
 
-def _published_docs(session: Session) -> Iterable[SearchDoc]:
+def _published(session: Session) -> Iterable[tuple[SearchDoc, ItemSummary]]:
     after = 0
     dept_names: dict[int, str] = {}
     while True:
@@ -64,17 +72,30 @@ def _published_docs(session: Session) -> Iterable[SearchDoc]:
         items = {i.id: i.code for i in repo.items_by_ids(session, {v.item_id for v in batch})}
         mats = repo.materials_for(session, [v.id for v in batch])
         for v in batch:
-            yield _doc(items[v.item_id], v, dept_names[v.department_id], mats[v.id])
+            code, dept = items[v.item_id], dept_names[v.department_id]
+            yield _doc(code, v, dept, mats[v.id]), summary(v, code, dept)
         after = batch[-1].id
 
 
 def _refresh(session: Session, state: _State) -> None:
+    now = time.monotonic()
+    if now - state.checked_at < get_settings().search_refresh_seconds and now > _eager_until:
+        return
+    state.checked_at = now
     row = repo.index_state(session)
     epoch, generation = (row.epoch, row.generation) if row else (None, 0)
     if epoch == state.epoch and generation == state.generation:
         return
     if epoch != state.epoch or state.generation < 0:
-        state.engine.build(_published_docs(session))
+        summaries: dict[str, ItemSummary] = {}
+
+        def docs() -> Iterable[SearchDoc]:
+            for doc, item_summary in _published(session):
+                summaries[doc.code] = item_summary
+                yield doc
+
+        state.engine.build(docs())
+        state.summaries = summaries
     else:
         changed = repo.items_by_ids(session, repo.item_ids_changed_since(session, state.generation))
         published = repo.versions_by_ids(session, [i.published_version_id for i in changed
@@ -85,8 +106,11 @@ def _refresh(session: Session, state: _State) -> None:
             v = published.get(item.published_version_id) if item.published_version_id else None
             if v is None:
                 state.engine.remove(item.code)
+                state.summaries.pop(item.code, None)
             else:
-                state.engine.upsert(_doc(item.code, v, depts[v.department_id].name, mats[v.id]))
+                dept = depts[v.department_id].name
+                state.engine.upsert(_doc(item.code, v, dept, mats[v.id]))
+                state.summaries[item.code] = summary(v, item.code, dept)
     state.epoch, state.generation = epoch, generation
 
 
@@ -100,11 +124,24 @@ def _state_for(session: Session) -> _State:
 
 
 def search(session: Session, q: str, filters: Filters | None, limit: int,
-           offset: int) -> tuple[int, list[tuple[str, float]]]:
-    """Search the published catalog. The engine is not safe for concurrent updates, so refresh and
-    search run under one lock per process; a query takes milliseconds."""
+           offset: int) -> tuple[int, list[ItemSummary]]:
+    """Search the published catalog: the total and one page of summaries, best first. The database is
+    asked only whether the catalog changed, at most every ``search_refresh_seconds``."""
     with _lock:
-        return _state_for(session).engine.search(q, filters, limit=limit, offset=offset)
+        state = _state_for(session)
+    total, hits = state.engine.search(q, filters, limit=limit, offset=offset)
+    page = []
+    for code, score in hits:
+        item_summary = state.summaries.get(code)
+        if item_summary is not None:
+            page.append(item_summary.model_copy(update={"score": round(score, 4)}))
+    return total, page
+
+
+def mark_changed() -> None:
+    """Called when this process publishes or retires: the next searches look for the change at once."""
+    global _eager_until
+    _eager_until = time.monotonic() + 3.0
 
 
 def warm(session: Session) -> int:

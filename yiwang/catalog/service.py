@@ -25,7 +25,8 @@ from yiwang.catalog import repository as repo
 from yiwang.catalog.errors import ItemNotFound, QualityRulesFailed, VersionStateError
 from yiwang.catalog.models import CatalogIndexState, ItemMaterial, ItemVersion, ServiceItem
 from yiwang.catalog.schemas import ItemGuide, ItemIn, ItemSummary, MaterialIn, MaterialOut
-from yiwang.catalog.standards import code_problems, item_type_code, item_type_name
+from yiwang.catalog.standards import code_problems, item_type_code
+from yiwang.catalog.summaries import summary
 from yiwang.core import audit, clock, outbox
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
@@ -201,6 +202,9 @@ def import_record(session: Session, actor: Actor, record: ItemIn, *, publish: bo
 # --- publishing -----------------------------------------------------------------------------------
 
 def _bump_generation(session: Session) -> int:
+    from yiwang.catalog import searching
+
+    searching.mark_changed()
     row = session.execute(text("UPDATE catalog_index_state SET generation = generation + 1 WHERE id = 1 "
                                "RETURNING generation")).first()
     if row is not None:
@@ -371,28 +375,6 @@ def attach_material_file(session: Session, actor: Actor, *, code: str, material_
 
 # --- reading --------------------------------------------------------------------------------------
 
-def _limit_out(value: int | None, unit: str | None) -> dict[str, Any] | str | None:
-    if unit is None:
-        return None
-    if unit == "immediate":
-        return "immediate"
-    return {"value": value, "unit": unit}
-
-
-def case_type(v: ItemVersion) -> str:
-    """即办件 when the promised limit is immediate, otherwise 承诺件."""
-    return "immediate" if v.promised_limit_unit == "immediate" else "promised"
-
-
-def summary(v: ItemVersion, code: str, department_name: str, score: float | None = None) -> ItemSummary:
-    return ItemSummary(
-        code=code, name=v.name, department=department_name, department_id=v.department_id,
-        region_code=v.region_code, item_type=v.item_type, item_type_name=item_type_name(v.item_type),
-        promised_limit=_limit_out(v.promised_limit_value, v.promised_limit_unit),
-        legal_limit=_limit_out(v.legal_limit_value, v.legal_limit_unit), case_type=case_type(v), online=v.online,
-        visits=v.visits, version=v.version_no, score=score)
-
-
 def guide_of(session: Session, item: ServiceItem, v: ItemVersion) -> ItemGuide:
     dept = org_service.get_department(session, v.department_id)
     mats = [MaterialOut.model_validate(m).model_copy(update={
@@ -453,22 +435,6 @@ def list_for_staff(session: Session, actor: Actor, *, q: str | None = None, stat
     return total, list(rows)
 
 
-def summaries_for_codes(session: Session, scored: Sequence[tuple[str, float]]) -> list[ItemSummary]:
-    """Published summaries for search hits, in the given order (hits retired meanwhile are skipped)."""
-    items = repo.items_by_codes(session, [c for c, _ in scored])
-    versions = repo.versions_by_ids(session, [i.published_version_id for i in items.values()
-                                              if i.published_version_id])
-    depts = org_service.departments_by_ids(session, {v.department_id for v in versions.values()})
-    out = []
-    for code, score in scored:
-        item = items.get(code)
-        v = versions.get(item.published_version_id) if item and item.published_version_id else None
-        if v is None or v.status != PUBLISHED:
-            continue
-        out.append(summary(v, code, depts[v.department_id].name, round(score, 4)))
-    return out
-
-
 # --- public search --------------------------------------------------------------------------------
 
 def search_items(session: Session, *, q: str = "", department: str | None = None, item_type: str | None = None,
@@ -488,8 +454,7 @@ def search_items(session: Session, *, q: str = "", department: str | None = None
                       department=department if department and department_id is None else None,
                       region_prefix=region_prefix(region) if region else None, item_type=type_code, audience=audience or None,
                       theme=theme or None)
-    total, hits = searching.search(session, q or "", filters, limit=limit, offset=offset)
-    return total, summaries_for_codes(session, hits)
+    return searching.search(session, q or "", filters, limit=limit, offset=offset)
 
 
 # --- used by pages ---

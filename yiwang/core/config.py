@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     audit_chains: int = 1
     # Office hours (local time) for "immediate" items received late.
     office_close_hour: int = 17
+    # How often a process's search index asks the database whether the catalog changed.
+    search_refresh_seconds: float = 1.0
+    # Build the search index when a web worker starts rather than on its first search.
+    search_warm_on_start: bool = True
     # Run the outbox worker inside `yiwang serve` (single-machine deployments).
     embedded_worker: bool = True
 

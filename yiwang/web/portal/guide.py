@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import get_session
+from yiwang.catalog import eforms
 from yiwang.catalog import service as catalog
 from yiwang.catalog.standards import (
     AUDIENCES,
@@ -28,7 +29,7 @@ from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
 from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor
-from yiwang.web.setup import form_error, render
+from yiwang.web.setup import check_csrf, form_error, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -173,3 +174,40 @@ def item(request: Request, code: str, session: Session = Depends(get_session),
 @router.get("/catalog-files/{file_id}")
 def catalog_file(file_id: str, session: Session = Depends(get_session)) -> Response:
     return file_response(catalog.public_material_file(session, file_id[:32]))
+
+
+# --- the item's e-form (fill in and check before applying) ------------------------------------------
+
+def form_context(guide: Any, values: dict[str, Any] | None = None,
+                 problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """What the e-form partial needs: fields, the values entered and each field's problem."""
+    by_field = {p["field"].removeprefix("form."): p["message"] for p in problems or []}
+    return {"form_title": (guide.form_schema or eforms.GENERIC_FORM).get("title") or "申请表",
+            "form_fields": eforms.fields(guide.form_schema), "form_values": values or {},
+            "form_problems": by_field}
+
+
+@router.get("/items/{code}/form")
+def item_form(request: Request, code: str, session: Session = Depends(get_session),
+              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    guide = catalog.get_guide(session, code[:64])
+    return render(request, "portal/item_form.html", {"guide": guide, **form_context(guide)})
+
+
+@router.post("/items/{code}/form")
+async def item_form_check(request: Request, code: str, session: Session = Depends(get_session),
+                          actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """Check a filled form on the server (the same validation an application gets) without applying."""
+    guide = catalog.get_guide(session, code[:64])
+    posted = await request.form()
+    check_csrf(request, str(posted.get("csrf_token") or ""))
+    raw = {k: str(v) for k, v in posted.items() if isinstance(v, str)}
+    data = eforms.coerce_form(guide.form_schema, raw)
+    try:
+        eforms.validate(guide.form_schema, data)
+    except DomainError as exc:
+        return render(request, "portal/item_form.html",
+                      {"guide": guide, "error": form_error(exc), **form_context(guide, raw, exc.extra["problems"])},
+                      status=exc.status)
+    return render(request, "portal/item_form.html",
+                  {"guide": guide, "notice": "表单填写正确。", **form_context(guide, raw)})

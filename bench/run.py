@@ -1,0 +1,58 @@
+"""Run every benchmark and write docs/benchmarks.md (`make bench`).
+
+Each benchmark measures its own baseline in the same run and prints the ratio; this runner collects
+their output, with the machine and the time, into one Markdown page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from bench.common import ROOT
+
+BENCHMARKS = [
+    ("Search quality (labelled queries, engine vs plain BM25)", ["bench.search_quality"]),
+    ("Search latency in-process, 100,000 items (engine vs plain BM25)", ["bench.bench_search"]),
+    ("Search through HTTP, 100,000 items on PostgreSQL (vs a bare endpoint)",
+     ["bench.bench_search_http", "--requests", "2000"]),
+]
+
+
+def main() -> None:
+    started = time.perf_counter()
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
+                if line.startswith("model name")), platform.processor())
+    parts = [
+        "# Benchmarks",
+        "",
+        f"Run by `make bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} vCPU ({cpu}), "
+        f"Python {platform.python_version()}. Each benchmark measures its own baseline in the same run: "
+        "figures drift ±20–40% between runs on this shared machine, ratios much less.",
+        "",
+    ]
+    failed = False
+    for title, argv in BENCHMARKS:
+        t0 = time.perf_counter()
+        print(f"== {title}", flush=True)
+        proc = subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, capture_output=True, text=True)
+        output = proc.stdout.strip()
+        print(output, flush=True)
+        parts += [f"## {title}", "", f"`python -m {' '.join(argv)}` ({time.perf_counter() - t0:.0f} s)", ""]
+        if proc.returncode != 0:
+            failed = True
+            parts += ["**failed:**", "", "```", proc.stderr.strip()[-3000:], "```", ""]
+        else:
+            parts += ["```", output, "```", ""]
+    parts.append(f"Total time: {time.perf_counter() - started:.0f} s.")
+    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    print(f"wrote docs/benchmarks.md in {time.perf_counter() - started:.0f} s")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
