@@ -14,6 +14,7 @@ ALLOWED: dict[str, set[str]] = {
     "org": {"core"},
     "identity": {"core", "org"},
     "catalog": {"core", "org", "identity"},
+    "cases": {"core", "org", "identity", "catalog"},
 }
 PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states"}
 # Composition roots may import anything.

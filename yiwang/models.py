@@ -1,5 +1,6 @@
 """Every mapped class, imported once so that the metadata (and Alembic) sees all tables."""
 
+from yiwang.cases import models as cases_models  # noqa: F401
 from yiwang.catalog import models as catalog_models  # noqa: F401
 from yiwang.core import audit, calendar, outbox, storage  # noqa: F401
 from yiwang.identity import models as identity_models  # noqa: F401

@@ -152,3 +152,27 @@ class ItemGuide(ItemSummary):
     status: str
     published_at: str | None
     extra: dict[str, Any]
+
+
+class MaterialSpec(BaseModel):
+    name: str
+    required: bool
+    deficiency_allowed: bool
+    license_type: str | None
+
+
+class ApplicationSpec(BaseModel):
+    """What the case domain needs to know of an item version to file and time an application."""
+
+    code: str
+    version_id: int
+    name: str
+    department_id: int
+    region_code: str
+    limit_value: int | None
+    limit_unit: str | None
+    case_type: str
+    pledge_allowed: bool
+    review_steps: list[str]
+    materials: list[MaterialSpec]
+    form_schema: dict[str, Any] | None

@@ -24,9 +24,17 @@ from yiwang.catalog import quality
 from yiwang.catalog import repository as repo
 from yiwang.catalog.errors import ItemNotFound, QualityRulesFailed, VersionStateError
 from yiwang.catalog.models import CatalogIndexState, ItemMaterial, ItemVersion, ServiceItem
-from yiwang.catalog.schemas import ItemGuide, ItemIn, ItemSummary, MaterialIn, MaterialOut
+from yiwang.catalog.schemas import (
+    ApplicationSpec,
+    ItemGuide,
+    ItemIn,
+    ItemSummary,
+    MaterialIn,
+    MaterialOut,
+    MaterialSpec,
+)
 from yiwang.catalog.standards import code_problems, item_type_code
-from yiwang.catalog.summaries import summary
+from yiwang.catalog.summaries import case_type, summary
 from yiwang.core import audit, clock, outbox
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
@@ -486,3 +494,47 @@ def staff_material_file(session: Session, actor: Actor, *, code: str, file_id: s
     if record is None:
         raise NotFound("文件不存在", field="file_id")
     return record
+
+
+# --- for applications ------------------------------------------------------------------------------
+
+DEFAULT_REVIEW_STEPS = ["handle", "check", "approve"]
+
+
+def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
+    steps = v.extra.get("review_steps") if isinstance(v.extra.get("review_steps"), list) else None
+    steps = [s for s in (steps or DEFAULT_REVIEW_STEPS) if s in DEFAULT_REVIEW_STEPS] or DEFAULT_REVIEW_STEPS
+    if steps[-1] != "approve":
+        steps = [*steps, "approve"]
+    value: int | None
+    unit: str | None
+    if v.promised_limit_unit is not None:
+        value, unit = v.promised_limit_value, v.promised_limit_unit
+    else:
+        value, unit = v.legal_limit_value, v.legal_limit_unit
+    return ApplicationSpec(
+        code=code, version_id=v.id, name=v.name, department_id=v.department_id, region_code=v.region_code,
+        limit_value=value, limit_unit=unit, case_type=case_type(v), pledge_allowed=v.pledge_allowed,
+        review_steps=steps, form_schema=v.form_schema,
+        materials=[MaterialSpec(name=m.name, required=m.required, deficiency_allowed=m.deficiency_allowed,
+                                license_type=m.license_type) for m in repo.materials(session, v.id)])
+
+
+def application_spec(session: Session, code: str) -> ApplicationSpec:
+    """The published version a new application is filed under."""
+    v = get_published_version(session, code)
+    return _spec_of(session, code, v)
+
+
+def application_spec_of_version(session: Session, code: str, version_id: int) -> ApplicationSpec:
+    """The version an existing case was filed under (it may have been retired since)."""
+    v = repo.version(session, version_id)
+    if v is None:
+        raise ItemNotFound("事项版本不存在", field="item_code")
+    return _spec_of(session, code, v)
+
+
+def validate_form(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
+    from yiwang.catalog import eforms
+
+    return eforms.validate(schema, data)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     outbox_batch: int = 100
     # Number of independent audit hash chains (records are spread by object); 1 = one global chain.
     audit_chains: int = 1
+    # Case numbers: region (6 digits) + date + a sequence per region and day; never reused.
+    case_no_format: str = "{region}{date:%Y%m%d}{seq:06d}"
+    # A clock turns yellow this many working days before its due date (电子监察 default: 1).
+    warn_working_days: int = 1
     # Office hours (local time) for "immediate" items received late.
     office_close_hour: int = 17
     # How often a process's search index asks the database whether the catalog changed.

@@ -336,3 +336,40 @@ def describe(session: Session, actor: Actor) -> dict[str, object]:
         out.update(department=actor.department_name, department_id=actor.department_id,
                    region_code=actor.region_code, roles=sorted(actor.roles))
     return out
+
+
+@dataclass(frozen=True)
+class ApplicantProfile:
+    label: str
+    kind: str
+    name: str
+    code: str  # ID number or USCC
+    phone: str
+
+
+def applicant_profile(session: Session, actor: Actor) -> ApplicantProfile:
+    """The registered details of a person or enterprise (what a case records about its applicant)."""
+    if actor.kind is ActorKind.PERSON and actor.id is not None:
+        p = session.get(Person, actor.id)
+        if p:
+            return ApplicantProfile(actor.label, "person", p.name, p.id_number, p.phone)
+    if actor.kind is ActorKind.ENTERPRISE and actor.id is not None:
+        e = session.get(Enterprise, actor.id)
+        if e:
+            return ApplicantProfile(actor.label, "enterprise", e.name, e.uscc, e.phone)
+    raise ValidationFailed("只有个人或法人账号可以作为申请人", field="applicant")
+
+
+def find_applicant(session: Session, code: str) -> Actor:
+    """The registered person (by ID number) or enterprise (by USCC) a window or proxy files for."""
+    if id_number_problem(code) is None:
+        p = repo.person_by_id_number(session, normalize_id_number(code))
+        if p:
+            return actor_for_person(p)
+    elif uscc_problem(code) is None:
+        e = repo.enterprise_by_uscc(session, normalize_uscc(code))
+        if e:
+            return actor_for_enterprise(e)
+    else:
+        raise ValidationFailed("请输入有效的身份证号码或统一社会信用代码", field="applicant_code")
+    raise ValidationFailed("该申请人尚未注册，请先为其注册账号", field="applicant_code", code="applicant_not_found")

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from yiwang.api.deps import bearer_actor, get_session, require_login
+from yiwang.cases import service as cases
+from yiwang.cases.schemas import ActionIn, CaseIn, CaseOut
+from yiwang.core import storage
+from yiwang.core.config import get_settings
+from yiwang.core.errors import PayloadTooLarge
+
+router = APIRouter(tags=["办件"])
+
+
+@router.post("/files", status_code=201)
+async def upload(request: Request, file: UploadFile = File(...), session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Upload a material file (PDF, image, Word, Excel, OFD); returns its id for an application."""
+    actor = require_login(bearer_actor(request, session))
+    limit = get_settings().max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"文件超过 {limit // (1024 * 1024)} MB 的上限", field="file")
+    record = storage.store(session, data=data, filename=file.filename, declared_type=file.content_type,
+                           owner=actor.label)
+    return {"file_id": record.id, "size": record.size, "content_type": record.content_type,
+            "filename": record.filename}
+
+
+@router.post("/cases", status_code=201, response_model=CaseOut)
+def submit(body: CaseIn, request: Request, session: Session = Depends(get_session),
+           idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
+    actor = require_login(bearer_actor(request, session))
+    case = cases.submit(session, actor, item_code=body.item_code, form=body.form,
+                        materials=[cases.MaterialIn(m.name, m.file_id, m.license_ref) for m in body.materials],
+                        pledge=body.pledge, idempotency_key=idempotency_key, applicant_code=body.applicant_code)
+    return cases.view(session, actor, case)
+
+
+@router.get("/cases")
+def list_cases(request: Request, session: Session = Depends(get_session),
+               status: Annotated[str | None, Query(max_length=30)] = None,
+               light: Annotated[str | None, Query(max_length=10)] = None,
+               mine: bool = False, q: Annotated[str | None, Query(max_length=100)] = None,
+               limit: Annotated[int, Query(ge=1, le=200)] = 20,
+               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
+    """The caller's visible cases: an applicant's own, a staff member's department (or region)."""
+    actor = require_login(bearer_actor(request, session))
+    total, rows = cases.list_cases(session, actor, status=status, light=light, mine=mine, q=q, limit=limit,
+                                   offset=offset)
+    return {"total": total, "items": [cases.list_view(session, c).model_dump(mode="json") for c in rows]}
+
+
+@router.get("/cases/{case_no}", response_model=CaseOut)
+def get_case(case_no: str, request: Request, session: Session = Depends(get_session)) -> Any:
+    actor = require_login(bearer_actor(request, session))
+    return cases.view(session, actor, cases.get_case(session, actor, case_no))
+
+
+@router.post("/cases/{case_no}/actions", response_model=CaseOut)
+def act(case_no: str, body: ActionIn, request: Request, session: Session = Depends(get_session)) -> Any:
+    actor = require_login(bearer_actor(request, session))
+    materials: list[Any] | None = None
+    if body.materials is not None:
+        materials = [m if isinstance(m, str) else {"name": m.name, "file_id": m.file_id,
+                                                   "license_ref": m.license_ref} for m in body.materials]
+    case = cases.apply(session, actor, case_no=case_no, action=body.action, comment=body.comment,
+                       materials=materials, kind=body.kind, days=body.days)
+    return cases.view(session, actor, case)
+
+
+@router.get("/progress")
+def progress(case_no: Annotated[str, Query(min_length=1, max_length=40)],
+             tail: Annotated[str, Query(min_length=4, max_length=18)],
+             session: Session = Depends(get_session)) -> JSONResponse:
+    """Public progress by case number and the applicant's phone or ID tail: nothing personal is shown."""
+    case = cases.public_progress(session, case_no=case_no, tail=tail)
+    return JSONResponse(cases.public_view(session, case))
+
+
+@router.get("/cases/{case_no}/files/{file_id}")
+def case_file(case_no: str, file_id: str, request: Request, session: Session = Depends(get_session)) -> Response:
+    """A material file of a visible case (staff preview, the applicant's own copy)."""
+    actor = require_login(bearer_actor(request, session))
+    record = cases.material_file(session, actor, case_no=case_no, file_id=file_id[:32])
+    return Response(storage.read(record), media_type=record.content_type,
+                    headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff",
+                             "Cache-Control": "private, no-store"})

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yiwang.core.audit import BigId
+from yiwang.core.db import Base
+
+
+class Case(Base):
+    """One application being handled (办件). Status changes only through cases.service.apply."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_no: Mapped[str] = mapped_column(String(40), unique=True)
+    item_code: Mapped[str] = mapped_column(String(64), index=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_item_version.id"))
+    item_name: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    region_code: Mapped[str] = mapped_column(String(12))
+    # who applied (actor label, e.g. "person:12"), and who filed it when a proxy or a window did
+    applicant: Mapped[str] = mapped_column(String(64), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_code: Mapped[str] = mapped_column(String(18))  # ID number or USCC: needed to verify, never listed
+    applicant_phone: Mapped[str] = mapped_column(String(20))
+    filed_by: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(12))  # online | window | proxy
+    status: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    review_steps: Mapped[list[Any]]
+    review_step: Mapped[str | None] = mapped_column(String(12))
+    form: Mapped[dict[str, Any]]
+    pledge: Mapped[bool] = mapped_column(Boolean, default=False)
+    case_type: Mapped[str] = mapped_column(String(12))  # immediate | promised
+    limit_value: Mapped[int | None] = mapped_column(Integer)
+    limit_unit: Mapped[str | None] = mapped_column(String(16))
+    submitted_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+    concluded_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    last_action_at: Mapped[dt.datetime]
+    # the clocks, as local calendar dates: the office answers by answer_due; decides by deadline;
+    # delivers by deliver_due. base_deadline is the decision deadline before suspensions and extensions.
+    answer_due: Mapped[dt.date | None] = mapped_column(Date)
+    base_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    warn_at: Mapped[dt.date | None] = mapped_column(Date)
+    deliver_due: Mapped[dt.date | None] = mapped_column(Date)
+    suspended_on: Mapped[dt.date | None] = mapped_column(Date)
+    suspended_working_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    status_before_suspension: Mapped[str | None] = mapped_column(String(24))
+    correction_count: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    # the due date the workbench sorts by: the clock that runs in the current status (NULL when none)
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_case_department_status_due", "department_id", "status", "due"),
+        Index("ix_case_region_status_due", "region_code", "status", "due"),
+    )
+
+
+class CaseMaterial(Base):
+    __tablename__ = "case_material"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    file_id: Mapped[str | None] = mapped_column(String(32))
+    license_ref: Mapped[str | None] = mapped_column(String(100))  # a held e-license used instead of a file
+    round: Mapped[int] = mapped_column(Integer, default=1)  # 1 at submission, +1 per resubmission
+    provided_at: Mapped[dt.datetime]
+
+
+class CaseEvent(Base):
+    """The timeline: one row per action, in order."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime]
+    action: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_case_seq"),)
+
+
+class CorrectionNotice(Base):
+    """补正告知: every material to correct, listed at once."""
+
+    __tablename__ = "case_correction"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    materials: Mapped[list[Any]]
+    comment: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[dt.datetime]
+    requested_by: Mapped[str] = mapped_column(String(64))
+    answered_at: Mapped[dt.datetime | None]
+    # a second notice on one case is refused unless the applicant changed something new; when one is
+    # allowed it is still recorded for supervision
+    repeated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Suspension(Base):
+    """特别程序: the clock stops; the working days it lasted are added back to the deadline."""
+
+    __tablename__ = "case_suspension"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    expected_days: Mapped[int] = mapped_column(Integer)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    working_days: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseNumberCounter(Base):
+    """Case numbers are reserved here (per region and day) and never reused."""
+
+    __tablename__ = "case_number_counter"
+
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SubmissionKey(Base):
+    """Idempotency keys: the same key from the same applicant never creates a second case."""
+
+    __tablename__ = "case_submission_key"
+
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId)
+    created_at: Mapped[dt.datetime]
+
+
+class ApplicationDraft(Base):
+    """An application saved before submission (one per applicant and item)."""
+
+    __tablename__ = "case_draft"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    applicant: Mapped[str] = mapped_column(String(64), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    form: Mapped[dict[str, Any]]
+    materials: Mapped[list[Any]]  # [{"name", "file_id"}]
+    pledge: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime]
+
+    __table_args__ = (UniqueConstraint("applicant", "item_code", name="uq_case_draft_applicant_item"),)

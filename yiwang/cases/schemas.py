@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MaterialRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500)
+    file_id: str | None = Field(default=None, max_length=32)
+    license_ref: str | None = Field(default=None, max_length=100)
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_code: str = Field(min_length=1, max_length=64)
+    form: dict[str, Any] = Field(default_factory=dict)
+    materials: list[MaterialRef] = Field(default_factory=list, max_length=100)
+    pledge: bool = False
+    applicant_code: str | None = Field(default=None, max_length=30,
+                                       description="window or proxy filing: the applicant's ID number or USCC")
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: str = Field(min_length=1, max_length=40)
+    comment: str | None = Field(default=None, max_length=2000)
+    # request_correction: names to correct; resubmit: [{"name", "file_id"}]
+    materials: list[str | MaterialRef] | None = Field(default=None, max_length=100)
+    kind: str | None = Field(default=None, max_length=40)
+    days: int | None = Field(default=None, ge=-1000, le=1000)
+
+
+class TimelineEntry(BaseModel):
+    at: dt.datetime
+    action: str
+    action_label: str
+    actor: str
+    comment: str | None
+    from_status: str | None
+    to_status: str
+
+
+class CaseMaterialOut(BaseModel):
+    name: str
+    file_id: str | None
+    license_ref: str | None
+    round: int
+    provided_at: dt.datetime
+
+
+class CaseOut(BaseModel):
+    case_no: str
+    item_code: str
+    item_name: str
+    status: str
+    status_label: str
+    outcome: str | None
+    outcome_reason: str | None
+    department: str
+    applicant_name: str
+    channel: str
+    pledge: bool
+    case_type: str
+    review_step: str | None
+    submitted_at: dt.datetime
+    accepted_at: dt.datetime | None
+    concluded_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    deadline: dt.date | None
+    remaining_working_days: int | None
+    light: str | None
+    paused: bool
+    allowed_actions: list[str]
+    form: dict[str, Any]
+    materials: list[CaseMaterialOut]
+    corrections: list[dict[str, Any]]
+    suspensions: list[dict[str, Any]]
+    timeline: list[TimelineEntry]
+    licenses: list[dict[str, Any]] = []
+
+
+class CaseListItem(BaseModel):
+    case_no: str
+    item_code: str
+    item_name: str
+    status: str
+    status_label: str
+    outcome: str | None
+    applicant_name: str
+    submitted_at: dt.datetime
+    deadline: dt.date | None
+    remaining_working_days: int | None
+    light: str | None

@@ -1,0 +1,642 @@
+"""Business actions on cases. ``submit`` files an application; ``apply`` is the one writer of a case's
+status: it checks the transition table and the guards, stamps times, recomputes the clocks, appends
+the timeline entry and the audit record and emits the outbox event — all in the caller's
+transaction. Concurrent actions on one case are serialised by the case's version number: the
+second writer gets a conflict, never a double transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from yiwang.cases import deadlines
+from yiwang.cases import repository as repo
+from yiwang.cases.errors import CaseConflict, CaseNotFound, IllegalTransition
+from yiwang.cases.models import (
+    ApplicationDraft,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CorrectionNotice,
+    SubmissionKey,
+    Suspension,
+)
+from yiwang.cases.schemas import CaseListItem, CaseMaterialOut, CaseOut, TimelineEntry
+from yiwang.cases.states import (
+    APPLICANT,
+    OPEN,
+    STEP_PERMISSION,
+    SUSPENSION_KINDS,
+    Action,
+    Outcome,
+    Status,
+    Step,
+    actions_from,
+    rule_for,
+)
+from yiwang.catalog import service as catalog
+from yiwang.catalog.schemas import ApplicationSpec
+from yiwang.core import audit, clock, outbox, storage
+from yiwang.core.calendar import WorkCalendar, get_calendar
+from yiwang.core.config import get_settings
+from yiwang.core.errors import PermissionDenied, ValidationFailed
+from yiwang.core.permissions import Actor, Perm
+from yiwang.identity import service as identity
+
+
+@dataclass(frozen=True)
+class MaterialIn:
+    name: str
+    file_id: str | None = None
+    license_ref: str | None = None
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+def _case_no(session: Session, region_code: str, day: dt.date) -> str:
+    """Reserve the next number for (region, day): never reused, even if the filing rolls back later."""
+    region = region_code[:6]
+    stmt = text("UPDATE case_number_counter SET last = last + 1 WHERE region_code = :r AND day = :d RETURNING last")
+    row = session.execute(stmt, {"r": region, "d": day}).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.execute(text("INSERT INTO case_number_counter (region_code, day, last) VALUES (:r, :d, 0)"),
+                                {"r": region, "d": day})
+        except IntegrityError:
+            pass  # another filing created the counter first
+        row = session.execute(stmt, {"r": region, "d": day}).one()
+    return get_settings().case_no_format.format(region=region, date=day, seq=int(row[0]))
+
+
+def _check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given: Sequence[MaterialIn],
+                     pledge: bool, *, at_submission: bool) -> list[MaterialIn]:
+    names = {m.name for m in spec.materials}
+    out: list[MaterialIn] = []
+    seen: set[str] = set()
+    for i, m in enumerate(given):
+        name = (m.name or "").strip()
+        if name not in names:
+            raise ValidationFailed(f"“{name}”不是该事项要求的申请材料", field=f"materials.{i}.name",
+                                   code="unknown_material")
+        if name in seen:
+            raise ValidationFailed(f"申请材料“{name}”重复提交", field=f"materials.{i}.name")
+        seen.add(name)
+        if not m.file_id and not m.license_ref:
+            raise ValidationFailed(f"请为“{name}”上传文件", field=f"materials.{i}.file_id")
+        if m.file_id:
+            record = session.get(storage.StoredFile, m.file_id)
+            # a file may be used only by whoever uploaded it (or the window/proxy filing for them)
+            if record is None or record.owner != actor.label:
+                raise ValidationFailed(f"“{name}”的文件不存在或不属于您", field=f"materials.{i}.file_id",
+                                       code="file_not_found")
+        out.append(MaterialIn(name, m.file_id, m.license_ref))
+    if at_submission:
+        waived = pledge and spec.pledge_allowed
+        missing = [m.name for m in spec.materials
+                   if m.required and not m.deficiency_allowed and m.name not in seen and not waived]
+        if missing:
+            raise ValidationFailed("缺少必要的申请材料：" + "、".join(missing), field="materials",
+                                   code="materials_missing", extra={"missing": missing})
+    return out
+
+
+def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
+           pledge: bool = False, idempotency_key: str | None = None, applicant_code: str | None = None) -> Case:
+    """File an application. Applicants file for themselves; a window clerk or a village proxy files for a
+    registered applicant named by ``applicant_code``. The same idempotency key never creates two cases."""
+    if actor.is_applicant:
+        applicant, channel = actor, "online"
+    elif actor.is_staff and applicant_code:
+        actor.require(Perm.CASE_PROXY_SUBMIT if actor.can(Perm.CASE_PROXY_SUBMIT) else Perm.CASE_INTAKE)
+        applicant, channel = identity.find_applicant(session, applicant_code), (
+            "proxy" if actor.can(Perm.CASE_PROXY_SUBMIT) else "window")
+    else:
+        raise PermissionDenied("只有申请人本人，或代办员、综合窗口代为申请", code="forbidden")
+    if idempotency_key:
+        key = idempotency_key.strip()[:200]
+        previous = repo.submission_key(session, actor.label, key)
+        if previous is not None:
+            case = repo.case_by_id(session, previous.case_id)
+            if case is not None:
+                return case
+    spec = catalog.application_spec(session, item_code)
+    if pledge and not spec.pledge_allowed:
+        raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
+    form = catalog.validate_form(spec.form_schema, form)
+    checked = _check_materials(session, actor, spec, materials, pledge, at_submission=True)
+    profile = identity.applicant_profile(session, applicant)
+    now = clock.now()
+    cal = get_calendar(session)
+    case = Case(
+        case_no=_case_no(session, spec.region_code, deadlines.local_day(now)), item_code=spec.code,
+        item_version_id=spec.version_id, item_name=spec.name, department_id=spec.department_id,
+        region_code=spec.region_code, applicant=profile.label, applicant_name=profile.name,
+        applicant_code=profile.code, applicant_phone=profile.phone,
+        filed_by=None if actor is applicant else actor.label, channel=channel, status=Status.SUBMITTED.value,
+        review_steps=spec.review_steps, form=form, pledge=pledge, case_type=spec.case_type,
+        limit_value=spec.limit_value, limit_unit=spec.limit_unit, submitted_at=now, last_action_at=now,
+        answer_due=deadlines.answer_due(cal, now), suspended_working_days=0, extension_days=0, correction_count=0,
+        version=1)
+    case.due = case.answer_due
+    session.add(case)
+    session.flush()
+    session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
+                                 round=1, provided_at=now) for m in checked)
+    session.add(CaseEvent(case_id=case.id, seq=1, at=now, action="submit", actor=actor.label, actor_name=actor.name,
+                          from_status=None, to_status=Status.SUBMITTED.value, comment=None,
+                          data={"channel": channel, "pledge": pledge, "materials": [m.name for m in checked]}))
+    if idempotency_key:
+        session.add(SubmissionKey(principal=actor.label, key=idempotency_key.strip()[:200], case_id=case.id,
+                                  created_at=now))
+    session.flush()
+    if actor.is_applicant:
+        discard_draft(session, actor, spec.code)
+    audit.record(session, actor, "case.submit", "case", case.case_no,
+                 {"item": spec.code, "channel": channel, "applicant": profile.label})
+    outbox.emit(session, "case.submitted", _event_payload(case, "submit"))
+    return case
+
+
+# --- the one writer ---------------------------------------------------------------------------------
+
+def _event_payload(case: Case, action: str) -> dict[str, Any]:
+    return {"case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
+            "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code}
+
+
+def _owner(actor: Actor, case: Case) -> bool:
+    return actor.label in (case.applicant, case.filed_by)
+
+
+def _current_step(case: Case) -> Step | None:
+    return Step(case.review_step) if case.review_step else None
+
+
+def _last_step(case: Case) -> bool:
+    return case.review_step is not None and case.review_step == case.review_steps[-1]
+
+
+def _permitted(actor: Actor, case: Case, action: Action) -> bool:
+    """Whether ``actor`` may take ``action`` on ``case`` now (the transition and who may take it)."""
+    rule = rule_for(Status(case.status), action)
+    if rule is None:
+        return False
+    if rule.who == APPLICANT:
+        return _owner(actor, case)
+    if not actor.is_staff:
+        return False
+    perm = rule.who
+    if action is Action.REVIEW:
+        step = _current_step(case)
+        if step is None or _last_step(case):
+            return False
+        perm = STEP_PERMISSION[step]
+    if action in (Action.APPROVE, Action.DENY):
+        if case.status == Status.SUBMITTED.value:
+            return case.case_type == "immediate" and actor.can(Perm.CASE_ACCEPT)
+        return _last_step(case) and actor.can(Perm.CASE_APPROVE)
+    return isinstance(perm, Perm) and actor.can(perm)
+
+
+def allowed_actions(actor: Actor, case: Case) -> list[str]:
+    return [a.value for a in actions_from(Status(case.status)) if _permitted(actor, case, a)]
+
+
+def _reason(comment: str | None, what: str) -> str:
+    text_ = (comment or "").strip()
+    if not text_:
+        raise ValidationFailed(f"请填写{what}", field="comment", code="reason_required")
+    return text_[:2000]
+
+
+def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment: str | None = None,
+          materials: Sequence[Any] | None = None, kind: str | None = None, days: int | None = None) -> Case:
+    """Take one action on a case (see states.TRANSITIONS)."""
+    case = get_case(session, actor, case_no)
+    try:
+        act = Action(action)
+    except ValueError as exc:
+        raise ValidationFailed(f"未知的操作：{action}", field="action", code="unknown_action",
+                               extra={"allowed_actions": allowed_actions(actor, case)}) from exc
+    status = Status(case.status)
+    rule = rule_for(status, act)
+    if rule is None:
+        raise IllegalTransition(f"办件当前状态为“{status.value}”，不能执行“{act.value}”",
+                                field="action", extra={"allowed_actions": allowed_actions(actor, case)})
+    if not _permitted(actor, case, act):
+        if rule.who == APPLICANT or not actor.is_staff or _has_role_for(actor, case, act):
+            raise _refusal(actor, case, act)
+        raise PermissionDenied("您的岗位不能执行此操作", code="forbidden",
+                               extra={"allowed_actions": allowed_actions(actor, case)})
+    now = clock.now()
+    today = deadlines.local_day(now)
+    cal = get_calendar(session)
+    data: dict[str, Any] = {}
+    handler = _HANDLERS[act]
+    handler(session, actor, case, cal, now, today, comment, materials, kind, days, data)
+    if rule.target is not None and act is not Action.RESUME:
+        case.status = rule.target.value
+    _recompute_due(case)
+    case.last_action_at = now
+    seq = case.version + 1
+    session.add(CaseEvent(case_id=case.id, seq=seq, at=now, action=act.value, actor=actor.label,
+                          actor_name=actor.name, from_status=status.value, to_status=case.status,
+                          comment=(comment or "").strip()[:2000] or None, data=data))
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise CaseConflict("该办件刚被其他人处理过，请刷新后查看最新状态", field="case_no") from exc
+    audit.record(session, actor, f"case.{act.value}", "case", case.case_no,
+                 {"from": status.value, "to": case.status, **{k: v for k, v in data.items() if k != "files"}})
+    outbox.emit(session, f"case.{act.value}", _event_payload(case, act.value))
+    return case
+
+
+def _has_role_for(actor: Actor, case: Case, act: Action) -> bool:
+    """Whether the actor holds the permission for this action in general (so a refusal is about the
+    case's situation, not the actor's role)."""
+    rule = rule_for(Status(case.status), act)
+    if rule is None or rule.who == APPLICANT:
+        return False
+    if act is Action.REVIEW:
+        step = _current_step(case)
+        return step is not None and actor.can(STEP_PERMISSION[step])
+    if act in (Action.APPROVE, Action.DENY) and case.status == Status.SUBMITTED.value:
+        return actor.can(Perm.CASE_ACCEPT)
+    return isinstance(rule.who, Perm) and actor.can(rule.who)
+
+
+def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
+    allowed = {"allowed_actions": allowed_actions(actor, case)}
+    if act in (Action.APPROVE, Action.DENY) and case.status == Status.SUBMITTED.value:
+        return IllegalTransition("只有即办件可以在受理时当场作出决定", field="action", extra=allowed)
+    if act in (Action.APPROVE, Action.DENY):
+        return IllegalTransition("尚未完成前序审查环节，不能作出决定", field="action", extra=allowed)
+    if act is Action.REVIEW:
+        return IllegalTransition("当前为审批环节，请作出准予或不予许可的决定", field="action", extra=allowed)
+    if not actor.is_staff and not _owner(actor, case):
+        return PermissionDenied("只有申请人本人可以执行此操作", code="forbidden", extra=allowed)
+    return PermissionDenied("您不能对该办件执行此操作", code="forbidden", extra=allowed)
+
+
+# --- action handlers (guards and effects; the status is set by apply) ---------------------------------
+
+def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    case.accepted_at = now
+    case.base_deadline = deadlines.decision_deadline(cal, now, case.limit_value, case.limit_unit)
+    case.review_step = case.review_steps[0]
+    _recompute_deadline(case, cal)
+
+
+def _do_reject(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    case.outcome_reason = _reason(comment, "不予受理的理由")
+    case.closed_at = now
+
+
+def _do_request_correction(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    names = [str(m).strip() for m in (materials or []) if str(m).strip()]
+    if not names:
+        raise ValidationFailed("请列出需要补正的全部材料（一次性告知）", field="materials", code="materials_required")
+    if len(names) > 50 or any(len(n) > 500 for n in names):
+        raise ValidationFailed("补正材料清单过长", field="materials")
+    repeated = case.correction_count > 0
+    if repeated:
+        # 一次性告知: a second notice may only concern what the applicant newly provided since the first
+        changed = repo.materials_of_round(session, case.id, repo.last_round(session, case.id))
+        stale = [n for n in names if n not in changed]
+        if stale:
+            raise IllegalTransition("补正告知须一次性告知：" + "、".join(stale) + " 应在首次告知时一并列出，"
+                                    "再次告知只能针对申请人新提交的材料", field="materials",
+                                    code="correction_not_one_time")
+        data["repeated"] = True
+    case.correction_count += 1
+    session.add(CorrectionNotice(case_id=case.id, seq=case.correction_count, materials=names, comment=comment,
+                                 requested_at=now, requested_by=actor.label, answered_at=None, repeated=repeated))
+    data["materials"] = names
+    if repeated:
+        outbox.emit(session, "case.repeated_correction", {"case_no": case.case_no, "notice": case.correction_count})
+
+
+def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    given = [m if isinstance(m, MaterialIn) else MaterialIn(**m) for m in (materials or [])]
+    if not given:
+        raise ValidationFailed("请上传补正的材料", field="materials", code="materials_required")
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    checked = _check_materials(session, actor, spec, given, case.pledge, at_submission=False)
+    next_round = repo.last_round(session, case.id) + 1
+    session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
+                                 round=next_round, provided_at=now) for m in checked)
+    notice = repo.open_correction(session, case.id)
+    if notice is not None:
+        notice.answered_at = now
+    case.answer_due = deadlines.answer_due(cal, now)  # the office's 5-day clock starts again
+    data["materials"] = [m.name for m in checked]
+
+
+def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    steps = case.review_steps
+    data["step"] = case.review_step
+    case.review_step = steps[steps.index(case.review_step) + 1]
+
+
+def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    if kind not in SUSPENSION_KINDS:
+        raise ValidationFailed("请选择特别程序种类：" + "、".join(SUSPENSION_KINDS.values()), field="kind",
+                               code="bad_kind", extra={"kinds": list(SUSPENSION_KINDS)})
+    if not isinstance(days, int) or not 1 <= days <= 365:
+        raise ValidationFailed("请填写特别程序预计所需天数（1–365）", field="days")
+    case.status_before_suspension = case.status
+    case.suspended_on = today
+    session.add(Suspension(case_id=case.id, kind=kind, expected_days=days, started_on=today, reason=comment))
+    data.update(kind=kind, days=days)
+
+
+def _do_resume(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    suspension = repo.open_suspension(session, case.id)
+    started = case.suspended_on or today
+    # the working days the procedure took do not count: the start day is a working day of the
+    # case when the procedure started after it, so count (start, today]
+    used = max(0, cal.working_days_between(started, today))
+    if suspension is not None:
+        suspension.ended_on, suspension.working_days = today, used
+    case.suspended_working_days += used
+    case.status = case.status_before_suspension or Status.ACCEPTED.value
+    case.status_before_suspension, case.suspended_on = None, None
+    _recompute_deadline(case, cal)
+    data["working_days"] = used
+
+
+def _do_extend(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    reason = _reason(comment, "延长期限的理由")
+    left = deadlines.MAX_EXTENSION_DAYS - case.extension_days
+    if not isinstance(days, int) or not 1 <= days <= left:
+        raise ValidationFailed(f"延长天数应为 1–{left} 个工作日（累计不超过 {deadlines.MAX_EXTENSION_DAYS} 个）",
+                               field="days", code="bad_extension")
+    case.extension_days += days
+    _recompute_deadline(case, cal)
+    data.update(days=days, reason=reason)
+
+
+def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
+    if case.accepted_at is None:  # 即办件: accepted and decided in one window action
+        case.accepted_at = now
+        case.base_deadline = deadlines.decision_deadline(cal, now, case.limit_value, case.limit_unit)
+        _recompute_deadline(case, cal)
+    case.outcome = outcome.value
+    case.concluded_at = now
+    case.review_step = None
+    case.on_time = case.deadline is None or deadlines.local_day(now) <= case.deadline
+    case.deliver_due = cal.add_working_days(deadlines.local_day(now), deadlines.DELIVER_DAYS)
+
+
+def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    if not case.pledge:
+        spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+        provided = repo.material_names(session, case.id)
+        owed = [m.name for m in spec.materials if m.required and m.deficiency_allowed and m.name not in provided]
+        if owed:
+            raise IllegalTransition("容缺受理的材料尚未补齐，不能作出准予决定：" + "、".join(owed), field="action",
+                                    code="deficiency_outstanding", extra={"missing": owed})
+    _decide(session, case, cal, now, Outcome.APPROVED)
+
+
+def _do_deny(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    case.outcome_reason = _reason(comment, "不予许可的理由")
+    _decide(session, case, cal, now, Outcome.DENIED)
+
+
+def _do_deliver(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    case.delivered_at = case.closed_at = now
+
+
+def _do_withdraw(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+    suspension = repo.open_suspension(session, case.id)
+    if suspension is not None:
+        suspension.ended_on = today
+    case.closed_at = now
+
+
+_HANDLERS = {
+    Action.ACCEPT: _do_accept, Action.REJECT: _do_reject, Action.REQUEST_CORRECTION: _do_request_correction,
+    Action.RESUBMIT: _do_resubmit, Action.REVIEW: _do_review, Action.SUSPEND: _do_suspend,
+    Action.RESUME: _do_resume, Action.EXTEND: _do_extend, Action.APPROVE: _do_approve, Action.DENY: _do_deny,
+    Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw,
+}
+
+
+def _recompute_deadline(case: Case, cal: WorkCalendar) -> None:
+    if case.base_deadline is None:
+        return
+    case.deadline = deadlines.shifted(cal, case.base_deadline, case.suspended_working_days + case.extension_days)
+    case.warn_at = deadlines.warn_date(cal, case.deadline, get_settings().warn_working_days)
+
+
+def _recompute_due(case: Case) -> None:
+    """The clock that runs in the current status (the workbench sorts and the lights are computed by it)."""
+    status = Status(case.status)
+    if status is Status.SUBMITTED:
+        case.due = case.answer_due
+    elif status in (Status.ACCEPTED, Status.IN_REVIEW):
+        case.due = case.deadline
+    elif status is Status.CONCLUDED:
+        case.due = case.deliver_due
+    else:  # waiting for the applicant, paused, or closed
+        case.due = None
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+def get_case(session: Session, actor: Actor, case_no: str) -> Case:
+    """The case if ``actor`` may see it; otherwise not found (never "forbidden": numbers are not revealed)."""
+    case = repo.visible_case(session, actor, case_no.strip()[:40])
+    if case is None:
+        raise CaseNotFound("办件不存在", field="case_no")
+    return case
+
+
+def clock_view(session: Session, case: Case, today: dt.date | None = None) -> dict[str, Any]:
+    """deadline, remaining_working_days and light as a person sees them now."""
+    cal = get_calendar(session)
+    today = today or clock.today()
+    status = Status(case.status)
+    warn = get_settings().warn_working_days
+    if status is Status.SUSPENDED and case.deadline and case.suspended_on:
+        # the clock is stopped: what was left when the procedure began
+        left = deadlines.remaining(cal, case.suspended_on, case.deadline)
+        return {"deadline": case.deadline, "remaining_working_days": left, "light": None, "paused": True}
+    due = case.due
+    if due is None:
+        return {"deadline": case.deadline, "remaining_working_days": None, "light": None, "paused": False}
+    return {"deadline": due, "remaining_working_days": deadlines.remaining(cal, today, due),
+            "light": deadlines.light(cal, today, due, warn), "paused": False}
+
+
+def list_cases(session: Session, actor: Actor, *, status: str | None = None, light: str | None = None,
+               mine: bool = False, q: str | None = None, limit: int = 20,
+               offset: int = 0) -> tuple[int, Sequence[Case]]:
+    """The caller's visible cases, most urgent first (by the running clock)."""
+    if status is not None and status not in Status.__members__.values():
+        raise ValidationFailed("未知的办件状态", field="status")
+    if light not in (None, "green", "yellow", "red"):
+        raise ValidationFailed("灯色应为 green、yellow 或 red", field="light")
+    due_range = None
+    if light:
+        cal = get_calendar(session)
+        today = clock.today()
+        warn_edge = cal.add_working_days(today, get_settings().warn_working_days)
+        due_range = {"red": (None, today - dt.timedelta(days=1)), "yellow": (today, warn_edge),
+                     "green": (warn_edge + dt.timedelta(days=1), None)}[light]
+    step_perms = None
+    if mine and actor.is_staff:
+        step_perms = [s.value for s, p in STEP_PERMISSION.items() if actor.can(p)]
+    return repo.list_visible(session, actor, status=status, due_range=due_range, steps=step_perms, q=q,
+                             limit=limit, offset=offset)
+
+
+def timeline(session: Session, case: Case) -> Sequence[CaseEvent]:
+    return repo.events(session, case.id)
+
+
+def case_materials(session: Session, case: Case) -> Sequence[CaseMaterial]:
+    return repo.materials(session, case.id)
+
+
+def corrections(session: Session, case: Case) -> Sequence[CorrectionNotice]:
+    return repo.corrections(session, case.id)
+
+
+def suspensions(session: Session, case: Case) -> Sequence[Suspension]:
+    return repo.suspensions(session, case.id)
+
+
+def public_progress(session: Session, *, case_no: str, tail: str) -> Case:
+    """Progress by case number and the last 4+ characters of the applicant's phone or ID number, without
+    login. A wrong pair says the same as an unknown number."""
+    tail = (tail or "").strip().upper()
+    case = repo.case_by_no(session, (case_no or "").strip()[:40])
+    if case is None or len(tail) < 4 or not (case.applicant_phone.endswith(tail) or
+                                             case.applicant_code.upper().endswith(tail)):
+        raise CaseNotFound("未找到该办件，请核对办件编号和手机号或证件号码后四位", field="case_no")
+    return case
+
+
+def open_statuses() -> tuple[str, ...]:
+    return tuple(s.value for s in OPEN)
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+def view(session: Session, actor: Actor, case: Case) -> CaseOut:
+    """The case as ``actor`` sees it now: clocks, allowed actions, materials, timeline."""
+    from yiwang.cases.states import ACTION_LABELS, STATUS_LABELS
+    from yiwang.org import service as org_service
+
+    clock_now = clock_view(session, case)
+    dept = org_service.get_department(session, case.department_id)
+    labels = {a.value: label for a, label in ACTION_LABELS.items()} | {"submit": "提交申请"}
+    applicant_view = actor.is_applicant
+    return CaseOut(
+        case_no=case.case_no, item_code=case.item_code, item_name=case.item_name, status=case.status,
+        status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome, outcome_reason=case.outcome_reason,
+        department=dept.name, applicant_name=case.applicant_name, channel=case.channel, pledge=case.pledge,
+        case_type=case.case_type, review_step=case.review_step, submitted_at=case.submitted_at,
+        accepted_at=case.accepted_at, concluded_at=case.concluded_at, delivered_at=case.delivered_at,
+        deadline=clock_now["deadline"], remaining_working_days=clock_now["remaining_working_days"],
+        light=clock_now["light"], paused=clock_now["paused"], allowed_actions=allowed_actions(actor, case),
+        form=case.form,
+        materials=[CaseMaterialOut(name=m.name, file_id=m.file_id, license_ref=m.license_ref, round=m.round,
+                                   provided_at=m.provided_at) for m in case_materials(session, case)],
+        corrections=[{"seq": c.seq, "materials": c.materials, "comment": c.comment, "requested_at": c.requested_at,
+                      "answered_at": c.answered_at} for c in corrections(session, case)],
+        suspensions=[{"kind": s.kind, "kind_label": SUSPENSION_KINDS.get(s.kind, s.kind),
+                      "expected_days": s.expected_days, "started_on": s.started_on, "ended_on": s.ended_on,
+                      "working_days": s.working_days} for s in suspensions(session, case)],
+        timeline=[TimelineEntry(at=e.at, action=e.action, action_label=labels.get(e.action, e.action),
+                                actor=_actor_shown(e, applicant_view), comment=e.comment, from_status=e.from_status,
+                                to_status=e.to_status) for e in timeline(session, case)])
+
+
+def _actor_shown(event: CaseEvent, applicant_view: bool) -> str:
+    """Applicants see "工作人员" rather than staff names; staff see names."""
+    if applicant_view and event.actor.startswith("staff:"):
+        return "工作人员"
+    return event.actor_name
+
+
+def list_view(session: Session, case: Case) -> CaseListItem:
+    from yiwang.cases.states import STATUS_LABELS
+
+    c = clock_view(session, case)
+    return CaseListItem(case_no=case.case_no, item_code=case.item_code, item_name=case.item_name, status=case.status,
+                        status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome,
+                        applicant_name=case.applicant_name, submitted_at=case.submitted_at, deadline=c["deadline"],
+                        remaining_working_days=c["remaining_working_days"], light=c["light"])
+
+
+def public_view(session: Session, case: Case) -> dict[str, Any]:
+    """What anyone holding the case number and the tail may read: no names, no form, no files."""
+    from yiwang.cases.states import ACTION_LABELS, STATUS_LABELS
+
+    c = clock_view(session, case)
+    steps = [{"at": e.at.isoformat(), "step": ACTION_LABELS.get(Action(e.action), "提交申请")
+              if e.action != "submit" else "提交申请"} for e in timeline(session, case)]
+    return {"case_no": case.case_no, "item_name": case.item_name, "status": case.status,
+            "status_label": STATUS_LABELS[Status(case.status)], "outcome": case.outcome,
+            "deadline": c["deadline"].isoformat() if c["deadline"] else None, "steps": steps}
+
+
+# --- drafts and files ---------------------------------------------------------------------------------
+
+def save_draft(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any],
+               materials: Sequence[MaterialIn], pledge: bool = False) -> ApplicationDraft:
+    """Keep an unfinished application (the form is not validated until submission)."""
+    if not actor.is_applicant:
+        raise PermissionDenied("只有申请人可以保存草稿", code="forbidden")
+    catalog.application_spec(session, item_code)  # the item must be published
+    rows = [{"name": m.name[:500], "file_id": m.file_id} for m in materials if m.name][:100]
+    for row in rows:
+        record = session.get(storage.StoredFile, row["file_id"]) if row["file_id"] else None
+        if row["file_id"] and (record is None or record.owner != actor.label):
+            raise ValidationFailed("文件不存在或不属于您", field="materials", code="file_not_found")
+    draft = repo.draft(session, actor.label, item_code)
+    if draft is None:
+        draft = ApplicationDraft(applicant=actor.label, item_code=item_code, form={}, materials=[], pledge=False,
+                                 updated_at=clock.now())
+        session.add(draft)
+    draft.form, draft.materials, draft.pledge, draft.updated_at = dict(form), rows, pledge, clock.now()
+    session.flush()
+    return draft
+
+
+def get_draft(session: Session, actor: Actor, item_code: str) -> ApplicationDraft | None:
+    return repo.draft(session, actor.label, item_code) if actor.is_applicant else None
+
+
+def list_drafts(session: Session, actor: Actor) -> Sequence[ApplicationDraft]:
+    return repo.drafts(session, actor.label) if actor.is_applicant else []
+
+
+def discard_draft(session: Session, actor: Actor, item_code: str) -> None:
+    draft = repo.draft(session, actor.label, item_code)
+    if draft is not None:
+        session.delete(draft)
+
+
+def material_file(session: Session, actor: Actor, *, case_no: str, file_id: str) -> storage.StoredFile:
+    """A material file of a case the actor may see (staff previewing it, the applicant re-reading it)."""
+    case = repo.case_referencing_file(session, actor, file_id, case_no)
+    record = session.get(storage.StoredFile, file_id) if case is not None else None
+    if record is None:
+        raise CaseNotFound("文件不存在", field="file_id")
+    if actor.is_staff:
+        audit.record(session, actor, "case.material_viewed", "case", case_no, {"file_id": file_id})
+    return record

@@ -1,0 +1,121 @@
+"""Statuses, actions and the transition table of a case — pure data, no I/O.
+
+Who may take an action is part of the table: an applicant action belongs to the case's owner; a staff
+action needs a named permission (and, for review steps, the permission of the current step). Guards
+that need the case's data (one-time correction, immediate items, reasons) live in the service.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from yiwang.core.permissions import Perm
+
+
+class Status(enum.StrEnum):
+    SUBMITTED = "submitted"
+    CORRECTION_REQUESTED = "correction_requested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IN_REVIEW = "in_review"
+    SUSPENDED = "suspended"
+    CONCLUDED = "concluded"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(enum.StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    REQUEST_CORRECTION = "request_correction"
+    RESUBMIT = "resubmit"
+    REVIEW = "review"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    EXTEND = "extend"
+    APPROVE = "approve"
+    DENY = "deny"
+    DELIVER = "deliver"
+    WITHDRAW = "withdraw"
+
+
+class Outcome(enum.StrEnum):
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+class Step(enum.StrEnum):
+    """Review steps (承办 → 审核 → 审批); an item may configure fewer."""
+
+    HANDLE = "handle"
+    CHECK = "check"
+    APPROVE = "approve"
+
+
+DEFAULT_STEPS: tuple[Step, ...] = (Step.HANDLE, Step.CHECK, Step.APPROVE)
+STEP_PERMISSION = {Step.HANDLE: Perm.CASE_HANDLE, Step.CHECK: Perm.CASE_CHECK, Step.APPROVE: Perm.CASE_APPROVE}
+
+APPLICANT = "applicant"  # marker: the case's owner (or the proxy who filed it) acts
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: Status | None  # None: stays (extend) or returns to the status before suspension (resume)
+    who: Perm | str  # a permission, or APPLICANT
+
+
+OPEN = (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED)
+UNDER_REVIEW = (Status.ACCEPTED, Status.IN_REVIEW)
+
+TRANSITIONS: dict[tuple[Status, Action], Rule] = {
+    (Status.SUBMITTED, Action.ACCEPT): Rule(Status.ACCEPTED, Perm.CASE_ACCEPT),
+    (Status.SUBMITTED, Action.REJECT): Rule(Status.REJECTED, Perm.CASE_ACCEPT),
+    (Status.SUBMITTED, Action.REQUEST_CORRECTION): Rule(Status.CORRECTION_REQUESTED, Perm.CASE_ACCEPT),
+    # 即办件: accepted and approved in one window action (guarded: immediate items only)
+    (Status.SUBMITTED, Action.APPROVE): Rule(Status.CONCLUDED, Perm.CASE_ACCEPT),
+    (Status.SUBMITTED, Action.DENY): Rule(Status.CONCLUDED, Perm.CASE_ACCEPT),
+    (Status.CORRECTION_REQUESTED, Action.RESUBMIT): Rule(Status.SUBMITTED, APPLICANT),
+    (Status.ACCEPTED, Action.REVIEW): Rule(Status.IN_REVIEW, Perm.CASE_HANDLE),
+    (Status.IN_REVIEW, Action.REVIEW): Rule(Status.IN_REVIEW, Perm.CASE_CHECK),
+    (Status.ACCEPTED, Action.SUSPEND): Rule(Status.SUSPENDED, Perm.CASE_HANDLE),
+    (Status.IN_REVIEW, Action.SUSPEND): Rule(Status.SUSPENDED, Perm.CASE_HANDLE),
+    (Status.SUSPENDED, Action.RESUME): Rule(None, Perm.CASE_HANDLE),
+    (Status.ACCEPTED, Action.EXTEND): Rule(None, Perm.CASE_APPROVE),
+    (Status.IN_REVIEW, Action.EXTEND): Rule(None, Perm.CASE_APPROVE),
+    # the decision belongs to the last review step (approve), wherever the configured steps end
+    (Status.ACCEPTED, Action.APPROVE): Rule(Status.CONCLUDED, Perm.CASE_APPROVE),
+    (Status.ACCEPTED, Action.DENY): Rule(Status.CONCLUDED, Perm.CASE_APPROVE),
+    (Status.IN_REVIEW, Action.APPROVE): Rule(Status.CONCLUDED, Perm.CASE_APPROVE),
+    (Status.IN_REVIEW, Action.DENY): Rule(Status.CONCLUDED, Perm.CASE_APPROVE),
+    (Status.CONCLUDED, Action.DELIVER): Rule(Status.DELIVERED, Perm.CASE_DELIVER),
+}
+for _status in (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
+    TRANSITIONS[(_status, Action.WITHDRAW)] = Rule(Status.WITHDRAWN, APPLICANT)
+
+
+def rule_for(status: Status, action: Action) -> Rule | None:
+    return TRANSITIONS.get((status, action))
+
+
+def actions_from(status: Status) -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s == status]
+
+
+STATUS_LABELS = {
+    Status.SUBMITTED: "已提交，待受理", Status.CORRECTION_REQUESTED: "待补正材料", Status.ACCEPTED: "已受理",
+    Status.REJECTED: "不予受理", Status.IN_REVIEW: "审查中", Status.SUSPENDED: "特别程序中（暂停计时）",
+    Status.CONCLUDED: "已办结", Status.DELIVERED: "已送达", Status.WITHDRAWN: "已撤回",
+}
+ACTION_LABELS = {
+    Action.ACCEPT: "受理", Action.REJECT: "不予受理", Action.REQUEST_CORRECTION: "一次性告知补正",
+    Action.RESUBMIT: "补正后重新提交", Action.REVIEW: "审查通过，转下一环节", Action.SUSPEND: "启动特别程序",
+    Action.RESUME: "结束特别程序", Action.EXTEND: "延长办理期限", Action.APPROVE: "准予许可",
+    Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请",
+}
+OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
+STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}
+SUSPENSION_KINDS = {
+    "hearing": "听证", "tender": "招标", "auction": "拍卖", "inspection": "检验", "testing": "检测",
+    "quarantine": "检疫", "appraisal": "鉴定", "expert_review": "专家评审",
+}
