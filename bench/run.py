@@ -20,6 +20,8 @@ BENCHMARKS = [
     ("Search latency in-process, 100,000 items (engine vs plain BM25)", ["bench.bench_search"]),
     ("Search through HTTP, 100,000 items on PostgreSQL (vs a bare endpoint)",
      ["bench.bench_search_http", "--requests", "2000"]),
+    ("Cases on PostgreSQL: submissions through HTTP (vs raw INSERT+COMMIT) and the workbench list over "
+     "1,000,000 cases (vs a bare indexed count)", ["bench.bench_cases"]),
 ]
 
 

@@ -25,6 +25,7 @@ os.environ["YIWANG_PASSWORD_TIME_COST"] = "1"
 os.environ["YIWANG_PASSWORD_MEMORY_KIB"] = "1024"
 os.environ["YIWANG_EMBEDDED_WORKER"] = "false"
 os.environ["YIWANG_SEARCH_REFRESH_SECONDS"] = "0"
+os.environ["YIWANG_CACHE_SECONDS"] = "0"
 os.environ["YIWANG_SEARCH_WARM_ON_START"] = "false"
 
 from yiwang.core import migrate  # noqa: E402

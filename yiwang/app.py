@@ -37,10 +37,18 @@ def _warm_search(app: FastAPI) -> None:
     threading.Thread(target=build, name="search-warm-up", daemon=True).start()
 
 
+def _warm_fonts() -> None:
+    """Cut the embedded PDF font now (once per machine) so the first notice does not wait for it."""
+    from yiwang.core import fonts
+
+    threading.Thread(target=fonts.font_name, name="font-warm-up", daemon=True).start()
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if get_settings().search_warm_on_start:
         _warm_search(app)
+        _warm_fonts()
     yield
 
 

@@ -213,6 +213,7 @@ def catalog_import(file: Path, draft: bool) -> None:
     from yiwang.core.permissions import SYSTEM
 
     records: Iterable[tuple[str, dict[str, Any] | str]]
+    expected: int | None
     if file.suffix == ".xlsx":
         try:
             records = list(read_workbook(file.read_bytes()))
@@ -226,9 +227,15 @@ def catalog_import(file: Path, draft: bool) -> None:
     def progress(done: int, total: int | None) -> None:
         click.echo(f"  已处理 {done}/{total or '?'}", err=True)
 
-    with session_factory()() as session:
-        report = transfer.import_records(session, SYSTEM, records, publish=not draft, progress=progress,
-                                         expected=expected)
+    from yiwang.core.errors import DomainError
+
+    try:
+        with session_factory()() as session:
+            report = transfer.import_records(session, SYSTEM, records, publish=not draft, progress=progress,
+                                             expected=expected, commit=session.commit)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
     for line in report.summary_lines():
         click.echo(line)
     if report.total and len(report.errors) == report.total:

@@ -146,7 +146,7 @@ def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-ar
     session.commit()
     seed_file = resources.files("yiwang.catalog") / "seed_data" / "guangdong.jsonl.gz"
     with resources.as_file(seed_file) as path:
-        transfer.import_records(session, SYSTEM, transfer.read_jsonl(path), publish=True)
+        transfer.import_records(session, SYSTEM, transfer.read_jsonl(path), publish=True, commit=session.commit)
 
 
 def seed() -> list[tuple[str, str, str, str]]:

@@ -91,3 +91,21 @@ def test_workday_deadline(client) -> None:  # type: ignore[no-untyped-def]
         r = client.get(f"/api/v1/workdays/deadline?{bad}")
         assert r.status_code == 422, bad
         assert r.json()["error"]["field"] in ("start", "days")
+
+
+def test_nul_and_overlong_input_are_client_errors(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/auth/register", json={"kind": "person", "name": "张\u0000三", "id_number": f.id_number(),
+                                                   "phone": "13800138000", "password": f.PASSWORD})
+    assert r.status_code in (201, 422) and r.status_code != 500
+    r = client.post("/api/v1/auth/login", json={"username": "a\u0000b", "password": "x1234567"})
+    assert r.status_code in (401, 422)
+    assert client.get("/api/v1/items/%00").status_code in (404, 422)
+
+
+def test_full_width_digits_are_the_same_id_number(client) -> None:  # type: ignore[no-untyped-def]
+    number = f.id_number()
+    body = {"kind": "person", "name": "张三", "phone": "13800138000", "password": f.PASSWORD}
+    assert client.post("/api/v1/auth/register", json=body | {"id_number": number}).status_code == 201
+    wide = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    r = client.post("/api/v1/auth/register", json=body | {"id_number": wide})
+    assert r.status_code == 409 and r.json()["error"]["field"] == "id_number"

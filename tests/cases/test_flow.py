@@ -178,3 +178,22 @@ def test_public_progress_needs_the_tail(session) -> None:  # type: ignore[no-unt
     for tail in ("0000", "", "12"):
         with pytest.raises(CaseNotFound):
             cases.public_progress(session, case_no=no, tail=tail)
+
+
+def test_my_queue_holds_what_waits_for_me(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    waiting = cw.submit(session, w)
+    withdrawn = cw.submit(session, w)
+    cases.apply(session, w.handler, case_no=withdrawn, action="accept")
+    cases.apply(session, w.applicant, case_no=withdrawn, action="withdraw")
+    done = cw.submit(session, w)
+    for actor, action in ((w.handler, "accept"), (w.handler, "review"), (w.checker, "review"),
+                          (w.approver, "approve")):
+        cases.apply(session, actor, case_no=done, action=action)
+
+    def queue(actor):  # type: ignore[no-untyped-def]
+        return {c.case_no for c in cases.list_cases(session, actor, mine=True, limit=50)[1]}
+
+    assert queue(w.handler) == {waiting, done}  # accept the new one, deliver the decided one
+    assert queue(w.checker) == set()  # nothing at the check step; cannot accept
+    assert withdrawn not in queue(w.handler) | queue(w.approver)

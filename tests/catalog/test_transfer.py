@@ -90,3 +90,34 @@ def test_real_seed_catalogs_import(session) -> None:  # type: ignore[no-untyped-
     assert report.total == 1135 and report.created == 1135 and not report.errors
     assert len(report.drafts) == 1135
     assert any("31 位" in w for w in report.warnings)
+
+
+def test_import_lines_cannot_attach_stored_files(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.catalog import service
+    from yiwang.core import storage
+
+    f.region(session, "440104")
+    secret = storage.store(session, data=b"%PDF-1.4 private", filename="id.pdf", declared_type=None,
+                           owner="person:1")
+    rec = cf.record(materials=[{"name": "申请书", "required": True, "deficiency_allowed": False,
+                                "blank_form_file_id": secret.id}])
+    report = transfer.import_records(session, SYSTEM, transfer.read_jsonl(_lines(tmp_path / "x.jsonl", [rec])))
+    assert report.created == 1
+    guide = service.get_guide(session, rec["code"])
+    assert guide.materials[0].blank_form_url is None
+
+
+def test_unreadable_lines_are_reported(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(json.dumps(cf.record(), ensure_ascii=False).encode() + b"\n\xff\xfe{\n")
+    f.region(session, "440104")
+    report = transfer.import_records(session, SYSTEM, transfer.read_jsonl(path))
+    assert report.created == 1 and report.errors == [("第 2 行", "不是 UTF-8 编码的文本")]
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    import pytest
+
+    from yiwang.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        transfer.import_records(session, SYSTEM, transfer.read_jsonl(broken))

@@ -122,3 +122,10 @@ def test_parse_rejects_bad_files() -> None:
         calendar.parse_holiday_file(json.dumps({"year": 2027, "days": [{"date": "2027-13-01", "isOffDay": True}]}))
     with pytest.raises(ValidationFailed):
         calendar.parse_holiday_file(json.dumps({"year": 2027, "days": [{"date": "2030-01-01", "isOffDay": True}]}))
+
+
+def test_a_date_listed_twice_is_refused() -> None:
+    doc = {"year": 2027, "days": [{"date": "2027-01-01", "isOffDay": True}, {"date": "2027-01-01", "isOffDay": False}]}
+    with pytest.raises(ValidationFailed) as exc:
+        calendar.parse_holiday_file(json.dumps(doc))
+    assert "重复" in exc.value.message

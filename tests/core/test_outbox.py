@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from yiwang.core import clock, outbox
 from yiwang.core.outbox import OutboxEvent
+from yiwang.core.permissions import SYSTEM
 
 seen: list[int] = []
 
@@ -56,7 +57,7 @@ def test_failures_back_off_then_go_dead_and_can_be_resent(session, engine, monke
         session.expire_all()
         ev = session.get(OutboxEvent, event_id)
         assert ev.status == "dead" and ev.attempts == 3 and "gateway down" in ev.last_error
-        outbox.resend(session, event_id)
+        outbox.resend(session, SYSTEM, event_id)
         session.commit()
         assert session.get(OutboxEvent, event_id).status == "pending"
     finally:
@@ -71,3 +72,30 @@ def test_failed_event_waits_for_its_backoff(session, engine) -> None:  # type: i
     assert outbox.run_once(engine) == 0  # not due yet
     session.expire_all()
     assert session.get(OutboxEvent, ev.id).available_at > clock.now()
+
+
+def test_concurrent_workers_run_each_event_once(session, engine) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    seen.clear()
+    for n in range(8):
+        outbox.emit(session, "test.ok", {"n": n})
+    session.commit()
+    threads = [threading.Thread(target=outbox.run_once, args=(engine,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == list(range(8))
+
+
+def test_an_abandoned_claim_is_taken_again_after_its_lease(session, engine) -> None:  # type: ignore[no-untyped-def]
+    seen.clear()
+    ev = outbox.emit(session, "test.ok", {"n": 42})
+    session.commit()
+    ev.status, ev.available_at = "running", clock.now() + outbox.LEASE  # a worker died holding it
+    session.commit()
+    assert outbox.run_once(engine) == 0
+    with clock.frozen(clock.now() + outbox.LEASE + dt.timedelta(seconds=1)):
+        assert outbox.run_once(engine) == 1
+    assert seen == [42]

@@ -17,11 +17,11 @@ router = APIRouter(tags=["办件"])
 
 
 @router.post("/files", status_code=201)
-async def upload(request: Request, file: UploadFile = File(...), session: Session = Depends(get_session)) -> dict[str, Any]:
+def upload(request: Request, file: UploadFile = File(...), session: Session = Depends(get_session)) -> dict[str, Any]:
     """Upload a material file (PDF, image, Word, Excel, OFD); returns its id for an application."""
     actor = require_login(bearer_actor(request, session))
     limit = get_settings().max_upload_bytes
-    data = await file.read(limit + 1)
+    data = file.file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"文件超过 {limit // (1024 * 1024)} MB 的上限", field="file")
     record = storage.store(session, data=data, filename=file.filename, declared_type=file.content_type,

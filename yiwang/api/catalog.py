@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from yiwang.api.deps import bearer_actor, get_session, require_login
 from yiwang.catalog import service as catalog
 from yiwang.catalog import transfer
-from yiwang.catalog.excel import CellError, read_workbook
 from yiwang.catalog.schemas import ItemGuide
 from yiwang.core.errors import ValidationFailed
+from yiwang.core.permissions import Perm
 
 router = APIRouter(tags=["事项目录"])
 
@@ -56,28 +56,17 @@ def retire_item(code: str, body: RetireIn, request: Request, session: Session = 
 
 
 @router.post("/catalog/import")
-async def import_catalog(request: Request, file: UploadFile = File(...), publish: bool = True,
-                         session: Session = Depends(get_session)) -> dict[str, Any]:
+def import_catalog(request: Request, file: UploadFile = File(...), publish: bool = True,
+                   session: Session = Depends(get_session)) -> dict[str, Any]:
     """Import a JSON-lines file (.jsonl, .jsonl.gz) or the Excel template (.xlsx)."""
     actor = require_login(bearer_actor(request, session))
-    from yiwang.core.permissions import Perm
-
     actor.require(Perm.CATALOG_ITEM_PUBLISH if publish else Perm.CATALOG_ITEM_EDIT)
-    data = await file.read(50 * 1024 * 1024 + 1)
-    if len(data) > 50 * 1024 * 1024:
-        raise ValidationFailed("文件超过 50 MB", field="file")
-    report = transfer.import_records(session, actor, records_from_upload(file.filename or "", data), publish=publish)
+    data = file.file.read(transfer.MAX_UPLOAD + 1)
+    if len(data) > transfer.MAX_UPLOAD:
+        raise ValidationFailed("文件超过 50 MB，请拆分后分批导入", field="file")
+    report = transfer.import_records(session, actor, transfer.records_from_upload(file.filename or "", data),
+                                     publish=publish)
     return {"total": report.total, "created": report.created, "new_version": report.new_version,
             "unchanged": report.unchanged, "published": report.published,
             "errors": [{"line": line, "reason": r} for line, r in report.errors],
             "drafts": [{"line": line, "code": c, "problems": p} for line, c, p in report.drafts]}
-
-
-def records_from_upload(filename: str, data: bytes):  # type: ignore[no-untyped-def]
-    """Records of an uploaded catalog file, by its kind."""
-    if data.startswith(b"PK"):
-        try:
-            return list(read_workbook(data))
-        except CellError as exc:
-            raise ValidationFailed(str(exc), field="file") from exc
-    return list(transfer.read_jsonl_bytes(data))

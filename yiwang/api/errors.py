@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yiwang.core.errors import DomainError
@@ -98,6 +99,25 @@ def install(app: FastAPI) -> None:
             HTTP_MESSAGES.get(exc.status_code, "请求有误")
         return error_response(request, exc.status_code, {"code": f"http_{exc.status_code}", "message": message,
                                                           "field": None}, getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses NUL characters and text longer than its column
+        return error_response(request, 422, {"code": "invalid", "message": "输入内容过长或包含无效字符",
+                                             "field": None})
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        # two requests creating the same thing at once: the loser hears about it as a conflict
+        return error_response(request, 409, {"code": "conflict", "message": "该记录已存在或刚被他人修改，请刷新后重试",
+                                             "field": None})
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError) -> Response:
+        # a locked SQLite database or a PostgreSQL connection that went away: retryable, not a bug
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(request, 503, {"code": "busy", "message": "系统繁忙，请稍后重试", "field": None},
+                              {"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -23,7 +23,7 @@ class Case(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     region_code: Mapped[str] = mapped_column(String(12))
     # who applied (actor label, e.g. "person:12"), and who filed it when a proxy or a window did
-    applicant: Mapped[str] = mapped_column(String(64), index=True)
+    applicant: Mapped[str] = mapped_column(String(64))
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_code: Mapped[str] = mapped_column(String(18))  # ID number or USCC: needed to verify, never listed
     applicant_phone: Mapped[str] = mapped_column(String(20))
@@ -64,8 +64,13 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        # the workbench: a department's queue by due date, with or without a status filter
+        Index("ix_case_department_due", "department_id", "due", "id"),
         Index("ix_case_department_status_due", "department_id", "status", "due"),
-        Index("ix_case_region_status_due", "region_code", "status", "due"),
+        # region-scoped roles match a 行政区划 prefix (LIKE '4401%'): pattern ops make it an index range
+        Index("ix_case_region_due", "region_code", "due", postgresql_ops={"region_code": "varchar_pattern_ops"}),
+        Index("ix_case_applicant_submitted", "applicant", "submitted_at"),
+        Index("ix_case_filed_by", "filed_by"),
     )
 
 
@@ -161,7 +166,7 @@ class ApplicationDraft(Base):
     __tablename__ = "case_draft"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    applicant: Mapped[str] = mapped_column(String(64), index=True)
+    applicant: Mapped[str] = mapped_column(String(64))
     item_code: Mapped[str] = mapped_column(String(64))
     form: Mapped[dict[str, Any]]
     materials: Mapped[list[Any]]  # [{"name", "file_id"}]

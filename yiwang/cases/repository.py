@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yiwang.cases.models import (
@@ -17,14 +18,16 @@ from yiwang.cases.models import (
     SubmissionKey,
     Suspension,
 )
-from yiwang.core.permissions import Actor, ActorKind, scope_clause
+from yiwang.core.permissions import Actor, ActorKind, Role, scope_clause
+from yiwang.core.storage import StoredFile
 
 
 def _visible(actor: Actor):  # type: ignore[no-untyped-def]
     clause = scope_clause(actor, department_col=Case.department_id, region_col=Case.region_code,
                           owner_col=Case.applicant)
-    if actor.kind is ActorKind.STAFF:
-        clause = or_(clause, Case.filed_by == actor.label)  # a proxy always sees what it filed
+    if actor.kind is ActorKind.STAFF and Role.PROXY.value in actor.roles:
+        # a village proxy's region does not cover the county departments it files with: it sees what it filed
+        clause = or_(clause, Case.filed_by == actor.label)
     return clause
 
 
@@ -44,8 +47,19 @@ def submission_key(session: Session, principal: str, key: str) -> SubmissionKey 
     return session.get(SubmissionKey, (principal, key))
 
 
+@dataclass(frozen=True)
+class Queue:
+    """What waits for an actor ("my queue"): review steps their roles take, and acceptance, resuming a
+    paused case, delivery where they may do those."""
+
+    steps: list[str]
+    accept: bool
+    resume: bool
+    deliver: bool
+
+
 def list_visible(session: Session, actor: Actor, *, status: str | None, due_range: tuple | None,  # type: ignore[type-arg]
-                 steps: list[str] | None, q: str | None, limit: int, offset: int) -> tuple[int, Sequence[Case]]:
+                 queue: Queue | None, q: str | None, limit: int, offset: int) -> tuple[int, Sequence[Case]]:
     stmt = select(Case).where(_visible(actor))
     if status:
         stmt = stmt.where(Case.status == status)
@@ -56,14 +70,19 @@ def list_visible(session: Session, actor: Actor, *, status: str | None, due_rang
             stmt = stmt.where(Case.due >= lo)
         if hi is not None:
             stmt = stmt.where(Case.due <= hi)
-    if steps is not None:
-        # "my queue": cases waiting for a step this actor's roles can take, or for acceptance
-        stmt = stmt.where(or_(Case.review_step.in_(steps), Case.status == "submitted") if steps else
-                          Case.status == "submitted")
+    if queue is not None:
+        waiting = [and_(Case.status.in_(("accepted", "in_review")), Case.review_step.in_(queue.steps))]
+        if queue.accept:
+            waiting.append(Case.status == "submitted")
+        if queue.resume:
+            waiting.append(Case.status == "suspended")
+        if queue.deliver:
+            waiting.append(Case.status == "concluded")
+        stmt = stmt.where(or_(*waiting))
     if q:
-        stmt = stmt.where(or_(Case.case_no == q.strip(), Case.item_name.contains(q.strip())))
+        stmt = stmt.where(or_(Case.case_no == q.strip(), Case.item_name.contains(q.strip(), autoescape=True)))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.order_by(Case.due.is_(None), Case.due, Case.id).limit(limit).offset(offset)).all()
+    rows = session.scalars(stmt.order_by(Case.due.asc().nulls_last(), Case.id).limit(limit).offset(offset)).all()
     return total, rows
 
 
@@ -128,3 +147,11 @@ def case_referencing_file(session: Session, actor: Actor, file_id: str, case_no:
     stmt = (select(Case).join(CaseMaterial, CaseMaterial.case_id == Case.id)
             .where(Case.case_no == case_no, CaseMaterial.file_id == file_id, _visible(actor)))
     return session.scalars(stmt.limit(1)).first()
+
+
+def file_owners(session: Session, file_ids: Collection[str]) -> dict[str, str]:
+    """Owner of each stored file (one query for all the materials of an application)."""
+    if not file_ids:
+        return {}
+    stmt = select(StoredFile.id, StoredFile.owner).where(StoredFile.id.in_(list(file_ids)))
+    return {fid: owner for fid, owner in session.execute(stmt).all()}

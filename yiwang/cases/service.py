@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +28,7 @@ from yiwang.cases.models import (
     SubmissionKey,
     Suspension,
 )
+from yiwang.cases.numbering import reserve_case_no
 from yiwang.cases.schemas import CaseListItem, CaseMaterialOut, CaseOut, TimelineEntry
 from yiwang.cases.states import (
     APPLICANT,
@@ -61,27 +61,12 @@ class MaterialIn:
 
 # --- filing ---------------------------------------------------------------------------------------
 
-def _case_no(session: Session, region_code: str, day: dt.date) -> str:
-    """Reserve the next number for (region, day): never reused, even if the filing rolls back later."""
-    region = region_code[:6]
-    stmt = text("UPDATE case_number_counter SET last = last + 1 WHERE region_code = :r AND day = :d RETURNING last")
-    row = session.execute(stmt, {"r": region, "d": day}).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.execute(text("INSERT INTO case_number_counter (region_code, day, last) VALUES (:r, :d, 0)"),
-                                {"r": region, "d": day})
-        except IntegrityError:
-            pass  # another filing created the counter first
-        row = session.execute(stmt, {"r": region, "d": day}).one()
-    return get_settings().case_no_format.format(region=region, date=day, seq=int(row[0]))
-
-
 def _check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given: Sequence[MaterialIn],
                      pledge: bool, *, at_submission: bool) -> list[MaterialIn]:
     names = {m.name for m in spec.materials}
     out: list[MaterialIn] = []
     seen: set[str] = set()
+    owners = repo.file_owners(session, [m.file_id for m in given if m.file_id])
     for i, m in enumerate(given):
         name = (m.name or "").strip()
         if name not in names:
@@ -93,9 +78,8 @@ def _check_materials(session: Session, actor: Actor, spec: ApplicationSpec, give
         if not m.file_id and not m.license_ref:
             raise ValidationFailed(f"请为“{name}”上传文件", field=f"materials.{i}.file_id")
         if m.file_id:
-            record = session.get(storage.StoredFile, m.file_id)
             # a file may be used only by whoever uploaded it (or the window/proxy filing for them)
-            if record is None or record.owner != actor.label:
+            if owners.get(m.file_id) != actor.label:
                 raise ValidationFailed(f"“{name}”的文件不存在或不属于您", field=f"materials.{i}.file_id",
                                        code="file_not_found")
         out.append(MaterialIn(name, m.file_id, m.license_ref))
@@ -128,7 +112,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
             case = repo.case_by_id(session, previous.case_id)
             if case is not None:
                 return case
-    spec = catalog.application_spec(session, item_code)
+    spec = catalog.application_spec(session, item_code, max_age=2.0)
     if pledge and not spec.pledge_allowed:
         raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
     form = catalog.validate_form(spec.form_schema, form)
@@ -137,7 +121,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     now = clock.now()
     cal = get_calendar(session)
     case = Case(
-        case_no=_case_no(session, spec.region_code, deadlines.local_day(now)), item_code=spec.code,
+        case_no=reserve_case_no(session, spec.region_code, deadlines.local_day(now)), item_code=spec.code,
         item_version_id=spec.version_id, item_name=spec.name, department_id=spec.department_id,
         region_code=spec.region_code, applicant=profile.label, applicant_name=profile.name,
         applicant_code=profile.code, applicant_phone=profile.phone,
@@ -253,7 +237,11 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
                           comment=(comment or "").strip()[:2000] or None, data=data))
     try:
         session.flush()
-    except StaleDataError as exc:
+    except (StaleDataError, OperationalError) as exc:
+        # the case's version moved under us (PostgreSQL), or SQLite refused to turn this reader into a
+        # writer because another writer committed meanwhile: either way someone else acted first
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
         raise CaseConflict("该办件刚被其他人处理过，请刷新后查看最新状态", field="case_no") from exc
     audit.record(session, actor, f"case.{act.value}", "case", case.case_no,
                  {"from": status.value, "to": case.status, **{k: v for k, v in data.items() if k != "files"}})
@@ -495,10 +483,12 @@ def list_cases(session: Session, actor: Actor, *, status: str | None = None, lig
         warn_edge = cal.add_working_days(today, get_settings().warn_working_days)
         due_range = {"red": (None, today - dt.timedelta(days=1)), "yellow": (today, warn_edge),
                      "green": (warn_edge + dt.timedelta(days=1), None)}[light]
-    step_perms = None
+    queue = None
     if mine and actor.is_staff:
-        step_perms = [s.value for s, p in STEP_PERMISSION.items() if actor.can(p)]
-    return repo.list_visible(session, actor, status=status, due_range=due_range, steps=step_perms, q=q,
+        queue = repo.Queue(steps=[s.value for s, p in STEP_PERMISSION.items() if actor.can(p)],
+                           accept=actor.can(Perm.CASE_ACCEPT), resume=actor.can(Perm.CASE_HANDLE),
+                           deliver=actor.can(Perm.CASE_DELIVER))
+    return repo.list_visible(session, actor, status=status, due_range=due_range, queue=queue, q=q,
                              limit=limit, offset=offset)
 
 
@@ -541,13 +531,14 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
     from yiwang.org import service as org_service
 
     clock_now = clock_view(session, case)
-    dept = org_service.get_department(session, case.department_id)
+    dept_name = org_service.department_name(session, case.department_id)
+    events = timeline(session, case)
     labels = {a.value: label for a, label in ACTION_LABELS.items()} | {"submit": "提交申请"}
     applicant_view = actor.is_applicant
     return CaseOut(
         case_no=case.case_no, item_code=case.item_code, item_name=case.item_name, status=case.status,
         status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome, outcome_reason=case.outcome_reason,
-        department=dept.name, applicant_name=case.applicant_name, channel=case.channel, pledge=case.pledge,
+        department=dept_name, applicant_name=case.applicant_name, channel=case.channel, pledge=case.pledge,
         case_type=case.case_type, review_step=case.review_step, submitted_at=case.submitted_at,
         accepted_at=case.accepted_at, concluded_at=case.concluded_at, delivered_at=case.delivered_at,
         deadline=clock_now["deadline"], remaining_working_days=clock_now["remaining_working_days"],
@@ -556,13 +547,15 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         materials=[CaseMaterialOut(name=m.name, file_id=m.file_id, license_ref=m.license_ref, round=m.round,
                                    provided_at=m.provided_at) for m in case_materials(session, case)],
         corrections=[{"seq": c.seq, "materials": c.materials, "comment": c.comment, "requested_at": c.requested_at,
-                      "answered_at": c.answered_at} for c in corrections(session, case)],
+                      "answered_at": c.answered_at} for c in (corrections(session, case) if case.correction_count
+                                                              else ())],
         suspensions=[{"kind": s.kind, "kind_label": SUSPENSION_KINDS.get(s.kind, s.kind),
                       "expected_days": s.expected_days, "started_on": s.started_on, "ended_on": s.ended_on,
-                      "working_days": s.working_days} for s in suspensions(session, case)],
+                      "working_days": s.working_days}
+                     for s in (suspensions(session, case) if any(e.action == "suspend" for e in events) else ())],
         timeline=[TimelineEntry(at=e.at, action=e.action, action_label=labels.get(e.action, e.action),
                                 actor=_actor_shown(e, applicant_view), comment=e.comment, from_status=e.from_status,
-                                to_status=e.to_status) for e in timeline(session, case)])
+                                to_status=e.to_status) for e in events])
 
 
 def _actor_shown(event: CaseEvent, applicant_view: bool) -> str:
@@ -640,3 +633,16 @@ def material_file(session: Session, actor: Actor, *, case_no: str, file_id: str)
     if actor.is_staff:
         audit.record(session, actor, "case.material_viewed", "case", case_no, {"file_id": file_id})
     return record
+
+
+# --- used by applicant pages ---
+
+def own_files(session: Session, actor: Actor, file_ids: Sequence[str]) -> dict[str, storage.StoredFile]:
+    """Those of ``file_ids`` that ``actor`` uploaded (a form re-shown with files kept, a draft continued);
+    anyone else's ids are left out."""
+    out: dict[str, storage.StoredFile] = {}
+    for file_id in list(dict.fromkeys(f for f in file_ids if f))[:100]:
+        record = session.get(storage.StoredFile, file_id[:32])
+        if record is not None and record.owner == actor.label:
+            out[record.id] = record
+    return out

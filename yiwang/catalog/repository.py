@@ -91,7 +91,7 @@ def staff_items(session: Session, actor: Actor, *, q: str | None, status: str | 
             .where(scope_clause(actor, department_col=ServiceItem.department_id,
                                 region_col=ServiceItem.region_code)))
     if q:
-        stmt = stmt.where(ItemVersion.name.contains(q) | ServiceItem.code.contains(q))
+        stmt = stmt.where(ItemVersion.name.contains(q, autoescape=True) | ServiceItem.code.contains(q, autoescape=True))
     if status:
         stmt = stmt.where(ItemVersion.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -103,10 +103,13 @@ def count_published(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ItemVersion).where(ItemVersion.status == "published")) or 0
 
 
-def newest_versions(session: Session, *, after_item_id: int, batch: int) -> list[tuple[ServiceItem, ItemVersion]]:
+def newest_versions(session: Session, *, after_item_id: int, batch: int,
+                    department_ids: Collection[int] | None = None) -> list[tuple[ServiceItem, ItemVersion]]:
     """Items with id > after_item_id and their newest version, in item order (for export)."""
-    items = session.scalars(select(ServiceItem).where(ServiceItem.id > after_item_id)
-                            .order_by(ServiceItem.id).limit(batch)).all()
+    stmt = select(ServiceItem).where(ServiceItem.id > after_item_id)
+    if department_ids is not None:
+        stmt = stmt.where(ServiceItem.department_id.in_(list(department_ids)))
+    items = session.scalars(stmt.order_by(ServiceItem.id).limit(batch)).all()
     if not items:
         return []
     newest = (select(ItemVersion.item_id, func.max(ItemVersion.version_no).label("v"))

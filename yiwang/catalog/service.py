@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from yiwang.catalog.schemas import (
 from yiwang.catalog.standards import code_problems, item_type_code
 from yiwang.catalog.summaries import case_type, summary
 from yiwang.core import audit, clock, outbox
+from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.core.storage import StoredFile
@@ -84,11 +86,19 @@ def content_hash(values: dict[str, Any], materials: Sequence[dict[str, Any]]) ->
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _material_rows(record: ItemIn) -> list[dict[str, Any]]:
+_FILE_FIELDS = ("blank_form_file_id", "sample_file_id")
+
+
+def _material_rows(record: ItemIn, previous: Sequence[ItemMaterial] = ()) -> list[dict[str, Any]]:
+    """Material rows of an import record. Files are never taken from an import line (it could name
+    any stored file and publish it); a material keeps the blank form and sample its namesake in the
+    previous version had, so re-importing an export changes nothing."""
+    kept = {m.name: {k: getattr(m, k) for k in _FILE_FIELDS} for m in previous}
     rows = []
     for m in record.materials:
         row = {k: None for k in _MATERIAL_FIELDS}
-        row.update(m.model_dump(include=set(_MATERIAL_FIELDS)))
+        row.update(m.model_dump(include=set(_MATERIAL_FIELDS) - set(_FILE_FIELDS)))
+        row.update(kept.get(m.name, {}))
         rows.append(row)
     return rows
 
@@ -98,8 +108,10 @@ def _version_hash(session: Session, v: ItemVersion) -> str:
     return content_hash({k: getattr(v, k) for k in _VERSION_FIELDS}, mats)
 
 
-def _version_values(session: Session, actor: Actor, record: ItemIn) -> tuple[dict[str, Any], list[str]]:
-    """Column values for a version built from an import record, plus warnings about oddities."""
+def _version_values(session: Session, actor: Actor, record: ItemIn,
+                    department: Any = None) -> tuple[dict[str, Any], list[str]]:
+    """Column values for a version built from an import record, plus warnings about oddities.
+    ``department`` is the implementing department when the caller has already resolved it."""
     warnings = code_problems(record.code, record.basic_code)
     type_code = item_type_code(record.item_type)
     if type_code is None:
@@ -107,7 +119,7 @@ def _version_values(session: Session, actor: Actor, record: ItemIn) -> tuple[dic
     region_code = record.region_code or None
     if region_code:
         region_code = org_service.ensure_region_chain(session, actor, region_code).code
-    dept = org_service.find_department(session, record.department, region_code)
+    dept = department or org_service.find_department(session, record.department, region_code)
     if dept is None:
         try:
             dept = org_service.ensure_department(session, actor, name=record.department, region_code=region_code,
@@ -153,7 +165,7 @@ def _version_values(session: Session, actor: Actor, record: ItemIn) -> tuple[dic
     return values, warnings
 
 
-def _check_import_scope(session: Session, actor: Actor, record: ItemIn) -> None:
+def _check_import_scope(session: Session, actor: Actor, record: ItemIn) -> Any:
     """Staff import only into existing departments within their scope, and only items of those
     departments; creating departments and regions is left to administrators' bootstrapping."""
     visible = {d.id: d for d in org_service.list_departments(session, actor)}
@@ -165,19 +177,21 @@ def _check_import_scope(session: Session, actor: Actor, record: ItemIn) -> None:
     existing = repo.item_by_code(session, record.code)
     if existing is not None and existing.department_id not in visible:
         raise ValidationFailed("该实施编码属于您管辖范围以外的事项", field="code", code="item_out_of_scope")
+    return dept
 
 
 def import_record(session: Session, actor: Actor, record: ItemIn, *, publish: bool = True) -> ImportOutcome:
     """Create or update an item from one import record (idempotent by code and content)."""
     actor.require(Perm.CATALOG_ITEM_EDIT)
+    department = None
     if actor.is_staff:
-        _check_import_scope(session, actor, record)
+        department = _check_import_scope(session, actor, record)
         publish = publish and actor.can(Perm.CATALOG_ITEM_PUBLISH)
-    values, warnings = _version_values(session, actor, record)
-    material_rows = _material_rows(record)
-    digest = content_hash(values, material_rows)
+    values, warnings = _version_values(session, actor, record, department)
     item = repo.item_by_code(session, record.code)
     latest = repo.latest_version(session, item.id) if item else None
+    material_rows = _material_rows(record, repo.materials(session, latest.id) if latest else ())
+    digest = content_hash(values, material_rows)
     if latest is not None and latest.content_hash == digest:
         return ImportOutcome(record.code, "unchanged", latest.status == PUBLISHED, warnings=warnings)
     if item is None:
@@ -520,10 +534,24 @@ def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
                                 license_type=m.license_type) for m in repo.materials(session, v.id)])
 
 
-def application_spec(session: Session, code: str) -> ApplicationSpec:
-    """The published version a new application is filed under."""
-    v = get_published_version(session, code)
-    return _spec_of(session, code, v)
+_spec_cache: dict[tuple[str, str], tuple[float, ApplicationSpec]] = {}
+
+
+def application_spec(session: Session, code: str, *, max_age: float = 0.0) -> ApplicationSpec:
+    """The published version a new application is filed under. With ``max_age`` a spec read in this
+    process within that many seconds is reused (busy filing days read the same few items constantly);
+    a version published in the meantime is picked up once it expires."""
+    key = (str(session.get_bind().engine.url), code)
+    max_age = min(max_age, get_settings().cache_seconds)
+    if max_age > 0:
+        hit = _spec_cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < max_age:
+            return hit[1]
+    spec = _spec_of(session, code, get_published_version(session, code))
+    if len(_spec_cache) > 10_000:
+        _spec_cache.clear()
+    _spec_cache[key] = (time.monotonic(), spec)
+    return spec
 
 
 def application_spec_of_version(session: Session, code: str, version_id: int) -> ApplicationSpec:

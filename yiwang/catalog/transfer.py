@@ -8,25 +8,26 @@ are committed in batches, each in its own savepoint, so one bad record never los
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import repository as repo
 from yiwang.catalog import service
 from yiwang.catalog.schemas import ItemIn
-from yiwang.core.errors import DomainError
+from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
 from yiwang.org import service as org_service
 
+MAX_UPLOAD = 50 * 1024 * 1024  # one import file
 MAX_INFLATED = 200 * 1024 * 1024
 Progress = Callable[[int, int | None], None]
 
@@ -73,8 +74,10 @@ def _pydantic_reason(exc: ValidationError) -> str:
 
 def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, dict[str, Any] | str]], *,
                    publish: bool = True, batch: int = 200, progress: Progress | None = None,
-                   expected: int | None = None) -> ImportReport:
-    """Import (line label, record or parse error) pairs; commits every ``batch`` records."""
+                   expected: int | None = None, commit: Callable[[], None] | None = None) -> ImportReport:
+    """Import (line label, record or parse error) pairs. ``commit`` (the command line passes
+    session.commit) is called every ``batch`` records so a long import keeps what it has done; without
+    it everything stays in the caller's transaction."""
     report = ImportReport()
     seen_codes: dict[str, str] = {}
     for n, (line, raw) in enumerate(records, start=1):
@@ -84,10 +87,12 @@ def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, 
         else:
             _import_one(session, actor, line, raw, publish, report, seen_codes)
         if n % batch == 0:
-            session.commit()
+            if commit:
+                commit()
             if progress:
                 progress(n, expected)
-    session.commit()
+    if commit:
+        commit()
     if progress:
         progress(report.total, expected)
     return report
@@ -110,6 +115,9 @@ def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], 
     except DomainError as exc:
         report.errors.append((line, exc.message))
         return
+    except (DataError, IntegrityError) as exc:  # e.g. text PostgreSQL will not store (NUL, over-long)
+        report.errors.append((line, f"数据库拒绝了该记录（{type(exc.orig).__name__}）"))
+        return
     setattr(report, outcome.action, getattr(report, outcome.action) + 1)
     report.published += outcome.published and outcome.action != "unchanged"
     if outcome.problems:
@@ -120,17 +128,26 @@ def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], 
 
 # --- JSON lines --------------------------------------------------------------------------------
 
-def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed by the caller
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """Records of a JSON-lines file (.jsonl or .jsonl.gz); a line that cannot be read yields its reason."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            yield from _parse_lines(fh)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValidationFailed(f"无法读取文件：{exc}", field="file", code="unreadable_file") from exc
 
 
-def _parse_lines(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    for i, text in enumerate(lines, start=1):
+def _parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    for i, raw in enumerate(lines, start=1):
+        label = f"第 {i} 行"
+        try:
+            text = raw.decode("utf-8-sig" if i == 1 else "utf-8")
+        except UnicodeDecodeError:
+            yield label, "不是 UTF-8 编码的文本"
+            continue
         if not text.strip():
             continue
-        label = f"第 {i} 行"
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -139,29 +156,38 @@ def _parse_lines(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | s
         yield label, obj if isinstance(obj, dict) else "每行应为一个 JSON 对象"
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    with _open_text(path) as fh:
-        yield from _parse_lines(fh)
-
-
 def read_jsonl_bytes(data: bytes) -> Iterator[tuple[str, dict[str, Any] | str]]:
     if data[:2] == b"\x1f\x8b":
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        data = inflater.decompress(data, MAX_INFLATED)
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = inflater.decompress(data, MAX_INFLATED)
+        except zlib.error:
+            yield "第 1 行", "压缩文件已损坏"
+            return
         if inflater.unconsumed_tail:
             yield "第 1 行", f"解压后超过 {MAX_INFLATED // (1024 * 1024)} MB"
             return
+    yield from _parse_lines(data.splitlines())
+
+
+def records_from_upload(filename: str, data: bytes) -> list[tuple[str, dict[str, Any] | str]]:
+    """Records of an uploaded catalog file: the Excel template (.xlsx) or JSON lines (optionally gzip)."""
+    from yiwang.catalog.excel import CellError, read_workbook
+
+    if data.startswith(b"PK"):
+        try:
+            return list(read_workbook(data))
+        except CellError as exc:
+            raise ValidationFailed(str(exc), field="file") from exc
+    return list(read_jsonl_bytes(data))
+
+
+def count_lines(path: Path) -> int | None:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        yield "第 1 行", "文件不是 UTF-8 编码的 JSON lines"
-        return
-    yield from _parse_lines(text.splitlines())
-
-
-def count_lines(path: Path) -> int:
-    with _open_text(path) as fh:
-        return sum(1 for t in fh if t.strip())
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as fh:
+            return sum(1 for t in fh if t.strip())
+    except (OSError, EOFError, zlib.error):
+        return None
 
 
 def _limit(value: int | None, unit: str | None) -> Any:
@@ -170,11 +196,15 @@ def _limit(value: int | None, unit: str | None) -> Any:
     return "immediate" if unit == "immediate" else {"value": value, "unit": unit}
 
 
-def export_records(session: Session) -> Iterator[dict[str, Any]]:
-    """Every item's newest version in the import format (re-importing it changes nothing)."""
+def export_records(session: Session, actor: Actor | None = None) -> Iterator[dict[str, Any]]:
+    """Every item's newest version in the import format (re-importing it changes nothing); with an
+    actor, only the items of departments in the actor's scope."""
+    departments = None
+    if actor is not None and actor.is_staff:
+        departments = [d.id for d in org_service.list_departments(session, actor)]
     after = 0
     while True:
-        batch = repo.newest_versions(session, after_item_id=after, batch=1000)
+        batch = repo.newest_versions(session, after_item_id=after, batch=1000, department_ids=departments)
         if not batch:
             return
         depts = org_service.departments_by_ids(session, {v.department_id for _, v in batch})

@@ -187,6 +187,8 @@ def parse_holiday_file(raw: bytes | str) -> tuple[int, list[DayEntry], str]:
             raise ValidationFailed(f"第 {i} 条记录的 isOffDay 必须为 true/false", field="days", code="bad_day")
         if abs(day.year - year) > 1:
             raise ValidationFailed(f"第 {i} 条记录的日期 {day} 不属于 {year} 年的安排", field="days", code="bad_day")
+        if any(e.day == day for e in entries):
+            raise ValidationFailed(f"第 {i} 条记录的日期 {day} 重复出现", field="days", code="bad_day")
         entries.append(DayEntry(day, not off, name))
     if not entries:
         raise ValidationFailed(f"{year} 年的安排为空（国务院通知可能尚未发布）", field="days", code="empty_year")

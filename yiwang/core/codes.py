@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric, uscc
@@ -15,8 +16,13 @@ from stdnum.cn import ric, uscc
 from yiwang.core.errors import ValidationFailed
 
 
+def _ascii_code(value: str) -> str:
+    """NFKC folds full-width letters and digits to ASCII; white space is dropped; letters upper-cased."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
+
+
 def normalize_id_number(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
+    return _ascii_code(value)
 
 
 def id_number_problem(value: str) -> str | None:
@@ -24,7 +30,7 @@ def id_number_problem(value: str) -> str | None:
     number = normalize_id_number(value)
     if len(number) != 18:
         return "身份证号码应为 18 位"
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         return "身份证号码只能由数字和末位 X 组成"
     if ric.calc_check_digit(number) != number[17]:
         return "身份证号码校验位不正确"
@@ -45,7 +51,7 @@ def validate_id_number(value: str, field: str = "id_number") -> str:
 
 
 def normalize_uscc(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
+    return _ascii_code(value)
 
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -65,12 +71,12 @@ def uscc_problem(value: str) -> str | None:
         return "统一社会信用代码应为 18 位"
     if any(ch not in USCC_ALPHABET for ch in code):
         return "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）"
-    if not code[2:8].isdigit():
+    if not re.fullmatch(r"[0-9]{6}", code[2:8]):
         return "统一社会信用代码第 3–8 位应为行政区划代码"
     if uscc.calc_check_digit(code) != code[17]:
         return "统一社会信用代码校验位不正确"
     org = code[8:17]
-    if not org[:8].isalnum() or org_code_check(org[:8]) != org[8]:
+    if org_code_check(org[:8]) != org[8]:
         return "统一社会信用代码中的组织机构代码校验位不正确"
     return None
 
@@ -104,17 +110,17 @@ def mask_name(value: str | None) -> str:
     return value[0] + "*" * (len(value) - 1) if len(value) > 1 else value
 
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def validate_mobile(value: str, field: str = "phone") -> str:
-    number = re.sub(r"[\s-]", "", value or "")
+    number = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value or ""))
     if not PHONE_RE.match(number):
         raise ValidationFailed("请填写 11 位手机号码", field=field, code="invalid_phone")
     return number
 
 
-REGION_CODE_RE = re.compile(r"^\d{6}(\d{6})?$")
+REGION_CODE_RE = re.compile(r"^[0-9]{6}([0-9]{6})?$")
 
 
 def validate_region_code(value: str, field: str = "code") -> str:

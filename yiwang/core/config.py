@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     warn_working_days: int = 1
     # Office hours (local time) for "immediate" items received late.
     office_close_hour: int = 17
+    # Upper bound for in-process caches of rarely changing reference data (department names, item specs).
+    cache_seconds: float = 60.0
     # How often a process's search index asks the database whether the catalog changed.
     search_refresh_seconds: float = 1.0
     # Build the search index when a web worker starts rather than on its first search.

@@ -10,23 +10,25 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String, Text, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import Index, Integer, String, Text, select, update
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from yiwang.core import clock
+from yiwang.core import audit, clock
 from yiwang.core.audit import BigId
 from yiwang.core.config import get_settings
 from yiwang.core.db import Base, session_factory
+from yiwang.core.permissions import Actor
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, "OutboxEvent"], None]
 _handlers: dict[str, list[Handler]] = {}
 
-PENDING, DONE, DEAD = "pending", "done", "dead"
+PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
+LEASE = dt.timedelta(minutes=5)  # a claimed event not finished by then is taken again
 
 
 class OutboxEvent(Base):
@@ -74,24 +76,35 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 
 def run_once(engine: Engine | None = None, *, limit: int | None = None) -> int:
-    """Deliver due events; return how many were processed (done or failed)."""
+    """Deliver due events; return how many this worker processed (done or failed).
+
+    Each event is first claimed with a conditional UPDATE (pending → running, with a lease), which
+    only one worker can win on any database; a worker that dies mid-event leaves it running until the
+    lease ends, when another worker takes it again.
+    """
     make = session_factory(engine)
     limit = limit or get_settings().outbox_batch
     processed = 0
     with make() as session:
-        stmt = (select(OutboxEvent.id).where(OutboxEvent.status == PENDING,
-                                             OutboxEvent.available_at <= clock.now())
+        now = clock.now()
+        stmt = (select(OutboxEvent.id).where(OutboxEvent.status.in_((PENDING, RUNNING)),
+                                             OutboxEvent.available_at <= now)
                 .order_by(OutboxEvent.id).limit(limit))
         ids = list(session.scalars(stmt))
     for event_id in ids:
         with make() as session:
-            q = select(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.status == PENDING)
-            if session.get_bind().dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            event = session.scalars(q).first()
-            if event is None:  # another worker took it
-                session.rollback()
-                continue
+            now = clock.now()
+            claim = (update(OutboxEvent)
+                     .where(OutboxEvent.id == event_id, OutboxEvent.status.in_((PENDING, RUNNING)),
+                            OutboxEvent.available_at <= now)
+                     .values(status=RUNNING, available_at=now + LEASE))
+            claimed = cast(CursorResult[Any], session.execute(claim)).rowcount
+            session.commit()
+        if claimed != 1:
+            continue  # another worker took it
+        with make() as session:
+            event = session.get(OutboxEvent, event_id)
+            assert event is not None
             try:
                 for fn in handlers_for(event.topic):
                     fn(session, event)
@@ -116,15 +129,16 @@ def _record_failure(make: Callable[[], Session], event_id: int, error: str) -> N
         if event.attempts >= get_settings().outbox_max_attempts:
             event.status = DEAD
         else:
-            event.available_at = clock.now() + _backoff(event.attempts)
+            event.status, event.available_at = PENDING, clock.now() + _backoff(event.attempts)
         session.commit()
 
 
-def resend(session: Session, event_id: int) -> None:
-    """Put a dead event back in the queue (admin action)."""
+def resend(session: Session, actor: Actor, event_id: int) -> None:
+    """Put a dead event back in the queue (admin action, audited)."""
     event = session.get(OutboxEvent, event_id)
     if event is not None and event.status == DEAD:
         event.status, event.attempts, event.available_at = PENDING, 0, clock.now()
+        audit.record(session, actor, "outbox.resend", "outbox_event", event_id, {"topic": event.topic})
 
 
 def run_forever(engine: Engine | None = None, *, idle_sleep: float = 1.0,

@@ -46,5 +46,5 @@ def token(session: Session, token_hash: str) -> AuthToken | None:
     return session.get(AuthToken, token_hash)
 
 
-def login_failure(session: Session, username: str) -> LoginFailure | None:
-    return session.get(LoginFailure, username)
+def login_failure(session: Session, username: str, *, for_update: bool = False) -> LoginFailure | None:
+    return session.get(LoginFailure, username, with_for_update=for_update or None)

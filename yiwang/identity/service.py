@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ from yiwang.core.codes import (
 )
 from yiwang.core.config import get_settings
 from yiwang.core.errors import ValidationFailed
-from yiwang.core.permissions import Actor, ActorKind, Perm, Role
+from yiwang.core.permissions import ANONYMOUS, Actor, ActorKind, Perm, Role
 from yiwang.identity import repository as repo
 from yiwang.identity.errors import AlreadyRegistered, BadCredentials, LoginLocked, StaffNotFound
 from yiwang.identity.models import AuthToken, Enterprise, LoginFailure, Person, Staff, StaffRole
@@ -53,6 +54,8 @@ def _dummy_hash() -> str:
 
 
 def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) > 200:
+        raise ValidationFailed("密码过长", field=field, code="weak_password")
     if len(password) < 8:
         raise ValidationFailed("密码至少 8 位", field=field, code="weak_password")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
@@ -74,8 +77,8 @@ def _verify_password(stored: str, password: str) -> bool:
 
 def register_person(session: Session, *, name: str, id_number: str, phone: str, password: str) -> Person:
     name = name.strip()
-    if not name:
-        raise ValidationFailed("请填写姓名", field="name")
+    if not name or len(name) > 100:
+        raise ValidationFailed("请填写姓名（不超过 100 字）", field="name")
     id_number = validate_id_number(id_number)
     phone = validate_mobile(phone)
     check_password_strength(password)
@@ -93,10 +96,10 @@ def register_person(session: Session, *, name: str, id_number: str, phone: str, 
 def register_enterprise(session: Session, *, name: str, uscc: str, legal_person: str, phone: str,
                         password: str) -> Enterprise:
     name, legal_person = name.strip(), legal_person.strip()
-    if not name:
-        raise ValidationFailed("请填写单位名称", field="name")
-    if not legal_person:
-        raise ValidationFailed("请填写法定代表人", field="legal_person")
+    if not name or len(name) > 200:
+        raise ValidationFailed("请填写单位名称（不超过 200 字）", field="name")
+    if not legal_person or len(legal_person) > 100:
+        raise ValidationFailed("请填写法定代表人（不超过 100 字）", field="legal_person")
     uscc = validate_uscc(uscc)
     phone = validate_mobile(phone)
     check_password_strength(password)
@@ -167,7 +170,7 @@ def _candidates(session: Session, username: str) -> list[_Candidate]:
         e = repo.enterprise_by_uscc(session, normalize_uscc(username))
         if e:
             found.append(_Candidate(f"enterprise:{e.id}", e.password_hash))
-    if re.fullmatch(r"1[3-9]\d{9}", username):
+    if re.fullmatch(r"1[3-9][0-9]{9}", username):
         found += [_Candidate(f"person:{p.id}", p.password_hash) for p in repo.persons_by_phone(session, username)]
         found += [_Candidate(f"enterprise:{e.id}", e.password_hash)
                   for e in repo.enterprises_by_phone(session, username)]
@@ -190,7 +193,7 @@ def _check_lock(session: Session, key: str) -> None:
 def _note_failure(session: Session, key: str) -> None:
     s = get_settings()
     now = clock.now()
-    row = repo.login_failure(session, key)
+    row = repo.login_failure(session, key, for_update=True)  # concurrent guesses are all counted
     if row is None:
         row = LoginFailure(username=key, failures=0, window_start=now, locked_until=None)
         session.add(row)
@@ -203,17 +206,21 @@ def _note_failure(session: Session, key: str) -> None:
     session.flush()
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor:
-    """Check credentials; return the actor. Failures are counted per username even when no account exists."""
-    username = username.strip()
+def authenticate(session: Session, username: str, password: str, *, staff: bool | None = None) -> Actor:
+    """Check credentials; return the actor. Failures are counted per username even when no account exists.
+    ``staff`` limits the accounts considered: True for the staff entrance, False for applicants'."""
+    username = unicodedata.normalize("NFKC", username).strip()[:64]
     key = _throttle_key(username)
     _check_lock(session, key)
     candidates = _candidates(session, username)
+    if staff is not None:
+        candidates = [c for c in candidates if c.principal.startswith("staff:") == staff]
     matched = [c for c in candidates if _verify_password(c.password_hash, password)]
     if not candidates:
         _verify_password(_dummy_hash(), password)  # same work whether or not the account exists
     if len(matched) != 1:
         _note_failure(session, key)
+        audit.record(session, ANONYMOUS, "login.failed", "login", key, {"known": bool(candidates)})
         if len(matched) > 1:
             raise BadCredentials("该手机号关联多个账号，请使用证件号码或登录名登录", field="username")
         raise BadCredentials("用户名或密码错误", field="password")
@@ -282,8 +289,8 @@ def add_staff(session: Session, actor: Actor, *, login: str, password: str, name
     login = login.strip()
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{1,63}", login):
         raise ValidationFailed("登录名须以字母开头，2–64 位字母、数字、下划线、点或横线", field="login")
-    if not name.strip():
-        raise ValidationFailed("请填写姓名", field="name")
+    if not name.strip() or len(name.strip()) > 100:
+        raise ValidationFailed("请填写姓名（不超过 100 字）", field="name")
     check_password_strength(password)
     role_list = _parse_roles(roles)
     if repo.staff_by_login(session, login) is not None:

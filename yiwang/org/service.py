@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
@@ -36,8 +37,8 @@ def add_region(session: Session, actor: Actor, *, code: str, name: str, parent_c
 def _add_region(session: Session, actor: Actor, *, code: str, name: str, parent_code: str | None) -> Region:
     code = validate_region_code(code)
     name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("请填写区划名称", field="name")
+    if not name or len(name) > 100:
+        raise ValidationFailed("请填写区划名称（不超过 100 字）", field="name")
     if parent_code:
         if repo.region(session, parent_code) is None:
             raise RegionNotFound("上级区划不存在", field="parent_code")
@@ -160,3 +161,17 @@ def ensure_region_chain(session: Session, actor: Actor, code: str) -> Region:
         parent = region.code
     assert region is not None
     return region
+
+
+_names: dict[tuple[str, int], tuple[float, str]] = {}
+
+
+def department_name(session: Session, department_id: int, max_age: float = 60.0) -> str:
+    """A department's name, cached in this process for a minute (names change rarely)."""
+    key = (str(session.get_bind().engine.url), department_id)
+    hit = _names.get(key)
+    if hit is not None and time.monotonic() - hit[0] < min(max_age, get_settings().cache_seconds):
+        return hit[1]
+    name = get_department(session, department_id).name
+    _names[key] = (time.monotonic(), name)
+    return name

@@ -37,7 +37,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["mask_name"] = mask_name
     env.globals["Perm"] = Perm
     # capabilities whose pages exist in this build (links to missing pages are not shown)
-    env.globals["features"] = {"apply": False}
+    env.globals["features"] = {"apply": True}
     return templates
 
 
@@ -114,8 +114,10 @@ def install(app: FastAPI) -> None:
     from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
     from yiwang.web.pagekit import LoginRequired, login_redirect
+    from yiwang.web.portal import applications as portal_applications
     from yiwang.web.portal import guide as portal_guide
     from yiwang.web.portal import pages as portal_pages
+    from yiwang.web.workbench import cases as workbench_cases
     from yiwang.web.workbench import pages as workbench_pages
 
     app.state.templates = make_templates()
@@ -123,6 +125,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
     app.include_router(portal_pages.router)
     app.include_router(portal_guide.router)
+    app.include_router(portal_applications.router)
     app.include_router(workbench_pages.router)
+    app.include_router(workbench_cases.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)

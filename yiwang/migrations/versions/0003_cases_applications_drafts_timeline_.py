@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 00:35:18.220902
+Create Date: 2026-11-22 00:44:06.305088
 """
 from __future__ import annotations
 
@@ -31,9 +31,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_draft')),
     sa.UniqueConstraint('applicant', 'item_code', name='uq_case_draft_applicant_item')
     )
-    with op.batch_alter_table('case_draft', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_draft_applicant'), ['applicant'], unique=False)
-
     op.create_table('case_number_counter',
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -96,9 +93,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('case_no', name=op.f('uq_cases_case_no'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_case_applicant_submitted', ['applicant', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_case_department_due', ['department_id', 'due', 'id'], unique=False)
         batch_op.create_index('ix_case_department_status_due', ['department_id', 'status', 'due'], unique=False)
-        batch_op.create_index('ix_case_region_status_due', ['region_code', 'status', 'due'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_applicant'), ['applicant'], unique=False)
+        batch_op.create_index('ix_case_filed_by', ['filed_by'], unique=False)
+        batch_op.create_index('ix_case_region_due', ['region_code', 'due'], unique=False, postgresql_ops={'region_code': 'varchar_pattern_ops'})
         batch_op.create_index(batch_op.f('ix_cases_item_code'), ['item_code'], unique=False)
 
     op.create_table('case_correction',
@@ -182,15 +181,14 @@ def downgrade() -> None:
     op.drop_table('case_correction')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_item_code'))
-        batch_op.drop_index(batch_op.f('ix_cases_applicant'))
-        batch_op.drop_index('ix_case_region_status_due')
+        batch_op.drop_index('ix_case_region_due', postgresql_ops={'region_code': 'varchar_pattern_ops'})
+        batch_op.drop_index('ix_case_filed_by')
         batch_op.drop_index('ix_case_department_status_due')
+        batch_op.drop_index('ix_case_department_due')
+        batch_op.drop_index('ix_case_applicant_submitted')
 
     op.drop_table('cases')
     op.drop_table('case_submission_key')
     op.drop_table('case_number_counter')
-    with op.batch_alter_table('case_draft', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_draft_applicant'))
-
     op.drop_table('case_draft')
     # ### end Alembic commands ###

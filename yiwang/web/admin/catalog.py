@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yiwang.api.catalog import records_from_upload
 from yiwang.api.deps import get_session
 from yiwang.catalog import service as catalog
 from yiwang.catalog import transfer
@@ -57,7 +56,6 @@ LONG_TEXT = 20_000
 MATERIAL_KEYS = ("seq", "name", "form", "originals", "copies", "source", "issuer", "license_type", "notes")
 MATERIAL_FLAGS = ("required", "deficiency_allowed")
 MAX_MATERIAL_ROWS = 200
-IMPORT_LIMIT = 50 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE = {"saved": "草稿已保存。", "published": "已发布，新版本已对公众可见。", "retired": "事项已停用，公众不再能看到该指南。",
         "file": "附件已上传到草稿。"}
@@ -99,18 +97,18 @@ def import_form(request: Request, actor: Actor = Depends(current_actor)):  # typ
 
 
 @router.post("/import")
-async def import_submit(request: Request, file: UploadFile | None = File(None), publish: str = Form(""),
+def import_submit(request: Request, file: UploadFile | None = File(None), publish: str = Form(""),
                         csrf_token: str = Form(""), session: Session = Depends(get_session),
                         actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor, Perm.CATALOG_ITEM_PUBLISH)
     check_csrf(request, csrf_token)
-    data = await file.read(IMPORT_LIMIT + 1) if file is not None else b""
+    data = file.file.read(transfer.MAX_UPLOAD + 1) if file is not None else b""
     try:
         if not data:
             raise ValidationFailed("请选择要导入的文件（.jsonl、.jsonl.gz 或 .xlsx）", field="file")
-        if len(data) > IMPORT_LIMIT:
+        if len(data) > transfer.MAX_UPLOAD:
             raise ValidationFailed("文件超过 50 MB，请拆分后分批导入", field="file")
-        records = records_from_upload((file.filename or "") if file is not None else "", data)
+        records = transfer.records_from_upload((file.filename or "") if file is not None else "", data)
         report = transfer.import_records(session, actor, records, publish=publish == "1")
     except DomainError as exc:
         session.rollback()
@@ -126,9 +124,9 @@ def template(actor: Actor = Depends(current_actor)) -> Response:
 
 @router.get("/export.xlsx")
 def export(session: Session = Depends(get_session), actor: Actor = Depends(current_actor)) -> Response:
-    _staff(actor, Perm.CATALOG_ITEM_PUBLISH)  # the export is the whole catalog, not the actor's scope
+    _staff(actor, Perm.CATALOG_ITEM_PUBLISH)  # the items of departments in the actor's scope
     name = f"事项目录-{clock.today().isoformat()}.xlsx"
-    return Response(write_workbook(transfer.export_records(session)), media_type=XLSX,
+    return Response(write_workbook(transfer.export_records(session, actor)), media_type=XLSX,
                     headers=attachment_headers(name))
 
 
@@ -199,14 +197,14 @@ def item_retire(request: Request, code: str, reason: str = Form(""), csrf_token:
 
 
 @router.post("/{code}/materials/{seq}/file")
-async def material_file(request: Request, code: str, seq: int, kind: str = Form(""),
+def material_file(request: Request, code: str, seq: int, kind: str = Form(""),
                         file: UploadFile | None = File(None), csrf_token: str = Form(""),
                         session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     check_csrf(request, csrf_token)
     catalog.staff_view(session, actor, code=code)  # out of scope → 404 before anything is stored
     limit = get_settings().max_upload_bytes
-    data = await file.read(limit + 1) if file is not None else b""
+    data = file.file.read(limit + 1) if file is not None else b""
     try:
         if kind not in ("blank_form", "sample"):
             raise ValidationFailed("请选择附件类型（空白表格或示例样表）", field="kind")

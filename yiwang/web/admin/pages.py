@@ -151,11 +151,11 @@ def calendar_page(request: Request, year: int | None = None, session: Session = 
 
 
 @router.post("/calendar")
-async def calendar_import(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
+def calendar_import(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
                           session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
     check_csrf(request, csrf_token)
-    raw = await file.read(1024 * 1024 + 1)
+    raw = file.file.read(1024 * 1024 + 1)
     try:
         if len(raw) > 1024 * 1024:
             raise ValidationFailed("日历文件过大", field="file")

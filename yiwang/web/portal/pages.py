@@ -50,9 +50,7 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
     try:
         if not username or not password:
             raise BadCredentials("请输入用户名和密码", field="username")
-        who = identity.authenticate(session, username, password)
-        if who.is_staff:
-            raise BadCredentials("工作人员请从工作台入口登录", field="username")
+        who = identity.authenticate(session, username, password, staff=False)
     except DomainError as exc:
         session.commit()  # keep the failure counter
         return render(request, "portal/login.html", {"next": next, "error": form_error(exc), "username": username,

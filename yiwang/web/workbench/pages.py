@@ -6,13 +6,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import get_session
+from yiwang.cases import service as cases
 from yiwang.core.errors import DomainError
-from yiwang.core.permissions import ROLE_LABELS, Actor, Role
+from yiwang.core.permissions import ROLE_LABELS, Actor, Perm, Role
 from yiwang.identity import service as identity
 from yiwang.identity.errors import BadCredentials
 from yiwang.web.pagekit import current_actor, require_staff
 from yiwang.web.portal.pages import _safe_next, start_session
 from yiwang.web.setup import check_csrf, form_error, render
+from yiwang.web.workbench.cases import scope_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,9 +32,7 @@ def staff_login_submit(request: Request, username: str = Form(""), password: str
     try:
         if not username or not password:
             raise BadCredentials("请输入登录名和密码", field="username")
-        who = identity.authenticate(session, username, password)
-        if not who.is_staff:
-            raise BadCredentials("办事群众请从门户首页登录", field="username")
+        who = identity.authenticate(session, username, password, staff=True)
     except DomainError as exc:
         session.commit()  # keep the failure counter
         return render(request, "portal/login.html", {"next": next, "error": form_error(exc), "username": username,
@@ -41,7 +41,13 @@ def staff_login_submit(request: Request, username: str = Form(""), password: str
 
 
 @router.get("/workbench")
-def workbench_home(request: Request, actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+def workbench_home(request: Request, session: Session = Depends(get_session),
+                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
     roles = [ROLE_LABELS[Role(r)] for r in sorted(actor.roles)]
-    return render(request, "workbench/home.html", {"role_labels": roles})
+    reads_cases = actor.can(Perm.CASE_READ)
+    mine = cases.list_cases(session, actor, mine=True, limit=1)[0] if reads_cases else 0
+    return render(request, "workbench/home.html", {
+        "role_labels": roles, "reads_cases": reads_cases, "mine_count": mine, "scope_label": scope_label(actor),
+        "all_label": "辖区办件" if actor.region_scoped else "本部门办件",
+        "can_intake": actor.can(Perm.CASE_INTAKE) or actor.can(Perm.CASE_PROXY_SUBMIT)})
