@@ -123,3 +123,28 @@ def test_unknown_page_is_a_chinese_404(client) -> None:  # type: ignore[no-untyp
     assert r.status_code == 404 and "找不到该页面" in r.text
     r = client.get("/api/v1/no/such")
     assert r.status_code == 404 and r.json()["error"]["code"] == "http_404"
+
+
+def test_a_write_is_committed_before_its_response_is_sent(app) -> None:  # type: ignore[no-untyped-def]
+    """A redirect after a POST must never outrun the commit (the next request sees the new session)."""
+    from fastapi.routing import APIRoute
+
+    from yiwang.api.deps import get_session
+
+    def flatten(routes):  # type: ignore[no-untyped-def]
+        for route in routes:
+            nested = getattr(route, "original_router", None)
+            if nested is not None:
+                yield from flatten(nested.routes)
+            else:
+                yield route
+
+    seen = 0
+    for route in flatten(app.routes):
+        if isinstance(route, APIRoute):
+            for dep in route.dependant.dependencies:
+                for sub in [dep, *dep.dependencies]:
+                    if sub.call is get_session:
+                        seen += 1
+                        assert sub.scope == "function", route.path
+    assert seen > 20

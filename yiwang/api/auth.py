@@ -17,7 +17,7 @@ router = APIRouter(tags=["身份认证"])
 
 @router.post("/auth/register", status_code=201)
 def register(payload: Annotated[PersonRegistration | EnterpriseRegistration, Body(discriminator="kind")],
-             session: Session = Depends(get_session)) -> JSONResponse:
+             session: Session = Depends(get_session, scope="function")) -> JSONResponse:
     if isinstance(payload, PersonRegistration):
         p = identity.register_person(session, name=payload.name, id_number=payload.id_number, phone=payload.phone,
                                      password=payload.password)
@@ -30,7 +30,7 @@ def register(payload: Annotated[PersonRegistration | EnterpriseRegistration, Bod
 
 
 @router.post("/auth/login", response_model=TokenOut)
-def login(payload: LoginIn, session: Session = Depends(get_session)) -> TokenOut:
+def login(payload: LoginIn, session: Session = Depends(get_session, scope="function")) -> TokenOut:
     try:
         actor = identity.authenticate(session, payload.username, payload.password)
     except DomainError:
@@ -41,12 +41,12 @@ def login(payload: LoginIn, session: Session = Depends(get_session)) -> TokenOut
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request, session: Session = Depends(get_session)) -> None:
+def logout(request: Request, session: Session = Depends(get_session, scope="function")) -> None:
     require_login(bearer_actor(request, session))
     identity.revoke_token(session, request.headers["authorization"].partition(" ")[2].strip())
 
 
 @router.get("/me")
-def me(request: Request, session: Session = Depends(get_session)) -> dict[str, Any]:
+def me(request: Request, session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     actor = require_login(bearer_actor(request, session))
     return identity.describe(session, actor)

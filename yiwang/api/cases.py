@@ -17,7 +17,7 @@ router = APIRouter(tags=["办件"])
 
 
 @router.post("/files", status_code=201)
-def upload(request: Request, file: UploadFile = File(...), session: Session = Depends(get_session)) -> dict[str, Any]:
+def upload(request: Request, file: UploadFile = File(...), session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     """Upload a material file (PDF, image, Word, Excel, OFD); returns its id for an application."""
     actor = require_login(bearer_actor(request, session))
     limit = get_settings().max_upload_bytes
@@ -31,7 +31,7 @@ def upload(request: Request, file: UploadFile = File(...), session: Session = De
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
-def submit(body: CaseIn, request: Request, session: Session = Depends(get_session),
+def submit(body: CaseIn, request: Request, session: Session = Depends(get_session, scope="function"),
            idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
     actor = require_login(bearer_actor(request, session))
     case = cases.submit(session, actor, item_code=body.item_code, form=body.form,
@@ -41,7 +41,7 @@ def submit(body: CaseIn, request: Request, session: Session = Depends(get_sessio
 
 
 @router.get("/cases")
-def list_cases(request: Request, session: Session = Depends(get_session),
+def list_cases(request: Request, session: Session = Depends(get_session, scope="function"),
                status: Annotated[str | None, Query(max_length=30)] = None,
                light: Annotated[str | None, Query(max_length=10)] = None,
                mine: bool = False, q: Annotated[str | None, Query(max_length=100)] = None,
@@ -51,17 +51,19 @@ def list_cases(request: Request, session: Session = Depends(get_session),
     actor = require_login(bearer_actor(request, session))
     total, rows = cases.list_cases(session, actor, status=status, light=light, mine=mine, q=q, limit=limit,
                                    offset=offset)
-    return {"total": total, "items": [cases.list_view(session, c).model_dump(mode="json") for c in rows]}
+    exact = total <= cases.COUNT_CAP
+    return {"total": min(total, cases.COUNT_CAP), "total_exact": exact,
+            "items": [cases.list_view(session, c).model_dump(mode="json") for c in rows]}
 
 
 @router.get("/cases/{case_no}", response_model=CaseOut)
-def get_case(case_no: str, request: Request, session: Session = Depends(get_session)) -> Any:
+def get_case(case_no: str, request: Request, session: Session = Depends(get_session, scope="function")) -> Any:
     actor = require_login(bearer_actor(request, session))
     return cases.view(session, actor, cases.get_case(session, actor, case_no))
 
 
 @router.post("/cases/{case_no}/actions", response_model=CaseOut)
-def act(case_no: str, body: ActionIn, request: Request, session: Session = Depends(get_session)) -> Any:
+def act(case_no: str, body: ActionIn, request: Request, session: Session = Depends(get_session, scope="function")) -> Any:
     actor = require_login(bearer_actor(request, session))
     materials: list[Any] | None = None
     if body.materials is not None:
@@ -75,14 +77,14 @@ def act(case_no: str, body: ActionIn, request: Request, session: Session = Depen
 @router.get("/progress")
 def progress(case_no: Annotated[str, Query(min_length=1, max_length=40)],
              tail: Annotated[str, Query(min_length=4, max_length=18)],
-             session: Session = Depends(get_session)) -> JSONResponse:
+             session: Session = Depends(get_session, scope="function")) -> JSONResponse:
     """Public progress by case number and the applicant's phone or ID tail: nothing personal is shown."""
     case = cases.public_progress(session, case_no=case_no, tail=tail)
     return JSONResponse(cases.public_view(session, case))
 
 
 @router.get("/cases/{case_no}/files/{file_id}")
-def case_file(case_no: str, file_id: str, request: Request, session: Session = Depends(get_session)) -> Response:
+def case_file(case_no: str, file_id: str, request: Request, session: Session = Depends(get_session, scope="function")) -> Response:
     """A material file of a visible case (staff preview, the applicant's own copy)."""
     actor = require_login(bearer_actor(request, session))
     record = cases.material_file(session, actor, case_no=case_no, file_id=file_id[:32])

@@ -17,7 +17,7 @@ router = APIRouter(tags=["事项目录"])
 
 
 @router.get("/items")
-def list_items(session: Session = Depends(get_session), q: Annotated[str, Query(max_length=100)] = "",
+def list_items(session: Session = Depends(get_session, scope="function"), q: Annotated[str, Query(max_length=100)] = "",
                department: Annotated[str | None, Query(max_length=200)] = None,
                type: Annotated[str | None, Query(max_length=20)] = None,  # noqa: A002 - the contract's name
                audience: Annotated[str | None, Query(max_length=2)] = None,
@@ -32,7 +32,7 @@ def list_items(session: Session = Depends(get_session), q: Annotated[str, Query(
 
 
 @router.get("/items/{code}", response_model=ItemGuide)
-def get_item(code: Annotated[str, Field(max_length=64)], session: Session = Depends(get_session)) -> ItemGuide:
+def get_item(code: Annotated[str, Field(max_length=64)], session: Session = Depends(get_session, scope="function")) -> ItemGuide:
     """The published guide (办事指南) of an item, including its materials."""
     return catalog.get_guide(session, code)
 
@@ -42,14 +42,14 @@ class RetireIn(BaseModel):
 
 
 @router.post("/items/{code}/publish")
-def publish_item(code: str, request: Request, session: Session = Depends(get_session)) -> dict[str, Any]:
+def publish_item(code: str, request: Request, session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     actor = require_login(bearer_actor(request, session))
     v = catalog.publish(session, actor, code=code)
     return {"code": code, "version": v.version_no, "status": v.status}
 
 
 @router.post("/items/{code}/retire")
-def retire_item(code: str, body: RetireIn, request: Request, session: Session = Depends(get_session)) -> dict[str, Any]:
+def retire_item(code: str, body: RetireIn, request: Request, session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     actor = require_login(bearer_actor(request, session))
     catalog.retire(session, actor, code=code, reason=body.reason)
     return {"code": code, "status": "retired"}
@@ -57,7 +57,7 @@ def retire_item(code: str, body: RetireIn, request: Request, session: Session = 
 
 @router.post("/catalog/import")
 def import_catalog(request: Request, file: UploadFile = File(...), publish: bool = True,
-                   session: Session = Depends(get_session)) -> dict[str, Any]:
+                   session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     """Import a JSON-lines file (.jsonl, .jsonl.gz) or the Excel template (.xlsx)."""
     actor = require_login(bearer_actor(request, session))
     actor.require(Perm.CATALOG_ITEM_PUBLISH if publish else Perm.CATALOG_ITEM_EDIT)

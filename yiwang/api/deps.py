@@ -15,6 +15,9 @@ from yiwang.identity import service as identity
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work. Routes take it with ``scope="function"``: the commit happens when the
+    handler returns and before the response leaves, so a client that follows a redirect always sees what
+    the request wrote."""
     make = request.app.state.session_factory if hasattr(request.app.state, "session_factory") else session_factory()
     session = make()
     try:

@@ -468,6 +468,9 @@ def clock_view(session: Session, case: Case, today: dt.date | None = None) -> di
             "light": deadlines.light(cal, today, due, warn), "paused": False}
 
 
+COUNT_CAP = repo.COUNT_CAP  # list totals are exact up to this many cases
+
+
 def list_cases(session: Session, actor: Actor, *, status: str | None = None, light: str | None = None,
                mine: bool = False, q: str | None = None, limit: int = 20,
                offset: int = 0) -> tuple[int, Sequence[Case]]:

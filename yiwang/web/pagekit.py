@@ -18,7 +18,7 @@ class LoginRequired(Exception):
         self.staff = staff
 
 
-def current_actor(request: Request, session: Session = Depends(get_session)) -> Actor:
+def current_actor(request: Request, session: Session = Depends(get_session, scope="function")) -> Actor:
     actor = page_actor(request, session)
     request.state.actor = actor
     return actor

@@ -69,7 +69,7 @@ def _staff(actor: Actor, perm: Perm = Perm.CATALOG_ITEM_EDIT) -> Actor:
 
 @router.get("")
 def catalog_list(request: Request, q: str = "", status: str = "", page: str = "1",
-                 session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                 session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     q = q.strip()[:100]
     status = status if status in STATUS_LABELS else ""
@@ -98,7 +98,7 @@ def import_form(request: Request, actor: Actor = Depends(current_actor)):  # typ
 
 @router.post("/import")
 def import_submit(request: Request, file: UploadFile | None = File(None), publish: str = Form(""),
-                        csrf_token: str = Form(""), session: Session = Depends(get_session),
+                        csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                         actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor, Perm.CATALOG_ITEM_PUBLISH)
     check_csrf(request, csrf_token)
@@ -123,7 +123,7 @@ def template(actor: Actor = Depends(current_actor)) -> Response:
 
 
 @router.get("/export.xlsx")
-def export(session: Session = Depends(get_session), actor: Actor = Depends(current_actor)) -> Response:
+def export(session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)) -> Response:
     _staff(actor, Perm.CATALOG_ITEM_PUBLISH)  # the items of departments in the actor's scope
     name = f"事项目录-{clock.today().isoformat()}.xlsx"
     return Response(write_workbook(transfer.export_records(session, actor)), media_type=XLSX,
@@ -158,14 +158,14 @@ def _detail_page(request: Request, session: Session, actor: Actor, code: str, *,
 
 @router.get("/{code}")
 def item_detail(request: Request, code: str, version: str = "", done: str = "",
-                session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     return _detail_page(request, session, actor, code, version_no=int(version) if version.isdigit() else None,
                         notice=DONE.get(done))
 
 
 @router.post("/{code}/publish")
-def item_publish(request: Request, code: str, csrf_token: str = Form(""), session: Session = Depends(get_session),
+def item_publish(request: Request, code: str, csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                  actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     check_csrf(request, csrf_token)
@@ -183,7 +183,7 @@ def item_publish(request: Request, code: str, csrf_token: str = Form(""), sessio
 
 @router.post("/{code}/retire")
 def item_retire(request: Request, code: str, reason: str = Form(""), csrf_token: str = Form(""),
-                session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     check_csrf(request, csrf_token)
     try:
@@ -199,7 +199,7 @@ def item_retire(request: Request, code: str, reason: str = Form(""), csrf_token:
 @router.post("/{code}/materials/{seq}/file")
 def material_file(request: Request, code: str, seq: int, kind: str = Form(""),
                         file: UploadFile | None = File(None), csrf_token: str = Form(""),
-                        session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                        session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     check_csrf(request, csrf_token)
     catalog.staff_view(session, actor, code=code)  # out of scope → 404 before anything is stored
@@ -219,7 +219,7 @@ def material_file(request: Request, code: str, seq: int, kind: str = Form(""),
 
 
 @router.get("/{code}/files/{file_id}")
-def staff_file(code: str, file_id: str, session: Session = Depends(get_session),
+def staff_file(code: str, file_id: str, session: Session = Depends(get_session, scope="function"),
                actor: Actor = Depends(current_actor)) -> Response:
     _staff(actor)
     return file_response(catalog.staff_material_file(session, actor, code=code, file_id=file_id[:32]))
@@ -272,7 +272,7 @@ def _edit_page(request: Request, code: str, version: Any, values: dict[str, Any]
 
 
 @router.get("/{code}/edit")
-def edit_form(request: Request, code: str, session: Session = Depends(get_session),
+def edit_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     # reading only: the draft is created when the form is saved
@@ -397,7 +397,7 @@ def _materials(rows: list[dict[str, Any]], existing: Sequence[Any]) -> list[dict
 
 
 @router.post("/{code}/edit")
-async def edit_submit(request: Request, code: str, session: Session = Depends(get_session),
+async def edit_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                       actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     form = await request.form(max_fields=MAX_MATERIAL_ROWS * 12 + 100)

@@ -34,14 +34,14 @@ def _regions_page(request: Request, session: Session, error: dict | None = None,
 
 
 @router.get("/regions")
-def regions(request: Request, session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+def regions(request: Request, session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.ORG_REGION_MANAGE)
     return _regions_page(request, session)
 
 
 @router.post("/regions")
 def regions_add(request: Request, code: str = Form(""), name: str = Form(""), parent_code: str = Form(""),
-                csrf_token: str = Form(""), session: Session = Depends(get_session),
+                csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.ORG_REGION_MANAGE)
     check_csrf(request, csrf_token)
@@ -64,14 +64,14 @@ def _departments_page(request: Request, session: Session, actor: Actor, error: d
 
 
 @router.get("/departments")
-def departments(request: Request, session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+def departments(request: Request, session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.ORG_DEPARTMENT_MANAGE)
     return _departments_page(request, session, actor)
 
 
 @router.post("/departments")
 def departments_add(request: Request, name: str = Form(""), region_code: str = Form(""), uscc: str = Form(""),
-                    csrf_token: str = Form(""), session: Session = Depends(get_session),
+                    csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                     actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.ORG_DEPARTMENT_MANAGE)
     check_csrf(request, csrf_token)
@@ -95,7 +95,7 @@ def _staff_page(request: Request, session: Session, actor: Actor, error: dict | 
 
 
 @router.get("/staff")
-def staff(request: Request, session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+def staff(request: Request, session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.IDENTITY_STAFF_MANAGE)
     return _staff_page(request, session, actor)
 
@@ -103,7 +103,7 @@ def staff(request: Request, session: Session = Depends(get_session), actor: Acto
 @router.post("/staff")
 def staff_add(request: Request, login: str = Form(""), name: str = Form(""), password: str = Form(""),
               department_id: str = Form(""), roles: list[str] = Form([]), csrf_token: str = Form(""),
-              session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+              session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.IDENTITY_STAFF_MANAGE)
     check_csrf(request, csrf_token)
     values = {"login": login, "name": name, "department_id": department_id, "roles": roles}
@@ -144,7 +144,7 @@ def _calendar_page(request: Request, session: Session, year: int | None = None, 
 
 
 @router.get("/calendar")
-def calendar_page(request: Request, year: int | None = None, session: Session = Depends(get_session),
+def calendar_page(request: Request, year: int | None = None, session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
     return _calendar_page(request, session, year)
@@ -152,7 +152,7 @@ def calendar_page(request: Request, year: int | None = None, session: Session = 
 
 @router.post("/calendar")
 def calendar_import(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
-                          session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                          session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
     check_csrf(request, csrf_token)
     raw = file.file.read(1024 * 1024 + 1)

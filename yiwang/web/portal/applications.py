@@ -130,7 +130,7 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: Any, *,
 
 
 @router.get("/apply/{code}")
-def apply_form(request: Request, code: str, saved: str = "", session: Session = Depends(get_session),
+def apply_form(request: Request, code: str, saved: str = "", session: Session = Depends(get_session, scope="function"),
                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
     guide = catalog.get_guide(session, code[:64])
@@ -144,7 +144,7 @@ def apply_form(request: Request, code: str, saved: str = "", session: Session = 
 
 
 @router.post("/apply/{code}")
-async def apply_submit(request: Request, code: str, session: Session = Depends(get_session),
+async def apply_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                        actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
     guide = catalog.get_guide(session, code[:64])
@@ -220,7 +220,7 @@ def _problems_of(exc: DomainError, materials: list[cases.MaterialIn]) -> dict[st
 # --- my affairs -----------------------------------------------------------------------------------------
 
 @router.get("/my/cases")
-def my_cases(request: Request, page: str = "1", session: Session = Depends(get_session),
+def my_cases(request: Request, page: str = "1", session: Session = Depends(get_session, scope="function"),
              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
     number = page_number(page)
@@ -277,7 +277,7 @@ def _case_url(case_no: str) -> str:
 
 
 @router.get("/my/cases/{case_no}")
-def my_case(request: Request, case_no: str, done: str = "", session: Session = Depends(get_session),
+def my_case(request: Request, case_no: str, done: str = "", session: Session = Depends(get_session, scope="function"),
             actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
     case = cases.get_case(session, actor, case_no)  # not theirs → the 404 page
@@ -288,7 +288,7 @@ def my_case(request: Request, case_no: str, done: str = "", session: Session = D
 
 
 @router.post("/my/cases/{case_no}/resubmit")
-async def my_case_resubmit(request: Request, case_no: str, session: Session = Depends(get_session),
+async def my_case_resubmit(request: Request, case_no: str, session: Session = Depends(get_session, scope="function"),
                            actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     """Answer a correction notice: upload every corrected material at once."""
     require_applicant(actor)
@@ -314,7 +314,7 @@ async def my_case_resubmit(request: Request, case_no: str, session: Session = De
 
 @router.post("/my/cases/{case_no}/withdraw")
 def my_case_withdraw(request: Request, case_no: str, confirm: str = Form(""), comment: str = Form(""),
-                     csrf_token: str = Form(""), session: Session = Depends(get_session),
+                     csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                      actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
     check_csrf(request, csrf_token)
@@ -333,14 +333,14 @@ def my_case_withdraw(request: Request, case_no: str, confirm: str = Form(""), co
 
 
 @router.get("/my/cases/{case_no}/files/{file_id}")
-def my_case_file(case_no: str, file_id: str, session: Session = Depends(get_session),
+def my_case_file(case_no: str, file_id: str, session: Session = Depends(get_session, scope="function"),
                  actor: Actor = Depends(current_actor)) -> Response:
     require_applicant(actor)
     return file_response(cases.material_file(session, actor, case_no=case_no[:40], file_id=file_id[:32]))
 
 
 @router.get("/my/cases/{case_no}/notices/{kind}")
-def my_case_notice(case_no: str, kind: str, seq: str = "", session: Session = Depends(get_session),
+def my_case_notice(case_no: str, kind: str, seq: str = "", session: Session = Depends(get_session, scope="function"),
                    actor: Actor = Depends(current_actor)) -> Response:
     require_applicant(actor)
     number = int(seq) if seq.isdigit() and len(seq) < 4 else None
@@ -352,7 +352,7 @@ def my_case_notice(case_no: str, kind: str, seq: str = "", session: Session = De
 # --- public progress --------------------------------------------------------------------------------------
 
 @router.get("/progress")
-def progress(request: Request, case_no: str = "", tail: str = "", session: Session = Depends(get_session),
+def progress(request: Request, case_no: str = "", tail: str = "", session: Session = Depends(get_session, scope="function"),
              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     """Progress by case number and the last four characters of the applicant's phone or ID number."""
     case_no, tail = case_no.strip()[:40], tail.strip()[:18]

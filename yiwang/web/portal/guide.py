@@ -141,7 +141,7 @@ def guide_context(guide: Any) -> dict[str, Any]:
 
 @router.get("/items")
 def items(request: Request, q: str = "", department: str = "", type: str = "",  # noqa: A002 - the API's name
-          audience: str = "", theme: str = "", page: str = "1", session: Session = Depends(get_session),
+          audience: str = "", theme: str = "", page: str = "1", session: Session = Depends(get_session, scope="function"),
           actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     q, theme = q.strip()[:100], theme.strip()[:50]
     department = department if department.isdigit() else ""
@@ -165,14 +165,14 @@ def items(request: Request, q: str = "", department: str = "", type: str = "",  
 
 
 @router.get("/items/{code}")
-def item(request: Request, code: str, session: Session = Depends(get_session),
+def item(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
          actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     guide = catalog.get_guide(session, code[:64])  # ItemNotFound → the Chinese 404 page
     return render(request, "portal/item.html", guide_context(guide))
 
 
 @router.get("/catalog-files/{file_id}")
-def catalog_file(file_id: str, session: Session = Depends(get_session)) -> Response:
+def catalog_file(file_id: str, session: Session = Depends(get_session, scope="function")) -> Response:
     return file_response(catalog.public_material_file(session, file_id[:32]))
 
 
@@ -188,14 +188,14 @@ def form_context(guide: Any, values: dict[str, Any] | None = None,
 
 
 @router.get("/items/{code}/form")
-def item_form(request: Request, code: str, session: Session = Depends(get_session),
+def item_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     guide = catalog.get_guide(session, code[:64])
     return render(request, "portal/item_form.html", {"guide": guide, **form_context(guide)})
 
 
 @router.post("/items/{code}/form")
-async def item_form_check(request: Request, code: str, session: Session = Depends(get_session),
+async def item_form_check(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                           actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     """Check a filled form on the server (the same validation an application gets) without applying."""
     guide = catalog.get_guide(session, code[:64])

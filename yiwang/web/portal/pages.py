@@ -45,7 +45,7 @@ def login_form(request: Request, next: str | None = None, actor: Actor = Depends
 @router.post("/login")
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
                  next: str = Form(""), csrf_token: str = Form(""),  # noqa: A002
-                 session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                 session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     check_csrf(request, csrf_token)
     try:
         if not username or not password:
@@ -68,7 +68,7 @@ def register_form(request: Request, kind: str = "person", actor: Actor = Depends
 def register_submit(request: Request, kind: str = Form("person"), name: str = Form(""),
                     id_number: str = Form(""), uscc: str = Form(""), legal_person: str = Form(""),
                     phone: str = Form(""), password: str = Form(""), password2: str = Form(""),
-                    csrf_token: str = Form(""), session: Session = Depends(get_session),
+                    csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                     actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     check_csrf(request, csrf_token)
     values = {"name": name, "id_number": id_number, "uscc": uscc, "legal_person": legal_person, "phone": phone}
@@ -91,7 +91,7 @@ def register_submit(request: Request, kind: str = Form("person"), name: str = Fo
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: str = Form(""), session: Session = Depends(get_session)):  # type: ignore[no-untyped-def]
+def logout(request: Request, csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function")):  # type: ignore[no-untyped-def]
     check_csrf(request, csrf_token)
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:

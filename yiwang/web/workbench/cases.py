@@ -93,7 +93,7 @@ def scope_label(actor: Actor) -> str:
 
 @router.get("/cases")
 def queue(request: Request, view: str = "mine", status: str = "", light: str = "", q: str = "", page: str = "1",
-          session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+          session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     view = "all" if view == "all" else "mine"
     status = status if status in STATUSES else ""
@@ -173,7 +173,7 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
 
 
 @router.get("/cases/{case_no}")
-def case_detail(request: Request, case_no: str, done: str = "", session: Session = Depends(get_session),
+def case_detail(request: Request, case_no: str, done: str = "", session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     case = cases.get_case(session, actor, case_no)  # not visible → the Chinese 404 page
@@ -181,7 +181,7 @@ def case_detail(request: Request, case_no: str, done: str = "", session: Session
 
 
 @router.get("/cases/{case_no}/files/{file_id}")
-def case_file(case_no: str, file_id: str, session: Session = Depends(get_session),
+def case_file(case_no: str, file_id: str, session: Session = Depends(get_session, scope="function"),
               actor: Actor = Depends(current_actor)) -> Response:
     """Preview a material in the browser: shown inline, never sniffed into something executable."""
     _staff(actor)
@@ -229,7 +229,7 @@ def _uploads(session: Session, actor: Actor, posted: FormData, names: list[str])
 
 @router.post("/cases/{case_no}/actions")
 def case_action(request: Request, case_no: str, posted: FormData = Depends(posted_form),
-                session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
     check_csrf(request, _text(posted, "csrf_token", 200))
     case = cases.get_case(session, actor, case_no)  # not visible → 404 before anything is read or stored
@@ -280,7 +280,7 @@ def intake_page(request: Request, session: Session, *, item_code: str = "", spec
 
 
 @router.get("/intake")
-def intake_form(request: Request, item_code: str = "", session: Session = Depends(get_session),
+def intake_form(request: Request, item_code: str = "", session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _intake_staff(actor)
     code = item_code.strip()[:64]
@@ -294,7 +294,7 @@ def intake_form(request: Request, item_code: str = "", session: Session = Depend
 
 
 @router.post("/intake")
-def intake_submit(request: Request, posted: FormData = Depends(posted_form), session: Session = Depends(get_session),
+def intake_submit(request: Request, posted: FormData = Depends(posted_form), session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _intake_staff(actor)
     check_csrf(request, _text(posted, "csrf_token", 200))

@@ -27,7 +27,7 @@ def staff_login_form(request: Request, next: str | None = None, actor: Actor = D
 @router.post("/staff/login")
 def staff_login_submit(request: Request, username: str = Form(""), password: str = Form(""),
                        next: str = Form(""), csrf_token: str = Form(""),  # noqa: A002
-                       session: Session = Depends(get_session), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                       session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     check_csrf(request, csrf_token)
     try:
         if not username or not password:
@@ -41,7 +41,7 @@ def staff_login_submit(request: Request, username: str = Form(""), password: str
 
 
 @router.get("/workbench")
-def workbench_home(request: Request, session: Session = Depends(get_session),
+def workbench_home(request: Request, session: Session = Depends(get_session, scope="function"),
                    actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
     roles = [ROLE_LABELS[Role(r)] for r in sorted(actor.roles)]
