@@ -136,3 +136,29 @@ def test_public_progress_endpoint(client, session) -> None:  # type: ignore[no-u
     assert r.status_code == 200 and r.json()["status"] == "submitted"
     assert w.applicant_id not in r.text and "张三" not in r.text
     assert client.get(f"/api/v1/progress?case_no={no}&tail=9999").status_code == 404
+
+
+def test_empty_query_parameters_mean_not_given(client, session) -> None:  # type: ignore[no-untyped-def]
+    w, applicant, handler = _setup(client, session)
+    _submit(client, w, applicant)
+    r = client.get("/api/v1/cases?status=&light=&limit=&offset=", headers=handler)
+    assert r.status_code == 200 and r.json()["total"] == 1
+    r = client.get("/api/v1/items?q=&department=&type=&limit=&offset=")
+    assert r.status_code == 200 and r.json()["total"] >= 1
+    assert client.get("/api/v1/cases?limit=abc", headers=handler).status_code == 422
+
+
+def test_form_data_is_limited_to_the_form(client, session) -> None:  # type: ignore[no-untyped-def]
+    w, applicant, _ = _setup(client, session)
+    body = {"item_code": w.code, "form": {"contact_name": "张三", "contact_phone": "13800138000", "description": "x",
+                                         "审核意见": "同意（伪造）"},
+            "materials": [{"name": "申请书", "file_id": _upload(client, applicant)},
+                          {"name": "身份证明", "file_id": _upload(client, applicant, "id.pdf", PDF + b"x")}]}
+    r = client.post("/api/v1/cases", json=body, headers=applicant)
+    assert r.status_code == 201 and "审核意见" not in r.json()["form"]
+    import json as _json
+
+    body["form"]["description"] = "\ud800"  # a lone surrogate, as a JSON escape
+    raw = _json.dumps(body, ensure_ascii=True).encode()
+    r = client.post("/api/v1/cases", content=raw, headers=applicant | {"content-type": "application/json"})
+    assert r.status_code == 422

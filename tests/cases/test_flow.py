@@ -197,3 +197,101 @@ def test_my_queue_holds_what_waits_for_me(session) -> None:  # type: ignore[no-u
     assert queue(w.handler) == {waiting, done}  # accept the new one, deliver the decided one
     assert queue(w.checker) == set()  # nothing at the check step; cannot accept
     assert withdrawn not in queue(w.handler) | queue(w.approver)
+
+
+def test_applicants_asking_for_staff_actions_are_forbidden(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    cases.apply(session, w.handler, case_no=no, action="accept")
+    for action in ("approve", "deny", "review", "suspend", "extend"):
+        with pytest.raises(PermissionDenied):
+            cases.apply(session, w.applicant, case_no=no, action=action, comment="x")
+
+
+def test_filer_may_not_withdraw_for_the_applicant(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    no = cw.submit(session, w, actor=w.clerk, applicant_code=w.applicant_id, materials=[
+        cases.MaterialIn("申请书", cw.upload(session, w.clerk)), cases.MaterialIn("身份证明", cw.upload(session, w.clerk, "i.pdf"))])
+    assert "withdraw" not in cases.allowed_actions(w.clerk, cases.get_case(session, w.clerk, no))
+    with pytest.raises(PermissionDenied):
+        cases.apply(session, w.clerk, case_no=no, action="withdraw")
+    assert cases.apply(session, w.applicant, case_no=no, action="withdraw").status == "withdrawn"
+
+
+def test_deficiency_material_can_be_supplied_after_acceptance(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session, materials=[{"name": "申请书", "required": True, "deficiency_allowed": False},
+                                     {"name": "检测报告", "required": True, "deficiency_allowed": True}])
+    no = cw.submit(session, w, materials=[cases.MaterialIn("申请书", cw.upload(session, w.applicant))])
+    for actor, action in ((w.handler, "accept"), (w.handler, "review"), (w.checker, "review")):
+        cases.apply(session, actor, case_no=no, action=action)
+    case = cases.apply(session, w.applicant, case_no=no, action="supplement",
+                       materials=[{"name": "检测报告", "file_id": cw.upload(session, w.applicant, "r.pdf")}])
+    assert case.status == "in_review"
+    assert cases.apply(session, w.approver, case_no=no, action="approve").outcome == "approved"
+
+
+def test_a_correction_of_the_form_alone_can_be_answered(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    cases.apply(session, w.handler, case_no=no, action="request_correction", materials=["申请表第3项填写不完整"])
+    with pytest.raises(ValidationFailed):
+        cases.apply(session, w.applicant, case_no=no, action="resubmit", materials=["not a dict"])
+    case = cases.apply(session, w.applicant, case_no=no, action="resubmit",
+                       form={"contact_name": "张三", "contact_phone": "13800138000", "description": "已补全第3项"})
+    assert case.status == "submitted" and case.form["description"] == "已补全第3项"
+
+
+def test_after_the_answer_period_it_counts_as_accepted_on_receipt(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    with clock.frozen(MONDAY_MORNING):
+        no = cw.submit(session, w)
+    late = MONDAY_MORNING + dt.timedelta(days=14)
+    with clock.frozen(late):
+        with pytest.raises(IllegalTransition) as exc:
+            cases.apply(session, w.handler, case_no=no, action="request_correction", materials=["申请书"])
+        assert exc.value.code == "answer_period_passed"
+        case = cases.apply(session, w.handler, case_no=no, action="accept")
+    assert case.deadline == dt.date(2026, 3, 9)  # five working days from receipt on 2 March, not from acceptance
+
+
+def test_immediate_item_received_late_on_friday_is_due_monday(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session, promised_limit="immediate")
+    friday_evening = dt.datetime(2026, 3, 6, 9, 30, tzinfo=dt.UTC)  # 17:30 in Beijing
+    with clock.frozen(friday_evening):
+        no = cw.submit(session, w)
+        case = cases.get_case(session, w.applicant, no)
+        assert case.due == dt.date(2026, 3, 9) and case.review_steps == ["approve"]
+    with clock.frozen(dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)):  # decided Tuesday: late
+        case = cases.apply(session, w.clerk, case_no=no, action="approve")
+        assert case.on_time is False
+
+
+def test_internal_review_remarks_stay_internal(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    cases.apply(session, w.handler, case_no=no, action="accept")
+    cases.apply(session, w.handler, case_no=no, action="review", comment="内部意见：需重点核查")
+    case = cases.get_case(session, w.handler, no)
+    assert "内部意见：需重点核查" not in str(cases.view(session, w.applicant, case).timeline)
+    assert "内部意见：需重点核查" in str(cases.view(session, w.handler, case).timeline)
+
+
+def test_staff_without_case_permissions_see_no_cases(session) -> None:  # type: ignore[no-untyped-def]
+    from tests import factories as f
+
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    admin = f.staff(session, "sysadmin", ["admin"], cw.DEPT)
+    assert cases.list_cases(session, admin)[0] == 0
+    with pytest.raises(CaseNotFound):
+        cases.get_case(session, admin, no)
+
+
+def test_no_extension_after_the_deadline(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    with clock.frozen(MONDAY_MORNING):
+        no = cw.submit(session, w)
+        cases.apply(session, w.handler, case_no=no, action="accept")
+    with clock.frozen(MONDAY_MORNING + dt.timedelta(days=30)):
+        with pytest.raises(IllegalTransition):
+            cases.apply(session, w.approver, case_no=no, action="extend", days=2, comment="迟了")

@@ -35,7 +35,7 @@ INPUTS = {
     Action.REQUEST_CORRECTION: {"materials": ["申请书"]}, Action.SUSPEND: {"kind": "inspection", "days": 3},
     Action.EXTEND: {"days": 2, "comment": "理由"},
 }
-APPLICANT_ACTIONS = {Action.RESUBMIT, Action.WITHDRAW}
+APPLICANT_ACTIONS = {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLEMENT}
 
 # the guards on top of the table for a promised item with the default steps (handle → check → approve)
 GUARDED = {(Status.SUBMITTED, Action.APPROVE), (Status.SUBMITTED, Action.DENY), (Status.ACCEPTED, Action.APPROVE),
@@ -69,7 +69,7 @@ def test_every_status_action_pair(session, setup) -> None:  # type: ignore[no-un
             no = _bring(session, w, boss, status)
             actor = w.applicant if action in APPLICANT_ACTIONS else boss
             inputs = dict(INPUTS.get(action, {}))
-            if action is Action.RESUBMIT:
+            if action in (Action.RESUBMIT, Action.SUPPLEMENT):
                 inputs["materials"] = [{"name": "申请书", "file_id": cw.upload(session, w.applicant, f"r{checked}.pdf")}]
             before = cases.get_case(session, boss, no)
             events_before = len(cases.timeline(session, before))
@@ -114,7 +114,7 @@ def test_random_sequences_keep_the_invariants(session, setup, steps) -> None:  #
         case = cases.get_case(session, w.handler, no)
         deadline_before = case.deadline
         inputs = dict(INPUTS.get(Action(action), {}))
-        if action == "resubmit":
+        if action in ("resubmit", "supplement"):
             inputs["materials"] = [{"name": "申请书", "file_id": cw.upload(session, w.applicant, f"p{i}.pdf")}]
         try:
             case = cases.apply(session, actors[who], case_no=no, action=action, **inputs)

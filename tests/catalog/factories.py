@@ -29,7 +29,7 @@ def record(**over: Any) -> dict[str, Any]:
         "promised_limit": {"value": 5, "unit": "working_day"},
         "conditions": "符合条件的申请人",
         "materials": [{"name": "申请书", "required": True, "deficiency_allowed": False},
-                      {"name": "身份证明", "required": True, "deficiency_allowed": False}],
+                      {"name": "身份证明", "required": True, "deficiency_allowed": False, "source": "government"}],
         "consult_phone": "020-83001201",
         "complaint_phone": "020-12345",
         "visits": 0,

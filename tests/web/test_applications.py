@@ -10,24 +10,13 @@ from sqlalchemy import func, select
 
 from tests import factories as f
 from tests.cases import factories as cw
+from tests.web.helpers import applicant_login as _login
+from tests.web.helpers import csrf_of as _csrf
 from yiwang.cases import service as cases
 from yiwang.cases.models import ApplicationDraft, Case
 
 PDF = cw.PDF
 FORM = {"contact_name": "张三", "contact_phone": "13800138000", "description": "申请办理"}
-
-
-def _csrf(page_text: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', page_text)
-    assert m
-    return m.group(1)
-
-
-def _login(client, username: str) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    r = client.post("/login", data={"username": username, "password": f.PASSWORD, "csrf_token": _csrf(page.text),
-                                    "next": "/my/cases"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 def _world(session, **item: Any) -> cw.World:  # type: ignore[no-untyped-def]
@@ -228,10 +217,10 @@ def test_correction_notice_is_answered_through_the_page(client, session) -> None
     pdf = client.get(f"/my/cases/{no}/notices/correction?seq=1")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     token = _csrf(page)
-    # nothing chosen: refused with the Chinese message, still waiting
-    r = client.post(f"/my/cases/{no}/resubmit", data={"csrf_token": token, "comment": "已补签"},
+    # nothing chosen and nothing said: refused with the Chinese message, still waiting
+    r = client.post(f"/my/cases/{no}/resubmit", data={"csrf_token": token, "comment": ""},
                     files=[("c0", ("", b"", "application/octet-stream"))])
-    assert r.status_code == 422 and "请上传补正的材料" in r.text and "已补签" in r.text
+    assert r.status_code == 422 and "请上传补正的材料" in r.text
     r = client.post(f"/my/cases/{no}/resubmit", data={"csrf_token": token, "comment": "已补签"},
                     files=[("c0", _pdf_file("signed.pdf")), ("c1", _pdf_file("id2.pdf"))], follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("?done=resubmitted")

@@ -11,6 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests import factories as f
+from tests.web.helpers import csrf as _csrf
+from tests.web.helpers import staff_login as _staff_login
 from yiwang.catalog import searching
 from yiwang.catalog import service as catalog
 from yiwang.catalog.schemas import ItemIn
@@ -26,21 +28,6 @@ _codes = iter(range(1, 10_000))
 @pytest.fixture(autouse=True)
 def _fresh_index() -> None:
     searching.reset()  # the in-process index is keyed by database URL and each test wipes the database
-
-
-def _csrf(client, url: str) -> str:  # type: ignore[no-untyped-def]
-    page = client.get(url)
-    assert page.status_code == 200, page.text
-    m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert m
-    return m.group(1)
-
-
-def _staff_login(client, login: str) -> None:  # type: ignore[no-untyped-def]
-    token = _csrf(client, "/staff/login")
-    r = client.post("/staff/login", data={"username": login, "password": f.PASSWORD, "csrf_token": token},
-                    follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 def _item(session, name: str, *, publish: bool = True, **fields: Any) -> str:  # type: ignore[no-untyped-def]

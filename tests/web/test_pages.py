@@ -6,14 +6,8 @@ import json
 import re
 
 from tests import factories as f
-
-
-def _csrf(client, url: str) -> str:  # type: ignore[no-untyped-def]
-    page = client.get(url)
-    assert page.status_code == 200, page.text
-    m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert m
-    return m.group(1)
+from tests.web.helpers import csrf as _csrf
+from tests.web.helpers import staff_login as _staff_login
 
 
 def test_home_page(client) -> None:  # type: ignore[no-untyped-def]
@@ -60,13 +54,6 @@ def test_script_in_input_is_escaped(client) -> None:  # type: ignore[no-untyped-
     r = client.post("/register", data={"kind": "person", "name": "<script>alert(1)</script>", "id_number": "bad",
                                        "phone": "1", "password": "x", "password2": "x", "csrf_token": token})
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
-
-
-def _staff_login(client, login: str) -> None:  # type: ignore[no-untyped-def]
-    token = _csrf(client, "/staff/login")
-    r = client.post("/staff/login", data={"username": login, "password": f.PASSWORD, "csrf_token": token},
-                    follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 def test_admin_pages_need_the_admin_role(client, session) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests import factories as f
 from tests.cases import factories as cw
 from tests.catalog import factories as cf
+from tests.web.helpers import staff_login
 from yiwang.cases import service as cases
 from yiwang.core import clock
 
@@ -20,11 +21,7 @@ HEALTH = "区卫生健康局"
 
 def _login(app, login: str) -> TestClient:  # type: ignore[no-untyped-def]
     client = TestClient(app)
-    page = client.get("/staff/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = client.post("/staff/login", data={"username": login, "password": f.PASSWORD, "csrf_token": token},
-                    follow_redirects=False)
-    assert r.status_code == 303, r.text
+    staff_login(client, login)
     return client
 
 
@@ -360,3 +357,16 @@ def test_conflicts_from_the_service_are_shown_with_the_fresh_page(app, session, 
     monkeypatch.setattr(cases, "apply", lost_race)
     r = approver.post(f"/workbench/cases/{no}/actions", data=form | {"action": "approve"})
     assert r.status_code == 409 and "刚被其他人处理过" in r.text and 'name="action" value="approve"' in r.text
+
+
+def test_staff_print_the_notices(app, session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    cases.apply(session, w.handler, case_no=no, action="accept")
+    session.commit()
+    handler = _login(app, "handler")
+    page = handler.get(f"/workbench/cases/{no}")
+    assert f"/workbench/cases/{no}/notices/accept" in page.text
+    pdf = handler.get(f"/workbench/cases/{no}/notices/accept")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert _login(app, "other").get(f"/workbench/cases/{no}/notices/accept").status_code == 404

@@ -4,9 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import bearer_actor, get_session, require_login
+from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
 from yiwang.cases import service as cases
 from yiwang.cases.schemas import ActionIn, CaseIn, CaseOut
 from yiwang.core import storage
@@ -34,9 +35,21 @@ def upload(request: Request, file: UploadFile = File(...), session: Session = De
 def submit(body: CaseIn, request: Request, session: Session = Depends(get_session, scope="function"),
            idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
     actor = require_login(bearer_actor(request, session))
-    case = cases.submit(session, actor, item_code=body.item_code, form=body.form,
-                        materials=[cases.MaterialIn(m.name, m.file_id, m.license_ref) for m in body.materials],
-                        pledge=body.pledge, idempotency_key=idempotency_key, applicant_code=body.applicant_code)
+
+    def file() -> Any:
+        return cases.submit(session, actor, item_code=body.item_code, form=body.form,
+                            materials=[cases.MaterialIn(m.name, m.file_id, m.license_ref) for m in body.materials],
+                            pledge=body.pledge, idempotency_key=idempotency_key, applicant_code=body.applicant_code)
+
+    try:
+        case = file()
+        session.flush()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # the same key raced in from another request and won: answer with its case
+        session.rollback()
+        case = file()
     return cases.view(session, actor, case)
 
 
@@ -45,12 +58,13 @@ def list_cases(request: Request, session: Session = Depends(get_session, scope="
                status: Annotated[str | None, Query(max_length=30)] = None,
                light: Annotated[str | None, Query(max_length=10)] = None,
                mine: bool = False, q: Annotated[str | None, Query(max_length=100)] = None,
-               limit: Annotated[int, Query(ge=1, le=200)] = 20,
-               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
+               limit: Annotated[str | None, Query(max_length=10)] = None,
+               offset: Annotated[str | None, Query(max_length=10)] = None) -> dict[str, Any]:
     """The caller's visible cases: an applicant's own, a staff member's department (or region)."""
     actor = require_login(bearer_actor(request, session))
-    total, rows = cases.list_cases(session, actor, status=status, light=light, mine=mine, q=q, limit=limit,
-                                   offset=offset)
+    size, start = page_params(limit, offset, most=200)
+    total, rows = cases.list_cases(session, actor, status=status or None, light=light or None, mine=mine,
+                                   q=q or None, limit=size, offset=start)
     exact = total <= cases.COUNT_CAP
     return {"total": min(total, cases.COUNT_CAP), "total_exact": exact,
             "items": [cases.list_view(session, c).model_dump(mode="json") for c in rows]}
@@ -70,7 +84,7 @@ def act(case_no: str, body: ActionIn, request: Request, session: Session = Depen
         materials = [m if isinstance(m, str) else {"name": m.name, "file_id": m.file_id,
                                                    "license_ref": m.license_ref} for m in body.materials]
     case = cases.apply(session, actor, case_no=case_no, action=body.action, comment=body.comment,
-                       materials=materials, kind=body.kind, days=body.days)
+                       materials=materials, kind=body.kind, days=body.days, form=body.form)
     return cases.view(session, actor, case)
 
 

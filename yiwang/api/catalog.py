@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import bearer_actor, get_session, require_login
+from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
 from yiwang.catalog import service as catalog
 from yiwang.catalog import transfer
 from yiwang.catalog.schemas import ItemGuide
@@ -22,12 +22,14 @@ def list_items(session: Session = Depends(get_session, scope="function"), q: Ann
                type: Annotated[str | None, Query(max_length=20)] = None,  # noqa: A002 - the contract's name
                audience: Annotated[str | None, Query(max_length=2)] = None,
                theme: Annotated[str | None, Query(max_length=50)] = None,
-               region: Annotated[str | None, Query(pattern=r"^\d{6}(\d{6})?$")] = None,
-               limit: Annotated[int, Query(ge=1, le=100)] = 20,
-               offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
+               region: Annotated[str | None, Query(pattern=r"^([0-9]{6}([0-9]{6})?)?$")] = None,
+               limit: Annotated[str | None, Query(max_length=10)] = None,
+               offset: Annotated[str | None, Query(max_length=10)] = None) -> dict[str, Any]:
     """Search published items (Chinese segmentation, synonyms, pinyin, typos) with filters."""
-    total, items = catalog.search_items(session, q=q, department=department, item_type=type, audience=audience,
-                                        theme=theme, region=region, limit=limit, offset=offset)
+    size, start = page_params(limit, offset)
+    total, items = catalog.search_items(session, q=q, department=department or None, item_type=type or None,
+                                        audience=audience or None, theme=theme or None, region=region or None,
+                                        limit=size, offset=min(start, 100_000))
     return {"total": total, "items": [i.model_dump() for i in items]}
 
 

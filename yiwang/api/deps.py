@@ -45,3 +45,17 @@ def require_login(actor: Actor) -> Actor:
     if not (actor.is_staff or actor.is_applicant):
         raise Unauthenticated("请先登录")
     return actor
+
+
+def page_params(limit: str | None, offset: str | None, *, default: int = 20, most: int = 100) -> tuple[int, int]:
+    """limit/offset from the query string; empty means the default, anything else must be a number in range."""
+    from yiwang.core.errors import ValidationFailed
+
+    def number(raw: str | None, name: str, fallback: int, lo: int, hi: int) -> int:
+        if raw is None or raw.strip() == "":
+            return fallback
+        if not raw.strip().isascii() or not raw.strip().isdigit() or not lo <= int(raw) <= hi:
+            raise ValidationFailed(f"{name} 应为 {lo}–{hi} 的整数", field=name)
+        return int(raw)
+
+    return number(limit, "limit", default, 1, most), number(offset, "offset", 0, 0, 10_000_000)

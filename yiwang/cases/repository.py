@@ -18,13 +18,15 @@ from yiwang.cases.models import (
     SubmissionKey,
     Suspension,
 )
-from yiwang.core.permissions import Actor, ActorKind, Role, scope_clause
+from yiwang.core.permissions import Actor, ActorKind, Perm, Role, scope_clause
 from yiwang.core.storage import StoredFile
 
 
 def _visible(actor: Actor):  # type: ignore[no-untyped-def]
     clause = scope_clause(actor, department_col=Case.department_id, region_col=Case.region_code,
                           owner_col=Case.applicant)
+    if actor.kind is ActorKind.STAFF and not actor.can(Perm.CASE_READ):
+        return Case.filed_by == actor.label  # e.g. an administrator: no case data
     if actor.kind is ActorKind.STAFF and Role.PROXY.value in actor.roles:
         # a village proxy's region does not cover the county departments it files with: it sees what it filed
         clause = or_(clause, Case.filed_by == actor.label)

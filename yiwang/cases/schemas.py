@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class MaterialRef(BaseModel):
@@ -30,7 +30,8 @@ class ActionIn(BaseModel):
     # request_correction: names to correct; resubmit: [{"name", "file_id"}]
     materials: list[str | MaterialRef] | None = Field(default=None, max_length=100)
     kind: str | None = Field(default=None, max_length=40)
-    days: int | None = Field(default=None, ge=-1000, le=1000)
+    days: StrictInt | None = Field(default=None, ge=-1000, le=1000)
+    form: dict[str, Any] | None = None  # resubmit: a corrected application form
 
 
 class TimelineEntry(BaseModel):
@@ -69,7 +70,8 @@ class CaseOut(BaseModel):
     accepted_at: dt.datetime | None
     concluded_at: dt.datetime | None
     delivered_at: dt.datetime | None
-    deadline: dt.date | None
+    deadline: dt.date | None  # the decision deadline (before acceptance: the date the office must answer by)
+    due: dt.date | None  # the clock running now: answer, decision or delivery
     remaining_working_days: int | None
     light: str | None
     paused: bool

@@ -86,7 +86,8 @@ def _check_materials(session: Session, actor: Actor, spec: ApplicationSpec, give
     if at_submission:
         waived = pledge and spec.pledge_allowed
         missing = [m.name for m in spec.materials
-                   if m.required and not m.deficiency_allowed and m.name not in seen and not waived]
+                   if m.required and not m.deficiency_allowed and m.name not in seen
+                   and not (waived and m.source != "applicant")]
         if missing:
             raise ValidationFailed("缺少必要的申请材料：" + "、".join(missing), field="materials",
                                    code="materials_missing", extra={"missing": missing})
@@ -126,9 +127,12 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         region_code=spec.region_code, applicant=profile.label, applicant_name=profile.name,
         applicant_code=profile.code, applicant_phone=profile.phone,
         filed_by=None if actor is applicant else actor.label, channel=channel, status=Status.SUBMITTED.value,
-        review_steps=spec.review_steps, form=form, pledge=pledge, case_type=spec.case_type,
+        review_steps=["approve"] if spec.case_type == "immediate" else spec.review_steps, form=form, pledge=pledge,
+        case_type=spec.case_type,
         limit_value=spec.limit_value, limit_unit=spec.limit_unit, submitted_at=now, last_action_at=now,
-        answer_due=deadlines.answer_due(cal, now), suspended_working_days=0, extension_days=0, correction_count=0,
+        answer_due=(deadlines.decision_deadline(cal, now, None, "immediate") if spec.case_type == "immediate"
+                    else deadlines.answer_due(cal, now)),
+        suspended_working_days=0, extension_days=0, correction_count=0,
         version=1)
     case.due = case.answer_due
     session.add(case)
@@ -175,6 +179,8 @@ def _permitted(actor: Actor, case: Case, action: Action) -> bool:
     if rule is None:
         return False
     if rule.who == APPLICANT:
+        if action is Action.WITHDRAW:
+            return actor.label == case.applicant
         return _owner(actor, case)
     if not actor.is_staff:
         return False
@@ -203,7 +209,8 @@ def _reason(comment: str | None, what: str) -> str:
 
 
 def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment: str | None = None,
-          materials: Sequence[Any] | None = None, kind: str | None = None, days: int | None = None) -> Case:
+          materials: Sequence[Any] | None = None, kind: str | None = None, days: int | None = None,
+          form: dict[str, Any] | None = None) -> Case:
     """Take one action on a case (see states.TRANSITIONS)."""
     case = get_case(session, actor, case_no)
     try:
@@ -217,7 +224,10 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
         raise IllegalTransition(f"办件当前状态为“{status.value}”，不能执行“{act.value}”",
                                 field="action", extra={"allowed_actions": allowed_actions(actor, case)})
     if not _permitted(actor, case, act):
-        if rule.who == APPLICANT or not actor.is_staff or _has_role_for(actor, case, act):
+        if rule.who != APPLICANT and not actor.is_staff:
+            raise PermissionDenied("该操作只能由工作人员执行", code="forbidden",
+                                   extra={"allowed_actions": allowed_actions(actor, case)})
+        if rule.who == APPLICANT or _has_role_for(actor, case, act):
             raise _refusal(actor, case, act)
         raise PermissionDenied("您的岗位不能执行此操作", code="forbidden",
                                extra={"allowed_actions": allowed_actions(actor, case)})
@@ -226,7 +236,7 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     cal = get_calendar(session)
     data: dict[str, Any] = {}
     handler = _HANDLERS[act]
-    handler(session, actor, case, cal, now, today, comment, materials, kind, days, data)
+    handler(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=form)
     if rule.target is not None and act is not Action.RESUME:
         case.status = rule.target.value
     _recompute_due(case)
@@ -278,24 +288,39 @@ def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
 
 # --- action handlers (guards and effects; the status is set by apply) ---------------------------------
 
-def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     case.accepted_at = now
-    case.base_deadline = deadlines.decision_deadline(cal, now, case.limit_value, case.limit_unit)
+    # not answered within the 5 working days: the application counts as accepted on receipt
+    start = now if case.answer_due is None or today <= case.answer_due else _last_receipt(session, case)
+    if start is not now:
+        data["deemed_accepted_on_receipt"] = True
+    case.base_deadline = deadlines.decision_deadline(cal, start, case.limit_value, case.limit_unit)
     case.review_step = case.review_steps[0]
     _recompute_deadline(case, cal)
 
 
-def _do_reject(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _last_receipt(session: Session, case: Case) -> dt.datetime:
+    """When the office last received the application (submission or the latest resubmission)."""
+    resubmitted = [e.at for e in repo.events(session, case.id) if e.action == "resubmit"]
+    return resubmitted[-1] if resubmitted else case.submitted_at
+
+
+def _do_reject(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     case.outcome_reason = _reason(comment, "不予受理的理由")
     case.closed_at = now
 
 
-def _do_request_correction(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
-    names = [str(m).strip() for m in (materials or []) if str(m).strip()]
+def _do_request_correction(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    if any(not isinstance(m, str) for m in (materials or [])):
+        raise ValidationFailed("补正清单应为材料名称（文字）的列表", field="materials", code="bad_materials")
+    names = list(dict.fromkeys(m.strip() for m in (materials or []) if m.strip()))
     if not names:
         raise ValidationFailed("请列出需要补正的全部材料（一次性告知）", field="materials", code="materials_required")
     if len(names) > 50 or any(len(n) > 500 for n in names):
         raise ValidationFailed("补正材料清单过长", field="materials")
+    if case.answer_due is not None and today > case.answer_due:
+        raise IllegalTransition("已超过 5 个工作日的答复期限，依法视为受理，不能再要求补正，请受理后继续办理",
+                                field="action", code="answer_period_passed")
     repeated = case.correction_count > 0
     if repeated:
         # 一次性告知: a second notice may only concern what the applicant newly provided since the first
@@ -314,11 +339,15 @@ def _do_request_correction(session, actor, case, cal, now, today, comment, mater
         outbox.emit(session, "case.repeated_correction", {"case_no": case.case_no, "notice": case.correction_count})
 
 
-def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
-    given = [m if isinstance(m, MaterialIn) else MaterialIn(**m) for m in (materials or [])]
-    if not given:
-        raise ValidationFailed("请上传补正的材料", field="materials", code="materials_required")
+def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    given = _material_inputs(materials)
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    if form is not None:  # a correction may concern the form itself
+        case.form = catalog.validate_form(spec.form_schema, form)
+        data["form_changed"] = True
+    if not given and form is None and not (comment or "").strip():
+        raise ValidationFailed("请上传补正的材料，或修改申请表，或说明已补正的内容", field="materials",
+                               code="materials_required")
     checked = _check_materials(session, actor, spec, given, case.pledge, at_submission=False)
     next_round = repo.last_round(session, case.id) + 1
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
@@ -330,13 +359,38 @@ def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind
     data["materials"] = [m.name for m in checked]
 
 
-def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _material_inputs(materials: Sequence[Any] | None) -> list[MaterialIn]:
+    out = []
+    for i, m in enumerate(materials or []):
+        if isinstance(m, MaterialIn):
+            out.append(m)
+        elif isinstance(m, dict) and isinstance(m.get("name"), str):
+            out.append(MaterialIn(m["name"], m.get("file_id"), m.get("license_ref")))
+        else:
+            raise ValidationFailed("材料应为 {\"name\", \"file_id\"} 对象", field=f"materials.{i}", code="bad_materials")
+    return out
+
+
+def _do_supplement(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    """容缺后补: the applicant supplies a material after acceptance (the status does not change)."""
+    given = _material_inputs(materials)
+    if not given:
+        raise ValidationFailed("请上传需要补交的材料", field="materials", code="materials_required")
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    checked = _check_materials(session, actor, spec, given, case.pledge, at_submission=False)
+    next_round = repo.last_round(session, case.id) + 1
+    session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
+                                 round=next_round, provided_at=now) for m in checked)
+    data["materials"] = [m.name for m in checked]
+
+
+def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     steps = case.review_steps
     data["step"] = case.review_step
     case.review_step = steps[steps.index(case.review_step) + 1]
 
 
-def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     if kind not in SUSPENSION_KINDS:
         raise ValidationFailed("请选择特别程序种类：" + "、".join(SUSPENSION_KINDS.values()), field="kind",
                                code="bad_kind", extra={"kinds": list(SUSPENSION_KINDS)})
@@ -348,7 +402,7 @@ def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind,
     data.update(kind=kind, days=days)
 
 
-def _do_resume(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_resume(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     suspension = repo.open_suspension(session, case.id)
     started = case.suspended_on or today
     # the working days the procedure took do not count: the start day is a working day of the
@@ -363,8 +417,12 @@ def _do_resume(session, actor, case, cal, now, today, comment, materials, kind, 
     data["working_days"] = used
 
 
-def _do_extend(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_extend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     reason = _reason(comment, "延长期限的理由")
+    if case.deadline is not None and today > case.deadline:
+        raise IllegalTransition("办理期限已过，不能再延长", field="action", code="deadline_passed")
+    if case.case_type == "immediate":
+        raise IllegalTransition("即办件不适用延长期限", field="action", code="immediate_item")
     left = deadlines.MAX_EXTENSION_DAYS - case.extension_days
     if not isinstance(days, int) or not 1 <= days <= left:
         raise ValidationFailed(f"延长天数应为 1–{left} 个工作日（累计不超过 {deadlines.MAX_EXTENSION_DAYS} 个）",
@@ -375,9 +433,10 @@ def _do_extend(session, actor, case, cal, now, today, comment, materials, kind, 
 
 
 def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
-    if case.accepted_at is None:  # 即办件: accepted and decided in one window action
+    if case.accepted_at is None:  # 即办件: accepted and decided in one window action, timed from receipt
         case.accepted_at = now
-        case.base_deadline = deadlines.decision_deadline(cal, now, case.limit_value, case.limit_unit)
+        case.base_deadline = deadlines.decision_deadline(cal, _last_receipt(session, case), case.limit_value,
+                                                         case.limit_unit)
         _recompute_deadline(case, cal)
     case.outcome = outcome.value
     case.concluded_at = now
@@ -386,27 +445,28 @@ def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[
     case.deliver_due = cal.add_working_days(deadlines.local_day(now), deadlines.DELIVER_DAYS)
 
 
-def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
-    if not case.pledge:
-        spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-        provided = repo.material_names(session, case.id)
-        owed = [m.name for m in spec.materials if m.required and m.deficiency_allowed and m.name not in provided]
-        if owed:
-            raise IllegalTransition("容缺受理的材料尚未补齐，不能作出准予决定：" + "、".join(owed), field="action",
-                                    code="deficiency_outstanding", extra={"missing": owed})
+def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    # every required material must be in hand — 容缺 ones included — except proofs a pledge replaced
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    provided = repo.material_names(session, case.id)
+    owed = [m.name for m in spec.materials if m.required and m.name not in provided
+            and not (case.pledge and m.source != "applicant")]
+    if owed:
+        raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
+                                code="deficiency_outstanding", extra={"missing": owed})
     _decide(session, case, cal, now, Outcome.APPROVED)
 
 
-def _do_deny(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_deny(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     case.outcome_reason = _reason(comment, "不予许可的理由")
     _decide(session, case, cal, now, Outcome.DENIED)
 
 
-def _do_deliver(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_deliver(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     case.delivered_at = case.closed_at = now
 
 
-def _do_withdraw(session, actor, case, cal, now, today, comment, materials, kind, days, data) -> None:  # type: ignore[no-untyped-def]
+def _do_withdraw(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     suspension = repo.open_suspension(session, case.id)
     if suspension is not None:
         suspension.ended_on = today
@@ -417,7 +477,7 @@ _HANDLERS = {
     Action.ACCEPT: _do_accept, Action.REJECT: _do_reject, Action.REQUEST_CORRECTION: _do_request_correction,
     Action.RESUBMIT: _do_resubmit, Action.REVIEW: _do_review, Action.SUSPEND: _do_suspend,
     Action.RESUME: _do_resume, Action.EXTEND: _do_extend, Action.APPROVE: _do_approve, Action.DENY: _do_deny,
-    Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw,
+    Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw, Action.SUPPLEMENT: _do_supplement,
 }
 
 
@@ -460,11 +520,13 @@ def clock_view(session: Session, case: Case, today: dt.date | None = None) -> di
     if status is Status.SUSPENDED and case.deadline and case.suspended_on:
         # the clock is stopped: what was left when the procedure began
         left = deadlines.remaining(cal, case.suspended_on, case.deadline)
-        return {"deadline": case.deadline, "remaining_working_days": left, "light": None, "paused": True}
+        return {"deadline": case.deadline, "due": None, "remaining_working_days": left, "light": None,
+                "paused": True}
     due = case.due
     if due is None:
-        return {"deadline": case.deadline, "remaining_working_days": None, "light": None, "paused": False}
-    return {"deadline": due, "remaining_working_days": deadlines.remaining(cal, today, due),
+        return {"deadline": case.deadline, "due": None, "remaining_working_days": None, "light": None,
+                "paused": False}
+    return {"deadline": case.deadline or due, "due": due, "remaining_working_days": deadlines.remaining(cal, today, due),
             "light": deadlines.light(cal, today, due, warn), "paused": False}
 
 
@@ -544,7 +606,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         department=dept_name, applicant_name=case.applicant_name, channel=case.channel, pledge=case.pledge,
         case_type=case.case_type, review_step=case.review_step, submitted_at=case.submitted_at,
         accepted_at=case.accepted_at, concluded_at=case.concluded_at, delivered_at=case.delivered_at,
-        deadline=clock_now["deadline"], remaining_working_days=clock_now["remaining_working_days"],
+        deadline=clock_now["deadline"], due=clock_now["due"],
+        remaining_working_days=clock_now["remaining_working_days"],
         light=clock_now["light"], paused=clock_now["paused"], allowed_actions=allowed_actions(actor, case),
         form=case.form,
         materials=[CaseMaterialOut(name=m.name, file_id=m.file_id, license_ref=m.license_ref, round=m.round,
@@ -557,8 +620,17 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                       "working_days": s.working_days}
                      for s in (suspensions(session, case) if any(e.action == "suspend" for e in events) else ())],
         timeline=[TimelineEntry(at=e.at, action=e.action, action_label=labels.get(e.action, e.action),
-                                actor=_actor_shown(e, applicant_view), comment=e.comment, from_status=e.from_status,
+                                actor=_actor_shown(e, applicant_view), comment=_comment_shown(e, applicant_view),
+                                from_status=e.from_status,
                                 to_status=e.to_status) for e in events])
+
+
+APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",
+                                "supplement", "submit"})
+
+
+def _comment_shown(event: CaseEvent, applicant_view: bool) -> str | None:
+    return event.comment if not applicant_view or event.action in APPLICANT_COMMENTS else None
 
 
 def _actor_shown(event: CaseEvent, applicant_view: bool) -> str:

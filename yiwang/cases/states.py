@@ -38,6 +38,7 @@ class Action(enum.StrEnum):
     DENY = "deny"
     DELIVER = "deliver"
     WITHDRAW = "withdraw"
+    SUPPLEMENT = "supplement"
 
 
 class Outcome(enum.StrEnum):
@@ -92,6 +93,9 @@ TRANSITIONS: dict[tuple[Status, Action], Rule] = {
 }
 for _status in (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.WITHDRAW)] = Rule(Status.WITHDRAWN, APPLICANT)
+# 容缺后补: a material the office accepted the case without arrives later; the status stays
+for _status in (Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
+    TRANSITIONS[(_status, Action.SUPPLEMENT)] = Rule(None, APPLICANT)
 
 
 def rule_for(status: Status, action: Action) -> Rule | None:
@@ -111,7 +115,7 @@ ACTION_LABELS = {
     Action.ACCEPT: "受理", Action.REJECT: "不予受理", Action.REQUEST_CORRECTION: "一次性告知补正",
     Action.RESUBMIT: "补正后重新提交", Action.REVIEW: "审查通过，转下一环节", Action.SUSPEND: "启动特别程序",
     Action.RESUME: "结束特别程序", Action.EXTEND: "延长办理期限", Action.APPROVE: "准予许可",
-    Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请",
+    Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请", Action.SUPPLEMENT: "补交容缺材料",
 }
 OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
 STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}

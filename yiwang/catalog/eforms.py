@@ -33,6 +33,7 @@ GENERIC_FORM: dict[str, Any] = {
 }
 
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean"}
+MAX_TEXT = 10_000  # characters in one form field
 
 
 def check_schema(schema: Any) -> None:
@@ -147,6 +148,19 @@ def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     s = schema_or_generic(schema)
     if not isinstance(data, dict):
         raise ValidationFailed("表单内容应为对象", field="form", code="invalid_form")
+    # keep only the form's own fields: nothing else is stored or shown to staff as if it were the form
+    data = {k: v for k, v in data.items() if k in s["properties"]}
+    for key, value in data.items():
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise ValidationFailed(f"{s['properties'][key].get('title', key)}：内容过长", field=f"form.{key}",
+                                       code="invalid_form")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValidationFailed("表单含有无效字符", field=f"form.{key}", code="invalid_form") from exc
+            if "\x00" in value:
+                raise ValidationFailed("表单含有无效字符", field=f"form.{key}", code="invalid_form")
     validator = Draft202012Validator(s, format_checker=FormatChecker())
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):

@@ -159,6 +159,7 @@ class MaterialSpec(BaseModel):
     required: bool
     deficiency_allowed: bool
     license_type: str | None
+    source: str = "applicant"  # applicant | government | other: a pledge replaces the latter two
 
 
 class ApplicationSpec(BaseModel):

@@ -531,7 +531,7 @@ def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
         limit_value=value, limit_unit=unit, case_type=case_type(v), pledge_allowed=v.pledge_allowed,
         review_steps=steps, form_schema=v.form_schema,
         materials=[MaterialSpec(name=m.name, required=m.required, deficiency_allowed=m.deficiency_allowed,
-                                license_type=m.license_type) for m in repo.materials(session, v.id)])
+                                license_type=m.license_type, source=m.source) for m in repo.materials(session, v.id)])
 
 
 _spec_cache: dict[tuple[str, str], tuple[float, ApplicationSpec]] = {}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from yiwang.api.deps import get_session
+from yiwang.cases import notices
 from yiwang.cases import service as cases
 from yiwang.cases.deadlines import MAX_EXTENSION_DAYS
 from yiwang.cases.errors import CaseConflict
@@ -168,7 +169,8 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
         "extension_left": max(0, MAX_EXTENSION_DAYS - case.extension_days), "extension_days": case.extension_days,
         "channels": CHANNELS, "case_types": CASE_TYPES, "outcomes": OUTCOMES, "lights": LIGHTS,
         "action_labels": ACTIONS, "kinds": SUSPENSION_KINDS, "statuses": STATUSES, "steps": STEPS,
-        "error": error, "values": values or {}, "notice": notice, "can_intake": _can_intake(actor)},
+        "error": error, "values": values or {}, "notice": notice, "can_intake": _can_intake(actor),
+        "notices": notices.available(session, case)},
         status=status)
 
 
@@ -322,3 +324,14 @@ def intake_submit(request: Request, posted: FormData = Depends(posted_form), ses
         return intake_page(request, session, item_code=code, spec=spec, values=values, problems=problems,
                            error=form_error(exc), token=token, status=exc.status)
     return redirect(_case_url(case.case_no, "intake"))
+
+
+@router.get("/cases/{case_no}/notices/{kind}")
+def case_notice(case_no: str, kind: str, seq: str = "", session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)) -> Response:
+    """The written notices of a case, for the window to print and hand over."""
+    _staff(actor)
+    number = int(seq) if seq.isdigit() and len(seq) < 4 else None
+    doc = notices.render(session, actor, case_no=case_no[:40], kind=kind[:20], seq=number)
+    return Response(doc.data, media_type="application/pdf",
+                    headers=attachment_headers(doc.filename) | {"Cache-Control": "private, no-store"})
