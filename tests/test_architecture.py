@@ -66,3 +66,18 @@ def test_services_do_not_commit() -> None:
         if ".commit()" in path.read_text(encoding="utf-8"):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_only_services_write_a_status() -> None:
+    """One writer per lifecycle: pages and routers never set a status; in the case domain only the service
+    (and the action handlers it calls) does."""
+    import re
+
+    writes = re.compile(r"\.status\s*=[^=]|\bstatus\s*=\s*(Status|\"(submitted|accepted|concluded)\")")
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        allowed = rel.parts[0] not in ("api", "web", "cases") or str(rel) in ("cases/service.py", "cases/actions.py")
+        if not allowed and writes.search(path.read_text(encoding="utf-8")):
+            offenders.append(str(rel))
+    assert offenders == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -18,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from yiwang.cases import deadlines
 from yiwang.cases import repository as repo
+from yiwang.cases.actions import HANDLERS, MaterialIn, check_materials, recompute_due
 from yiwang.cases.errors import CaseConflict, CaseNotFound, IllegalTransition
 from yiwang.cases.models import (
     ApplicationDraft,
@@ -36,62 +36,18 @@ from yiwang.cases.states import (
     STEP_PERMISSION,
     SUSPENSION_KINDS,
     Action,
-    Outcome,
     Status,
     Step,
     actions_from,
     rule_for,
 )
 from yiwang.catalog import service as catalog
-from yiwang.catalog.schemas import ApplicationSpec
 from yiwang.core import audit, clock, outbox, storage
-from yiwang.core.calendar import WorkCalendar, get_calendar
+from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
 from yiwang.identity import service as identity
-
-
-@dataclass(frozen=True)
-class MaterialIn:
-    name: str
-    file_id: str | None = None
-    license_ref: str | None = None
-
-
-# --- filing ---------------------------------------------------------------------------------------
-
-def _check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given: Sequence[MaterialIn],
-                     pledge: bool, *, at_submission: bool) -> list[MaterialIn]:
-    names = {m.name for m in spec.materials}
-    out: list[MaterialIn] = []
-    seen: set[str] = set()
-    owners = repo.file_owners(session, [m.file_id for m in given if m.file_id])
-    for i, m in enumerate(given):
-        name = (m.name or "").strip()
-        if name not in names:
-            raise ValidationFailed(f"“{name}”不是该事项要求的申请材料", field=f"materials.{i}.name",
-                                   code="unknown_material")
-        if name in seen:
-            raise ValidationFailed(f"申请材料“{name}”重复提交", field=f"materials.{i}.name")
-        seen.add(name)
-        if not m.file_id and not m.license_ref:
-            raise ValidationFailed(f"请为“{name}”上传文件", field=f"materials.{i}.file_id")
-        if m.file_id:
-            # a file may be used only by whoever uploaded it (or the window/proxy filing for them)
-            if owners.get(m.file_id) != actor.label:
-                raise ValidationFailed(f"“{name}”的文件不存在或不属于您", field=f"materials.{i}.file_id",
-                                       code="file_not_found")
-        out.append(MaterialIn(name, m.file_id, m.license_ref))
-    if at_submission:
-        waived = pledge and spec.pledge_allowed
-        missing = [m.name for m in spec.materials
-                   if m.required and not m.deficiency_allowed and m.name not in seen
-                   and not (waived and m.source != "applicant")]
-        if missing:
-            raise ValidationFailed("缺少必要的申请材料：" + "、".join(missing), field="materials",
-                                   code="materials_missing", extra={"missing": missing})
-    return out
 
 
 def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
@@ -117,7 +73,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     if pledge and not spec.pledge_allowed:
         raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
     form = catalog.validate_form(spec.form_schema, form)
-    checked = _check_materials(session, actor, spec, materials, pledge, at_submission=True)
+    checked = check_materials(session, actor, spec, materials, pledge, at_submission=True)
     profile = identity.applicant_profile(session, applicant)
     now = clock.now()
     cal = get_calendar(session)
@@ -201,13 +157,6 @@ def allowed_actions(actor: Actor, case: Case) -> list[str]:
     return [a.value for a in actions_from(Status(case.status)) if _permitted(actor, case, a)]
 
 
-def _reason(comment: str | None, what: str) -> str:
-    text_ = (comment or "").strip()
-    if not text_:
-        raise ValidationFailed(f"请填写{what}", field="comment", code="reason_required")
-    return text_[:2000]
-
-
 def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment: str | None = None,
           materials: Sequence[Any] | None = None, kind: str | None = None, days: int | None = None,
           form: dict[str, Any] | None = None) -> Case:
@@ -235,11 +184,11 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     today = deadlines.local_day(now)
     cal = get_calendar(session)
     data: dict[str, Any] = {}
-    handler = _HANDLERS[act]
+    handler = HANDLERS[act]
     handler(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=form)
     if rule.target is not None and act is not Action.RESUME:
         case.status = rule.target.value
-    _recompute_due(case)
+    recompute_due(case)
     case.last_action_at = now
     seq = case.version + 1
     session.add(CaseEvent(case_id=case.id, seq=seq, at=now, action=act.value, actor=actor.label,
@@ -284,221 +233,6 @@ def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
     if not actor.is_staff and not _owner(actor, case):
         return PermissionDenied("只有申请人本人可以执行此操作", code="forbidden", extra=allowed)
     return PermissionDenied("您不能对该办件执行此操作", code="forbidden", extra=allowed)
-
-
-# --- action handlers (guards and effects; the status is set by apply) ---------------------------------
-
-def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.accepted_at = now
-    # not answered within the 5 working days: the application counts as accepted on receipt
-    start = now if case.answer_due is None or today <= case.answer_due else _last_receipt(session, case)
-    if start is not now:
-        data["deemed_accepted_on_receipt"] = True
-    case.base_deadline = deadlines.decision_deadline(cal, start, case.limit_value, case.limit_unit)
-    case.review_step = case.review_steps[0]
-    _recompute_deadline(case, cal)
-
-
-def _last_receipt(session: Session, case: Case) -> dt.datetime:
-    """When the office last received the application (submission or the latest resubmission)."""
-    resubmitted = [e.at for e in repo.events(session, case.id) if e.action == "resubmit"]
-    return resubmitted[-1] if resubmitted else case.submitted_at
-
-
-def _do_reject(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.outcome_reason = _reason(comment, "不予受理的理由")
-    case.closed_at = now
-
-
-def _do_request_correction(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    if any(not isinstance(m, str) for m in (materials or [])):
-        raise ValidationFailed("补正清单应为材料名称（文字）的列表", field="materials", code="bad_materials")
-    names = list(dict.fromkeys(m.strip() for m in (materials or []) if m.strip()))
-    if not names:
-        raise ValidationFailed("请列出需要补正的全部材料（一次性告知）", field="materials", code="materials_required")
-    if len(names) > 50 or any(len(n) > 500 for n in names):
-        raise ValidationFailed("补正材料清单过长", field="materials")
-    if case.answer_due is not None and today > case.answer_due:
-        raise IllegalTransition("已超过 5 个工作日的答复期限，依法视为受理，不能再要求补正，请受理后继续办理",
-                                field="action", code="answer_period_passed")
-    repeated = case.correction_count > 0
-    if repeated:
-        # 一次性告知: a second notice may only concern what the applicant newly provided since the first
-        changed = repo.materials_of_round(session, case.id, repo.last_round(session, case.id))
-        stale = [n for n in names if n not in changed]
-        if stale:
-            raise IllegalTransition("补正告知须一次性告知：" + "、".join(stale) + " 应在首次告知时一并列出，"
-                                    "再次告知只能针对申请人新提交的材料", field="materials",
-                                    code="correction_not_one_time")
-        data["repeated"] = True
-    case.correction_count += 1
-    session.add(CorrectionNotice(case_id=case.id, seq=case.correction_count, materials=names, comment=comment,
-                                 requested_at=now, requested_by=actor.label, answered_at=None, repeated=repeated))
-    data["materials"] = names
-    if repeated:
-        outbox.emit(session, "case.repeated_correction", {"case_no": case.case_no, "notice": case.correction_count})
-
-
-def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    given = _material_inputs(materials)
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    if form is not None:  # a correction may concern the form itself
-        case.form = catalog.validate_form(spec.form_schema, form)
-        data["form_changed"] = True
-    if not given and form is None and not (comment or "").strip():
-        raise ValidationFailed("请上传补正的材料，或修改申请表，或说明已补正的内容", field="materials",
-                               code="materials_required")
-    checked = _check_materials(session, actor, spec, given, case.pledge, at_submission=False)
-    next_round = repo.last_round(session, case.id) + 1
-    session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
-                                 round=next_round, provided_at=now) for m in checked)
-    notice = repo.open_correction(session, case.id)
-    if notice is not None:
-        notice.answered_at = now
-    case.answer_due = deadlines.answer_due(cal, now)  # the office's 5-day clock starts again
-    data["materials"] = [m.name for m in checked]
-
-
-def _material_inputs(materials: Sequence[Any] | None) -> list[MaterialIn]:
-    out = []
-    for i, m in enumerate(materials or []):
-        if isinstance(m, MaterialIn):
-            out.append(m)
-        elif isinstance(m, dict) and isinstance(m.get("name"), str):
-            out.append(MaterialIn(m["name"], m.get("file_id"), m.get("license_ref")))
-        else:
-            raise ValidationFailed("材料应为 {\"name\", \"file_id\"} 对象", field=f"materials.{i}", code="bad_materials")
-    return out
-
-
-def _do_supplement(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    """容缺后补: the applicant supplies a material after acceptance (the status does not change)."""
-    given = _material_inputs(materials)
-    if not given:
-        raise ValidationFailed("请上传需要补交的材料", field="materials", code="materials_required")
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    checked = _check_materials(session, actor, spec, given, case.pledge, at_submission=False)
-    next_round = repo.last_round(session, case.id) + 1
-    session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
-                                 round=next_round, provided_at=now) for m in checked)
-    data["materials"] = [m.name for m in checked]
-
-
-def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    steps = case.review_steps
-    data["step"] = case.review_step
-    case.review_step = steps[steps.index(case.review_step) + 1]
-
-
-def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    if kind not in SUSPENSION_KINDS:
-        raise ValidationFailed("请选择特别程序种类：" + "、".join(SUSPENSION_KINDS.values()), field="kind",
-                               code="bad_kind", extra={"kinds": list(SUSPENSION_KINDS)})
-    if not isinstance(days, int) or not 1 <= days <= 365:
-        raise ValidationFailed("请填写特别程序预计所需天数（1–365）", field="days")
-    case.status_before_suspension = case.status
-    case.suspended_on = today
-    session.add(Suspension(case_id=case.id, kind=kind, expected_days=days, started_on=today, reason=comment))
-    data.update(kind=kind, days=days)
-
-
-def _do_resume(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    suspension = repo.open_suspension(session, case.id)
-    started = case.suspended_on or today
-    # the working days the procedure took do not count: the start day is a working day of the
-    # case when the procedure started after it, so count (start, today]
-    used = max(0, cal.working_days_between(started, today))
-    if suspension is not None:
-        suspension.ended_on, suspension.working_days = today, used
-    case.suspended_working_days += used
-    case.status = case.status_before_suspension or Status.ACCEPTED.value
-    case.status_before_suspension, case.suspended_on = None, None
-    _recompute_deadline(case, cal)
-    data["working_days"] = used
-
-
-def _do_extend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    reason = _reason(comment, "延长期限的理由")
-    if case.deadline is not None and today > case.deadline:
-        raise IllegalTransition("办理期限已过，不能再延长", field="action", code="deadline_passed")
-    if case.case_type == "immediate":
-        raise IllegalTransition("即办件不适用延长期限", field="action", code="immediate_item")
-    left = deadlines.MAX_EXTENSION_DAYS - case.extension_days
-    if not isinstance(days, int) or not 1 <= days <= left:
-        raise ValidationFailed(f"延长天数应为 1–{left} 个工作日（累计不超过 {deadlines.MAX_EXTENSION_DAYS} 个）",
-                               field="days", code="bad_extension")
-    case.extension_days += days
-    _recompute_deadline(case, cal)
-    data.update(days=days, reason=reason)
-
-
-def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
-    if case.accepted_at is None:  # 即办件: accepted and decided in one window action, timed from receipt
-        case.accepted_at = now
-        case.base_deadline = deadlines.decision_deadline(cal, _last_receipt(session, case), case.limit_value,
-                                                         case.limit_unit)
-        _recompute_deadline(case, cal)
-    case.outcome = outcome.value
-    case.concluded_at = now
-    case.review_step = None
-    case.on_time = case.deadline is None or deadlines.local_day(now) <= case.deadline
-    case.deliver_due = cal.add_working_days(deadlines.local_day(now), deadlines.DELIVER_DAYS)
-
-
-def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    # every required material must be in hand — 容缺 ones included — except proofs a pledge replaced
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    provided = repo.material_names(session, case.id)
-    owed = [m.name for m in spec.materials if m.required and m.name not in provided
-            and not (case.pledge and m.source != "applicant")]
-    if owed:
-        raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
-                                code="deficiency_outstanding", extra={"missing": owed})
-    _decide(session, case, cal, now, Outcome.APPROVED)
-
-
-def _do_deny(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.outcome_reason = _reason(comment, "不予许可的理由")
-    _decide(session, case, cal, now, Outcome.DENIED)
-
-
-def _do_deliver(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.delivered_at = case.closed_at = now
-
-
-def _do_withdraw(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    suspension = repo.open_suspension(session, case.id)
-    if suspension is not None:
-        suspension.ended_on = today
-    case.closed_at = now
-
-
-_HANDLERS = {
-    Action.ACCEPT: _do_accept, Action.REJECT: _do_reject, Action.REQUEST_CORRECTION: _do_request_correction,
-    Action.RESUBMIT: _do_resubmit, Action.REVIEW: _do_review, Action.SUSPEND: _do_suspend,
-    Action.RESUME: _do_resume, Action.EXTEND: _do_extend, Action.APPROVE: _do_approve, Action.DENY: _do_deny,
-    Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw, Action.SUPPLEMENT: _do_supplement,
-}
-
-
-def _recompute_deadline(case: Case, cal: WorkCalendar) -> None:
-    if case.base_deadline is None:
-        return
-    case.deadline = deadlines.shifted(cal, case.base_deadline, case.suspended_working_days + case.extension_days)
-    case.warn_at = deadlines.warn_date(cal, case.deadline, get_settings().warn_working_days)
-
-
-def _recompute_due(case: Case) -> None:
-    """The clock that runs in the current status (the workbench sorts and the lights are computed by it)."""
-    status = Status(case.status)
-    if status is Status.SUBMITTED:
-        case.due = case.answer_due
-    elif status in (Status.ACCEPTED, Status.IN_REVIEW):
-        case.due = case.deadline
-    elif status is Status.CONCLUDED:
-        case.due = case.deliver_due
-    else:  # waiting for the applicant, paused, or closed
-        case.due = None
 
 
 # --- reading ----------------------------------------------------------------------------------------
