@@ -39,3 +39,13 @@ def test_departments_are_scoped_to_the_actor(session) -> None:  # type: ignore[n
     assert "越秀区卫生健康局" in admin_sees and "天河区市场监督管理局" not in admin_sees
     with pytest.raises(PermissionDenied):
         org_service.add_department(session, handler, name="x局")
+
+
+def test_administrators_manage_their_own_region_only(session) -> None:  # type: ignore[no-untyped-def]
+    admin = f.staff(session, "adm2", ["admin"], "越秀区政务服务数据管理局", "440104")
+    f.region(session, "440106", "天河区")
+    with pytest.raises(PermissionDenied):
+        org_service.add_department(session, admin, name="天河区某局", region_code="440106")
+    assert org_service.add_department(session, admin, name="越秀区某局").region_code == "440104"
+    with pytest.raises(PermissionDenied):
+        org_service.add_region(session, admin, code="440106001000", name="天河某街道", parent_code="440106")

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from yiwang.core import audit, clock
 from yiwang.core.codes import validate_region_code, validate_uscc
 from yiwang.core.config import get_settings
-from yiwang.core.errors import ValidationFailed
-from yiwang.core.permissions import Actor, Perm
+from yiwang.core.errors import PermissionDenied, ValidationFailed
+from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.org import repository as repo
 from yiwang.org.errors import DepartmentNotFound, DuplicateDepartment, RegionNotFound
 from yiwang.org.models import Department, Region
@@ -29,8 +29,16 @@ def region_level(code: str) -> int:
     return 3
 
 
+def _check_within(actor: Actor, region_code: str | None, field: str) -> None:
+    """Administrators manage their own region's subtree only."""
+    if actor.is_staff and actor.region_code and region_code and \
+            not region_code.startswith(region_prefix(actor.region_code)):
+        raise PermissionDenied("只能管理本人所在区划及其下级区划", field=field, code="out_of_region")
+
+
 def add_region(session: Session, actor: Actor, *, code: str, name: str, parent_code: str | None = None) -> Region:
     actor.require(Perm.ORG_REGION_MANAGE)
+    _check_within(actor, parent_code or code, "parent_code")
     return _add_region(session, actor, code=code, name=name, parent_code=parent_code)
 
 
@@ -65,7 +73,9 @@ def ensure_home_region(session: Session, actor: Actor) -> Region:
 def add_department(session: Session, actor: Actor, *, name: str, region_code: str | None = None,
                    uscc: str | None = None, phone: str | None = None) -> Department:
     actor.require(Perm.ORG_DEPARTMENT_MANAGE)
-    return _add_department(session, actor, name=name, region_code=region_code, uscc=uscc, phone=phone)
+    _check_within(actor, region_code or actor.region_code, "region_code")
+    return _add_department(session, actor, name=name, region_code=region_code or actor.region_code, uscc=uscc,
+                           phone=phone)
 
 
 def _add_department(session: Session, actor: Actor, *, name: str, region_code: str | None, uscc: str | None,
