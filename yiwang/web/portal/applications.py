@@ -343,6 +343,11 @@ def my_case_file(case_no: str, file_id: str, session: Session = Depends(get_sess
 def my_case_notice(case_no: str, kind: str, seq: str = "", session: Session = Depends(get_session, scope="function"),
                    actor: Actor = Depends(current_actor)) -> Response:
     require_applicant(actor)
+    return notice_response(session, actor, case_no, kind, seq)
+
+
+def notice_response(session: Session, actor: Actor, case_no: str, kind: str, seq: str) -> Response:
+    """A case's notice as a PDF download, for whoever may see the case (applicant or staff)."""
     number = int(seq) if seq.isdigit() and len(seq) < 4 else None
     doc = notices.render(session, actor, case_no=case_no[:40], kind=kind[:20], seq=number)
     return Response(doc.data, media_type="application/pdf",

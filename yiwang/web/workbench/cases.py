@@ -35,6 +35,7 @@ from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
 from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.portal.applications import notice_response
 from yiwang.web.portal.guide import CASE_TYPES, attachment_headers, form_context, page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
 
@@ -331,7 +332,4 @@ def case_notice(case_no: str, kind: str, seq: str = "", session: Session = Depen
                 actor: Actor = Depends(current_actor)) -> Response:
     """The written notices of a case, for the window to print and hand over."""
     _staff(actor)
-    number = int(seq) if seq.isdigit() and len(seq) < 4 else None
-    doc = notices.render(session, actor, case_no=case_no[:40], kind=kind[:20], seq=number)
-    return Response(doc.data, media_type="application/pdf",
-                    headers=attachment_headers(doc.filename) | {"Cache-Control": "private, no-store"})
+    return notice_response(session, actor, case_no, kind, seq)
