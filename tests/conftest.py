@@ -133,3 +133,12 @@ def client(app):  # type: ignore[no-untyped-def]
 
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit windows live in the process: each test starts with empty ones."""
+    from yiwang.cases import service as cases
+
+    cases.PROGRESS_LOOKUPS._hits.clear()
+    yield

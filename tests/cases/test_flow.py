@@ -295,3 +295,16 @@ def test_no_extension_after_the_deadline(session) -> None:  # type: ignore[no-un
     with clock.frozen(MONDAY_MORNING + dt.timedelta(days=30)):
         with pytest.raises(IllegalTransition):
             cases.apply(session, w.approver, case_no=no, action="extend", days=2, comment="迟了")
+
+
+def test_progress_lookups_are_rate_limited(session) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.core.errors import TooManyRequests
+
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    for _ in range(20):
+        with pytest.raises(CaseNotFound):
+            cases.public_progress(session, case_no=no, tail="0000", client="10.0.0.9")
+    with pytest.raises(TooManyRequests):
+        cases.public_progress(session, case_no=no, tail=w.applicant_id[-4:], client="10.0.0.9")
+    assert cases.public_progress(session, case_no=no, tail=w.applicant_id[-4:], client="10.0.0.10").case_no == no

@@ -89,11 +89,12 @@ def act(case_no: str, body: ActionIn, request: Request, session: Session = Depen
 
 
 @router.get("/progress")
-def progress(case_no: Annotated[str, Query(min_length=1, max_length=40)],
+def progress(request: Request, case_no: Annotated[str, Query(min_length=1, max_length=40)],
              tail: Annotated[str, Query(min_length=4, max_length=18)],
              session: Session = Depends(get_session, scope="function")) -> JSONResponse:
     """Public progress by case number and the applicant's phone or ID tail: nothing personal is shown."""
-    case = cases.public_progress(session, case_no=case_no, tail=tail)
+    case = cases.public_progress(session, case_no=case_no, tail=tail,
+                                 client=request.client.host if request.client else "")
     return JSONResponse(cases.public_view(session, case))
 
 

@@ -47,6 +47,7 @@ from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.ratelimit import SlidingWindow
 from yiwang.identity import service as identity
 
 
@@ -307,9 +308,13 @@ def suspensions(session: Session, case: Case) -> Sequence[Suspension]:
     return repo.suspensions(session, case.id)
 
 
-def public_progress(session: Session, *, case_no: str, tail: str) -> Case:
+PROGRESS_LOOKUPS = SlidingWindow(limit=20, seconds=60)
+
+
+def public_progress(session: Session, *, case_no: str, tail: str, client: str = "") -> Case:
     """Progress by case number and the last 4+ characters of the applicant's phone or ID number, without
-    login. A wrong pair says the same as an unknown number."""
+    login. A wrong pair says the same as an unknown number; a client may try 20 times a minute."""
+    PROGRESS_LOOKUPS.check(client or "unknown")
     tail = (tail or "").strip().upper()
     case = repo.case_by_no(session, (case_no or "").strip()[:40])
     if case is None or len(tail) < 4 or not (case.applicant_phone.endswith(tail) or

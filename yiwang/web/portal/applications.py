@@ -368,7 +368,8 @@ def progress(request: Request, case_no: str = "", tail: str = "", session: Sessi
         if not case_no or len(tail) < 4:
             raise ValidationFailed("请填写办件编号，以及手机号码或证件号码的后四位", field="case_no" if not case_no
                                    else "tail")
-        found = cases.public_view(session, cases.public_progress(session, case_no=case_no, tail=tail))
+        found = cases.public_view(session, cases.public_progress(session, case_no=case_no, tail=tail,
+                                                                 client=request.client.host if request.client else ""))
     except DomainError as exc:
         return render(request, "portal/progress.html", {**ctx, "error": form_error(exc)}, status=exc.status)
     found["steps"] = [{"at": dt.datetime.fromisoformat(s["at"]), "step": s["step"]} for s in found["steps"]]
