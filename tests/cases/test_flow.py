@@ -308,3 +308,17 @@ def test_progress_lookups_are_rate_limited(session) -> None:  # type: ignore[no-
     with pytest.raises(TooManyRequests):
         cases.public_progress(session, case_no=no, tail=w.applicant_id[-4:], client="10.0.0.9")
     assert cases.public_progress(session, case_no=no, tail=w.applicant_id[-4:], client="10.0.0.10").case_no == no
+
+
+def test_staff_reading_a_case_is_audited(session) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from yiwang.core.audit import AuditRecord
+
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    cases.open_case(session, w.handler, no)
+    cases.open_case(session, w.applicant, no)  # the applicant's own case: not an access to others' data
+    session.commit()
+    viewed = session.scalars(select(AuditRecord).where(AuditRecord.action == "case.viewed")).all()
+    assert [(r.actor, r.object_id) for r in viewed] == [(w.handler.label, no)]

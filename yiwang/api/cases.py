@@ -73,7 +73,7 @@ def list_cases(request: Request, session: Session = Depends(get_session, scope="
 @router.get("/cases/{case_no}", response_model=CaseOut)
 def get_case(case_no: str, request: Request, session: Session = Depends(get_session, scope="function")) -> Any:
     actor = require_login(bearer_actor(request, session))
-    return cases.view(session, actor, cases.get_case(session, actor, case_no))
+    return cases.view(session, actor, cases.open_case(session, actor, case_no))
 
 
 @router.post("/cases/{case_no}/actions", response_model=CaseOut)

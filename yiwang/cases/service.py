@@ -238,6 +238,14 @@ def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
 
 # --- reading ----------------------------------------------------------------------------------------
 
+def open_case(session: Session, actor: Actor, case_no: str) -> Case:
+    """A case opened for reading its details: staff access to an applicant's personal data is audited."""
+    case = get_case(session, actor, case_no)
+    if actor.is_staff:
+        audit.record(session, actor, "case.viewed", "case", case.case_no)
+    return case
+
+
 def get_case(session: Session, actor: Actor, case_no: str) -> Case:
     """The case if ``actor`` may see it; otherwise not found (never "forbidden": numbers are not revealed)."""
     case = repo.visible_case(session, actor, case_no.strip()[:40])

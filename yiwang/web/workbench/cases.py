@@ -179,7 +179,7 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
 def case_detail(request: Request, case_no: str, done: str = "", session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
-    case = cases.get_case(session, actor, case_no)  # not visible → the Chinese 404 page
+    case = cases.open_case(session, actor, case_no)  # not visible → the Chinese 404 page
     return case_page(request, session, actor, case, notice=DONE.get(done))
 
 
