@@ -20,8 +20,8 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.search_quality import DEFAULT_CATALOG, load_docs
-from yiwang.catalog.search import Filters, PlainBM25, SearchDoc, SearchEngine, default_analyzer
+from bench.search_quality import DEFAULT_CATALOG, build_both, load_docs
+from yiwang.catalog.search import Filters, SearchDoc, SearchEngine, default_analyzer
 from yiwang.catalog.search.analyzer import _CJK_CHAR, compact
 from yiwang.catalog.search.analyzer import _WORD_PINYIN as word_pinyin
 
@@ -172,15 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     per_unique = (time.perf_counter() - started) / len(base)
     chars = sum(len(d.name) + len(d.keywords) + len(d.department) for d in base) / len(base)
 
-    engine = SearchEngine(analyzer)
     gc.collect()
-    started = time.perf_counter()
-    engine.build(docs)
-    engine_build = time.perf_counter() - started
-    started = time.perf_counter()
-    plain = PlainBM25()
-    plain.build(docs)
-    plain_build = time.perf_counter() - started
+    engine, engine_build, plain, plain_build = build_both(SearchEngine(analyzer), docs)
     print(
         f"build: engine {engine_build:.1f} s (repeated texts hit the analyzer cache), plain BM25 {plain_build:.1f} s;"
         f" cold analysis {per_unique * 1000:.2f} ms per unique item ({chars:.0f} chars)"

@@ -45,6 +45,17 @@ def load_docs(path: Path) -> list[SearchDoc]:
     return docs
 
 
+def build_both(engine: SearchEngine, docs: list[SearchDoc]) -> tuple[SearchEngine, float, PlainBM25, float]:
+    """Build the engine and the plain BM25 baseline over the same items; returns each with its seconds."""
+    started = time.perf_counter()
+    engine.build(docs)
+    engine_build = time.perf_counter() - started
+    started = time.perf_counter()
+    plain = PlainBM25()
+    plain.build(docs)
+    return engine, engine_build, plain, time.perf_counter() - started
+
+
 def load_queries(path: Path) -> list[tuple[str, set[str], str]]:
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -106,14 +117,7 @@ def main(argv: list[str] | None = None) -> None:
 
     docs = load_docs(args.catalog)
     queries = load_queries(args.queries)
-    started = time.perf_counter()
-    engine = SearchEngine(default_analyzer())
-    engine.build(docs)
-    engine_build = time.perf_counter() - started
-    started = time.perf_counter()
-    plain = PlainBM25()
-    plain.build(docs)
-    plain_build = time.perf_counter() - started
+    engine, engine_build, plain, plain_build = build_both(SearchEngine(default_analyzer()), docs)
 
     engine_result = evaluate(lambda q: [c for c, _ in engine.search(q, limit=10)[1]], queries)
     plain_result = evaluate(lambda q: plain.search(q, limit=10), queries)

@@ -417,24 +417,22 @@ def guide_of(session: Session, item: ServiceItem, v: ItemVersion) -> ItemGuide:
         status=v.status, published_at=v.published_at.isoformat() if v.published_at else None, extra=dict(v.extra))
 
 
+def _published(session: Session, code: str, field: str) -> tuple[ServiceItem, ItemVersion]:
+    item = repo.item_by_code(session, code)
+    v = repo.version(session, item.published_version_id) if item and item.published_version_id else None
+    if item is None or v is None:
+        raise ItemNotFound("事项不存在或未发布", field=field)
+    return item, v
+
+
 def get_guide(session: Session, code: str) -> ItemGuide:
     """The published guide of an item (public)."""
-    item = repo.item_by_code(session, code)
-    if item is None or item.published_version_id is None:
-        raise ItemNotFound("事项不存在或未发布", field="code")
-    v = repo.version(session, item.published_version_id)
-    assert v is not None
-    return guide_of(session, item, v)
+    return guide_of(session, *_published(session, code, "code"))
 
 
 def get_published_version(session: Session, code: str) -> ItemVersion:
     """The version a new application is filed under."""
-    item = repo.item_by_code(session, code)
-    if item is None or item.published_version_id is None:
-        raise ItemNotFound("事项不存在或未发布", field="item_code")
-    v = repo.version(session, item.published_version_id)
-    assert v is not None
-    return v
+    return _published(session, code, "item_code")[1]
 
 
 def staff_view(session: Session, actor: Actor, *, code: str) -> tuple[ServiceItem, Sequence[ItemVersion]]:
