@@ -22,6 +22,7 @@ BENCHMARKS = [
      ["bench.bench_search_http", "--requests", "2000"]),
     ("Cases on PostgreSQL: submissions through HTTP (vs raw INSERT+COMMIT) and the workbench list over "
      "1,000,000 cases (vs a bare indexed count)", ["bench.bench_cases"]),
+    ("Licenses: issuance and verification (vs the raw signature operations)", ["bench.bench_licenses"]),
 ]
 
 

@@ -21,6 +21,8 @@ TMP = Path(os.environ.get("YIWANG_TEST_TMP", "/tmp")) / f"yiwang-test-{os.getpid
 os.environ.setdefault("YIWANG_SECRET_KEY", "test-secret-key")
 os.environ["YIWANG_DATA_DIR"] = str(TMP / "files")
 os.environ["YIWANG_VAR_DIR"] = str(TMP / "var")
+# the PDF font is cut once per machine (about 40 s): share the checkout's cache rather than cut it per run
+os.environ.setdefault("YIWANG_FONT_CACHE_DIR", str(Path(__file__).resolve().parent.parent / "var" / "fonts"))
 os.environ["YIWANG_PASSWORD_TIME_COST"] = "1"
 os.environ["YIWANG_PASSWORD_MEMORY_KIB"] = "1024"
 os.environ["YIWANG_EMBEDDED_WORKER"] = "false"

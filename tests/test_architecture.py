@@ -14,9 +14,12 @@ ALLOWED: dict[str, set[str]] = {
     "org": {"core"},
     "identity": {"core", "org"},
     "catalog": {"core", "org", "identity"},
-    "cases": {"core", "org", "identity", "catalog"},
+    "seals": {"core", "org"},
+    "licenses": {"core", "org", "identity", "catalog", "seals"},
+    "cases": {"core", "org", "identity", "catalog", "licenses"},
 }
-PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states"}
+# "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
+PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture"}
 # Composition roots may import anything.
 TOP_LEVEL = {"api", "web", "app", "cli", "demo", "jobs", "models", "migrations"}
 

@@ -17,6 +17,7 @@ from yiwang.api import cases as cases_api
 from yiwang.api import catalog as catalog_api
 from yiwang.api import errors as api_errors
 from yiwang.api import health as health_api
+from yiwang.api import licenses as licenses_api
 from yiwang.api import workdays as workdays_api
 from yiwang.core.config import get_settings
 from yiwang.core.db import session_factory
@@ -62,6 +63,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     api.include_router(workdays_api.router)
     api.include_router(catalog_api.router)
     api.include_router(cases_api.router)
+    api.include_router(licenses_api.router)
     app.include_router(api)
     api_errors.install(app)
     web_setup.install(app)

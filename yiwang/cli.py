@@ -260,5 +260,37 @@ def catalog_export(file: Path) -> None:
     click.echo(f"exported {n} item(s) to {file}")
 
 
+# --- licenses ----------------------------------------------------------------------------------------
+
+@main.group("license")
+def license_group() -> None:
+    """Electronic licenses."""
+
+
+@license_group.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def license_verify(file: Path, as_json: bool) -> None:
+    """Verify a license PDF offline against this deployment's seal authority and license registry.
+    Exit 0 when valid, 1 when not; the check is logged like any other verification."""
+    import json as json_lib
+
+    from yiwang.core.db import session_scope
+    from yiwang.licenses import service as licenses
+
+    with session_scope() as session:
+        result = licenses.verify_pdf(session, file.read_bytes(), method="cli", client="cli")
+    if as_json:
+        click.echo(json_lib.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    elif result.valid:
+        lic = result.license
+        click.echo(f"有效：{lic.type if lic else ''} {lic.identifier if lic else ''}（{file.name}）")
+    else:
+        click.echo(f"无效：{file.name}")
+        for reason in result.reasons:
+            click.echo(f"  - {reason}")
+    sys.exit(0 if result.valid else 1)
+
+
 if __name__ == "__main__":
     main()

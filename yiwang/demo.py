@@ -79,14 +79,14 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
              conditions="申请人应具有与经营的食品品种、数量相适应的经营场所、设备设施、食品安全管理人员和管理制度。",
              legal_basis="《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》",
              process="网上申请 → 受理 → 审查（必要时现场核查）→ 决定 → 发证",
-             result={"name": "食品经营许可证", "license_type": "FOOD_BUSINESS_LICENSE"},
+             result={"name": "食品经营许可证", "license_type": "食品经营许可证"},
              themes=["开办企业", "餐饮服务"],
              materials=[
                  {"name": "食品经营许可申请书", "required": True, "form": "electronic"},
                  {"name": "营业执照", "required": True, "source": "government", "issuer": "市场监督管理部门",
-                  "license_type": "BUSINESS_LICENSE"},
+                  "license_type": "营业执照"},
                  {"name": "法定代表人（负责人）身份证明", "required": True, "source": "government",
-                  "license_type": "RESIDENT_ID"},
+                  "license_type": "居民身份证"},
                  {"name": "与食品经营相适应的主要设备设施布局、操作流程等文件", "required": True},
                  {"name": "食品安全自查、从业人员健康管理等食品安全管理制度", "required": True,
                   "deficiency_allowed": True},
@@ -106,10 +106,10 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
              promised_limit="immediate", themes=["开办企业"],
              conditions="申请人为有经营能力的自然人，经营场所符合规定。",
              legal_basis="《促进个体工商户发展条例》；《中华人民共和国市场主体登记管理条例》",
-             result={"name": "营业执照", "license_type": "BUSINESS_LICENSE"},
+             result={"name": "营业执照", "license_type": "营业执照"},
              materials=[{"name": "个体工商户登记（备案）申请书", "required": True, "form": "electronic"},
                         {"name": "经营者身份证明", "required": True, "source": "government",
-                         "license_type": "RESIDENT_ID"},
+                         "license_type": "居民身份证"},
                         {"name": "经营场所使用证明", "required": True}]),
         dict(common, code=f"{health.uscc}4440100301000", department=health.name, item_type="01",
              name="公共场所卫生许可（新办）", audience=["1", "2"], legal_limit={"value": 20, "unit": "working_day"},
@@ -117,22 +117,66 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
              consult_phone="020-83003301", themes=["开办企业", "住宿餐饮"],
              conditions="公共场所的卫生设施、卫生管理制度和从业人员健康情况符合国家卫生标准和要求。",
              legal_basis="《公共场所卫生管理条例》第八条",
-             result={"name": "公共场所卫生许可证", "license_type": "PUBLIC_HEALTH_LICENSE"},
+             result={"name": "公共场所卫生许可证", "license_type": "公共场所卫生许可证"},
              materials=[{"name": "卫生许可证申请表", "required": True, "form": "electronic"},
                         {"name": "法定代表人或者负责人身份证明", "required": True, "source": "government",
-                         "license_type": "RESIDENT_ID"},
+                         "license_type": "居民身份证"},
                         {"name": "公共场所地址方位示意图、平面图和卫生设施平面布局图", "required": True},
                         {"name": "公共场所卫生检测或者评价报告", "required": True, "deficiency_allowed": True}]),
         dict(common, code=f"{health.uscc}4440700302000", department=health.name, item_type="07",
              name="出生医学证明补发", audience=["1"], legal_limit={"value": 20, "unit": "working_day"},
              promised_limit={"value": 3, "unit": "working_day"}, consult_phone="020-83003301",
              themes=["生育收养"], visits=1, visit_reason="须本人到现场核验身份并领取证件原件。", online_depth=3,
-             result={"name": "出生医学证明", "license_type": "BIRTH_CERTIFICATE"},
+             result={"name": "出生医学证明", "license_type": "出生医学证明"},
              materials=[{"name": "出生医学证明补发申请表", "required": True},
                         {"name": "父母双方有效身份证件", "required": True, "source": "government",
-                         "license_type": "RESIDENT_ID"},
+                         "license_type": "居民身份证"},
                         {"name": "出生医学记录", "required": True, "source": "other", "issuer": "助产机构"}]),
     ]
+
+
+def license_types(depts: list) -> list[dict]:  # type: ignore[type-arg]
+    """The district's license catalog (证照目录): what each license shows and how long it lasts."""
+    market, health = depts[1], depts[2]
+    return [
+        {"name": "营业执照", "department_id": market.id, "validity_years": None},
+        {"name": "食品经营许可证", "department_id": market.id, "validity_years": 5, "fields": [
+            {"label": "经营者名称", "source": "form.business_name"},
+            {"label": "经营场所", "source": "form.premises"},
+            {"label": "主体业态", "source": "form.main_form"},
+            {"label": "经营项目", "source": "text:预包装食品销售（含冷藏冷冻食品）；热食类食品制售"}]},
+        {"name": "公共场所卫生许可证", "department_id": health.id, "validity_years": 4},
+        {"name": "出生医学证明", "department_id": health.id, "validity_years": None},
+        {"name": "居民身份证", "department_id": None, "validity_years": None},  # issued by public security
+    ]
+
+
+def seed_licenses(session: Session, depts: list) -> None:  # type: ignore[type-arg]
+    """License types, and a business licence each for the demo person (a sole trader) and the demo
+    enterprise, so that applying for a food business permit can use them instead of an upload."""
+    from yiwang.licenses import service as licenses
+
+    known = {t.name for t in licenses.list_types(session)}
+    for t in license_types(depts):
+        if t["name"] not in known:
+            licenses.add_type(session, SYSTEM, **t)
+    person = identity_repo.person_by_id_number(session, PERSON[1])
+    enterprise = identity_repo.enterprise_by_uscc(session, ENTERPRISE[1])
+    market = depts[1]
+    holders = [
+        (f"person:{person.id}" if person else None, "person", PERSON[0], PERSON[1], [
+            ("名称", "广州市越秀区张三小吃店"), ("类型", "个体工商户"), ("经营者", PERSON[0]),
+            ("组成形式", "个人经营"), ("经营场所", "广州市越秀区东风中路 318 号首层"),
+            ("经营范围", "餐饮服务；食品销售")]),
+        (f"enterprise:{enterprise.id}" if enterprise else None, "enterprise", ENTERPRISE[0], ENTERPRISE[1], [
+            ("名称", ENTERPRISE[0]), ("类型", "有限责任公司（自然人投资或控股）"), ("法定代表人", ENTERPRISE[2]),
+            ("注册资本", "人民币伍拾万元"), ("住所", "广州市越秀区中山五路 219 号 3 层"),
+            ("经营范围", "餐饮服务；食品销售；外卖递送服务")]),
+    ]
+    for label, kind, name, code, fields in holders:
+        if label and not licenses.held(session, label, "营业执照"):
+            licenses.issue(session, SYSTEM, type_ref="营业执照", department_id=market.id, holder=label,
+                           holder_kind=kind, holder_name=name, holder_code=code, fields=fields)
 
 
 def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-arg]
@@ -173,5 +217,7 @@ def seed() -> list[tuple[str, str, str, str]]:
             identity.register_enterprise(session, name=ename, uscc=ecode, legal_person=legal, phone=ephone,
                                          password=DEMO_PASSWORD)
         accounts.append(("法人", ecode, ename, f"或手机号 {ephone}"))
+        session.flush()
+        seed_licenses(session, depts)
         seed_catalog(session, depts)
     return accounts

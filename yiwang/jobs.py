@@ -6,4 +6,4 @@ from __future__ import annotations
 def register_all() -> None:
     """Import each domain's ``jobs`` module so its @outbox.handler decorators run."""
     # Domains add their jobs modules here as they gain side effects.
-    return None
+    from yiwang.cases import jobs as case_jobs  # noqa: F401

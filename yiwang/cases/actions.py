@@ -23,6 +23,7 @@ from yiwang.core.calendar import WorkCalendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.permissions import Actor
+from yiwang.licenses import service as licenses
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,11 @@ class MaterialIn:
 # --- filing ---------------------------------------------------------------------------------------
 
 def check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given: Sequence[MaterialIn],
-                     pledge: bool, *, at_submission: bool) -> list[MaterialIn]:
+                     pledge: bool, *, at_submission: bool, holder: str | None = None) -> list[MaterialIn]:
+    """The materials as filed, checked: each is one the item asks for, given once, as the filer's own upload
+    or as a valid e-license the applicant (``holder``) holds of the type the material names (用证/免提交)."""
     names = {m.name for m in spec.materials}
+    license_types = {m.name: m.license_type for m in spec.materials}
     out: list[MaterialIn] = []
     seen: set[str] = set()
     owners = repo.file_owners(session, [m.file_id for m in given if m.file_id])
@@ -50,12 +54,17 @@ def check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given
         seen.add(name)
         if not m.file_id and not m.license_ref:
             raise ValidationFailed(f"请为“{name}”上传文件", field=f"materials.{i}.file_id")
+        if m.license_ref and not m.file_id:
+            held = licenses.check_reuse(session, holder or actor.label, m.license_ref, license_types.get(name),
+                                        field_name=f"materials.{i}.license_ref")
+            out.append(MaterialIn(name, None, held.license_id))
+            continue
         if m.file_id:
             # a file may be used only by whoever uploaded it (or the window/proxy filing for them)
             if owners.get(m.file_id) != actor.label:
                 raise ValidationFailed(f"“{name}”的文件不存在或不属于您", field=f"materials.{i}.file_id",
                                        code="file_not_found")
-        out.append(MaterialIn(name, m.file_id, m.license_ref))
+        out.append(MaterialIn(name, m.file_id, None))
     if at_submission:
         waived = pledge and spec.pledge_allowed
         missing = [m.name for m in spec.materials
@@ -136,7 +145,8 @@ def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind
     if not given and form is None and not (comment or "").strip():
         raise ValidationFailed("请上传补正的材料，或修改申请表，或说明已补正的内容", field="materials",
                                code="materials_required")
-    checked = check_materials(session, actor, spec, given, case.pledge, at_submission=False)
+    checked = check_materials(session, actor, spec, given, case.pledge, at_submission=False,
+                              holder=case.applicant)
     next_round = repo.last_round(session, case.id) + 1
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
                                  round=next_round, provided_at=now) for m in checked)
@@ -165,7 +175,8 @@ def _do_supplement(session, actor, case, cal, now, today, comment, materials, ki
     if not given:
         raise ValidationFailed("请上传需要补交的材料", field="materials", code="materials_required")
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    checked = check_materials(session, actor, spec, given, case.pledge, at_submission=False)
+    checked = check_materials(session, actor, spec, given, case.pledge, at_submission=False,
+                              holder=case.applicant)
     next_round = repo.last_round(session, case.id) + 1
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
                                  round=next_round, provided_at=now) for m in checked)

@@ -49,6 +49,7 @@ from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
 from yiwang.core.ratelimit import SlidingWindow
 from yiwang.identity import service as identity
+from yiwang.licenses import service as licenses
 
 
 def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
@@ -74,7 +75,8 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     if pledge and not spec.pledge_allowed:
         raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
     form = catalog.validate_form(spec.form_schema, form)
-    checked = check_materials(session, actor, spec, materials, pledge, at_submission=True)
+    checked = check_materials(session, actor, spec, materials, pledge, at_submission=True,
+                              holder=applicant.label)
     profile = identity.applicant_profile(session, applicant)
     now = clock.now()
     cal = get_calendar(session)
@@ -369,7 +371,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         timeline=[TimelineEntry(at=e.at, action=e.action, action_label=labels.get(e.action, e.action),
                                 actor=_actor_shown(e, applicant_view), comment=_comment_shown(e, applicant_view),
                                 from_status=e.from_status,
-                                to_status=e.to_status) for e in events])
+                                to_status=e.to_status) for e in events],
+        licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [])
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",

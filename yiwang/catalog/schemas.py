@@ -177,3 +177,4 @@ class ApplicationSpec(BaseModel):
     review_steps: list[str]
     materials: list[MaterialSpec]
     form_schema: dict[str, Any] | None
+    result_license_type: str | None = None  # the license type an approval issues, by code or name

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     search_warm_on_start: bool = True
     # Run the outbox worker inside `yiwang serve` (single-machine deployments).
     embedded_worker: bool = True
+    # Where the cut PDF font is cached (default: var_dir/fonts); cutting it takes ~40 s once per machine.
+    font_cache_dir: Path | None = None
+    # The address people reach this deployment at: printed in license QR codes and share links.
+    public_url: str = "http://127.0.0.1:8000"
+    # Electronic seals: the seal-signature algorithm of newly made seals (sm2 | ecdsa-p256 | ed25519) and
+    # how long a seal and its certificate stay valid.
+    seal_algorithm: str = "sm2"
+    seal_years: int = 5
+    # Shared license verification links live this many days at most.
+    license_share_max_days: int = 30
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""

@@ -60,7 +60,9 @@ def _variable_font() -> Path:
 def static_font_path() -> Path:
     """The static Regular (wght 400) instance of Noto Sans SC, cut and cached on first use."""
     source = _variable_font()
-    target = get_settings().var_dir / "fonts" / f"NotoSansSC-Regular-{source.stat().st_size}.ttf"
+    settings = get_settings()
+    folder = settings.font_cache_dir or settings.var_dir / "fonts"
+    target = folder / f"NotoSansSC-Regular-{source.stat().st_size}.ttf"
     if target.exists():
         return target
     from fontTools.ttLib import TTFont as FontFile

@@ -33,6 +33,10 @@ class Perm(enum.StrEnum):
     CASE_CHECK = "cases:case:check"
     CASE_APPROVE = "cases:case:approve"
     CASE_DELIVER = "cases:case:deliver"
+    # electronic licenses and seals
+    LICENSE_READ = "licenses:license:read"
+    LICENSE_REVOKE = "licenses:license:revoke"
+    SEAL_MANAGE = "seals:seal:manage"
     # supervision, hotline, data
     SUPERVISION_READ = "supervision:alert:read"
     SUPERVISION_ORDER = "supervision:order:issue"
@@ -68,15 +72,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.WINDOW_CLERK: frozenset({Perm.CASE_READ, Perm.CASE_INTAKE, Perm.CASE_ACCEPT, Perm.CASE_DELIVER}),
     Role.PROXY: frozenset({Perm.CASE_READ, Perm.CASE_PROXY_SUBMIT}),
     Role.HANDLER: frozenset({Perm.CASE_READ, Perm.CASE_ACCEPT, Perm.CASE_HANDLE, Perm.CASE_DELIVER,
-                             Perm.CATALOG_ITEM_EDIT}),
-    Role.CHECKER: frozenset({Perm.CASE_READ, Perm.CASE_CHECK}),
-    Role.APPROVER: frozenset({Perm.CASE_READ, Perm.CASE_APPROVE}),
-    Role.SUPERVISOR: frozenset({Perm.CASE_READ, Perm.SUPERVISION_READ, Perm.SUPERVISION_ORDER, Perm.AUDIT_READ}),
+                             Perm.CATALOG_ITEM_EDIT, Perm.LICENSE_READ}),
+    Role.CHECKER: frozenset({Perm.CASE_READ, Perm.CASE_CHECK, Perm.LICENSE_READ}),
+    Role.APPROVER: frozenset({Perm.CASE_READ, Perm.CASE_APPROVE, Perm.LICENSE_READ, Perm.LICENSE_REVOKE}),
+    Role.SUPERVISOR: frozenset({Perm.CASE_READ, Perm.SUPERVISION_READ, Perm.SUPERVISION_ORDER, Perm.AUDIT_READ,
+                                Perm.LICENSE_READ}),
     Role.HOTLINE_OPERATOR: frozenset({Perm.HOTLINE_TICKET}),
     Role.DATA_OFFICER: frozenset({Perm.DATA_RESOURCE_MANAGE}),
     Role.ADMIN: frozenset({Perm.ORG_REGION_MANAGE, Perm.ORG_DEPARTMENT_MANAGE, Perm.IDENTITY_STAFF_MANAGE,
                            Perm.CALENDAR_MANAGE, Perm.AUDIT_READ, Perm.CATALOG_ITEM_EDIT,
-                           Perm.CATALOG_ITEM_PUBLISH}),
+                           Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ}),
 }
 
 # Roles whose data scope is the whole region subtree rather than their own department.

@@ -116,8 +116,10 @@ def install(app: FastAPI) -> None:
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
     from yiwang.web.portal import guide as portal_guide
+    from yiwang.web.portal import licenses as portal_licenses
     from yiwang.web.portal import pages as portal_pages
     from yiwang.web.workbench import cases as workbench_cases
+    from yiwang.web.workbench import licenses as workbench_licenses
     from yiwang.web.workbench import pages as workbench_pages
 
     app.state.templates = make_templates()
@@ -126,7 +128,9 @@ def install(app: FastAPI) -> None:
     app.include_router(portal_pages.router)
     app.include_router(portal_guide.router)
     app.include_router(portal_applications.router)
+    app.include_router(portal_licenses.router)
     app.include_router(workbench_pages.router)
     app.include_router(workbench_cases.router)
+    app.include_router(workbench_licenses.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)

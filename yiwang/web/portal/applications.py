@@ -28,6 +28,7 @@ from yiwang.core import storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
+from yiwang.licenses import service as licenses
 from yiwang.web.pagekit import current_actor, redirect, require_applicant
 from yiwang.web.portal.guide import (
     attachment_headers,
@@ -105,6 +106,7 @@ async def _store_uploads(session: Session, actor: Actor, posted: FormData,
 
 def _apply_page(request: Request, session: Session, actor: Actor, guide: Any, *, values: dict[str, Any],
                 kept: dict[str, str], pledge: bool, form_token: str, status: int = 200,
+                chosen: dict[str, str] | None = None,
                 error: dict[str, Any] | None = None, form_problems: list[dict[str, str]] | None = None,
                 material_problems: dict[str, str] | None = None, pledge_problem: str | None = None,
                 notice: str | None = None, draft_at: dt.datetime | None = None) -> Any:
@@ -114,9 +116,12 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: Any, *,
     for i, m in enumerate(guide.materials):
         word, level = _requirement(m)
         record = files.get(kept.get(m.name, ""))
+        # 用证/免提交: a valid e-license the applicant holds of the type this material names can replace it
+        held = licenses.held(session, actor.label, m.license_type) if m.license_type else []
         rows.append({"index": i, "name": m.name, "requirement": word, "level": level, "notes": m.notes,
                      "file": record, "size": _size_words(record.size) if record else "",
-                     "problem": material_problems.get(m.name)})
+                     "problem": material_problems.get(m.name), "licenses": held,
+                     "chosen": (chosen or {}).get(m.name, held[0].license_id if held and not record else "")})
     ctx = form_context(guide, values, form_problems)
     summary = [{"anchor": f"f-{name}", "message": message} for name, message in ctx["form_problems"].items()]
     summary += [{"anchor": f"m{r['index']}", "message": f"{r['name']}：{r['problem']}"} for r in rows if r["problem"]]
@@ -159,18 +164,24 @@ async def apply_submit(request: Request, code: str, session: Session = Depends(g
                 if _text(posted, f"keep{i}", 32) and posted.get(f"drop{i}") != "on"}
     owned = cases.own_files(session, actor, list(kept_ids.values()))
     kept = {name: fid for name, fid in kept_ids.items() if fid in owned}
+    # a held e-license chosen for a material stands in for a file (the service checks it is valid and theirs)
+    chosen = {m.name: _text(posted, f"lic{i}", 32) for i, m in enumerate(guide.materials)
+              if m.license_type and _text(posted, f"lic{i}", 32)}
     stored, file_problems = await _store_uploads(session, actor, posted,
-                                                 {f"m{i}": m.name for i, m in enumerate(guide.materials)})
+                                                 {f"m{i}": m.name for i, m in enumerate(guide.materials)
+                                                  if m.name not in chosen})
     kept.update(stored)
 
     def again(status: int, error: dict[str, Any], **problems: Any) -> Any:
         return _apply_page(request, session, actor, guide, values=raw, kept=kept, pledge=pledge,
-                           form_token=form_token, status=status, error=error, **problems)
+                           form_token=form_token, status=status, error=error, chosen=chosen, **problems)
 
     if file_problems:
         return again(422, {"message": "部分文件未能上传，请按提示重新选择文件", "field": "materials"},
                      material_problems=file_problems)
-    materials = [cases.MaterialIn(m.name, kept[m.name]) for m in guide.materials if m.name in kept]
+    materials = [cases.MaterialIn(m.name, None, chosen[m.name]) if m.name in chosen
+                 else cases.MaterialIn(m.name, kept[m.name]) for m in guide.materials
+                 if m.name in chosen or m.name in kept]
     form = eforms.coerce_form(guide.form_schema, raw)
     if posted.get("intent") != "submit":  # 保存草稿 is the form's default button (Enter in a field saves)
         try:

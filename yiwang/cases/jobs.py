@@ -1,0 +1,90 @@
+"""Side effects of case events, run by the outbox worker.
+
+An approval issues the item's electronic license (当场/按时出证): the item's ``result.license_type`` names the
+type; the license's printed fields come from the type's template (``form.<key>``, ``item_name``, ``case_no``),
+or, for a type without a template, from the item name and every titled field of the e-form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yiwang.cases import repository as repo
+from yiwang.cases.models import Case
+from yiwang.catalog import service as catalog
+from yiwang.core import outbox
+from yiwang.core.outbox import OutboxEvent
+from yiwang.core.permissions import SYSTEM
+from yiwang.licenses import service as licenses
+
+MAX_DEFAULT_FIELDS = 10
+PRIVATE_FORMATS = ("phone", "email")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def license_fields(case: Case, template: list[dict[str, str]], form_schema: dict[str, Any] | None
+                   ) -> list[tuple[str, str]]:
+    """The (label, value) rows a case's license prints."""
+    if template:
+        rows = []
+        for f in template:
+            source = f["source"]
+            if source.startswith("form."):
+                value = _text(case.form.get(source[5:]))
+            elif source == "item_name":
+                value = case.item_name
+            elif source == "case_no":
+                value = case.case_no
+            elif source.startswith("text:"):
+                value = source[5:]
+            else:
+                value = ""
+            rows.append((f["label"], value))
+        return rows
+    rows = [("许可事项", case.item_name)]
+    props = (form_schema or {}).get("properties") or {}
+    for key, prop in props.items():
+        if not isinstance(prop, dict) or not prop.get("title") or key not in case.form:
+            continue
+        if prop.get("format") in PRIVATE_FORMATS or "phone" in key or "contact" in key:
+            continue  # contact details are not part of what a license certifies
+        value = _text(case.form[key]).strip()
+        if value:
+            rows.append((str(prop["title"]), value))
+        if len(rows) >= MAX_DEFAULT_FIELDS:
+            break
+    return rows
+
+
+def issue_for_case(session: Session, case_no: str) -> list[str]:
+    """Issue the licenses an approved case earns; returns their license ids (existing ones on a repeat)."""
+    case = repo.case_by_no(session, case_no)
+    if case is None or case.outcome != "approved":
+        return []
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    if not spec.result_license_type:
+        return []
+    lt = licenses.ensure_type(session, spec.result_license_type, department_id=case.department_id)
+    kind = case.applicant.split(":", 1)[0]
+    lic = licenses.issue(session, SYSTEM, type_ref=lt.code, department_id=case.department_id, holder=case.applicant,
+                         holder_kind=kind, holder_name=case.applicant_name, holder_code=case.applicant_code,
+                         fields=license_fields(case, lt.fields, spec.form_schema), case_no=case.case_no)
+    return [lic.license_id]
+
+
+@outbox.handler("case.approve")
+def on_approved(session: Session, event: OutboxEvent) -> None:
+    issue_for_case(session, str(event.payload["case_no"]))

@@ -1,0 +1,1 @@
+"""Electronic licenses: types, issuance, identifiers, PDFs, verification, wallet and reuse."""

@@ -1,0 +1,530 @@
+"""Electronic licenses (电子证照): the license catalog, issuance, the wallet, verification and reuse.
+
+Issuance is called by the case domain when an approval's outbox event is delivered. It is idempotent per
+case and license type. A license carries two signatures from the issuing department's seal:
+- a seal signature over the license data in canonical form, checked against the seal registry;
+- a PAdES signature over the whole PDF, so that ordinary PDF tools can check it too.
+The PDF embeds the signed data as ``license.json``, so a verifier that holds only the file can tell which
+license it claims to be and whether it matches the registry.
+
+Status changes (suspend, revoke, reinstate) are made only here, by the issuing department, with a reason,
+and are audited. "Expired" is not stored: it follows from the validity dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit, clock, outbox, storage
+from yiwang.core.config import get_settings
+from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
+from yiwang.licenses import identifier as ident
+from yiwang.licenses import pdf as license_pdf
+from yiwang.licenses.models import License, LicenseCounter, LicenseShare, LicenseType, LicenseVerification
+from yiwang.org import service as org_service
+from yiwang.seals import service as seals
+
+STATUS_LABELS = {"valid": "有效", "suspended": "已暂扣", "revoked": "已注销", "expired": "已过期"}
+CHANGES = {"suspend": ("valid", "suspended", "暂扣"), "revoke": (None, "revoked", "注销"),
+           "reinstate": ("suspended", "valid", "恢复")}
+ATTACHMENT = "license.json"
+
+
+class LicenseOut(BaseModel):
+    license_id: str
+    identifier: str
+    type: str
+    type_code: str
+    status: str
+    status_label: str
+    status_reason: str | None
+    holder_name: str
+    holder_code: str
+    issuer: str
+    case_no: str | None
+    fields: list[list[str]]
+    valid_from: dt.date
+    valid_until: dt.date | None
+    issued_at: dt.datetime
+    seal_code: str
+
+
+class LicenseTypeOut(BaseModel):
+    code: str
+    name: str
+    department_id: int | None
+    validity_years: int | None
+    fields: list[dict[str, str]]
+
+
+@dataclass
+class Verification:
+    valid: bool
+    reasons: list[str]
+    license_id: str | None = None
+    license: LicenseOut | None = None
+    signer: str | None = None
+    checks: dict[str, bool] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "reasons": self.reasons, "license_id": self.license_id,
+                "checks": self.checks, "signer": self.signer,
+                "license": public_summary(self.license) if self.license else None}
+
+
+# --- the license catalog -------------------------------------------------------------------------------
+
+def _type_out(t: LicenseType) -> LicenseTypeOut:
+    return LicenseTypeOut(code=t.code, name=t.name, department_id=t.department_id, validity_years=t.validity_years,
+                          fields=[{"label": str(f.get("label", "")), "source": str(f.get("source", ""))}
+                                  for f in t.fields])
+
+
+def default_type_code(name: str, region_code: str = "") -> str:
+    """A stable 21-character type code for a type known only by name: region (6) + 15 of its digest."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest().upper()
+    region = (region_code[:6] or "000000").ljust(6, "0")
+    return region + digest[:15]
+
+
+def _find_type(session: Session, ref: str) -> LicenseType | None:
+    ref = ref.strip()
+    return session.scalars(select(LicenseType).where((LicenseType.code == ref.upper()) | (LicenseType.name == ref))
+                           ).first()
+
+
+def add_type(session: Session, actor: Actor, *, name: str, code: str | None = None, department_id: int | None = None,
+             validity_years: int | None = None, fields: Sequence[dict[str, str]] = (),
+             layout: dict[str, Any] | None = None) -> LicenseType:
+    """Add a license type to the catalog (administrators; the system when an item names an unknown type)."""
+    if actor is not SYSTEM:
+        actor.require(Perm.CATALOG_ITEM_PUBLISH)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed("请填写证照类型名称（200 字以内）", field="name")
+    region = org_service.get_department(session, department_id).region_code if department_id else ""
+    code = (code or default_type_code(name, region)).strip().upper()
+    if len(code) != ident.TYPE_CODE_LENGTH or any(c not in ident.ALPHABET for c in code):
+        raise ValidationFailed("证照类型代码应为 21 位数字或大写字母", field="code", code="bad_type_code")
+    if validity_years is not None and not 1 <= validity_years <= 100:
+        raise ValidationFailed("有效期应为 1–100 年，长期有效请留空", field="validity_years")
+    clean_fields = []
+    for i, f in enumerate(fields):
+        label, source = str(f.get("label", "")).strip(), str(f.get("source", "")).strip()
+        if not label or not source:
+            raise ValidationFailed("证照字段需要名称和取值来源", field=f"fields.{i}")
+        clean_fields.append({"label": label[:50], "source": source[:100]})
+    if _find_type(session, code) is not None or _find_type(session, name) is not None:
+        raise ValidationFailed("证照类型已存在", field="name", code="type_exists")
+    record = LicenseType(code=code, name=name, department_id=department_id, validity_years=validity_years,
+                         fields=clean_fields, layout=dict(layout or {}), created_at=clock.now())
+    session.add(record)
+    session.flush()
+    audit.record(session, actor, "license_type.add", "license_type", code, {"name": name})
+    return record
+
+
+def ensure_type(session: Session, ref: str, *, department_id: int | None = None) -> LicenseTypeOut:
+    """The type an item's ``result.license_type`` names (by code or name); an unknown one is created with
+    defaults (long-term validity, the item's own fields) so that issuance never stops for want of a type."""
+    found = _find_type(session, ref)
+    if found is None:
+        try:
+            with session.begin_nested():
+                found = add_type(session, SYSTEM, name=ref.strip()[:200], department_id=department_id)
+        except (IntegrityError, ValidationFailed):
+            found = _find_type(session, ref)
+            if found is None:
+                raise
+    return _type_out(found)
+
+
+def list_types(session: Session) -> list[LicenseTypeOut]:
+    return [_type_out(t) for t in session.scalars(select(LicenseType).order_by(LicenseType.name))]
+
+
+# --- issuance ----------------------------------------------------------------------------------------
+
+def _next_serial(session: Session, type_code: str, issuer_code: str) -> int:
+    stmt = text("UPDATE license_counter SET last = last + 1 WHERE type_code = :t AND issuer_code = :i RETURNING last")
+    row = session.execute(stmt, {"t": type_code, "i": issuer_code}).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(LicenseCounter(type_code=type_code, issuer_code=issuer_code, last=0))
+        except IntegrityError:
+            pass  # created by a concurrent issuance
+        row = session.execute(stmt, {"t": type_code, "i": issuer_code}).one()
+    return int(row[0])
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        end = day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        end = day.replace(year=day.year + years, day=28)
+    return end - dt.timedelta(days=1)
+
+
+def license_data(lic: License) -> dict[str, Any]:
+    """The license as signed: what the seal signature covers and what ``license.json`` carries."""
+    return {"license_id": lic.license_id, "identifier": lic.identifier, "type_code": lic.type_code,
+            "type_name": lic.type_name, "holder_name": lic.holder_name, "holder_code": lic.holder_code,
+            "issuer": lic.issuer_name, "issuer_code": lic.issuer_code, "case_no": lic.case_no,
+            "fields": [[str(a), str(b)] for a, b in lic.fields], "valid_from": lic.valid_from.isoformat(),
+            "valid_until": lic.valid_until.isoformat() if lic.valid_until else None,
+            "issued_on": clock.to_local(lic.issued_at).date().isoformat()}
+
+
+def verify_url(license_id: str) -> str:
+    return get_settings().public_url.rstrip("/") + f"/verify/{license_id}"
+
+
+def issue(session: Session, actor: Actor, *, type_ref: str, department_id: int, holder: str, holder_kind: str,
+          holder_name: str, holder_code: str, fields: Sequence[tuple[str, str]], case_no: str | None = None,
+          valid_from: dt.date | None = None) -> License:
+    """Issue a license: number it, sign its data with the department's seal, render and sign the PDF, store
+    it, audit it. The same case never gets two licenses of one type (a repeated call returns the first)."""
+    if actor is not SYSTEM:
+        actor.require(Perm.CASE_APPROVE)
+    lt_out = ensure_type(session, type_ref, department_id=department_id)
+    lt = session.scalars(select(LicenseType).where(LicenseType.code == lt_out.code)).one()
+    if case_no:
+        existing = session.scalars(select(License).where(License.case_no == case_no,
+                                                         License.type_code == lt.code)).first()
+        if existing is not None:
+            return existing
+    dept = org_service.get_department(session, lt.department_id or department_id)
+    if not dept.uscc:
+        raise ValidationFailed(f"发证部门“{dept.name}”尚未登记统一社会信用代码，不能签发电子证照",
+                               field="department_id", code="department_without_uscc")
+    seal = seals.ensure_seal(session, dept.id)
+    now = clock.now()
+    start = valid_from or clock.to_local(now).date()
+    serial = _next_serial(session, lt.code, dept.uscc)
+    lic = License(license_id=secrets.token_urlsafe(15), identifier=ident.make(lt.code, dept.uscc, serial),
+                  type_id=lt.id, type_code=lt.code, type_name=lt.name, holder=holder, holder_kind=holder_kind,
+                  holder_name=holder_name, holder_code=holder_code, department_id=dept.id,
+                  region_code=dept.region_code, issuer_name=dept.name, issuer_code=dept.uscc, case_no=case_no,
+                  fields=[[str(a)[:50], str(b)[:500]] for a, b in fields], valid_from=start,
+                  valid_until=_add_years(start, lt.validity_years) if lt.validity_years else None, issued_at=now,
+                  status="valid", seal_code=seal.code, seal_signature={}, pdf_file_id="", pdf_sha256="")
+    data = license_data(lic)
+    lic.seal_signature = seals.sign_document(session, seal, seals.canonical(data))
+    document = license_pdf.LicenseDocument(
+        license_id=lic.license_id, title=lt.layout.get("title") or lt.name, identifier=lic.identifier,
+        holder_name=holder_name, holder_code=holder_code, fields=[(a, b) for a, b in lic.fields],
+        valid_from=lic.valid_from, valid_until=lic.valid_until, issuer=dept.name,
+        issued_on=clock.to_local(now).date(), seal_name=seal.name, seal_caption=seals.caption(seal.code),
+        verify_url=verify_url(lic.license_id))
+    signer = seals.pdf_signer(session, seal)
+    signed = license_pdf.sign(license_pdf.render(document), key_pem=signer.key_pem, cert_pem=signer.cert_pem,
+                              chain_pems=signer.chain_pems,
+                              attachment=seals.canonical({"data": data, "seal_signature": lic.seal_signature}),
+                              attachment_name=ATTACHMENT, location=dept.name)
+    stored = storage.store(session, data=signed, filename=f"{lt.name}-{lic.license_id}.pdf",
+                           declared_type="application/pdf", owner=holder)
+    lic.pdf_file_id, lic.pdf_sha256 = stored.id, stored.sha256
+    session.add(lic)
+    session.flush()
+    audit.record(session, actor, "license.issue", "license", lic.license_id,
+                 {"identifier": lic.identifier, "type": lt.code, "holder": holder, "case_no": case_no,
+                  "seal": seal.code})
+    outbox.emit(session, "license.issued", {"license_id": lic.license_id, "holder": holder, "case_no": case_no,
+                                            "type": lt.name})
+    return lic
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def effective_status(lic: License, today: dt.date | None = None) -> str:
+    today = today or clock.today()
+    if lic.status == "valid" and lic.valid_until is not None and lic.valid_until < today:
+        return "expired"
+    return lic.status
+
+
+def out(lic: License) -> LicenseOut:
+    status = effective_status(lic)
+    return LicenseOut(license_id=lic.license_id, identifier=lic.identifier, type=lic.type_name,
+                      type_code=lic.type_code, status=status, status_label=STATUS_LABELS[status],
+                      status_reason=lic.status_reason, holder_name=lic.holder_name, holder_code=lic.holder_code,
+                      issuer=lic.issuer_name, case_no=lic.case_no, fields=[[str(a), str(b)] for a, b in lic.fields],
+                      valid_from=lic.valid_from, valid_until=lic.valid_until, issued_at=lic.issued_at,
+                      seal_code=lic.seal_code)
+
+
+def mask_name(name: str, kind: str) -> str:
+    """A holder's name as strangers may see it: enterprises in full, people by surname only."""
+    if kind == "enterprise" or len(name) <= 1:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def public_summary(lic: LicenseOut | None, *, holder_kind: str = "person") -> dict[str, Any] | None:
+    if lic is None:
+        return None
+    return {"license_id": lic.license_id, "identifier": lic.identifier, "type": lic.type, "status": lic.status,
+            "status_label": lic.status_label, "issuer": lic.issuer, "holder_name": mask_name(lic.holder_name, holder_kind),
+            "valid_from": lic.valid_from.isoformat(),
+            "valid_until": lic.valid_until.isoformat() if lic.valid_until else None}
+
+
+def _visible(session: Session, actor: Actor, license_id: str) -> License:
+    """A license the actor may see: the holder's own, or staff with license access within their scope.
+    Anything else is 'not found', so that identifiers of others cannot be probed."""
+    if not (actor.is_applicant or (actor.is_staff and actor.can(Perm.LICENSE_READ)) or actor is SYSTEM):
+        raise NotFound("证照不存在", field="license_id")
+    stmt = select(License).where(License.license_id == license_id,
+                                 scope_clause(actor, department_col=License.department_id,
+                                              region_col=License.region_code, owner_col=License.holder))
+    lic = session.scalars(stmt).first()
+    if lic is None:
+        raise NotFound("证照不存在", field="license_id")
+    return lic
+
+
+def get_license(session: Session, actor: Actor, license_id: str) -> LicenseOut:
+    lic = _visible(session, actor, license_id)
+    if actor.is_staff:
+        audit.record(session, actor, "license.view", "license", lic.license_id, {"holder": lic.holder})
+    return out(lic)
+
+
+def list_licenses(session: Session, actor: Actor, *, status: str | None = None, q: str | None = None,
+                  limit: int = 20, offset: int = 0) -> tuple[int, list[LicenseOut]]:
+    """The wallet of an applicant, or the licenses a staff member's department (region) issued."""
+    if actor.is_staff:
+        actor.require(Perm.LICENSE_READ)
+    elif not actor.is_applicant:
+        raise PermissionDenied("请先登录", code="forbidden")
+    where = [scope_clause(actor, department_col=License.department_id, region_col=License.region_code,
+                          owner_col=License.holder)]
+    today = clock.today()
+    if status == "expired":
+        where += [License.status == "valid", License.valid_until < today]
+    elif status == "valid":
+        where += [License.status == "valid", (License.valid_until.is_(None)) | (License.valid_until >= today)]
+    elif status in ("suspended", "revoked"):
+        where.append(License.status == status)
+    elif status:
+        raise ValidationFailed("状态应为：有效、已暂扣、已注销或已过期", field="status")
+    if q and q.strip():
+        term = q.strip()[:100]
+        where.append((License.identifier == term) | (License.holder_code == term) | (License.case_no == term)
+                     | License.holder_name.contains(term))
+    total = session.scalar(select(func.count()).select_from(License).where(*where)) or 0
+    rows = session.scalars(select(License).where(*where).order_by(License.issued_at.desc(), License.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return total, [out(r) for r in rows]
+
+
+def for_case(session: Session, case_no: str) -> list[dict[str, Any]]:
+    """What a concluded case lists: [{"license_id", "identifier", "type", "status"}]."""
+    rows = session.scalars(select(License).where(License.case_no == case_no).order_by(License.id)).all()
+    return [{"license_id": r.license_id, "identifier": r.identifier, "type": r.type_name,
+             "status": effective_status(r)} for r in rows]
+
+
+def pdf_bytes(session: Session, actor: Actor, license_id: str) -> tuple[str, bytes]:
+    """The signed PDF for the holder or the issuing department's staff: (file name, bytes)."""
+    lic = _visible(session, actor, license_id)
+    record = session.get(storage.StoredFile, lic.pdf_file_id)
+    if record is None:
+        raise NotFound("证照文件不存在", field="license_id")
+    if actor.is_staff:
+        audit.record(session, actor, "license.download", "license", lic.license_id, {"holder": lic.holder})
+    return f"{lic.type_name}-{lic.license_id}.pdf", storage.read(record)
+
+
+def held(session: Session, holder: str, type_ref: str) -> list[LicenseOut]:
+    """The holder's licenses of a type (by code or name) that are valid today: what can replace an upload."""
+    lt = _find_type(session, type_ref)
+    if lt is None:
+        return []
+    today = clock.today()
+    rows = session.scalars(select(License).where(
+        License.holder == holder, License.type_code == lt.code, License.status == "valid",
+        (License.valid_until.is_(None)) | (License.valid_until >= today)).order_by(License.issued_at.desc())).all()
+    return [out(r) for r in rows]
+
+
+def check_reuse(session: Session, holder: str, license_id: str, type_ref: str | None, *, field_name: str) -> LicenseOut:
+    """Verify a license offered instead of a material (用证/免提交): the applicant's own, of the type the material
+    names, valid today, and its seal signature intact. Returns it, for the case to record the reference."""
+    if not type_ref:
+        raise ValidationFailed("该材料不接受以电子证照代替", field=field_name, code="license_not_accepted")
+    lic = session.scalars(select(License).where(License.license_id == license_id.strip()[:32],
+                                                License.holder == holder)).first()
+    lt = _find_type(session, type_ref)
+    if lic is None:
+        raise ValidationFailed("未找到您持有的该电子证照", field=field_name, code="license_not_found")
+    if lt is None or lic.type_code != lt.code:
+        raise ValidationFailed(f"所选证照不是“{type_ref}”", field=field_name, code="license_wrong_type")
+    status = effective_status(lic)
+    if status != "valid":
+        raise ValidationFailed(f"所选证照{STATUS_LABELS[status]}，不能使用", field=field_name, code="license_not_valid")
+    if seals.verify_document(session, lic.seal_signature, seals.canonical(license_data(lic))):
+        raise ValidationFailed("所选证照签章校验未通过，请联系发证部门", field=field_name, code="license_seal_invalid")
+    return out(lic)
+
+
+# --- status changes -------------------------------------------------------------------------------------
+
+def change_status(session: Session, actor: Actor, license_id: str, *, action: str, reason: str) -> LicenseOut:
+    """Suspend, revoke or reinstate a license: only the issuing department, always with a reason."""
+    if action not in CHANGES:
+        raise ValidationFailed("操作应为：暂扣、注销或恢复", field="action", code="bad_action")
+    lic = _visible(session, actor, license_id)
+    if not actor.is_staff or not actor.can(Perm.LICENSE_REVOKE) or (
+            actor.department_id != lic.department_id and not actor.region_scoped):
+        raise PermissionDenied("只有发证部门的审批人员可以变更证照状态", code="forbidden")
+    required, target, word = CHANGES[action]
+    if lic.status == "revoked":
+        raise ValidationFailed("证照已注销，不能再变更", field="action", code="license_revoked")
+    if required is not None and lic.status != required:
+        raise ValidationFailed(f"证照当前{STATUS_LABELS[lic.status]}，不能{word}", field="action", code="bad_status")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(f"请填写{word}的原因", field="reason", code="reason_required")
+    before = lic.status
+    lic.status = target
+    lic.status_reason = reason[:1000] if target != "valid" else None
+    lic.status_changed_at = clock.now()
+    audit.record(session, actor, f"license.{action}", "license", lic.license_id,
+                 {"from": before, "to": target, "reason": reason[:1000]})
+    outbox.emit(session, f"license.{action}", {"license_id": lic.license_id, "holder": lic.holder, "reason": reason})
+    return out(lic)
+
+
+# --- sharing --------------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def share(session: Session, actor: Actor, license_id: str, *, days: int, note: str | None = None) -> tuple[str, dt.datetime]:
+    """A verification link the holder hands out, valid for ``days`` days: (token, expires_at)."""
+    lic = _visible(session, actor, license_id)
+    if lic.holder != actor.label:
+        raise PermissionDenied("只有持证人可以分享证照", code="forbidden")
+    most = get_settings().license_share_max_days
+    if not isinstance(days, int) or not 1 <= days <= most:
+        raise ValidationFailed(f"有效天数应为 1–{most} 天", field="days")
+    token = secrets.token_urlsafe(24)
+    expires = clock.now() + dt.timedelta(days=days)
+    session.add(LicenseShare(token_hash=_token_hash(token), license_pk=lic.id, created_by=actor.label,
+                             created_at=clock.now(), expires_at=expires, note=(note or "").strip()[:200] or None))
+    audit.record(session, actor, "license.share", "license", lic.license_id, {"days": days})
+    return token, expires
+
+
+def share_url(token: str) -> str:
+    return get_settings().public_url.rstrip("/") + f"/verify/s/{token}"
+
+
+# --- verification ---------------------------------------------------------------------------------------
+
+def _log(session: Session, *, license_id: str | None, method: str, valid: bool, reasons: list[str],
+         client: str | None) -> None:
+    session.add(LicenseVerification(at=clock.now(), license_id=license_id, method=method, valid=valid,
+                                    reasons=reasons, client=(client or "")[:64] or None))
+
+
+def _status_reasons(lic: License) -> list[str]:
+    status = effective_status(lic)
+    if status == "revoked":
+        return ["证照已注销" + (f"（原因：{lic.status_reason}）" if lic.status_reason else "")]
+    if status == "suspended":
+        return ["证照已暂扣" + (f"（原因：{lic.status_reason}）" if lic.status_reason else "")]
+    if status == "expired":
+        return [f"证照已于 {lic.valid_until} 超过有效期"]
+    return []
+
+
+def check_registered(session: Session, license_id: str, *, method: str = "page", client: str | None = None
+                     ) -> tuple[Verification, str]:
+    """What the QR code's page shows: the registry's word on a license id. Returns (result, holder kind)."""
+    lic = session.scalars(select(License).where(License.license_id == license_id[:32])).first()
+    if lic is None:
+        result = Verification(valid=False, reasons=["证照库中没有该证照"], license_id=None)
+        _log(session, license_id=None, method=method, valid=False, reasons=result.reasons, client=client)
+        return result, "person"
+    reasons = _status_reasons(lic)
+    if seals.verify_document(session, lic.seal_signature, seals.canonical(license_data(lic))):
+        reasons.append("证照数据的印章签名校验未通过")
+    result = Verification(valid=not reasons, reasons=reasons, license_id=lic.license_id, license=out(lic))
+    _log(session, license_id=lic.license_id, method=method, valid=result.valid, reasons=reasons, client=client)
+    return result, lic.holder_kind
+
+
+def check_shared(session: Session, token: str, *, client: str | None = None) -> tuple[Verification, str]:
+    share_row = session.scalars(select(LicenseShare).where(LicenseShare.token_hash == _token_hash(token))).first()
+    if share_row is None or share_row.expires_at <= clock.now():
+        result = Verification(valid=False, reasons=["分享链接不存在或已过期"])
+        _log(session, license_id=None, method="share", valid=False, reasons=result.reasons, client=client)
+        return result, "person"
+    lic = session.get(License, share_row.license_pk)
+    assert lic is not None
+    return check_registered(session, lic.license_id, method="share", client=client)
+
+
+def verify_pdf(session: Session, data: bytes, *, method: str = "api", client: str | None = None) -> Verification:
+    """Check an uploaded license PDF: the PDF signature is valid, covers the whole file and chains to the
+    platform's seal authority; the embedded license data carry a valid seal signature and match the registry;
+    and the license is neither revoked, suspended nor expired. Every check is logged."""
+    check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
+    reasons = list(check.reasons)
+    checks = {"signed": check.signed, "intact": check.intact, "trusted": check.trusted}
+    license_id: str | None = None
+    lic: License | None = None
+    claimed: dict[str, Any] | None = None
+    if check.attachment is not None:
+        try:
+            parsed = json.loads(check.attachment)
+            claimed = parsed if isinstance(parsed, dict) and isinstance(parsed.get("data"), dict) else None
+        except (ValueError, UnicodeDecodeError):
+            claimed = None
+    if claimed is None:
+        if check.signed:
+            reasons.append("文件中没有证照数据，不是本平台签发的电子证照")
+        checks["registered"] = False
+    else:
+        license_id = str(claimed["data"].get("license_id", ""))[:32] or None
+        lic = session.scalars(select(License).where(License.license_id == license_id)).first() if license_id else None
+        checks["registered"] = lic is not None
+        if lic is None:
+            reasons.append("证照库中没有该证照")
+        else:
+            document = seals.canonical(claimed["data"])
+            matches = document == seals.canonical(license_data(lic))
+            checks["matches_registry"] = matches
+            if not matches:
+                reasons.append("证照内容与证照库记录不一致")
+            seal_problems = seals.verify_document(session, claimed.get("seal_signature") or {}, document)
+            checks["seal_signature"] = not seal_problems
+            reasons += seal_problems
+            status_problems = _status_reasons(lic)
+            checks["status_valid"] = not status_problems
+            reasons += status_problems
+    result = Verification(valid=not reasons, reasons=reasons, license_id=license_id,
+                          license=out(lic) if lic is not None else None, signer=check.signer, checks=checks)
+    _log(session, license_id=license_id, method=method, valid=result.valid, reasons=reasons, client=client)
+    return result
+
+
+def verification_count(session: Session, license_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(LicenseVerification)
+                          .where(LicenseVerification.license_id == license_id)) or 0

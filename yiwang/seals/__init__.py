@@ -1,0 +1,1 @@
+"""Electronic seals: registry, keys, signing and verification backends."""
