@@ -141,6 +141,8 @@ def client(app):  # type: ignore[no-untyped-def]
 def _fresh_rate_limits() -> Iterator[None]:
     """Rate-limit windows live in the process: each test starts with empty ones."""
     from yiwang.cases import service as cases
+    from yiwang.licenses import service as licenses
 
     cases.PROGRESS_LOOKUPS._hits.clear()
+    licenses.VERIFICATIONS._hits.clear()
     yield

@@ -16,7 +16,10 @@ ALLOWED: dict[str, set[str]] = {
     "catalog": {"core", "org", "identity"},
     "seals": {"core", "org"},
     "licenses": {"core", "org", "identity", "catalog", "seals"},
+    "notify": {"core", "org", "identity"},
     "cases": {"core", "org", "identity", "catalog", "licenses"},
+    "supervision": {"core", "org", "identity", "catalog", "cases"},
+    "evaluation": {"core", "org", "identity", "catalog", "cases"},
 }
 # "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
 PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture"}

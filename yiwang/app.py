@@ -16,8 +16,11 @@ from yiwang.api import auth as auth_api
 from yiwang.api import cases as cases_api
 from yiwang.api import catalog as catalog_api
 from yiwang.api import errors as api_errors
+from yiwang.api import evaluation as evaluation_api
 from yiwang.api import health as health_api
 from yiwang.api import licenses as licenses_api
+from yiwang.api import notify as notify_api
+from yiwang.api import supervision as supervision_api
 from yiwang.api import workdays as workdays_api
 from yiwang.core.config import get_settings
 from yiwang.core.db import session_factory
@@ -64,6 +67,9 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     api.include_router(catalog_api.router)
     api.include_router(cases_api.router)
     api.include_router(licenses_api.router)
+    api.include_router(supervision_api.router)
+    api.include_router(evaluation_api.router)
+    api.include_router(notify_api.router)
     app.include_router(api)
     api_errors.install(app)
     web_setup.install(app)

@@ -260,6 +260,36 @@ def catalog_export(file: Path) -> None:
     click.echo(f"exported {n} item(s) to {file}")
 
 
+# --- supervision ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--as-of", "as_of", default=None, help="Evaluate as if this day (YYYY-MM-DD) were today.")
+@click.option("--full", is_flag=True, help="Look at every case rather than only what changed since the last tick.")
+def supervise(as_of: str | None, full: bool) -> None:
+    """Run one supervision tick: raise and clear yellow/red lights and cards; print open counts by level."""
+    import datetime as dt
+
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.supervision import service as supervision
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        click.echo("错误：--as-of 应为 YYYY-MM-DD 格式的日期", err=True)
+        sys.exit(2)
+    try:
+        with session_scope() as session:
+            result = supervision.tick(session, as_of=day, full=full)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    counts = result.open_by_level
+    click.echo(f"as of {result.as_of} ({result.mode}): raised {result.raised}, cleared {result.cleared}")
+    click.echo(f"open: red {counts['red']}, yellow {counts['yellow']}, "
+               f"red_card {counts['red_card']}, yellow_card {counts['yellow_card']}")
+
+
 # --- licenses ----------------------------------------------------------------------------------------
 
 @main.group("license")

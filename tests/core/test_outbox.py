@@ -99,3 +99,33 @@ def test_an_abandoned_claim_is_taken_again_after_its_lease(session, engine) -> N
     with clock.frozen(clock.now() + outbox.LEASE + dt.timedelta(seconds=1)):
         assert outbox.run_once(engine) == 1
     assert seen == [42]
+
+
+@outbox.handler("test.mixed")
+def _mixed_writes(session, event) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.core import audit
+
+    audit.record(session, SYSTEM, "test.mixed_effect", "test", event.id, {})
+
+
+@outbox.handler("test.mixed")
+def _mixed_fails(session, event) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.core import audit
+
+    audit.record(session, SYSTEM, "test.half_done", "test", event.id, {})
+    session.flush()
+    raise RuntimeError("not yet")
+
+
+def test_one_failing_handler_keeps_the_others_work(session, engine) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.core import audit
+
+    ev = outbox.emit(session, "test.mixed", {})
+    session.commit()
+    assert outbox.run_once(engine) == 1
+    session.expire_all()
+    actions = list(session.scalars(select(audit.AuditRecord.action).where(audit.AuditRecord.object_type == "test")))
+    assert actions == ["test.mixed_effect"]  # the failing handler's own write was rolled back to its savepoint
+    event = session.get(OutboxEvent, ev.id)
+    assert event.status == "pending" and event.attempts == 1 and "_mixed_fails" in event.last_error
+    assert audit.verify(session).ok

@@ -332,3 +332,77 @@ def test_reuse_refuses_others_revoked_and_wrong_licenses(session) -> None:  # ty
         submit(w.applicant, held_id)
     assert exc.value.code == "license_not_valid"
     assert licenses.held(session, w.applicant.label, lf.TYPE) == []
+
+
+# --- what the review of this feature asked for -----------------------------------------------------------------
+
+@pytest.mark.db
+def test_only_the_issued_file_verifies_even_when_signed_with_the_seals_own_key(session) -> None:  # type: ignore[no-untyped-def]
+    """A PDF signed with a seal's genuine PDF key, carrying a real license's data, but not the file we issued
+    (say the key leaked and someone printed a different holder on the page) is refused."""
+    from yiwang.seals.models import Seal
+
+    w = lf.world(session)
+    _, license_id = lf.issued(session, w)
+    lic = session.scalars(select(License).where(License.license_id == license_id)).one()
+    seal = session.scalars(select(Seal).where(Seal.code == lic.seal_code)).one()
+    signer = seals.pdf_signer(session, seal)
+    attachment = seals.canonical({"data": licenses.license_data(lic), "seal_signature": lic.seal_signature})
+    forged = license_pdf.sign(license_pdf.render(license_pdf.LicenseDocument(
+        license_id=lic.license_id, title=lic.type_name, identifier=lic.identifier, holder_name="冒名顶替有限公司",
+        holder_code=lic.holder_code, fields=[], valid_from=lic.valid_from, valid_until=None, issuer=lic.issuer_name,
+        issued_on=lic.valid_from, seal_name=lic.issuer_name, seal_caption="0", verify_url="http://x/")),
+        key_pem=signer.key_pem, cert_pem=signer.cert_pem, chain_pems=signer.chain_pems, attachment=attachment)
+    assert license_pdf.inspect(forged, trust_pems=seals.trust_roots(session)).ok  # the signature itself is fine
+    result = licenses.verify_pdf(session, forged, method="api", client="t")
+    assert not result.valid and result.checks["registered"] is False and result.license_id == lic.license_id
+
+
+@pytest.mark.db
+def test_an_unsigned_pdf_carrying_real_data_is_refused_without_reading_it(session) -> None:  # type: ignore[no-untyped-def]
+    w = lf.world(session)
+    _, license_id = lf.issued(session, w)
+    lic = session.scalars(select(License).where(License.license_id == license_id)).one()
+    doc = license_pdf.LicenseDocument(
+        license_id=lic.license_id, title=lic.type_name, identifier=lic.identifier, holder_name=lic.holder_name,
+        holder_code=lic.holder_code, fields=[], valid_from=lic.valid_from, valid_until=None, issuer=lic.issuer_name,
+        issued_on=lic.valid_from, seal_name=lic.issuer_name, seal_caption="0", verify_url="http://x/")
+    check = license_pdf.inspect(license_pdf.render(doc), trust_pems=seals.trust_roots(session))
+    assert check.attachment is None and license_pdf.R_UNSIGNED in check.reasons
+    result = licenses.verify_pdf(session, license_pdf.render(doc), method="api", client="t")
+    assert not result.valid and result.license_id is None
+
+
+@pytest.mark.db
+def test_a_long_term_license_still_verifies_after_its_seal_certificate_expired(session) -> None:  # type: ignore[no-untyped-def]
+    """Issued in 2020 with a 5-year seal certificate: PDF tools now call the certificate expired, but the file is
+    byte for byte the one issued then, so our verification still accepts it."""
+    w = lf.world(session)
+    no = lf.approved_case(session, w)
+    with clock.frozen(dt.datetime(2020, 6, 1, 2, 0, tzinfo=dt.UTC)):
+        license_id = case_jobs.issue_for_case(session, no)[0]
+    data = licenses.pdf_bytes(session, w.applicant, license_id)[1]
+    check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
+    assert license_pdf.R_EXPIRED in check.reasons
+    result = licenses.verify_pdf(session, data, method="api", client="t")
+    assert result.valid, result.reasons
+
+
+@pytest.mark.db
+def test_region_wide_roles_do_not_act_for_the_issuing_department(session) -> None:  # type: ignore[no-untyped-def]
+    from tests import factories as f
+
+    w = lf.world(session)
+    _, license_id = lf.issued(session, w)
+    overseer = f.staff(session, "overseer", ["approver", "supervisor"], "区卫生健康局")
+    assert licenses.get_license(session, overseer, license_id).license_id == license_id  # may look it up
+    with pytest.raises(PermissionDenied):
+        licenses.change_status(session, overseer, license_id, action="revoke", reason="越权")
+    with pytest.raises(NotFound):
+        licenses.pdf_bytes(session, overseer, license_id)
+
+
+@pytest.mark.db
+def test_validity_from_29_february(session) -> None:  # type: ignore[no-untyped-def]
+    assert licenses._add_years(dt.date(2028, 2, 29), 5) == dt.date(2033, 2, 28)
+    assert licenses._add_years(dt.date(2026, 3, 2), 5) == dt.date(2031, 3, 1)

@@ -250,7 +250,7 @@ def test_anything_appended_after_signing_is_reported(pki: Pki, signed: bytes) ->
     check = pdf.inspect(out.getvalue(), trust_pems=[pki.ca_pem])
     assert check.signed and not check.intact and not check.ok
     assert pdf.R_APPENDED in check.reasons
-    assert check.attachment == PAYLOAD  # read from the revision the signature covers, not the forged one
+    assert check.attachment is None  # a file changed after signing is not unpacked at all
 
 
 @pytest.mark.parametrize("data", [b"", b"hello, world", b"%PDF-1.7\n" + b"\x00garbage" * 50,
@@ -296,3 +296,19 @@ def test_pdfsig_agrees(signed: bytes, tmp_path: object) -> None:
     assert "Signature is Invalid" in report or "Digest Mismatch" in report
 
     assert "Not total document signed" in _pdfsig(signed + b"\n% appended\n", tmp_path)
+
+
+def test_attachments_inflate_only_up_to_the_limit() -> None:
+    import zlib
+
+    from pyhanko.pdf_utils import generic
+
+    def flate(payload: bytes) -> generic.StreamObject:
+        return generic.StreamObject({generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")},
+                                    encoded_data=zlib.compress(payload, 9))
+
+    assert pdf._bounded_data(flate(b'{"ok": 1}')) == b'{"ok": 1}'
+    bomb = flate(b"\0" * (pdf.MAX_ATTACHMENT + 10))
+    assert len(bomb.encoded_data) < 20_000 and pdf._bounded_data(bomb) is None
+    odd = generic.StreamObject({generic.pdf_name("/Filter"): generic.pdf_name("/LZWDecode")}, encoded_data=b"x")
+    assert pdf._bounded_data(odd) is None

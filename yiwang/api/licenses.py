@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
@@ -23,7 +23,7 @@ class StatusChangeIn(BaseModel):
 
 
 class ShareIn(BaseModel):
-    days: int = 7
+    days: StrictInt = 7
     note: str | None = Field(default=None, max_length=200)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.audit import BigId
@@ -70,6 +70,10 @@ class Case(Base):
         # region-scoped roles match a 行政区划 prefix (LIKE '4401%'): pattern ops make it an index range
         Index("ix_case_region_due", "region_code", "due", postgresql_ops={"region_code": "varchar_pattern_ops"}),
         Index("ix_case_applicant_submitted", "applicant", "submitted_at"),
+        # electronic supervision: every running clock by due date (the partial index skips closed cases)
+        Index("ix_case_due_running", "due", sqlite_where=text("due IS NOT NULL"),
+              postgresql_where=text("due IS NOT NULL")),
+        Index("ix_case_last_action", "last_action_at"),  # what changed since the last supervision tick
         Index("ix_case_filed_by", "filed_by"),
     )
 

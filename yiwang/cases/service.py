@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Select, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -117,7 +118,8 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
 
 def _event_payload(case: Case, action: str) -> dict[str, Any]:
     return {"case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
-            "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code}
+            "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code,
+            "item_name": case.item_name, "region_code": case.region_code}
 
 
 def _owner(actor: Actor, case: Case) -> bool:
@@ -335,6 +337,30 @@ def public_progress(session: Session, *, case_no: str, tail: str, client: str = 
 
 def open_statuses() -> tuple[str, ...]:
     return tuple(s.value for s in OPEN)
+
+
+def decision_counts(session: Session, actor: Actor, *, since: dt.datetime, until: dt.datetime
+                    ) -> dict[int, tuple[int, int]]:
+    """Department id → (cases decided in [since, until), of which on time), within the actor's scope."""
+    from sqlalchemy import func
+
+    from yiwang.core.permissions import scope_clause
+
+    rows = session.execute(select(Case.department_id, func.count(), func.count().filter(Case.on_time.is_(True)))
+                           .where(Case.concluded_at >= since, Case.concluded_at < until,
+                                  scope_clause(actor, department_col=Case.department_id, region_col=Case.region_code))
+                           .group_by(Case.department_id)).all()
+    return {int(d): (int(n), int(ok)) for d, n, ok in rows}
+
+
+def supervision_feed() -> Select[Any]:
+    """Cases as electronic supervision reads them, as a statement to narrow and compose (set-based: a tick
+    over a million open cases is a handful of statements, not a million rows in Python). ``due`` is the
+    clock that runs now (NULL while waiting for the applicant, suspended or closed)."""
+    return cast("Select[Any]", select(
+        Case.case_no, Case.item_code, Case.department_id, Case.region_code, Case.due, Case.status, Case.review_step,
+        Case.last_action_at, Case.correction_count, Case.outcome, Case.outcome_reason, Case.closed_at,
+        Case.concluded_at))
 
 
 # --- views ------------------------------------------------------------------------------------------

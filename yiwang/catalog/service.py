@@ -12,12 +12,12 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -564,3 +564,23 @@ def validate_form(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     from yiwang.catalog import eforms
 
     return eforms.validate(schema, data)
+
+
+def item_type_feed() -> Any:
+    """(code, item_type) of every published item, as a statement other domains compose into their own
+    set-based statements (supervision stamps each alert with its item's type)."""
+    return select(ServiceItem.code.label("code"), ItemVersion.item_type.label("item_type")).join(
+        ItemVersion, ItemVersion.id == ServiceItem.published_version_id)
+
+
+def item_types(session: Session, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Item code → GB/T 39046 item type code of its published version (all published items when ``codes``
+    is None): what supervision rules scoped by item type match against."""
+    stmt = select(ServiceItem.code, ItemVersion.item_type).join(
+        ItemVersion, ItemVersion.id == ServiceItem.published_version_id)
+    if codes is not None:
+        wanted = list(set(codes))
+        if not wanted:
+            return {}
+        stmt = stmt.where(ServiceItem.code.in_(wanted))
+    return {code: item_type for code, item_type in session.execute(stmt)}

@@ -114,6 +114,7 @@ def ensure_chains(session: Session) -> None:
 
 
 def _write_pending(session: Session) -> None:
+    session.info.pop("audit_marks", None)
     pending: list[_Pending] = session.info.pop("audit_pending", [])
     if not pending:
         return
@@ -153,11 +154,24 @@ def _before_commit(session: Session) -> None:
     _write_pending(session)
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    # remember how many records were queued when a savepoint began: rolling it back drops the ones after
+    if transaction.nested:
+        session.info.setdefault("audit_marks", {})[id(transaction)] = len(session.info.get("audit_pending", []))
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction: Any) -> None:
-    # a rolled-back unit of work leaves no trail; a savepoint rollback keeps the outer records
+    # a rolled-back unit of work leaves no trail; a rolled-back savepoint drops only what it queued
     if previous_transaction.parent is None:
         session.info.pop("audit_pending", None)
+        session.info.pop("audit_marks", None)
+    elif previous_transaction.nested:
+        mark = session.info.get("audit_marks", {}).pop(id(previous_transaction), None)
+        pending = session.info.get("audit_pending")
+        if mark is not None and pending is not None:
+            del pending[mark:]
 
 
 @dataclass

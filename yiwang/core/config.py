@@ -73,6 +73,24 @@ class Settings(BaseSettings):
     seal_years: int = 5
     # Shared license verification links live this many days at most.
     license_share_max_days: int = 30
+    # Evaluation (好差评): a rating may be changed this many days after it was given; a bad review (4–5)
+    # opens a rectification due this many working days later (1–3 by the national rules).
+    evaluation_change_days: int = 7
+    rectify_working_days: int = 3
+    # Supervision: how many correction notices on one case raise a card; how often the worker ticks.
+    supervision_correction_limit: int = 2
+    supervision_tick_minutes: int = 60
+    # Notifications: SMS and e-mail backends (none | console | file | smtp for e-mail); the file backends
+    # append to files under notify_dir; SMTP settings for the real e-mail backend.
+    sms_backend: str = "console"
+    email_backend: str = "console"
+    notify_dir: Path = Path("var/notify")
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "noreply@yiwang.local"
+    smtp_starttls: bool = False
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""

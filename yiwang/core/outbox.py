@@ -105,16 +105,27 @@ def run_once(engine: Engine | None = None, *, limit: int | None = None) -> int:
         with make() as session:
             event = session.get(OutboxEvent, event_id)
             assert event is not None
+            errors: list[str] = []
+            for fn in handlers_for(event.topic):
+                # each handler in its own savepoint: one failing (a license that cannot be issued yet) must not
+                # take the others' work (the applicant's message) down with it; handlers are idempotent per
+                # event, so the retry repeats nothing that already happened
+                try:
+                    with session.begin_nested():
+                        fn(session, event)
+                except Exception as exc:
+                    errors.append(f"{fn.__module__}.{fn.__qualname__}: {exc!r}")
             try:
-                for fn in handlers_for(event.topic):
-                    fn(session, event)
-                event.status, event.processed_at = DONE, clock.now()
-                event.attempts += 1
+                if not errors:
+                    event.status, event.processed_at = DONE, clock.now()
+                    event.attempts += 1
                 session.commit()
-            except Exception as exc:  # a failing handler must not stop the others
+            except Exception as exc:  # the database refused the whole unit: retry all of it
                 session.rollback()
-                log.warning("outbox event %s (%s) failed: %s", event_id, event.topic, exc)
-                _record_failure(make, event_id, repr(exc))
+                errors.append(repr(exc))
+            if errors:
+                log.warning("outbox event %s (%s) failed: %s", event_id, event.topic, "; ".join(errors))
+                _record_failure(make, event_id, "; ".join(errors))
             processed += 1
     return processed
 
@@ -141,9 +152,43 @@ def resend(session: Session, actor: Actor, event_id: int) -> None:
         audit.record(session, actor, "outbox.resend", "outbox_event", event_id, {"topic": event.topic})
 
 
+Job = Callable[[Engine | None], None]
+_scheduled: dict[str, tuple[Callable[[], float], Job]] = {}
+_last_run: dict[str, float] = {}
+
+
+def scheduled(name: str, every_seconds: Callable[[], float]) -> Callable[[Job], Job]:
+    """Register a periodic job the worker runs about every ``every_seconds()`` seconds (the supervision tick).
+    Jobs must be idempotent: every worker process runs them on its own clock."""
+
+    def register(fn: Job) -> Job:
+        _scheduled[name] = (every_seconds, fn)
+        return fn
+
+    return register
+
+
+def run_scheduled(engine: Engine | None = None, *, now: float | None = None) -> list[str]:
+    """Run the periodic jobs that are due; returns their names."""
+    now = time.monotonic() if now is None else now
+    ran = []
+    for name, (every, fn) in list(_scheduled.items()):
+        last = _last_run.get(name)
+        if last is not None and now - last < every():
+            continue
+        _last_run[name] = now
+        try:
+            fn(engine)
+            ran.append(name)
+        except Exception:  # a failing job must not stop the delivery of events
+            log.exception("scheduled job %s failed", name)
+    return ran
+
+
 def run_forever(engine: Engine | None = None, *, idle_sleep: float = 1.0,
                 stop: Callable[[], bool] = lambda: False) -> None:
     while not stop():
+        run_scheduled(engine)
         try:
             n = run_once(engine)
         except Exception:  # the database may be briefly unavailable; keep the worker alive

@@ -40,6 +40,11 @@ class Perm(enum.StrEnum):
     # supervision, hotline, data
     SUPERVISION_READ = "supervision:alert:read"
     SUPERVISION_ORDER = "supervision:order:issue"
+    SUPERVISION_REPLY = "supervision:order:reply"
+    SUPERVISION_RULE_MANAGE = "supervision:rule:manage"
+    # evaluation (好差评)
+    EVALUATION_RECTIFY = "evaluation:rectification:handle"
+    EVALUATION_APPEAL = "evaluation:appeal:decide"
     HOTLINE_TICKET = "hotline:ticket:handle"
     DATA_RESOURCE_MANAGE = "datahub:resource:manage"
 
@@ -72,16 +77,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.WINDOW_CLERK: frozenset({Perm.CASE_READ, Perm.CASE_INTAKE, Perm.CASE_ACCEPT, Perm.CASE_DELIVER}),
     Role.PROXY: frozenset({Perm.CASE_READ, Perm.CASE_PROXY_SUBMIT}),
     Role.HANDLER: frozenset({Perm.CASE_READ, Perm.CASE_ACCEPT, Perm.CASE_HANDLE, Perm.CASE_DELIVER,
-                             Perm.CATALOG_ITEM_EDIT, Perm.LICENSE_READ}),
+                             Perm.CATALOG_ITEM_EDIT, Perm.LICENSE_READ, Perm.EVALUATION_RECTIFY,
+                             Perm.SUPERVISION_REPLY}),
     Role.CHECKER: frozenset({Perm.CASE_READ, Perm.CASE_CHECK, Perm.LICENSE_READ}),
-    Role.APPROVER: frozenset({Perm.CASE_READ, Perm.CASE_APPROVE, Perm.LICENSE_READ, Perm.LICENSE_REVOKE}),
+    Role.APPROVER: frozenset({Perm.CASE_READ, Perm.CASE_APPROVE, Perm.LICENSE_READ, Perm.LICENSE_REVOKE,
+                              Perm.EVALUATION_RECTIFY, Perm.SUPERVISION_REPLY}),
     Role.SUPERVISOR: frozenset({Perm.CASE_READ, Perm.SUPERVISION_READ, Perm.SUPERVISION_ORDER, Perm.AUDIT_READ,
-                                Perm.LICENSE_READ}),
+                                Perm.LICENSE_READ, Perm.EVALUATION_APPEAL}),
     Role.HOTLINE_OPERATOR: frozenset({Perm.HOTLINE_TICKET}),
     Role.DATA_OFFICER: frozenset({Perm.DATA_RESOURCE_MANAGE}),
     Role.ADMIN: frozenset({Perm.ORG_REGION_MANAGE, Perm.ORG_DEPARTMENT_MANAGE, Perm.IDENTITY_STAFF_MANAGE,
                            Perm.CALENDAR_MANAGE, Perm.AUDIT_READ, Perm.CATALOG_ITEM_EDIT,
-                           Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ}),
+                           Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ,
+                           Perm.SUPERVISION_RULE_MANAGE}),
 }
 
 # Roles whose data scope is the whole region subtree rather than their own department.

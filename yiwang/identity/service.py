@@ -380,3 +380,35 @@ def find_applicant(session: Session, code: str) -> Actor:
     else:
         raise ValidationFailed("请输入有效的身份证号码或统一社会信用代码", field="applicant_code")
     raise ValidationFailed("该申请人尚未注册，请先为其注册账号", field="applicant_code", code="applicant_not_found")
+
+
+# --- contact details (notifications) -------------------------------------------------------------
+
+def contact_for(session: Session, label: str) -> tuple[str | None, str | None]:
+    """The (phone, e-mail) a person, enterprise or active staff member can be reached at. Nobody has an
+    e-mail address on record yet, so the second part is always None for now."""
+    kind, _, raw_id = label.partition(":")
+    if not raw_id.isdigit():
+        return None, None
+    if kind == "person":
+        p = session.get(Person, int(raw_id))
+        return (p.phone or None) if p else None, None
+    if kind == "enterprise":
+        e = session.get(Enterprise, int(raw_id))
+        return (e.phone or None) if e else None, None
+    if kind == "staff":
+        s = session.get(Staff, int(raw_id))
+        return (s.phone or None) if s and s.active else None, None
+    return None, None
+
+
+def staff_of_department(session: Session, department_id: int, roles: Iterable[str] | None = None) -> list[str]:
+    """Labels ("staff:7") of a department's active staff, limited to those holding any of ``roles``."""
+    wanted = set(roles) if roles is not None else None
+    out = []
+    for s in repo.staff_in_departments(session, [department_id]):
+        if not s.active:
+            continue
+        if wanted is None or wanted & set(repo.staff_roles(session, s.id)):
+            out.append(f"staff:{s.id}")
+    return out

@@ -73,6 +73,7 @@ class License(Base):
         Index("ix_license_holder", "holder", "issued_at"),
         Index("ix_license_department", "department_id", "issued_at"),
         Index("ix_license_holder_code", "holder_code"),
+        Index("ix_license_pdf_sha256", "pdf_sha256"),  # an uploaded file is looked up by its digest
     )
 
 

@@ -370,7 +370,7 @@ def _inspect(data: bytes, trust_pems: list[bytes]) -> PdfCheck:
 
     try:
         reader = PdfFileReader(io.BytesIO(data))
-        root = reader.root
+        reader.root  # noqa: B018 - parsing the catalog is what tells a PDF from anything else
     except Exception:
         log.info("uploaded file is not a readable PDF", exc_info=True)
         return _failed([R_NOT_PDF])
@@ -382,9 +382,9 @@ def _inspect(data: bytes, trust_pems: list[bytes]) -> PdfCheck:
         log.info("signature fields of an uploaded PDF could not be read", exc_info=True)
         return PdfCheck(signed=True, intact=False, trusted=False, signer=None, signed_at=None, attachment=None,
                         reasons=[R_BROKEN])
-    if not sigs:
+    if not sigs:  # an unsigned file's attachment is nobody's word: never read (or inflate) it
         return PdfCheck(signed=False, intact=False, trusted=False, signer=None, signed_at=None,
-                        attachment=_attachment(root), reasons=[R_UNSIGNED])
+                        attachment=None, reasons=[R_UNSIGNED])
 
     context = ValidationContext(trust_roots=_roots(trust_pems), allow_fetching=False, revocation_mode="soft-fail")
     # seal certificates carry digitalSignature and/or nonRepudiation; either one will do
@@ -420,11 +420,12 @@ def _inspect(data: bytes, trust_pems: list[bytes]) -> PdfCheck:
         signer = cn if isinstance(cn, str) else None
     except Exception:
         signer = None
-    try:
-        attachment = _attachment(reader.get_historical_root(last.signed_revision))
-    except Exception:
-        log.info("the attachment of an uploaded PDF could not be read", exc_info=True)
-        attachment = None
+    attachment = None
+    if intact and trusted:  # only a file our authority signed is worth unpacking (and it cannot be a bomb)
+        try:
+            attachment = _attachment(reader.get_historical_root(last.signed_revision))
+        except Exception:
+            log.info("the attachment of an uploaded PDF could not be read", exc_info=True)
     return PdfCheck(signed=True, intact=intact, trusted=trusted, signer=signer, signed_at=signed_at,
                     attachment=attachment, reasons=reasons)
 
@@ -475,10 +476,28 @@ def _attachment(root: Any) -> bytes | None:
         stream = (ef.get("/UF") or ef["/F"]).get_object()
         if int(stream.get("/Length", 0)) > MAX_ATTACHMENT:
             return None
-        payload = stream.data
-        if len(payload) <= MAX_ATTACHMENT:
-            return bytes(payload)
+        return _bounded_data(stream)
     return None
+
+
+def _bounded_data(stream: Any) -> bytes | None:
+    """A stream's decoded bytes, inflating at most MAX_ATTACHMENT of them (a small stream may inflate to
+    gigabytes); None for filters other than none and Flate, or when the limit is passed."""
+    import zlib
+
+    filters = stream.get("/Filter")
+    names = [str(f) for f in (filters if isinstance(filters, list) else [filters] if filters else [])]
+    raw = bytes(stream.encoded_data)
+    if not names:
+        return raw if len(raw) <= MAX_ATTACHMENT else None
+    if names != ["/FlateDecode"] or stream.get("/DecodeParms"):
+        return None
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(raw, MAX_ATTACHMENT + 1)
+    except zlib.error:
+        return None
+    return out if len(out) <= MAX_ATTACHMENT else None
 
 
 def _name_tree(node: Any, out: list[tuple[str, Any]], depth: int) -> None:

@@ -30,6 +30,7 @@ from yiwang.core import audit, clock, outbox, storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
+from yiwang.core.ratelimit import SlidingWindow
 from yiwang.licenses import identifier as ident
 from yiwang.licenses import pdf as license_pdf
 from yiwang.licenses.models import License, LicenseCounter, LicenseShare, LicenseType, LicenseVerification
@@ -172,10 +173,10 @@ def _next_serial(session: Session, type_code: str, issuer_code: str) -> int:
 
 def _add_years(day: dt.date, years: int) -> dt.date:
     try:
-        end = day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        end = day.replace(year=day.year + years, day=28)
-    return end - dt.timedelta(days=1)
+        anniversary = day.replace(year=day.year + years)
+    except ValueError:  # from 29 February: the anniversary falls on 1 March of a common year
+        anniversary = dt.date(day.year + years, 3, 1)
+    return anniversary - dt.timedelta(days=1)
 
 
 def license_data(lic: License) -> dict[str, Any]:
@@ -202,6 +203,9 @@ def issue(session: Session, actor: Actor, *, type_ref: str, department_id: int, 
     lt_out = ensure_type(session, type_ref, department_id=department_id)
     lt = session.scalars(select(LicenseType).where(LicenseType.code == lt_out.code)).one()
     if case_no:
+        if session.get_bind().dialect.name == "postgresql":
+            # two workers delivering the same approval: the second waits here, then finds the first's license
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"license:{case_no}:{lt.code}"))))
         existing = session.scalars(select(License).where(License.case_no == case_no,
                                                          License.type_code == lt.code)).first()
         if existing is not None:
@@ -341,6 +345,8 @@ def for_case(session: Session, case_no: str) -> list[dict[str, Any]]:
 def pdf_bytes(session: Session, actor: Actor, license_id: str) -> tuple[str, bytes]:
     """The signed PDF for the holder or the issuing department's staff: (file name, bytes)."""
     lic = _visible(session, actor, license_id)
+    if actor.is_staff and actor.department_id != lic.department_id:
+        raise NotFound("证照不存在", field="license_id")  # the full document is for the holder and the issuer
     record = session.get(storage.StoredFile, lic.pdf_file_id)
     if record is None:
         raise NotFound("证照文件不存在", field="license_id")
@@ -388,8 +394,7 @@ def change_status(session: Session, actor: Actor, license_id: str, *, action: st
     if action not in CHANGES:
         raise ValidationFailed("操作应为：暂扣、注销或恢复", field="action", code="bad_action")
     lic = _visible(session, actor, license_id)
-    if not actor.is_staff or not actor.can(Perm.LICENSE_REVOKE) or (
-            actor.department_id != lic.department_id and not actor.region_scoped):
+    if not actor.is_staff or not actor.can(Perm.LICENSE_REVOKE) or actor.department_id != lic.department_id:
         raise PermissionDenied("只有发证部门的审批人员可以变更证照状态", code="forbidden")
     required, target, word = CHANGES[action]
     if lic.status == "revoked":
@@ -405,7 +410,8 @@ def change_status(session: Session, actor: Actor, license_id: str, *, action: st
     lic.status_changed_at = clock.now()
     audit.record(session, actor, f"license.{action}", "license", lic.license_id,
                  {"from": before, "to": target, "reason": reason[:1000]})
-    outbox.emit(session, f"license.{action}", {"license_id": lic.license_id, "holder": lic.holder, "reason": reason})
+    outbox.emit(session, f"license.{action}", {"license_id": lic.license_id, "holder": lic.holder, "reason": reason,
+                                               "type": lic.type_name})
     return out(lic)
 
 
@@ -437,6 +443,8 @@ def share_url(token: str) -> str:
 
 # --- verification ---------------------------------------------------------------------------------------
 
+VERIFICATIONS = SlidingWindow(limit=60, seconds=60)  # per client and worker: checks are CPU-heavy
+
 def _log(session: Session, *, license_id: str | None, method: str, valid: bool, reasons: list[str],
          client: str | None) -> None:
     session.add(LicenseVerification(at=clock.now(), license_id=license_id, method=method, valid=valid,
@@ -457,6 +465,8 @@ def _status_reasons(lic: License) -> list[str]:
 def check_registered(session: Session, license_id: str, *, method: str = "page", client: str | None = None
                      ) -> tuple[Verification, str]:
     """What the QR code's page shows: the registry's word on a license id. Returns (result, holder kind)."""
+    if method in ("api", "page", "share"):
+        VERIFICATIONS.check(client or "unknown")
     lic = session.scalars(select(License).where(License.license_id == license_id[:32])).first()
     if lic is None:
         result = Verification(valid=False, reasons=["证照库中没有该证照"], license_id=None)
@@ -482,47 +492,44 @@ def check_shared(session: Session, token: str, *, client: str | None = None) -> 
 
 
 def verify_pdf(session: Session, data: bytes, *, method: str = "api", client: str | None = None) -> Verification:
-    """Check an uploaded license PDF: the PDF signature is valid, covers the whole file and chains to the
-    platform's seal authority; the embedded license data carry a valid seal signature and match the registry;
-    and the license is neither revoked, suspended nor expired. Every check is logged."""
+    """Check an uploaded license PDF. A file is genuine only if it is byte for byte one we issued (looked up by
+    its SHA-256, which the whole-file PAdES signature also covers); then its license must be neither revoked,
+    suspended nor expired and its registered data must still carry a valid seal signature. Any other file is
+    refused, with what the PDF signature check found. Every check is logged."""
+    if method in ("api", "page"):
+        VERIFICATIONS.check(client or "unknown")
+    digest = hashlib.sha256(data).hexdigest()
+    lic = session.scalars(select(License).where(License.pdf_sha256 == digest)).first()
     check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
-    reasons = list(check.reasons)
-    checks = {"signed": check.signed, "intact": check.intact, "trusted": check.trusted}
-    license_id: str | None = None
-    lic: License | None = None
-    claimed: dict[str, Any] | None = None
-    if check.attachment is not None:
-        try:
-            parsed = json.loads(check.attachment)
-            claimed = parsed if isinstance(parsed, dict) and isinstance(parsed.get("data"), dict) else None
-        except (ValueError, UnicodeDecodeError):
-            claimed = None
-    if claimed is None:
-        if check.signed:
-            reasons.append("文件中没有证照数据，不是本平台签发的电子证照")
-        checks["registered"] = False
+    checks = {"signed": check.signed, "intact": check.intact, "trusted": check.trusted, "registered": lic is not None}
+    if lic is None:
+        reasons = list(check.reasons) + ["文件与本平台签发的电子证照不一致（不是签发的原件或已被改动）"]
+        license_id = _claimed_id(check.attachment)
     else:
-        license_id = str(claimed["data"].get("license_id", ""))[:32] or None
-        lic = session.scalars(select(License).where(License.license_id == license_id)).first() if license_id else None
-        checks["registered"] = lic is not None
-        if lic is None:
-            reasons.append("证照库中没有该证照")
-        else:
-            document = seals.canonical(claimed["data"])
-            matches = document == seals.canonical(license_data(lic))
-            checks["matches_registry"] = matches
-            if not matches:
-                reasons.append("证照内容与证照库记录不一致")
-            seal_problems = seals.verify_document(session, claimed.get("seal_signature") or {}, document)
-            checks["seal_signature"] = not seal_problems
-            reasons += seal_problems
-            status_problems = _status_reasons(lic)
-            checks["status_valid"] = not status_problems
-            reasons += status_problems
+        # the very bytes we signed: a certificate that has expired since does not undo the signature
+        reasons = [r for r in check.reasons if r != license_pdf.R_EXPIRED]
+        seal_problems = seals.verify_document(session, lic.seal_signature, seals.canonical(license_data(lic)))
+        checks["seal_signature"] = not seal_problems
+        status_problems = _status_reasons(lic)
+        checks["status_valid"] = not status_problems
+        reasons += seal_problems + status_problems
+        license_id = lic.license_id
     result = Verification(valid=not reasons, reasons=reasons, license_id=license_id,
                           license=out(lic) if lic is not None else None, signer=check.signer, checks=checks)
     _log(session, license_id=license_id, method=method, valid=result.valid, reasons=reasons, client=client)
     return result
+
+
+def _claimed_id(attachment: bytes | None) -> str | None:
+    """Which license a file that is not ours says it is (from a readable embedded license.json), if any."""
+    if attachment is None:
+        return None
+    try:
+        parsed = json.loads(attachment)
+        value = parsed["data"]["license_id"]
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        return None
+    return value[:32] if isinstance(value, str) and value.isprintable() else None
 
 
 def verification_count(session: Session, license_id: str) -> int:

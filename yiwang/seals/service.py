@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -192,6 +193,18 @@ def sign_document(session: Session, seal: Seal, document: bytes) -> dict[str, An
                                  signed_at=clock.now(), cert_sha256=seal.cert_sha256)
 
 
+@lru_cache(maxsize=4096)
+def _signature_problems(signature: bytes, public: bytes, document: bytes) -> tuple[str, ...]:
+    """The cryptographic check alone, remembered per process: it is a pure function of its inputs, and SM2 in
+    pure Python takes ~50 ms — a license's QR page is opened again and again. Registry checks (the seal's
+    status and validity) are never cached."""
+    return tuple(crypto.verify_seal_signature(json.loads(signature), public=public, document=document))
+
+
+def clear_signature_cache() -> None:
+    _signature_problems.cache_clear()
+
+
 def pdf_signer(session: Session, seal: Seal) -> PdfSigner:
     return PdfSigner(key_pem=crypto.decrypt_private(seal.cert_key_enc, _secret()), cert_pem=seal.cert_pem.encode(),
                      chain_pems=[_authority(session).cert_pem.encode()])
@@ -204,7 +217,7 @@ def verify_document(session: Session, signature: dict[str, Any], document: bytes
     seal = session.scalars(select(Seal).where(Seal.code == code)).first() if isinstance(code, str) else None
     if seal is None:
         return ["签章所用印章不在本平台印章库中"]
-    problems = crypto.verify_seal_signature(signature, public=seal.public_key, document=document)
+    problems = list(_signature_problems(canonical(signature), seal.public_key, document))
     if signature.get("cert") != seal.cert_sha256:
         problems.append("签章证书与印章库登记的不一致")
     try:

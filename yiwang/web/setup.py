@@ -113,14 +113,18 @@ def render_error(request: Request, status: int, body: dict[str, Any]) -> Any:
 def install(app: FastAPI) -> None:
     from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
+    from yiwang.web.console import supervision as console_supervision
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
+    from yiwang.web.portal import evaluation as portal_evaluation
     from yiwang.web.portal import guide as portal_guide
     from yiwang.web.portal import licenses as portal_licenses
+    from yiwang.web.portal import messages as portal_messages
     from yiwang.web.portal import pages as portal_pages
     from yiwang.web.workbench import cases as workbench_cases
     from yiwang.web.workbench import licenses as workbench_licenses
     from yiwang.web.workbench import pages as workbench_pages
+    from yiwang.web.workbench import rectifications as workbench_rectifications
 
     app.state.templates = make_templates()
     app.state.render_error = render_error
@@ -129,8 +133,12 @@ def install(app: FastAPI) -> None:
     app.include_router(portal_guide.router)
     app.include_router(portal_applications.router)
     app.include_router(portal_licenses.router)
+    app.include_router(portal_evaluation.router)
+    app.include_router(portal_messages.router)
     app.include_router(workbench_pages.router)
     app.include_router(workbench_cases.router)
     app.include_router(workbench_licenses.router)
+    app.include_router(workbench_rectifications.router)
+    app.include_router(console_supervision.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)

@@ -78,7 +78,7 @@ def my_license_share(request: Request, license_id: str, days: str = Form("7"), n
     try:
         with session.begin_nested():
             token, expires = licenses.share(session, actor, license_id[:32],
-                                            days=int(days) if days.strip().isdigit() else 0, note=note[:200])
+                                            days=int(days) if days.strip().isascii() and days.strip().isdigit() else 0, note=note[:200])
     except DomainError as exc:
         return _license_page(request, session, actor, license_id[:32], status=exc.status, error=form_error(exc))
     return _license_page(request, session, actor, license_id[:32],

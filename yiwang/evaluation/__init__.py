@@ -1,0 +1,1 @@
+"""Evaluation (好差评): ratings of concluded cases, bad-review rectification, appeals, public figures."""

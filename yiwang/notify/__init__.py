@@ -1,0 +1,1 @@
+"""Notifications: in-app messages and SMS / e-mail deliveries through pluggable backends."""

@@ -1,0 +1,150 @@
+"""Outbox handlers of the notify domain: who is told what when another domain's event happens, and the
+delivery of each queued SMS / e-mail.
+
+Every message's event key is ``"<outbox event id>:<recipient>"``, so an event the worker runs twice never
+tells anyone twice. Several handlers may share a topic (``case.approve`` also issues the license).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from yiwang.core import outbox
+from yiwang.core.db import session_scope
+from yiwang.core.outbox import OutboxEvent
+from yiwang.core.permissions import Role
+from yiwang.identity import service as identity
+from yiwang.notify import backends, service, templates
+from yiwang.notify.templates import Text
+
+log = logging.getLogger(__name__)
+
+# who in a department hears about its rectifications and supervision alerts
+DEPARTMENT_ROLES = (Role.HANDLER.value, Role.APPROVER.value)
+
+
+def _tell(session: Session, event: OutboxEvent, recipient: str, text: Text, link: str,
+          channels: Sequence[str] = (backends.SMS,)) -> None:
+    service.send(session, recipient=recipient, topic=event.topic, title=text.title, body=text.body, link=link,
+                 event_key=f"{event.id}:{recipient}", channels=channels, sms_text=text.sms)
+
+
+def _path(value: Any) -> str:
+    return quote(str(value), safe="")
+
+
+def _department_staff(session: Session, payload: dict[str, Any]) -> list[str]:
+    department_id = payload.get("department_id")
+    if not isinstance(department_id, int):
+        return []
+    return identity.staff_of_department(session, department_id, DEPARTMENT_ROLES)
+
+
+# --- case progress --------------------------------------------------------------------------------------
+
+def on_case_event(session: Session, event: OutboxEvent) -> None:
+    """Accepted, rejected, correction needed, decided, special procedure, extended, delivered → the applicant."""
+    p = event.payload
+    action = str(p.get("action") or event.topic.partition(".")[2])
+    if not p.get("applicant") or not p.get("case_no") or action not in templates.CASE_ACTIONS:
+        return
+    _tell(session, event, str(p["applicant"]), templates.case_event(action, p), f"/my/cases/{_path(p['case_no'])}")
+
+
+for _action in templates.CASE_ACTIONS:
+    outbox.handler(f"case.{_action}")(on_case_event)
+
+
+# --- licenses -------------------------------------------------------------------------------------------
+
+@outbox.handler("license.issued")
+def on_license_issued(session: Session, event: OutboxEvent) -> None:
+    p = event.payload
+    if p.get("holder") and p.get("license_id"):
+        _tell(session, event, str(p["holder"]), templates.license_issued(p), f"/my/licenses/{_path(p['license_id'])}")
+
+
+def on_license_changed(session: Session, event: OutboxEvent) -> None:
+    """Suspended, revoked or reinstated → the holder."""
+    p = event.payload
+    action = event.topic.partition(".")[2]
+    if p.get("holder") and p.get("license_id") and action in templates.LICENSE_ACTIONS:
+        _tell(session, event, str(p["holder"]), templates.license_changed(action, p),
+              f"/my/licenses/{_path(p['license_id'])}")
+
+
+for _action in templates.LICENSE_ACTIONS:
+    outbox.handler(f"license.{_action}")(on_license_changed)
+
+
+# --- evaluation (好差评) -----------------------------------------------------------------------------------
+
+@outbox.handler("evaluation.rectification_replied")
+def on_rectification_replied(session: Session, event: OutboxEvent) -> None:
+    p = event.payload
+    if p.get("applicant") and p.get("case_no"):
+        _tell(session, event, str(p["applicant"]), templates.rectification_replied(p),
+              f"/my/cases/{_path(p['case_no'])}/evaluation")
+
+
+@outbox.handler("evaluation.rectification_opened")
+def on_rectification_opened(session: Session, event: OutboxEvent) -> None:
+    text = templates.rectification_opened(event.payload)
+    for label in _department_staff(session, event.payload):
+        _tell(session, event, label, text, "/workbench/rectifications")
+
+
+# --- supervision (电子监察) --------------------------------------------------------------------------------
+
+@outbox.handler("supervision.alert_raised")
+def on_alert_raised(session: Session, event: OutboxEvent) -> None:
+    """An alert → the department's handlers and approvers; by SMS too only when it is red."""
+    p = event.payload
+    if not p.get("case_no"):
+        return
+    text = templates.alert_raised(p)
+    channels = (backends.SMS,) if p.get("level") in templates.URGENT_LEVELS else ()
+    for label in _department_staff(session, p):
+        _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}", channels)
+
+
+# --- delivery -------------------------------------------------------------------------------------------
+
+@outbox.handler(service.DELIVER_TOPIC)
+def deliver(session: Session, event: OutboxEvent) -> None:
+    """Hand one queued delivery to its channel's backend.
+
+    On success the delivery is marked sent in the worker's transaction. On failure the attempt and the error
+    are recorded in a transaction of their own (the worker's is rolled back) and the error is raised again,
+    so the outbox retries with back-off. Runs as the worker runs it: in a transaction that has written
+    nothing yet. A crash between the hand-over and the commit sends the message again (at least once).
+    """
+    delivery_id = int(event.payload["delivery_id"])
+    found = service.due_delivery(session, delivery_id)
+    if found is None:
+        return  # already sent (a redelivered event), skipped, or gone
+    delivery, msg = found
+    name = backends.configured(delivery.channel)
+    if name == backends.NONE:
+        service.mark_skipped(session, delivery)
+        return
+    try:
+        title, body = service.outgoing(delivery, msg, event.payload.get("text"))
+        backends.backend_for(delivery.channel, name).send(delivery.address, title, body)
+    except Exception as exc:
+        _record_failure(session, delivery_id, f"{type(exc).__name__}: {exc}")
+        raise
+    service.mark_sent(session, delivery, name)
+
+
+def _record_failure(session: Session, delivery_id: int, error: str) -> None:
+    try:
+        with session_scope(session.get_bind().engine) as own:
+            service.record_failure(own, delivery_id, error)
+    except Exception:  # the outbox still records the failure on the event and retries it
+        log.exception("could not record the failure of delivery %s", delivery_id)

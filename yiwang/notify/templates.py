@@ -1,0 +1,165 @@
+"""What messages say: the title and body of the in-app message and the short SMS text, per event.
+
+Plain, courteous Simplified Chinese. An SMS begins with the platform's signature 【一网政务】 and stays within
+70 characters (one SMS segment) where it can: long item or license names are shortened in the SMS only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SIGNATURE = "【一网政务】"
+SMS_LIMIT = 70
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+    sms: str
+
+
+def sms(template: str, **parts: str) -> str:
+    """Fill an SMS template, shortening the first part (a name) so the text fits one segment if it can."""
+    text = SIGNATURE + template.format(**parts)
+    if len(text) <= SMS_LIMIT or not parts:
+        return text
+    key = next(iter(parts))
+    room = len(parts[key]) - (len(text) - SMS_LIMIT) - 1
+    if room >= 4:  # shorter than that says nothing: better one segment too long
+        text = SIGNATURE + template.format(**(parts | {key: parts[key][:room] + "…"}))
+    return text
+
+
+# --- case progress (to the applicant) ------------------------------------------------------------------
+
+_CASE: dict[str, tuple[str, str, str]] = {
+    # action: (title, body, sms) — {item} is the item name, {no} the case number
+    "accept": (
+        "办件已受理",
+        "您申请的“{item}”（办件编号 {no}）已受理，我们将在承诺时限内办结。"
+        "您可以在“我的办件”中随时查看办理进度。",
+        "您申请的{item}（办件编号{no}）已受理，请留意办理进度。"),
+    "reject": (
+        "办件不予受理",
+        "很抱歉，您申请的“{item}”（办件编号 {no}）不予受理。"
+        "具体理由以及申请行政复议、提起行政诉讼的途径，请查看办件中的《不予受理通知书》。如有疑问，请拨打 12345 咨询。",
+        "很抱歉，您申请的{item}（办件编号{no}）不予受理，请登录查看理由。"),
+    "request_correction": (
+        "请补正材料",
+        "您申请的“{item}”（办件编号 {no}）需要补正材料。需补正的内容已在《补正材料通知书》中一次性告知，"
+        "请按通知补正后重新提交，我们收到齐全的材料后继续办理。",
+        "您申请的{item}（办件编号{no}）需补正材料，请登录查看并补正。"),
+    "approve": (
+        "办件已办结：准予许可",
+        "您申请的“{item}”（办件编号 {no}）已办结，决定准予许可。"
+        "如办理结果包含电子证照，签发后将自动放入“我的证照”。感谢您的耐心等待。",
+        "您申请的{item}（办件编号{no}）已办结，准予许可。"),
+    "deny": (
+        "办件已办结：不予许可",
+        "您申请的“{item}”（办件编号 {no}）已办结，决定不予许可。"
+        "具体理由以及申请行政复议、提起行政诉讼的权利，请查看办件中的决定书。如有疑问，请拨打 12345 咨询。",
+        "您申请的{item}（办件编号{no}）已办结，不予许可，请登录查看决定。"),
+    "suspend": (
+        "办件进入特别程序",
+        "您申请的“{item}”（办件编号 {no}）需要进行检验、检测、鉴定、专家评审或听证等特别程序，"
+        "特别程序所需时间不计入办理时限。特别程序结束后将继续办理，届时我们会再通知您。",
+        "您申请的{item}（办件编号{no}）进入特别程序，所需时间不计入时限。"),
+    "resume": (
+        "特别程序结束，继续办理",
+        "您申请的“{item}”（办件编号 {no}）的特别程序已经结束，现已恢复办理，办理时限继续计算。",
+        "您申请的{item}（办件编号{no}）特别程序已结束，恢复办理。"),
+    "extend": (
+        "办理时限已延长",
+        "经批准，您申请的“{item}”（办件编号 {no}）的办理时限已依法延长，新的办结期限可在办件详情中查看。"
+        "给您带来不便，敬请谅解。",
+        "您申请的{item}（办件编号{no}）办理时限已依法延长，请登录查看。"),
+    "deliver": (
+        "办理结果已送达",
+        "您申请的“{item}”（办件编号 {no}）的办理结果已送达，请注意查收。"
+        "欢迎对本次服务作出评价，您的意见将帮助我们改进工作。",
+        "您申请的{item}（办件编号{no}）办理结果已送达，请查收。"),
+}
+
+CASE_ACTIONS = tuple(_CASE)
+
+
+def case_event(action: str, payload: dict[str, Any]) -> Text:
+    title, body, short = _CASE[action]
+    item, no = str(payload.get("item_name") or "事项"), str(payload.get("case_no") or "")
+    return Text(title, body.format(item=item, no=no), sms(short, item=item, no=no))
+
+
+# --- licenses (to the holder) ----------------------------------------------------------------------------
+
+def license_issued(payload: dict[str, Any]) -> Text:
+    kind = str(payload.get("type") or "电子证照")
+    case = f"（办件编号 {payload['case_no']}）" if payload.get("case_no") else ""
+    return Text("电子证照已签发",
+                f"您的“{kind}”已签发{case}，可在“我的证照”中查看、下载或出示。电子证照与纸质证照具有同等法律效力，"
+                "办理其他事项需要时可直接选用，无需再上传。",
+                sms("您的{kind}已签发，可登录在“我的证照”中查看。", kind=kind))
+
+
+_LICENSE_CHANGE = {
+    "suspend": ("电子证照已暂扣", "已被发证机关暂扣", "暂扣期间该证照不能使用。"),
+    "revoke": ("电子证照已注销", "已被发证机关注销", "注销后该证照不再有效。"),
+    "reinstate": ("电子证照已恢复", "已由发证机关恢复有效", "现在可以正常使用。"),
+}
+LICENSE_ACTIONS = tuple(_LICENSE_CHANGE)
+
+
+def license_changed(action: str, payload: dict[str, Any]) -> Text:
+    title, what, effect = _LICENSE_CHANGE[action]
+    kind = str(payload.get("type") or "电子证照")
+    reason = str(payload.get("reason") or "").strip()
+    body = f"您持有的{kind}{what}。" + (f"原因：{reason}。" if reason else "") + effect
+    if action != "reinstate":
+        body += "如有异议，可依法申请行政复议或者提起行政诉讼。"
+    return Text(title, body, sms("您持有的{kind}" + what + "，请登录查看。", kind=kind))
+
+
+# --- evaluation (好差评) ----------------------------------------------------------------------------------
+
+def rectification_replied(payload: dict[str, Any]) -> Text:
+    no = str(payload.get("case_no") or "")
+    return Text("您的评价已收到答复",
+                f"您对办件 {no} 的评价已收到办理部门的整改答复，欢迎查看。感谢您的监督，我们会持续改进服务。",
+                sms("您对办件{no}的评价已收到答复，请登录查看。", no=no))
+
+
+def rectification_opened(payload: dict[str, Any]) -> Text:
+    no, deadline = str(payload.get("case_no") or ""), str(payload.get("deadline") or "")
+    due = f"请于 {deadline} 前" if deadline else "请尽快"
+    return Text("差评整改待办",
+                f"办件 {no} 收到差评，已生成整改任务。{due}核实情况、完成整改并答复评价人。",
+                sms("办件{no}收到差评，" + (f"请于{deadline}前" if deadline else "请尽快") + "整改并答复。", no=no))
+
+
+# --- supervision (电子监察) -------------------------------------------------------------------------------
+
+LEVEL_LABELS = {"yellow": "黄灯预警", "red": "红灯警告", "yellow_card": "黄牌", "red_card": "红牌"}
+URGENT_LEVELS = frozenset({"red", "red_card"})
+
+
+def alert_raised(payload: dict[str, Any]) -> Text:
+    no, level = str(payload.get("case_no") or ""), str(payload.get("level") or "")
+    label = LEVEL_LABELS.get(level, "预警")
+    content = str(payload.get("content") or "").strip()
+    if content and content[-1] not in "。！？!?":
+        content += "。"
+    body = f"电子监察对办件 {no} 发出{label}。{content}请及时处理。"
+    return Text(f"电子监察{label}：办件 {no}", body,
+                sms("电子监察对办件{no}发出" + label + "，请及时处理。", no=no))
+
+
+# --- e-mail ---------------------------------------------------------------------------------------------
+
+def email_body(body: str, link: str | None, public_url: str) -> str:
+    """The in-app text, a link to the page it is about, and the sender's line."""
+    parts = [body]
+    if link:
+        parts.append(f"查看详情：{public_url.rstrip('/')}{link}")
+    parts.append("——\n一网政务服务平台\n本邮件由系统自动发送，请勿直接回复。如有疑问，请拨打 12345 咨询。")
+    return "\n\n".join(parts)

@@ -1,0 +1,1 @@
+"""Supervision console pages (监察员)."""

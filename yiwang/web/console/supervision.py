@@ -1,0 +1,183 @@
+"""The supervision console (电子监察): open alerts and cards by department, level and age; supervision orders
+(督办) and the ordered department's reply; monthly department scores with CSV/Excel export; the rules in force.
+Supervisors see their region; a department's handlers and approvers see the orders addressed to it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from yiwang.api.deps import get_session
+from yiwang.core.errors import DomainError, ValidationFailed
+from yiwang.core.permissions import Actor, Perm
+from yiwang.org import service as org_service
+from yiwang.supervision import service as supervision
+from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.portal.guide import page_number, pager
+from yiwang.web.setup import check_csrf, form_error, render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+PAGE_SIZE = 50
+AGES = {"": "不限", "1": "1 天以上", "3": "3 天以上", "7": "7 天以上", "30": "30 天以上"}
+
+
+def _int(raw: str) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+@router.get("")
+def overview(request: Request, level: str = "", department: str = "", age: str = "", status: str = "open",
+             page: str = "1", session: Session = Depends(get_session, scope="function"),
+             actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.SUPERVISION_READ)
+    number = page_number(page)
+    level = level if level in {lv.value for lv in supervision.Level} else ""
+    status = status if status in ("open", "cleared") else "open"
+    age = age if age in AGES else ""
+    total, rows = supervision.list_alerts(session, actor, level=level or None, department_id=_int(department),
+                                          status=status, min_age_days=_int(age), limit=PAGE_SIZE,
+                                          offset=(number - 1) * PAGE_SIZE)
+    by_department = supervision.open_by_department(session, actor)
+    return render(request, "console/overview.html", {
+        "counts": supervision.open_counts(session, actor), "by_department": by_department,
+        "alerts": [supervision.alert_out(session, a) for a in rows], "total": total,
+        "levels": {lv.value: label for lv, label in supervision.LEVEL_LABELS.items()}, "ages": AGES,
+        "departments": org_service.list_departments(session, actor),
+        "params": {"level": level, "department": department, "age": age, "status": status},
+        "pager": pager("/console", {"level": level, "department": department, "age": age, "status": status},
+                       number, total, PAGE_SIZE)})
+
+
+@router.post("/alerts/{alert_id}/close")
+def close_alert(request: Request, alert_id: int, result: str = Form(""), csrf_token: str = Form(""),
+                session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.SUPERVISION_ORDER)
+    check_csrf(request, csrf_token)
+    supervision.close_card(session, actor, alert_id, result=result[:1000])
+    return redirect("/console?status=open")
+
+
+# --- orders ----------------------------------------------------------------------------------------------
+
+def _orders_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
+                 error: dict[str, Any] | None = None, values: dict[str, str] | None = None) -> Any:
+    total, rows = supervision.list_orders(session, actor, limit=100)
+    return render(request, "console/orders.html", {
+        "orders": [supervision.order_out(session, o) for o in rows], "total": total,
+        "can_issue": actor.can(Perm.SUPERVISION_ORDER), "departments": org_service.list_departments(session, actor),
+        "error": error, "values": values or {}}, status=status)
+
+
+@router.get("/orders")
+def orders(request: Request, session: Session = Depends(get_session, scope="function"),
+           actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor)
+    return _orders_page(request, session, actor)
+
+
+@router.post("/orders")
+def issue_order(request: Request, department_id: str = Form(""), subject: str = Form(""), content: str = Form(""),
+                reply_days: str = Form("3"), case_no: str = Form(""), csrf_token: str = Form(""),
+                session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.SUPERVISION_ORDER)
+    check_csrf(request, csrf_token)
+    values = {"department_id": department_id, "subject": subject[:200], "content": content[:5000],
+              "reply_days": reply_days, "case_no": case_no[:40]}
+    try:
+        dept = _int(department_id)
+        if dept is None:
+            raise ValidationFailed("请选择被督办部门", field="department_id")
+        with session.begin_nested():
+            order = supervision.issue_order(session, actor, department_id=dept, subject=subject[:200],
+                                            content=content[:5000], reply_days=_int(reply_days) or 0,
+                                            case_no=case_no.strip()[:40] or None)
+    except DomainError as exc:
+        return _orders_page(request, session, actor, status=exc.status, error=form_error(exc), values=values)
+    return redirect(f"/console/orders/{quote(order.order_no)}")
+
+
+def _order_page(request: Request, session: Session, actor: Actor, order_no: str, *, status: int = 200,
+                error: dict[str, Any] | None = None) -> Any:
+    order = supervision.get_order(session, actor, order_no)
+    return render(request, "console/order.html", {
+        "order": supervision.order_out(session, order),
+        "can_reply": actor.can(Perm.SUPERVISION_REPLY) and actor.department_id == order.department_id
+        and order.status != "closed",
+        "can_close": actor.can(Perm.SUPERVISION_ORDER) and order.status == "replied", "error": error},
+        status=status)
+
+
+@router.get("/orders/{order_no}")
+def order_page(request: Request, order_no: str, session: Session = Depends(get_session, scope="function"),
+               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor)
+    return _order_page(request, session, actor, order_no[:30])
+
+
+@router.post("/orders/{order_no}/reply")
+def reply_order(request: Request, order_no: str, reply: str = Form(""), csrf_token: str = Form(""),
+                session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor)
+    check_csrf(request, csrf_token)
+    try:
+        with session.begin_nested():
+            supervision.reply_order(session, actor, order_no[:30], reply=reply[:5000])
+    except DomainError as exc:
+        return _order_page(request, session, actor, order_no[:30], status=exc.status, error=form_error(exc))
+    return redirect(f"/console/orders/{quote(order_no[:30])}")
+
+
+@router.post("/orders/{order_no}/close")
+def close_order(request: Request, order_no: str, note: str = Form(""), csrf_token: str = Form(""),
+                session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.SUPERVISION_ORDER)
+    check_csrf(request, csrf_token)
+    try:
+        with session.begin_nested():
+            supervision.close_order(session, actor, order_no[:30], note=note[:2000])
+    except DomainError as exc:
+        return _order_page(request, session, actor, order_no[:30], status=exc.status, error=form_error(exc))
+    return redirect(f"/console/orders/{quote(order_no[:30])}")
+
+
+# --- scores and rules -------------------------------------------------------------------------------------
+
+@router.get("/scores")
+def scores(request: Request, month: str = "", format: str = "",  # noqa: A002
+           session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.SUPERVISION_READ)
+    from yiwang.api.supervision import _figures
+
+    try:
+        first, _ = supervision.month_bounds(month[:7] or None)
+    except DomainError as exc:
+        return render(request, "console/scores.html", {"rows": [], "month": month[:7], "error": form_error(exc)},
+                      status=exc.status)
+    rows = supervision.scores(session, actor, month=f"{first:%Y-%m}", figures=_figures(session, f"{first:%Y-%m}"))
+    if format == "csv":
+        return Response(supervision.scores_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="scores-{first:%Y-%m}.csv"'})
+    if format == "xlsx":
+        return Response(supervision.scores_xlsx(rows),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="scores-{first:%Y-%m}.xlsx"'})
+    return render(request, "console/scores.html", {"rows": rows, "month": f"{first:%Y-%m}", "error": None})
+
+
+@router.get("/rules")
+def rules(request: Request, session: Session = Depends(get_session, scope="function"),
+          actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.SUPERVISION_READ)
+    return render(request, "console/rules.html", {
+        "rules": supervision.rules(session),
+        "levels": {lv.value: label for lv, label in supervision.LEVEL_LABELS.items()}})
