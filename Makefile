@@ -41,5 +41,12 @@ test: install-test lint
 bench: install-test
 	$(BIN)/python -m bench.run
 
+# Load test: locust drives `yiwang serve --workers 4` on a scratch PostgreSQL database with guide reads,
+# searches, submissions and staff actions (about 4 minutes with seeding); writes docs/load.md.
+.PHONY: load
+load: install-test
+	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install -q -e '.[load]'
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) var/yiwang.db var/files

@@ -21,7 +21,7 @@ import time
 import httpx
 import psycopg
 
-from bench.common import percentiles, scratch_database, served
+from bench.common import percentiles, result, scratch_database, served
 
 os.environ.setdefault("YIWANG_PASSWORD_TIME_COST", "1")  # seeding many accounts; verification reads the hash's own cost
 os.environ.setdefault("YIWANG_PASSWORD_MEMORY_KIB", "1024")
@@ -217,6 +217,8 @@ def main() -> None:
               f"p99 {s['p99']:.1f} ms; {errors} non-201)")
         print(f"ratio submissions / raw single-client insert: {rate / raw1:.2f} (target >= 0.25); "
               f"vs 4-client raw: {rate / raw4:.2f}")
+        result("case submissions through HTTP (2 workers, 4 clients)", rate, "cases/s",
+               "raw INSERT+COMMIT, 1 connection", raw1, target="ratio >= 0.25", met=rate / raw1 >= 0.25)
         gen = generate_cases(url, args.cases, world["department_ids"])  # type: ignore[arg-type]
         print(f"\n## Workbench list over {args.cases:,} cases (COPY took {gen:.0f} s)")
         base_lat = count_latencies(url, world["handler_department"], args.requests)  # type: ignore[arg-type]
@@ -235,6 +237,8 @@ def main() -> None:
             print(f"{label:<58}{p['p50']:>9.2f}{p['p95']:>9.2f}{p['p99']:>9.2f}")
         queue = percentiles(rows[1][1])
         print(f"ratio p95 department queue / p95 bare count: {queue['p95'] / percentiles(base_lat)['p95']:.2f}")
+        result("workbench list over 1M cases (HTTP): p95", queue["p95"], "ms", "bare indexed count p95",
+               percentiles(base_lat)["p95"], target="p95 < 50 ms", met=queue["p95"] < 50, higher_is_better=False)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from bench.catalog_data import generate, real_items
-from bench.common import ROOT, percentiles, scratch_database, served
+from bench.common import ROOT, percentiles, result, scratch_database, served
 from yiwang.core.db import get_engine
 
 
@@ -112,6 +112,8 @@ def main() -> None:
         print(f"{c:>7}  {'GET /api/v1/items?q=':<24}{s['p50']:>9.2f}{s['p95']:>9.2f}{s['p99']:>9.2f}"
               f"{res['search_rps']:>9.0f}")
         print(f"{c:>7}  ratio p95 search / p95 bare endpoint: {s['p95'] / b['p95']:.2f}")
+        result(f"search through HTTP, 100k items, {c} client(s): p95", s["p95"], "ms", "GET /api/v1/health p95",
+               b["p95"], target="p95 < 50 ms", met=s["p95"] < 50, higher_is_better=False)
 
 
 if __name__ == "__main__":

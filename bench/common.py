@@ -89,3 +89,18 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
     return {"p50": pick(50), "p95": pick(95), "p99": pick(99), "mean": statistics.fmean(ordered),
             "n": float(len(ordered))}
+
+
+RESULT_PREFIX = "RESULT\t"
+
+
+def result(measure: str, value: float, unit: str, baseline: str, baseline_value: float, *,
+           target: str = "", met: bool | None = None, higher_is_better: bool = True) -> None:
+    """Print one headline figure for the summary table `make bench` writes (a tab-prefixed JSON line that the
+    runner collects and removes from the raw output)."""
+    import json
+
+    ratio = value / baseline_value if baseline_value else float("nan")
+    print(RESULT_PREFIX + json.dumps({"measure": measure, "value": value, "unit": unit, "baseline": baseline,
+                                      "baseline_value": baseline_value, "ratio": ratio, "target": target,
+                                      "met": met, "higher_is_better": higher_is_better}, ensure_ascii=False))

@@ -7,13 +7,14 @@ their output, with the machine and the time, into one Markdown page.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
 import sys
 import time
 
-from bench.common import ROOT
+from bench.common import RESULT_PREFIX, ROOT
 
 BENCHMARKS = [
     ("Search quality (labelled queries, engine vs plain BM25)", ["bench.search_quality"]),
@@ -23,7 +24,28 @@ BENCHMARKS = [
     ("Cases on PostgreSQL: submissions through HTTP (vs raw INSERT+COMMIT) and the workbench list over "
      "1,000,000 cases (vs a bare indexed count)", ["bench.bench_cases"]),
     ("Licenses: issuance and verification (vs the raw signature operations)", ["bench.bench_licenses"]),
+    ("Supervision tick over 1,000,000 open cases on PostgreSQL (vs a bare indexed count)",
+     ["bench.bench_supervision"]),
 ]
+
+
+def _figure(value: object, unit: object) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    text = f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}" if abs(number) < 1 else f"{number:.1f}"
+    return f"{text} {unit}".strip()
+
+
+def summary(results: list[dict[str, object]]) -> list[str]:
+    """The headline figures of every benchmark, each beside its baseline from the same run."""
+    lines = ["## Summary", "",
+             "| measure | figure | baseline (same run) | baseline figure | ratio | target | met |",
+             "|---|---:|---|---:|---:|---|---|"]
+    for r in results:
+        met = {True: "yes", False: "**no**", None: ""}[r["met"]]  # type: ignore[index]
+        lines.append(f"| {r['measure']} | {_figure(r['value'], r['unit'])} | {r['baseline']} | "
+                     f"{_figure(r['baseline_value'], r['unit'])} | {float(r['ratio']):.2f} | "  # type: ignore[arg-type]
+                     f"{r['target']} | {met} |")
+    return lines + [""]
 
 
 def main() -> None:
@@ -39,18 +61,23 @@ def main() -> None:
         "",
     ]
     failed = False
+    results: list[dict[str, object]] = []
+    sections: list[str] = []
     for title, argv in BENCHMARKS:
         t0 = time.perf_counter()
         print(f"== {title}", flush=True)
         proc = subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, capture_output=True, text=True)
-        output = proc.stdout.strip()
+        lines = proc.stdout.strip().splitlines()
+        results += [json.loads(line[len(RESULT_PREFIX):]) for line in lines if line.startswith(RESULT_PREFIX)]
+        output = "\n".join(line for line in lines if not line.startswith(RESULT_PREFIX))
         print(output, flush=True)
-        parts += [f"## {title}", "", f"`python -m {' '.join(argv)}` ({time.perf_counter() - t0:.0f} s)", ""]
+        sections += [f"## {title}", "", f"`python -m {' '.join(argv)}` ({time.perf_counter() - t0:.0f} s)", ""]
         if proc.returncode != 0:
             failed = True
-            parts += ["**failed:**", "", "```", proc.stderr.strip()[-3000:], "```", ""]
+            sections += ["**failed:**", "", "```", proc.stderr.strip()[-3000:], "```", ""]
         else:
-            parts += ["```", output, "```", ""]
+            sections += ["```", output, "```", ""]
+    parts += summary(results) + sections
     parts.append(f"Total time: {time.perf_counter() - started:.0f} s.")
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(parts) + "\n", encoding="utf-8")
     print(f"wrote docs/benchmarks.md in {time.perf_counter() - started:.0f} s")

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from bench.common import result
 from yiwang.catalog.search import PlainBM25, SearchDoc, SearchEngine, default_analyzer
 from yiwang.catalog.searching import search_doc
 
@@ -124,6 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"catalog: {args.catalog.name}, {len(docs)} items; queries: {len(queries)}")
     print(f"build: engine {engine_build:.2f} s, plain BM25 {plain_build:.2f} s\n")
     print(markdown(engine_result, plain_result))
+    e, p = engine_result["all"], plain_result["all"]
+    result("search quality: hit@1 over labelled queries", e["hit@1"], "", "plain BM25 hit@1", p["hit@1"])
+    result("search quality: MRR@10", e["mrr@10"], "", "plain BM25 MRR@10", p["mrr@10"])
     if args.show_misses:
         print("\nengine misses (rank of the first expected item, None = not in top 10):")
         for category, query, rank in engine_result["_misses"]["list"]:

@@ -3,17 +3,23 @@ department names from the published catalog, staff for every role, a person and 
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from importlib import resources
 
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
+from yiwang.core.calendar import WorkCalendar
 from yiwang.core.codes import org_code_check
 from yiwang.core.db import session_scope
-from yiwang.core.permissions import SYSTEM
+from yiwang.core.errors import DomainError
+from yiwang.core.permissions import SYSTEM, Actor
 from yiwang.identity import repository as identity_repo
 from yiwang.identity import service as identity
 from yiwang.org import service as org_service
+
+log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "Demo2026pass"  # noqa: S105 - printed for the demo on purpose
 
@@ -220,4 +226,121 @@ def seed() -> list[tuple[str, str, str, str]]:
         session.flush()
         seed_licenses(session, depts)
         seed_catalog(session, depts)
+        try:
+            with session.begin_nested():
+                seed_activity(session)
+        except DomainError as exc:  # e.g. the calendar lacks a year: the demo stands without the sample cases
+            log.warning("demo cases not created: %s", exc.message)
     return accounts
+
+
+# --- a few weeks of activity, so that the workbench, supervision console and 好差评 have something to show ---
+
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FOOD_FORM = {"business_name": "广州越秀示范餐饮有限公司", "premises": "广州市越秀区中山五路 219 号首层",
+             "main_form": "餐饮服务经营者", "area": 120, "staff_count": 8, "network": True}
+
+
+def _working_days_ago(cal: WorkCalendar, today: dt.date, n: int) -> dt.date:
+    day = today
+    while n > 0:
+        day -= dt.timedelta(days=1)
+        if cal.is_workday(day):
+            n -= 1
+    return day
+
+
+def seed_activity(session: Session) -> int:
+    """Cases in every interesting state, dated in the past working days: one not answered in time (red),
+    one due tomorrow (yellow), one whose correction notice asked beyond the guide (red card), one decided and
+    licensed, then rated 非常不满意 (a rectification for the department), one rated 非常满意. Then one
+    supervision tick. Skipped when the demo applicants already have cases. Returns how many cases it made."""
+    from yiwang.cases import jobs as case_jobs
+    from yiwang.cases import service as cases
+    from yiwang.core import clock, storage
+    from yiwang.core.calendar import get_calendar
+    from yiwang.evaluation import service as evaluation
+    from yiwang.licenses import service as licenses
+    from yiwang.supervision import service as supervision
+
+    person = identity_repo.person_by_id_number(session, PERSON[1])
+    enterprise = identity_repo.enterprise_by_uscc(session, ENTERPRISE[1])
+    if person is None or enterprise is None:
+        return 0
+    p_actor, e_actor = identity.actor_for_person(person), identity.actor_for_enterprise(enterprise)
+    if cases.list_cases(session, p_actor, limit=1)[0] or cases.list_cases(session, e_actor, limit=1)[0]:
+        return 0
+    staff = {login: identity.actor_for_staff(session, s) for login in ("handler", "checker", "approver")
+             if (s := identity_repo.staff_by_login(session, login)) is not None}
+    market = org_service.find_department(session, DEPARTMENTS[1][0], DEPARTMENTS[1][1])
+    if market is None or len(staff) < 3:
+        return 0
+    food = f"{market.uscc}4440100101000"
+    cal = get_calendar(session)
+    today = clock.today()
+
+    def at(days_ago: int, hour: int = 10) -> dt.datetime:
+        day = _working_days_ago(cal, today, days_ago)
+        return clock.as_utc(dt.datetime.combine(day, dt.time(hour), tzinfo=clock.LOCAL_TZ))
+
+    def upload(owner: Actor, name: str) -> str:
+        return storage.store(session, data=DEMO_PDF + name.encode(), filename=f"{name}.pdf",
+                             declared_type="application/pdf", owner=owner.label).id
+
+    def apply(applicant: Actor, when: dt.datetime, business_name: str) -> str:
+        """File the food business permit; a business licence the applicant holds replaces that upload."""
+        with clock.frozen(when):
+            held = licenses.held(session, applicant.label, "营业执照")
+            materials = [cases.MaterialIn(name, upload(applicant, name))
+                         for name in ("食品经营许可申请书", "法定代表人（负责人）身份证明",
+                                      "与食品经营相适应的主要设备设施布局、操作流程等文件",
+                                      "食品安全自查、从业人员健康管理等食品安全管理制度")]
+            materials.append(cases.MaterialIn("营业执照", None, held[0].license_id) if held
+                             else cases.MaterialIn("营业执照", upload(applicant, "营业执照")))
+            case = cases.submit(session, applicant, item_code=food,
+                                form=dict(FOOD_FORM, business_name=business_name), materials=materials)
+        return case.case_no
+
+    def act(login: str, no: str, action: str, when: dt.datetime, comment: str | None = None,
+            materials: list[str] | None = None) -> None:
+        with clock.frozen(when):
+            cases.apply(session, staff[login], case_no=no, action=action, comment=comment, materials=materials)
+
+    made = 0
+    # 1. filed 7 working days ago and never answered: past the 5-day answer limit (red)
+    apply(e_actor, at(7), business_name="广州越秀示范餐饮有限公司（北京路分店）")
+    made += 1
+    # 2. accepted 5 working days ago with 5 promised: due today, or the next working day (yellow)
+    no = apply(p_actor, at(6), business_name="广州市越秀区张三小吃店")
+    act("handler", no, "accept", at(5))
+    made += 1
+    # 3. a correction notice that asks for a document the guide does not list (red card)
+    no = apply(e_actor, at(3), business_name="广州越秀示范餐饮有限公司（东山口分店）")
+    act("handler", no, "request_correction", at(2), materials=["房产证复印件", "食品经营许可申请书"],
+        comment="请补充房产证复印件，并在申请书上加盖公章")
+    made += 1
+    # 4. decided and licensed two weeks ago, then rated 非常不满意 (a rectification for the department)
+    no = apply(p_actor, at(12), business_name="广州市越秀区张三小吃店（二店）")
+    act("handler", no, "accept", at(11))
+    act("handler", no, "review", at(10), comment="材料齐全，经营场所符合要求")
+    act("checker", no, "review", at(9))
+    act("approver", no, "approve", at(9, 15))
+    with clock.frozen(at(9, 16)):
+        case_jobs.issue_for_case(session, no)
+    act("handler", no, "deliver", at(8))
+    with clock.frozen(at(2)):
+        evaluation.rate(session, p_actor, case_no=no, level=5, reasons=["slow", "repeat_visits"],
+                        comment="现场核查约了三次才来，来回跑了好几趟")
+    made += 1
+    # 5. decided yesterday and rated 非常满意
+    no = apply(e_actor, at(6), business_name="广州越秀示范餐饮有限公司（五羊分店）")
+    act("handler", no, "accept", at(6, 15))
+    act("handler", no, "review", at(4))
+    act("checker", no, "review", at(3))
+    act("approver", no, "approve", at(1))
+    with clock.frozen(at(1, 16)):
+        case_jobs.issue_for_case(session, no)
+        evaluation.rate(session, e_actor, case_no=no, level=1, comment="网上提交，两天就拿到了电子证照")
+    made += 1
+    supervision.tick(session, as_of=today)
+    return made

@@ -48,7 +48,7 @@ def _tick(session, day: dt.date) -> supervision.TickResult:  # type: ignore[no-u
 def test_lights_across_the_national_day_holiday(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)
     # the case-deadline lights alone here (step limits have their own test)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     no = _accepted(session, w)
     # Tuesday 29 Sep: two working days left (30 Sep, 8 Oct) — green
     assert _tick(session, D(2026, 9, 29)).raised == 0 and _open(session, no) == {}
@@ -82,7 +82,7 @@ def test_lights_across_the_national_day_holiday(session) -> None:  # type: ignor
 @pytest.mark.db
 def test_the_tick_is_idempotent(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     nos = [_accepted(session, w) for _ in range(3)]
     first = _tick(session, D(2026, 10, 9))
     assert first.raised == 3
@@ -96,7 +96,7 @@ def test_the_tick_is_idempotent(session) -> None:  # type: ignore[no-untyped-def
 @pytest.mark.db
 def test_a_suspension_crossing_the_deadline_stops_the_clock(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     no = _accepted(session, w)
     assert _tick(session, D(2026, 9, 30)).raised == 1  # yellow
     with clock.frozen(dt.datetime(2026, 9, 30, 3, 0, tzinfo=dt.UTC)):
@@ -130,7 +130,7 @@ def test_step_limits_and_scoped_rules(session) -> None:  # type: ignore[no-untyp
     _tick(session, D(2026, 9, 30))
     assert _open(session, no) == {"approaching": "yellow"}
     # an administrator makes this item warn three working days ahead instead of one
-    admin = f.staff(session, "sysadmin", ["admin"])
+    admin = f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000")
     supervision.set_rule(session, admin, code="step_overdue", enabled=False)
     with pytest.raises(PermissionDenied):
         supervision.set_rule(session, w.handler, code="approaching", scope="item", scope_value=w.code,
@@ -179,7 +179,7 @@ def test_cards_for_corrections_and_missing_reasons(session, engine) -> None:  # 
 @pytest.mark.db
 def test_orders_reply_and_close(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     no = _accepted(session, w)
     _tick(session, D(2026, 10, 9))
     supervisor = f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
@@ -204,7 +204,7 @@ def test_orders_reply_and_close(session) -> None:  # type: ignore[no-untyped-def
 @pytest.mark.db
 def test_scores_and_exports(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     _accepted(session, w)
     _tick(session, D(2026, 10, 9))
     supervisor = f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
@@ -221,7 +221,7 @@ def test_scores_and_exports(session) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.db
 def test_alerts_api_contract_and_scope(client, session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     no = _accepted(session, w)
     _tick(session, D(2026, 10, 9))
     f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
@@ -243,7 +243,7 @@ def test_supervise_command(session, engine, monkeypatch) -> None:  # type: ignor
     from yiwang.cli import main
 
     w = cw.world(session)
-    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"]), code="step_overdue", enabled=False)
+    supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
     _accepted(session, w)
     session.commit()
     monkeypatch.setenv("YIWANG_DATABASE_URL", engine.url.render_as_string(hide_password=False))
@@ -294,8 +294,9 @@ def test_incremental_ticks_reach_what_a_full_sweep_would(session) -> None:  # ty
     steps = [
         (D(2026, 9, 29), 2, lambda: cases.apply(session, w.handler, case_no=nos[0], action="review")),
         (D(2026, 9, 30), 1, lambda: None),  # the next day (15:00 → 09:00 local): yellows and step limits arrive
-        (D(2026, 9, 30), 3, lambda: cases.apply(session, w.handler, case_no=nos[1], action="suspend",
-                                                 kind="expert_review", days=5, comment="专家评审")),
+        (D(2026, 9, 30), 2, lambda: cases.apply(session, w.handler, case_no=nos[1], action="suspend",
+                                                 kind="expert_review", days=5, comment="专家评审")),  # clock stops
+        (D(2026, 9, 30), 3, lambda: None),
         (D(2026, 10, 8), 1, lambda: None),
         (D(2026, 10, 9), 0, lambda: None),  # past due: yellows turn red
         (D(2026, 10, 9), 2, lambda: cases.apply(session, w.handler, case_no=nos[2], action="review")),
@@ -310,3 +311,77 @@ def test_incremental_ticks_reach_what_a_full_sweep_would(session) -> None:  # ty
         assert result.mode == ("full" if last_full == at(day, hour) else "incremental")
         sweep_agrees(day, hour)
     assert {no: _open(session, no) for no in nos}[nos[3]]["overdue"] == "red"
+
+
+# --- what the review of this feature asked for -----------------------------------------------------------------
+
+@pytest.mark.db
+def test_a_closed_card_is_not_raised_again(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    with clock.frozen(ACCEPT_AT):
+        bare = cw.submit(session, w)
+        cases.apply(session, w.handler, case_no=bare, action="reject", comment="无")
+    _tick(session, D(2026, 9, 24))
+    card = session.scalars(select(Alert).where(Alert.case_no == bare)).one()
+    supervisor = f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
+    supervision.close_card(session, supervisor, card.id, result="已责令补充说明理由")
+    with clock.frozen(dt.datetime(2026, 9, 25, 2, 0, tzinfo=dt.UTC)):
+        assert supervision.tick(session, as_of=D(2026, 9, 25), full=True).raised == 0
+    assert _open(session, bare) == {}
+
+
+@pytest.mark.db
+def test_an_incremental_tick_clears_a_light_when_the_clock_stops(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    with clock.frozen(ACCEPT_AT):
+        supervision.set_rule(session, f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000"), code="step_overdue", enabled=False)
+    no = _accepted(session, w)
+    with clock.frozen(dt.datetime(2026, 9, 30, 1, 0, tzinfo=dt.UTC)):
+        assert supervision.tick(session, as_of=D(2026, 9, 30)).mode == "full"
+    assert _open(session, no) == {"approaching": "yellow"}
+    with clock.frozen(dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC)):
+        cases.apply(session, w.handler, case_no=no, action="suspend", kind="expert_review", days=5, comment="评审")
+    with clock.frozen(dt.datetime(2026, 9, 30, 3, 0, tzinfo=dt.UTC)):
+        result = supervision.tick(session, as_of=D(2026, 9, 30))
+    assert result.mode == "incremental" and result.cleared == 1 and _open(session, no) == {}
+    assert result.open_by_level["yellow"] == 0
+
+
+@pytest.mark.db
+def test_a_scoped_rule_sets_its_own_level(session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    admin = f.staff(session, "sysadmin", ["admin"], "省政务服务数据管理局", region_code="440000")
+    supervision.set_rule(session, admin, code="step_overdue", enabled=False)
+    supervision.set_rule(session, admin, code="approaching", scope="item_type", scope_value="01", level="red")
+    no = _accepted(session, w)
+    _tick(session, D(2026, 9, 30))
+    assert _open(session, no) == {"approaching": "red"}
+
+
+@pytest.mark.db
+def test_lights_are_not_closed_by_hand_and_scores_stay_in_scope(session) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.core.errors import Conflict
+
+    w = cw.world(session)
+    no = _accepted(session, w)
+    _tick(session, D(2026, 10, 9))
+    supervisor = f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
+    red = session.scalars(select(Alert).where(Alert.case_no == no, Alert.rule == "overdue")).one()
+    with pytest.raises(Conflict):
+        supervision.close_card(session, supervisor, red.id, result="已处理")
+    elsewhere = f.staff(session, "haizhu", ["supervisor"], "海珠区纪委监委", region_code="440105")
+    with clock.frozen(dt.datetime(2026, 10, 20, 2, 0, tzinfo=dt.UTC)):
+        assert all(r["department"] != cw.DEPT for r in supervision.scores(session, elsewhere, month="2026-10"))
+        assert any(r["department"] == cw.DEPT for r in supervision.scores(session, supervisor, month="2026-10"))
+
+
+@pytest.mark.db
+def test_odd_query_values_are_refused_cleanly(client, session) -> None:  # type: ignore[no-untyped-def]
+    f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
+    session.commit()
+    sup = f.api_login(client, "jiancha")
+    for query in ("department=²", "min_age_days=²", "department=abc", "limit=100000"):
+        assert client.get(f"/api/v1/supervision/alerts?{query}", headers=sup).status_code == 422, query
+    for month in ("9999-12", "0001-01", "2026-1", "2026-13"):
+        r = client.get(f"/api/v1/supervision/scores?month={month}", headers=sup)
+        assert r.status_code == 422 and r.json()["error"]["field"] == "month", month

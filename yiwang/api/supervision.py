@@ -12,6 +12,7 @@ from yiwang.api.deps import bearer_actor, get_session, page_params, require_logi
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Perm
 from yiwang.evaluation import service as evaluation
+from yiwang.org import service as org_service
 from yiwang.supervision import service as supervision
 
 router = APIRouter(prefix="/supervision", tags=["电子监察"])
@@ -46,7 +47,7 @@ class RuleIn(BaseModel):
 def _int(raw: str | None, name: str) -> int | None:
     if raw is None or not raw.strip():
         return None
-    if not raw.strip().isdigit():
+    if not (raw.strip().isascii() and raw.strip().isdigit()) or len(raw.strip()) > 9:
         raise ValidationFailed(f"{name} 应为整数", field=name)
     return int(raw)
 
@@ -121,7 +122,7 @@ def scores(request: Request, session: Session = Depends(get_session, scope="func
            format: Annotated[str | None, Query(max_length=4)] = None) -> Any:  # noqa: A002
     """Department scores for a month (YYYY-MM): `format=csv` or `xlsx` downloads them."""
     actor = require_login(bearer_actor(request, session))
-    rows = supervision.scores(session, actor, month=month or None, figures=_figures(session, month))
+    rows = supervision.scores(session, actor, month=month or None, figures=_figures(session, actor, month))
     if format == "csv":
         return Response(supervision.scores_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="scores.csv"'})
@@ -134,10 +135,12 @@ def scores(request: Request, session: Session = Depends(get_session, scope="func
     return {"items": rows}
 
 
-def _figures(session: Session, month: str | None) -> list[dict[str, Any]]:
-    """The month's 好差评 figures per department (the evaluation domain counts `until` inclusively)."""
+def _figures(session: Session, actor: Any, month: str | None) -> list[dict[str, Any]]:
+    """The month's 好差评 figures for the departments the actor may see (`until` counts inclusively there)."""
     first, following = supervision.month_bounds(month)
-    return list(evaluation.department_figures(session, since=first, until=following - dt.timedelta(days=1)))
+    visible = [d.id for d in org_service.list_departments(session, actor)]
+    return list(evaluation.department_figures(session, department_ids=visible, since=first,
+                                              until=following - dt.timedelta(days=1)))
 
 
 @router.get("/rules")

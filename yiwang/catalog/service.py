@@ -584,3 +584,8 @@ def item_types(session: Session, codes: Iterable[str] | None = None) -> dict[str
             return {}
         stmt = stmt.where(ServiceItem.code.in_(wanted))
     return {code: item_type for code, item_type in session.execute(stmt)}
+
+
+def item_region(session: Session, code: str) -> str | None:
+    """The region code of an item (None when there is no such item)."""
+    return session.scalar(select(ServiceItem.region_code).where(ServiceItem.code == code))

@@ -210,7 +210,8 @@ def issue(session: Session, actor: Actor, *, type_ref: str, department_id: int, 
                                                          License.type_code == lt.code)).first()
         if existing is not None:
             return existing
-    dept = org_service.get_department(session, lt.department_id or department_id)
+    # the department that decided the case issues it; the type's own department is only its catalog owner
+    dept = org_service.get_department(session, department_id)
     if not dept.uscc:
         raise ValidationFailed(f"发证部门“{dept.name}”尚未登记统一社会信用代码，不能签发电子证照",
                                field="department_id", code="department_without_uscc")

@@ -39,6 +39,7 @@ def _check_within(actor: Actor, region_code: str | None, field: str) -> None:
 def add_region(session: Session, actor: Actor, *, code: str, name: str, parent_code: str | None = None) -> Region:
     actor.require(Perm.ORG_REGION_MANAGE)
     _check_within(actor, parent_code or code, "parent_code")
+    _check_within(actor, code, "code")
     return _add_region(session, actor, code=code, name=name, parent_code=parent_code)
 
 
@@ -50,6 +51,9 @@ def _add_region(session: Session, actor: Actor, *, code: str, name: str, parent_
     if parent_code:
         if repo.region(session, parent_code) is None:
             raise RegionNotFound("上级区划不存在", field="parent_code")
+        if code == parent_code or not code.startswith(region_prefix(parent_code)):
+            raise ValidationFailed(f"区划代码 {code} 不在上级区划 {parent_code} 之下", field="code",
+                                   code="not_under_parent")
     existing = repo.region(session, code)
     if existing is not None:
         raise DuplicateDepartment(f"区划代码 {code} 已存在", field="code", code="duplicate_region")

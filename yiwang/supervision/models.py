@@ -59,6 +59,7 @@ class Alert(Base):
         Index("ix_supervision_alert_region", "region_code", "status",
               postgresql_ops={"region_code": "varchar_pattern_ops"}),
         Index("ix_supervision_alert_raised", "raised_on"),
+        Index("ix_supervision_alert_case_rule", "case_no", "rule"),  # cards: raised once per case and rule
         Index("ix_supervision_alert_open_level", "level", sqlite_where=text("status = 'open'"),
               postgresql_where=text("status = 'open'")),
     )

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    case,
     exists,
     false,
     func,
@@ -46,7 +47,7 @@ from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, outbox
 from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.config import get_settings
-from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, region_prefix, scope_clause
 from yiwang.org import service as org_service
 from yiwang.supervision.models import Alert, SupervisionOrder, SupervisionRule, SupervisionRun
@@ -135,6 +136,7 @@ def set_rule(session: Session, actor: Actor, *, code: str, scope: str = "default
     if level is not None and level not in {lv.value for lv in Level}:
         raise ValidationFailed("预警级别应为 yellow、red、yellow_card 或 red_card", field="level")
     clean = _check_params(code, params or {})
+    _check_rule_scope(session, actor, scope, scope_value)
     row = session.scalars(select(SupervisionRule).where(SupervisionRule.code == code, SupervisionRule.scope == scope,
                                                         SupervisionRule.scope_value == scope_value)).first()
     if row is None:
@@ -148,6 +150,23 @@ def set_rule(session: Session, actor: Actor, *, code: str, scope: str = "default
     audit.record(session, actor, "supervision.rule_set", "supervision_rule", f"{code}:{scope}:{scope_value}",
                  {"params": clean, "enabled": enabled, "level": row.level})
     return next(r for r in rules(session) if (r.code, r.scope, r.scope_value) == (code, scope, scope_value))
+
+
+def _check_rule_scope(session: Session, actor: Actor, scope: str, scope_value: str) -> None:
+    """Defaults and item-type rules apply everywhere: only the deployment's own administrators (whose region
+    is the home region) set them. An item's rule is for the administrators of the item's region."""
+    if not actor.is_staff or not actor.region_code:
+        return
+    home = get_settings().home_region_code
+    if scope in ("default", "item_type"):
+        if not home.startswith(region_prefix(actor.region_code)):
+            raise PermissionDenied("默认规则和事项类型规则由本平台所在区划的管理员设置", code="out_of_region")
+        return
+    item_region = catalog.item_region(session, scope_value)
+    if item_region is None:
+        raise ValidationFailed("事项不存在", field="scope_value", code="unknown_item")
+    if not item_region.startswith(region_prefix(actor.region_code)):
+        raise PermissionDenied("只能为本区划的事项设置规则", code="out_of_region")
 
 
 def _check_params(code: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -203,20 +222,28 @@ def _grouped(session: Session, rule_list: list[EffectiveRule], code: str
     return groups
 
 
-def _conditions(session: Session, cal: WorkCalendar, as_of: dt.date) -> dict[str, ColumnElement[bool]]:
-    """The condition each rule code raises an alert for, as SQL over the case feed."""
+def _conditions(session: Session, cal: WorkCalendar, as_of: dt.date) -> dict[str, tuple[ColumnElement[bool], Any]]:
+    """For each rule code: the condition it raises an alert for and the level it raises, as SQL over the case
+    feed (the level is per item when an item or item-type rule sets its own)."""
     rule_list = rules(session)
     c = cases.supervision_feed().selected_columns
-    out: dict[str, ColumnElement[bool]] = {}
+    out: dict[str, tuple[ColumnElement[bool], Any]] = {}
 
-    def combine(code: str, make: Any) -> ColumnElement[bool]:
+    def combine(code: str, make: Any) -> tuple[ColumnElement[bool], Any]:
         parts = []
+        levels: list[tuple[ColumnElement[bool], Any]] = []
+        default_level = literal(default_rules()[code].level.value)
         for item_filter, rule in _grouped(session, rule_list, code):
             if not rule.enabled:
                 continue
             cond = make(rule)
             parts.append(cond if item_filter is None else and_(item_filter, cond))
-        return or_(*parts) if parts else false()
+            if item_filter is None:
+                default_level = literal(rule.level)
+            else:
+                levels.append((item_filter, literal(rule.level)))
+        level = case(*levels, else_=default_level) if levels else default_level
+        return (or_(*parts) if parts else false()), level
 
     # yellow: today <= due < the (N+1)-th working day after today, i.e. at most N working days left
     out["approaching"] = combine("approaching", lambda r: and_(
@@ -252,8 +279,7 @@ def _latest_start_past_limit(cal: WorkCalendar, as_of: dt.date, limit: int) -> d
     return day
 
 
-def _levels(session: Session) -> dict[str, str]:
-    return {r.code: r.level for r in rules(session) if r.scope == "default"}
+CARD_RULES = ("repeated_correction", "beyond_guide", "no_reason")
 
 
 FULL_EVERY = dt.timedelta(hours=24)  # a full sweep at least daily, whatever the incremental ticks did
@@ -313,7 +339,6 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     cal = get_calendar(session)
     mode, last = _mode(session, as_of, now, full)
     conditions = _conditions(session, cal, as_of)
-    levels = _levels(session)
     feed = cases.supervision_feed()
     c = feed.selected_columns
     scope: ColumnElement[bool] | None = _candidates(session, cal, last, as_of) if last is not None else None
@@ -325,25 +350,27 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     raised_rows: list[Any] = []
     cleared = 0
     delta: dict[str, int] = {}
-    for code, condition in conditions.items():
+    for code, (condition, level) in conditions.items():
         # clear first (lights only), so a case that moved from yellow to red ends one alert and starts another
         if code in LIGHT_RULES:
             if scope is None:
                 ended = ~exists(feed.where(c.case_no == Alert.case_no, condition))
-            else:  # only candidates can have changed: look them up, not every open alert
-                ended = Alert.case_no.in_(select(c.case_no).where(scope, ~condition))
+            else:  # only candidates can have changed: look them up, not every open alert (a stopped clock
+                # makes the condition NULL, not false: it ends the light too)
+                ended = Alert.case_no.in_(select(c.case_no).where(scope, ~func.coalesce(condition, false())))
             ended_levels = session.scalars(
                 update(Alert).where(Alert.status == "open", Alert.rule == code, ended)
                 .values(status="cleared", cleared_at=now, result="条件已解除（办件已处理、暂停或办结）")
                 .returning(Alert.level).execution_options(synchronize_session=False)).all()
             cleared += len(ended_levels)
-            for level in ended_levels:
-                delta[level] = delta.get(level, 0) - 1
+            for ended_level in ended_levels:
+                delta[ended_level] = delta.get(ended_level, 0) - 1
             _analyze_if_big(session, len(ended_levels))
+        # a light is raised again after it cleared; a card is a finding about a case, raised once ever
         already = exists(select(Alert.id).where(Alert.case_no == c.case_no, Alert.rule == code,
-                                                Alert.status == "open"))
+                                                *([Alert.status == "open"] if code in LIGHT_RULES else [])))
         source = select(c.case_no, c.item_code, item_type, c.department_id, c.region_code, literal(code),
-                        literal(levels[code]),
+                        level,
                         literal(CONTENT[code]), literal({"as_of": as_of.isoformat()}, type_=Alert.detail.type),
                         c.due, literal(now, type_=Alert.raised_at.type), literal(as_of, type_=Alert.raised_on.type),
                         literal("open")).where(condition, ~already)
@@ -396,21 +423,32 @@ def _announce(session: Session, rows: Sequence[Any]) -> None:
                                                           "rule": r.rule, "content": CONTENT.get(r.rule, r.rule)})
 
 
+def rule_for(session: Session, code: str, item_code: str) -> EffectiveRule | None:
+    """The rule in force for one item: its own, else its item type's, else the default."""
+    in_force = [r for r in rules(session) if r.code == code]
+    item_type = catalog.item_types(session, [item_code]).get(item_code)
+    for scope, value in (("item", item_code), ("item_type", item_type or ""), ("default", "")):
+        found = next((r for r in in_force if r.scope == scope and r.scope_value == value), None)
+        if found is not None:
+            return found
+    return None
+
+
 def raise_card(session: Session, *, case_no: str, rule: str, content: str, detail: dict[str, Any]) -> Alert | None:
     """Raise a card found by an event (a correction asking beyond the guide); None when one is open already."""
-    defs = default_rules()
-    found = next((r for r in rules(session) if r.code == rule and r.scope == "default"), None)
+    case = cases.get_case(session, SYSTEM, case_no)
+    found = rule_for(session, rule, case.item_code)
     if found is None or not found.enabled:
         return None
-    if session.scalars(select(Alert.id).where(Alert.case_no == case_no, Alert.rule == rule,
-                                              Alert.status == "open")).first() is not None:
+    if rule == "repeated_correction" and case.correction_count < max(1, int(found.params.get("limit", 2))):
         return None
-    case = cases.get_case(session, SYSTEM, case_no)
+    if session.scalars(select(Alert.id).where(Alert.case_no == case_no, Alert.rule == rule)).first() is not None:
+        return None  # a card is raised once per case and rule, even after a supervisor closed it
     now = clock.now()
     alert = Alert(case_no=case_no, item_code=case.item_code,
                   item_type=catalog.item_types(session, [case.item_code]).get(case.item_code),
                   department_id=case.department_id, region_code=case.region_code, rule=rule,
-                  level=found.level or defs[rule].level.value, content=content, detail=detail, due=case.due,
+                  level=found.level, content=content, detail=detail, due=case.due,
                   raised_at=now, raised_on=clock.today(), status="open")
     session.add(alert)
     session.flush()
@@ -499,6 +537,8 @@ def close_card(session: Session, actor: Actor, alert_id: int, *, result: str) ->
         raise NotFound("预警不存在", field="alert_id")
     if alert.status != "open":
         raise ValidationFailed("该预警已处理", field="alert_id", code="already_closed")
+    if alert.rule not in CARD_RULES:
+        raise Conflict("红灯、黄灯随办件处理自动解除，不能手工办结", field="alert_id", code="light_not_closable")
     if not result.strip():
         raise ValidationFailed("请填写处理结果", field="result", code="reason_required")
     alert.status, alert.cleared_at, alert.result = "cleared", clock.now(), result.strip()[:1000]
@@ -533,6 +573,9 @@ def issue_order(session: Session, actor: Actor, *, department_id: int, subject: 
         case = cases.get_case(session, actor, case_no)
         if case.department_id != dept.id:
             raise ValidationFailed("该办件不属于所选部门", field="case_no")
+    if alert_id is not None and session.scalars(select(Alert.id).where(
+            Alert.id == alert_id, Alert.department_id == dept.id, _scope(actor))).first() is None:
+        raise NotFound("预警不存在", field="alert_id")
     now = clock.now()
     order = SupervisionOrder(order_no=_order_no(session, clock.today()), department_id=dept.id,
                              region_code=dept.region_code, case_no=case_no or None, alert_id=alert_id,
@@ -624,6 +667,8 @@ def month_bounds(month: str | None) -> tuple[dt.date, dt.date]:
         first = dt.date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
     except ValueError:
         raise ValidationFailed("月份格式应为 YYYY-MM", field="month") from None
+    if not 2000 <= first.year <= 2100:
+        raise ValidationFailed("月份应在 2000–2100 年之间", field="month")
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return first, following
 

@@ -127,6 +127,7 @@ def upgrade() -> None:
     with op.batch_alter_table('supervision_alert', schema=None) as batch_op:
         batch_op.create_index('ix_supervision_alert_department', ['department_id', 'status', 'level'], unique=False)
         batch_op.create_index('ix_supervision_alert_raised', ['raised_on'], unique=False)
+        batch_op.create_index('ix_supervision_alert_case_rule', ['case_no', 'rule'], unique=False)
         batch_op.create_index('ix_supervision_alert_open_level', ['level'], unique=False,
                               sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
         batch_op.create_index('ix_supervision_alert_region', ['region_code', 'status'], unique=False, postgresql_ops={'region_code': 'varchar_pattern_ops'})
@@ -202,6 +203,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_supervision_alert_region', postgresql_ops={'region_code': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_supervision_alert_open_level')
         batch_op.drop_index('ix_supervision_alert_raised')
+        batch_op.drop_index('ix_supervision_alert_case_rule')
         batch_op.drop_index('ix_supervision_alert_department')
 
     op.drop_table('supervision_alert')

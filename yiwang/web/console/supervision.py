@@ -122,18 +122,25 @@ def order_page(request: Request, order_no: str, session: Session = Depends(get_s
     return _order_page(request, session, actor, order_no[:30])
 
 
+def _order_step(request: Request, session: Session, actor: Actor, order_no: str, step: Any) -> Any:
+    """Run one change to an order; show the order again with the message when it is refused."""
+    try:
+        with session.begin_nested():
+            step()
+    except DomainError as exc:
+        return _order_page(request, session, actor, order_no, status=exc.status, error=form_error(exc))
+    return redirect(f"/console/orders/{quote(order_no)}")
+
+
 @router.post("/orders/{order_no}/reply")
 def reply_order(request: Request, order_no: str, reply: str = Form(""), csrf_token: str = Form(""),
                 session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
     check_csrf(request, csrf_token)
-    try:
-        with session.begin_nested():
-            supervision.reply_order(session, actor, order_no[:30], reply=reply[:5000])
-    except DomainError as exc:
-        return _order_page(request, session, actor, order_no[:30], status=exc.status, error=form_error(exc))
-    return redirect(f"/console/orders/{quote(order_no[:30])}")
+    no = order_no[:30]
+    return _order_step(request, session, actor, no,
+                       lambda: supervision.reply_order(session, actor, no, reply=reply[:5000]))
 
 
 @router.post("/orders/{order_no}/close")
@@ -142,12 +149,9 @@ def close_order(request: Request, order_no: str, note: str = Form(""), csrf_toke
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.SUPERVISION_ORDER)
     check_csrf(request, csrf_token)
-    try:
-        with session.begin_nested():
-            supervision.close_order(session, actor, order_no[:30], note=note[:2000])
-    except DomainError as exc:
-        return _order_page(request, session, actor, order_no[:30], status=exc.status, error=form_error(exc))
-    return redirect(f"/console/orders/{quote(order_no[:30])}")
+    no = order_no[:30]
+    return _order_step(request, session, actor, no,
+                       lambda: supervision.close_order(session, actor, no, note=note[:2000]))
 
 
 # --- scores and rules -------------------------------------------------------------------------------------
@@ -163,7 +167,7 @@ def scores(request: Request, month: str = "", format: str = "",  # noqa: A002
     except DomainError as exc:
         return render(request, "console/scores.html", {"rows": [], "month": month[:7], "error": form_error(exc)},
                       status=exc.status)
-    rows = supervision.scores(session, actor, month=f"{first:%Y-%m}", figures=_figures(session, f"{first:%Y-%m}"))
+    rows = supervision.scores(session, actor, month=f"{first:%Y-%m}", figures=_figures(session, actor, f"{first:%Y-%m}"))
     if format == "csv":
         return Response(supervision.scores_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="scores-{first:%Y-%m}.csv"'})

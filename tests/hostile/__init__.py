@@ -1,0 +1,219 @@
+"""Hostile-input and access tests: fuzzing the API against its OpenAPI schema, the permission matrix, uploads,
+path traversal, script injection and CSRF. ``build_world`` seeds what they share: two departments in two
+districts, each with a case and an issued license, and in the "own" department a pending case, a bad review
+with its rectification and a requested appeal, two supervision orders, an open card, a message and a published
+blank form; the owner, a stranger, own-department staff and one staff member of every role in the other one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.routing import APIRoute
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from tests import factories as f
+from tests.cases import factories as cw
+from tests.catalog import factories as cf
+from tests.licenses import factories as lf
+from yiwang.cases import jobs as case_jobs
+from yiwang.cases import service as cases
+from yiwang.catalog import service as catalog
+from yiwang.core import clock, storage
+from yiwang.core.db import Base
+from yiwang.core.permissions import SYSTEM, Actor, Role
+from yiwang.evaluation import service as evaluation
+from yiwang.identity import service as identity
+from yiwang.licenses import service as licenses
+from yiwang.notify import service as notify
+from yiwang.org import service as org_service
+from yiwang.supervision import service as supervision
+
+OWN_REGION = "440104"  # 越秀区, home of cw.DEPT
+OTHER_DEPT, OTHER_REGION = "天河区市场监督管理局", "440106"  # another district: region-wide roles do not reach
+CENTRE = "区政务服务数据管理局"  # the own district's service centre (window clerk, supervisor)
+RATED_AT = dt.datetime(2026, 3, 9, 2, 0, tzinfo=dt.UTC)  # a week after the approval, within the rating window
+ROLES = tuple(r.value for r in Role)
+
+
+@dataclass
+class World:
+    item_code: str
+    owner: Actor  # applicant A: owns every "own" object
+    owner_login: str
+    stranger: Actor  # applicant B: owns the other department's case and license
+    stranger_login: str
+    own: dict[str, Actor]  # handler, checker, approver of the own department; clerk, super of the own district
+    other: dict[str, Actor]  # the other department's staff, one per role, by role name; "all": every role
+    sibling: Actor  # handler + checker + approver of another department in the own district
+    case_no: str  # approved, license issued, rated 5 (rectification open, appeal requested)
+    pending_no: str  # submitted, waiting for acceptance
+    file_id: str  # a material of the pending case
+    license_id: str
+    evaluation_id: int
+    rectification_id: int
+    order_no: str  # issued, waiting for the department's reply
+    replied_order_no: str  # replied, waiting to be closed
+    alert_id: int  # an open red card on the pending case
+    message_id: int  # an unread message to A
+    catalog_file_id: str  # the blank form of the own item's first material (published)
+    own_department_id: int
+    other_department_id: int
+    other_case_no: str
+    other_license_id: str
+
+    def secrets(self) -> dict[str, str]:
+        """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
+        return {"case_no": self.case_no, "pending_no": self.pending_no, "license_id": self.license_id,
+                "order_no": self.order_no, "replied_order_no": self.replied_order_no, "file_id": self.file_id,
+                "owner_login": self.owner_login}
+
+    def other_secrets(self) -> dict[str, str]:
+        """Identifiers of the other department's objects: none may appear in what own actors are shown."""
+        return {"other_case_no": self.other_case_no, "other_license_id": self.other_license_id,
+                "stranger_login": self.stranger_login}
+
+
+def _through_review(session: Session, no: str, handler: Actor, checker: Actor, approver: Actor) -> None:
+    with clock.frozen(lf.MONDAY):
+        cases.apply(session, handler, case_no=no, action="accept")
+        cases.apply(session, handler, case_no=no, action="review")
+        cases.apply(session, checker, case_no=no, action="review")
+        cases.apply(session, approver, case_no=no, action="approve")
+    with clock.frozen(lf.MONDAY + dt.timedelta(minutes=5)):
+        ids = case_jobs.issue_for_case(session, no)
+    assert len(ids) == 1
+
+
+def _other_department(session: Session, stranger: Actor) -> tuple[int, dict[str, Actor], str]:
+    """The other district's department, its staff, and B's case there, approved with its license issued. Its item
+    yields the same license type as the own one: two districts' regulators issue the same kind of license."""
+    f.region(session, OTHER_REGION, "天河区")
+    dept = org_service.ensure_department(session, SYSTEM, name=OTHER_DEPT, region_code=OTHER_REGION,
+                                         uscc=f.uscc_code(OTHER_REGION))
+    other = {role: f.staff(session, f"o_{role}", [role], OTHER_DEPT, OTHER_REGION) for role in ROLES}
+    other["all"] = f.staff(session, "o_all", list(ROLES), OTHER_DEPT, OTHER_REGION)
+    code = cf.published(session, department=OTHER_DEPT, region_code=OTHER_REGION,
+                        result={"name": lf.TYPE, "license_type": lf.TYPE})
+    materials = [cases.MaterialIn("申请书", cw.upload(session, stranger)),
+                 cases.MaterialIn("身份证明", cw.upload(session, stranger, "id.pdf"))]
+    with clock.frozen(lf.MONDAY):
+        no = cases.submit(session, stranger, item_code=code, form={"contact_name": "李四", "contact_phone":
+                                                                   "13900139000", "description": "申请办理"},
+                          materials=materials).case_no
+    _through_review(session, no, other["handler"], other["checker"], other["approver"])
+    return dept.id, other, no
+
+
+def build_world(session: Session) -> World:
+    """Seed the world and commit it (the app's requests use their own sessions)."""
+    w = lf.world(session)
+    owner_login, stranger_actor, stranger_login = w.applicant_id, *f.person(session, "李四")
+    case_no, license_id = lf.issued(session, w)
+    pending_no = cw.submit(session, w)
+    file_id = next(m.file_id for m in cases.case_materials(session, cases.get_case(session, SYSTEM, pending_no))
+                   if m.file_id)
+    supervisor = f.staff(session, "super", ["supervisor"], CENTRE)
+
+    with clock.frozen(RATED_AT):
+        rated = evaluation.rate(session, w.applicant, case_no=case_no, level=5, reasons=["slow"], comment="太慢了")
+        rectification_id = evaluation.list_rectifications(session, w.handler)[1][0].id
+        evaluation.request_appeal(session, w.handler, evaluation_id=rated.id, reason="申请人所述与事实不符")
+
+    own_department_id = cases.get_case(session, SYSTEM, case_no).department_id
+    order = supervision.issue_order(session, supervisor, department_id=own_department_id, subject="督办超期办件",
+                                    content="请说明原因", reply_days=3, case_no=pending_no)
+    replied = supervision.issue_order(session, supervisor, department_id=own_department_id, subject="督办答复",
+                                      content="请答复", reply_days=3, case_no=pending_no)
+    supervision.reply_order(session, w.handler, replied.order_no, reply="已处理")
+    alert = supervision.raise_card(session, case_no=pending_no, rule="beyond_guide", content="要求指南以外的材料",
+                                   detail={})
+    assert alert is not None
+    message = notify.send(session, recipient=w.applicant.label, topic="case.accepted", title="您的办件已受理",
+                          body="请留意办理进度", link=f"/my/cases/{case_no}", event_key=f"hostile:{case_no}",
+                          channels=())
+    assert message is not None
+
+    blank = storage.store(session, data=cw.PDF + b"blank form", filename="空白表格.pdf",
+                          declared_type="application/pdf", owner="catalog")
+    catalog.open_draft(session, SYSTEM, code=w.code)
+    seq = catalog.newest_version(session, SYSTEM, code=w.code)[1][0].seq
+    catalog.attach_material_file(session, SYSTEM, code=w.code, material_seq=seq, kind="blank_form",
+                                 file_id=blank.id)
+    catalog.publish(session, SYSTEM, code=w.code)
+
+    other_department_id, other, other_no = _other_department(session, stranger_actor)
+    other_license_id = _license_of(session, other_no)
+    world = World(
+        item_code=w.code, owner=w.applicant, owner_login=owner_login, stranger=stranger_actor,
+        stranger_login=stranger_login,
+        own={"handler": w.handler, "checker": w.checker, "approver": w.approver, "clerk": w.clerk,
+             "super": supervisor},
+        other=other, sibling=w.other_handler, case_no=case_no, pending_no=pending_no, file_id=file_id,
+        license_id=license_id, evaluation_id=rated.id, rectification_id=rectification_id, order_no=order.order_no,
+        replied_order_no=replied.order_no, alert_id=alert.id, message_id=message.id, catalog_file_id=blank.id,
+        own_department_id=own_department_id, other_department_id=other_department_id,
+        other_case_no=other_no, other_license_id=other_license_id)
+    session.commit()
+    return world
+
+
+def _license_of(session: Session, case_no: str) -> str:
+    found = licenses.for_case(session, case_no)
+    assert len(found) == 1, found
+    return str(found[0]["license_id"])
+
+
+def login_token(session: Session, actor: Actor, kind: str = "api") -> str:
+    """A bearer token (``api``) or a page session (``web``) for ``actor``, without the password round trip."""
+    raw, _ = identity.issue_token(session, actor, kind)
+    return raw
+
+
+def routes(app: Any) -> list[tuple[str, str, Any]]:
+    """Every (method, path template, route) the app answers, with the prefixes of included routers applied.
+    FastAPI keeps included routers nested (``original_router``) in recent versions and flat in older ones."""
+
+    def walk(items: Any, prefix: str) -> Any:
+        for route in items:
+            nested = getattr(route, "original_router", None)
+            if nested is not None:
+                yield from walk(nested.routes, prefix + route.include_context.prefix)
+            elif isinstance(route, APIRoute):
+                for method in sorted(route.methods or ()):
+                    yield method, prefix + route.path, route
+
+    return list(walk(app.routes, ""))
+
+
+# What a refusal may still leave behind: tokens, login failures, verification logs, the search index's state,
+# and the audit trail of reading (a page shown again after a refused action records that it was viewed).
+UNTRACKED = {"auth_token", "login_failure", "license_verification", "catalog_index_state", "supervision_run",
+             "audit_head", "alembic_version"}
+READ_AUDITS = ("case.viewed", "case.material_viewed", "license.view", "license.download")
+
+
+def fingerprint(engine: Engine) -> dict[str, str]:
+    """A digest of each table a write could change."""
+    out = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in UNTRACKED:
+                continue
+            order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns) or "1"
+            where = "WHERE action NOT IN :reads" if table.name == "audit_record" else ""
+            stmt = text(f'SELECT * FROM "{table.name}" {where} ORDER BY {order}')
+            if where:
+                stmt = stmt.bindparams(bindparam("reads", expanding=True))
+            rows = conn.execute(stmt, {"reads": list(READ_AUDITS)} if where else {}).all()
+            out[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return out
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(t for t in before if before[t] != after.get(t))

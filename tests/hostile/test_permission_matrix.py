@@ -1,0 +1,442 @@
+"""The permission matrix: every endpoint × every role × own/other department, failing on any leak.
+
+The world (``tests.hostile.build_world``) has an "own" department in 越秀区 holding every object, and an
+"other" department in 天河区 with one staff member for each of the nine roles (and one holding all nine). The
+actors are the anonymous caller, the owner (applicant A), a stranger (applicant B), own-department staff, a
+sibling department's handler/checker/approver in the same district, and the other department's staff.
+
+* READS: every GET naming an object (case, file, license, rectification, order, item …) is requested for the
+  own object by every actor: only the actors in its row may get 200; everyone else 401/403/404 (pages: also
+  the redirect to a login page). Never a 5xx.
+* Collections (GETs without a path parameter) are covered without listing: nobody may find an identifier of
+  an object it must not see in what they return (strangers: the own objects; own actors: the other's).
+* WRITES: every state-changing route naming an object is sent by every actor outside its row with a body the
+  row's actors would succeed with: the answer must be a refusal and no table may change. Where a ``control``
+  is named, that actor then sends it and must succeed and change something (the bodies are not duds).
+* Every route of the app must be in one of these tables, in PUBLIC or in UNSCOPED (with the reason), so a new
+  endpoint fails this test until someone decides who may use it.
+
+Reads try each of the other department's nine roles on its own. Collections and writes use the member holding
+all nine instead: visibility and rights only grow with roles and scope (``scope_clause`` ORs a region-wide
+role's subtree onto the department), so what that member cannot see or change, none of the nine can — and the
+matrix stays within its time budget.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from tests.catalog import factories as cf
+from tests.hostile import (
+    OTHER_DEPT,
+    OTHER_REGION,
+    OWN_REGION,
+    ROLES,
+    World,
+    build_world,
+    changed_tables,
+    fingerprint,
+    login_token,
+    routes,
+)
+from yiwang.cases.models import Case
+from yiwang.core.db import session_factory
+
+pytestmark = pytest.mark.db
+
+# --- the actors ---------------------------------------------------------------------------------------------
+
+OWN = ("handler", "checker", "approver", "clerk", "super")  # own department (clerk, super: own district centre)
+ACTORS = ("anon", "owner", "stranger", "sibling", *(f"own:{n}" for n in OWN), *(f"other:{r}" for r in ROLES))
+COLLECTION_ACTORS = ("anon", "owner", "stranger", "sibling", "own:handler", "own:super", "other:all")
+WRITE_ACTORS = ("anon", "owner", "stranger", "sibling", *(f"own:{n}" for n in OWN), "other:all")
+OWNER = frozenset({"owner"})
+APPLICANTS = frozenset({"owner", "stranger"})
+CASE_STAFF = frozenset({"own:handler", "own:checker", "own:approver", "own:clerk", "own:super"})
+LICENSE_STAFF = frozenset({"own:handler", "own:checker", "own:approver", "own:super"})  # licenses:license:read
+ISSUER = frozenset({"own:handler", "own:checker", "own:approver"})  # the signed PDF: holder and issuing department
+RECTIFIERS = frozenset({"own:handler", "own:approver"})  # evaluation:rectification:handle
+ORDER_READERS = frozenset({"own:handler", "own:approver", "own:super"})  # reply (department) or read (region)
+NOBODY: frozenset[str] = frozenset()
+
+# --- reads: who may see the own department's object ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Read:
+    path: str  # formatted with w=World
+    allowed: frozenset[str]
+
+
+READS: dict[str, Read] = {
+    # API
+    "GET /api/v1/cases/{case_no}": Read("/api/v1/cases/{w.pending_no}", OWNER | CASE_STAFF),
+    "GET /api/v1/cases/{case_no}/files/{file_id}": Read("/api/v1/cases/{w.pending_no}/files/{w.file_id}",
+                                                         OWNER | CASE_STAFF),
+    "GET /api/v1/cases/{case_no}/evaluation": Read("/api/v1/cases/{w.case_no}/evaluation", OWNER),
+    "GET /api/v1/licenses/{license_id}": Read("/api/v1/licenses/{w.license_id}", OWNER | LICENSE_STAFF),
+    "GET /api/v1/licenses/{license_id}/pdf": Read("/api/v1/licenses/{w.license_id}/pdf", OWNER | ISSUER),
+    "GET /api/v1/rectifications/{rectification_id}": Read("/api/v1/rectifications/{w.rectification_id}",
+                                                           RECTIFIERS | {"own:super"}),
+    # applicant pages
+    "GET /apply/{code}": Read("/apply/{w.item_code}", APPLICANTS),  # the item is public; applying needs a login
+    "GET /my/cases/{case_no}": Read("/my/cases/{w.pending_no}", OWNER),
+    "GET /my/cases/{case_no}/files/{file_id}": Read("/my/cases/{w.pending_no}/files/{w.file_id}", OWNER),
+    "GET /my/cases/{case_no}/notices/{kind}": Read("/my/cases/{w.case_no}/notices/accept", OWNER),
+    "GET /my/cases/{case_no}/evaluation": Read("/my/cases/{w.case_no}/evaluation", OWNER),
+    "GET /my/licenses/{license_id}": Read("/my/licenses/{w.license_id}", OWNER),
+    "GET /my/licenses/{license_id}/pdf": Read("/my/licenses/{w.license_id}/pdf", OWNER),
+    # workbench, console and administration pages
+    "GET /workbench/cases/{case_no}": Read("/workbench/cases/{w.pending_no}", CASE_STAFF),
+    "GET /workbench/cases/{case_no}/files/{file_id}": Read("/workbench/cases/{w.pending_no}/files/{w.file_id}",
+                                                            CASE_STAFF),
+    "GET /workbench/cases/{case_no}/notices/{kind}": Read("/workbench/cases/{w.case_no}/notices/accept",
+                                                           CASE_STAFF),
+    "GET /workbench/licenses/{license_id}": Read("/workbench/licenses/{w.license_id}", LICENSE_STAFF),
+    "GET /workbench/licenses/{license_id}/pdf": Read("/workbench/licenses/{w.license_id}/pdf", ISSUER),
+    "GET /workbench/rectifications/{rectification_id}": Read("/workbench/rectifications/{w.rectification_id}",
+                                                              RECTIFIERS | {"own:super"}),
+    "GET /console/orders/{order_no}": Read("/console/orders/{w.order_no}", ORDER_READERS),
+    "GET /admin/catalog/{code}": Read("/admin/catalog/{w.item_code}", frozenset({"own:handler"})),
+    "GET /admin/catalog/{code}/edit": Read("/admin/catalog/{w.item_code}/edit", frozenset({"own:handler"})),
+    "GET /admin/catalog/{code}/files/{file_id}": Read("/admin/catalog/{w.item_code}/files/{w.catalog_file_id}",
+                                                       frozenset({"own:handler"})),
+}
+
+# GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
+PUBLIC: dict[str, tuple[str, str]] = {
+    "GET /api/v1/items/{code}": ("/api/v1/items/{w.item_code}", "a published service guide (办事指南) is public"),
+    "GET /api/v1/licenses/verify/{license_id}": (
+        "/api/v1/licenses/verify/{w.license_id}", "what a license's QR code opens: the registry's word, holder masked"),
+    "GET /items/{code}": ("/items/{w.item_code}", "the published guide page"),
+    "GET /items/{code}/form": ("/items/{w.item_code}/form", "the guide's blank e-form"),
+    "GET /catalog-files/{file_id}": ("/catalog-files/{w.catalog_file_id}", "blank forms of published guides"),
+    "GET /verify/{license_id}": ("/verify/{w.license_id}", "the QR code's verification page, holder masked"),
+    "GET /verify/s/{token}": ("/verify/s/not-a-share-token", "a link the holder chose to share (the token is the key)"),
+}
+
+# --- writes: nobody outside the row may change the own object -----------------------------------------------
+
+Body = dict[str, Any] | Callable[[World, Session], dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Write:
+    key: str
+    path: str  # formatted with w=World
+    bodies: tuple[Body, ...] = (None,)  # each is sent by every actor outside ``allowed``
+    allowed: frozenset[str] = NOBODY
+    control: str | None = None  # an allowed actor who then succeeds with ``control_body`` (default: bodies[0])
+    control_body: Body = None
+    files: Callable[[World], dict[str, tuple[str, bytes, str]]] | None = None
+    refusals: frozenset[int] = frozenset({401, 403, 404})
+
+
+def _version(w: World, s: Session) -> str:
+    return str(s.scalars(select(Case.version).where(Case.case_no == w.pending_no)).one())
+
+
+def _import_file(w: World) -> dict[str, tuple[str, bytes, str]]:
+    """A JSON-lines import that would take the own item over for the other department."""
+    line = cf.record(code=w.item_code, department=OTHER_DEPT, region_code=OTHER_REGION, name="被改名的事项")
+    return {"file": ("items.jsonl", json.dumps(line, ensure_ascii=False).encode(), "application/octet-stream")}
+
+
+def _pdf(name: str) -> Callable[[World], dict[str, tuple[str, bytes, str]]]:
+    return lambda w: {name: (f"{name}.pdf", PDF, "application/pdf")}
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+STAFF_ACCEPT = {"action": "accept"}
+WITHDRAW = {"action": "withdraw", "comment": "撤回"}
+
+# Order matters: a control changes its object, and what follows is written for the state it leaves.
+WRITES: tuple[Write, ...] = (
+    # messages (A's)
+    Write("POST /my/messages/{message_id}/read", "/my/messages/{w.message_id}/read", allowed=OWNER, control="owner"),
+    Write("POST /workbench/messages/{message_id}/read", "/workbench/messages/{w.message_id}/read"),
+    Write("POST /api/v1/messages/{message_id}/read", "/api/v1/messages/{w.message_id}/read", allowed=OWNER),
+    # the pending case
+    Write("POST /workbench/cases/{case_no}/actions", "/workbench/cases/{w.pending_no}/actions",
+          bodies=(lambda w, s: STAFF_ACCEPT | {"version": _version(w, s)},),
+          allowed=frozenset({"own:handler", "own:clerk"}), control="own:handler"),
+    Write("POST /api/v1/cases/{case_no}/actions", "/api/v1/cases/{w.pending_no}/actions",
+          bodies=({"action": "review", "comment": "越权审查"}, WITHDRAW),
+          allowed=frozenset({"owner", "own:handler"}), control="own:handler"),
+    Write("POST /my/cases/{case_no}/withdraw", "/my/cases/{w.pending_no}/withdraw",
+          bodies=({"confirm": "yes", "comment": "撤回"},), allowed=OWNER),
+    Write("POST /my/cases/{case_no}/resubmit", "/my/cases/{w.pending_no}/resubmit",
+          bodies=({"comment": "补正"},), allowed=OWNER, files=_pdf("c0")),
+    # the license
+    Write("POST /my/licenses/{license_id}/share", "/my/licenses/{w.license_id}/share", bodies=({"days": "7"},),
+          allowed=OWNER, control="owner"),
+    Write("POST /api/v1/licenses/{license_id}/share", "/api/v1/licenses/{w.license_id}/share",
+          bodies=({"days": 7},), allowed=OWNER, control="owner"),
+    Write("POST /workbench/licenses/{license_id}/status", "/workbench/licenses/{w.license_id}/status",
+          bodies=({"action": "suspend", "reason": "越权暂扣"},), allowed=frozenset({"own:approver"}),
+          control="own:approver"),
+    Write("POST /api/v1/licenses/{license_id}/actions", "/api/v1/licenses/{w.license_id}/actions",
+          bodies=({"action": "revoke", "reason": "越权注销"},), allowed=frozenset({"own:approver"}),
+          control="own:approver", control_body={"action": "reinstate", "reason": "核实后恢复"}),
+    # supervision
+    Write("POST /console/alerts/{alert_id}/close", "/console/alerts/{w.alert_id}/close",
+          bodies=({"result": "越权关闭"},), allowed=frozenset({"own:super"})),
+    Write("POST /api/v1/supervision/alerts/{alert_id}/close", "/api/v1/supervision/alerts/{w.alert_id}/close",
+          bodies=({"note": "越权关闭"},), allowed=frozenset({"own:super"}), control="own:super"),
+    Write("POST /console/orders/{order_no}/reply", "/console/orders/{w.order_no}/reply",
+          bodies=({"reply": "越权答复"},), allowed=RECTIFIERS, control="own:approver"),
+    Write("POST /api/v1/supervision/orders/{order_no}/reply", "/api/v1/supervision/orders/{w.order_no}/reply",
+          bodies=({"reply": "越权答复"},), allowed=RECTIFIERS, control="own:handler"),
+    Write("POST /console/orders/{order_no}/close", "/console/orders/{w.replied_order_no}/close",
+          bodies=({"note": "越权办结"},), allowed=frozenset({"own:super"})),
+    Write("POST /api/v1/supervision/orders/{order_no}/close", "/api/v1/supervision/orders/{w.replied_order_no}/close",
+          bodies=({"note": "越权办结"},), allowed=frozenset({"own:super"}), control="own:super"),
+    Write("POST /console/orders", "/console/orders", allowed=frozenset({"own:super"}), control="own:super",
+          bodies=(lambda w, s: {"department_id": str(w.own_department_id), "subject": "越权督办", "content": "x",
+                                "reply_days": "3"},)),
+    Write("POST /api/v1/supervision/orders", "/api/v1/supervision/orders", allowed=frozenset({"own:super"}),
+          control="own:super", bodies=(lambda w, s: {"department_id": w.own_department_id, "subject": "越权督办",
+                                                     "content": "x", "reply_days": 3},)),
+    Write("PUT /api/v1/supervision/rules", "/api/v1/supervision/rules",  # an item-scoped rule for the own item
+          bodies=(lambda w, s: {"code": "overdue", "scope": "item", "scope_value": w.item_code, "enabled": False},)),
+    # 好差评: the rectification, the appeal, the rating
+    Write("POST /workbench/rectifications/{rectification_id}/callback",
+          "/workbench/rectifications/{w.rectification_id}/callback", bodies=({"note": "越权回访"},),
+          allowed=RECTIFIERS, control="own:handler"),
+    Write("POST /api/v1/rectifications/{rectification_id}/callback",
+          "/api/v1/rectifications/{w.rectification_id}/callback", bodies=({"note": "越权回访"},),
+          allowed=RECTIFIERS, control="own:approver"),
+    Write("POST /workbench/rectifications/{rectification_id}/reply",
+          "/workbench/rectifications/{w.rectification_id}/reply",
+          bodies=({"text": "越权答复", "callback_note": "越权回访"},), allowed=RECTIFIERS),
+    Write("POST /api/v1/rectifications/{rectification_id}/reply", "/api/v1/rectifications/{w.rectification_id}/reply",
+          bodies=({"text": "越权答复", "callback_note": "越权回访"},), allowed=RECTIFIERS, control="own:handler"),
+    Write("POST /workbench/rectifications/{rectification_id}/appeal",
+          "/workbench/rectifications/{w.rectification_id}/appeal", bodies=({"reason": "越权申诉"},),
+          allowed=RECTIFIERS),
+    Write("POST /api/v1/evaluations/{evaluation_id}/appeal", "/api/v1/evaluations/{w.evaluation_id}/appeal",
+          bodies=({"reason": "越权申诉"},), allowed=RECTIFIERS),
+    Write("POST /workbench/appeals/{evaluation_id}", "/workbench/appeals/{w.evaluation_id}",
+          bodies=({"decision": "uphold", "reason": "越权认定"},), allowed=frozenset({"own:super"})),
+    Write("POST /api/v1/evaluations/{evaluation_id}/appeal/decision",
+          "/api/v1/evaluations/{w.evaluation_id}/appeal/decision", bodies=({"uphold": True, "reason": "越权认定"},),
+          allowed=frozenset({"own:super"}), control="own:super",
+          control_body={"uphold": False, "reason": "申诉理由不成立"}),
+    Write("POST /my/cases/{case_no}/evaluation", "/my/cases/{w.case_no}/evaluation",
+          bodies=({"level": "1", "comment": "越权评价"},), allowed=OWNER),
+    Write("POST /api/v1/cases/{case_no}/evaluation", "/api/v1/cases/{w.case_no}/evaluation",
+          bodies=({"level": 1, "comment": "越权评价"},), allowed=OWNER),
+    # the catalog item
+    Write("POST /admin/catalog/{code}/edit", "/admin/catalog/{w.item_code}/edit", bodies=({"name": "被改名的事项"},),
+          allowed=frozenset({"own:handler"})),
+    Write("POST /admin/catalog/{code}/materials/{seq}/file", "/admin/catalog/{w.item_code}/materials/1/file",
+          bodies=({"kind": "sample"},), files=_pdf("file"),
+          allowed=frozenset({"own:handler"})),
+    Write("POST /admin/catalog/{code}/publish", "/admin/catalog/{w.item_code}/publish"),
+    Write("POST /admin/catalog/{code}/retire", "/admin/catalog/{w.item_code}/retire", bodies=({"reason": "越权停用"},)),
+    Write("POST /api/v1/items/{code}/publish", "/api/v1/items/{w.item_code}/publish"),
+    Write("POST /api/v1/items/{code}/retire", "/api/v1/items/{w.item_code}/retire", bodies=({"reason": "越权停用"},)),
+    Write("POST /api/v1/catalog/import", "/api/v1/catalog/import", files=_import_file,
+          refusals=frozenset({200, 401, 403, 404, 422})),  # answered with a per-line report: nothing may change
+    # organisation: objects named in the body (the own district, the own department)
+    Write("POST /admin/regions", "/admin/regions",
+          bodies=({"code": OWN_REGION + "001000", "name": "越权街道", "parent_code": OTHER_REGION},
+                  {"code": OWN_REGION + "002000", "name": "越权街道", "parent_code": OWN_REGION})),
+    Write("POST /admin/departments", "/admin/departments", bodies=({"name": "越权部门", "region_code": OWN_REGION},)),
+    Write("POST /admin/staff", "/admin/staff", refusals=frozenset({401, 403, 404, 422}),
+          bodies=(lambda w, s: {"login": "intruder", "name": "越权人员", "password": "Passw0rd2026x",
+                                "department_id": str(w.own_department_id), "roles": "approver"},)),
+)
+
+# State-changing routes that name no object of someone else, and why they are out of the matrix.
+UNSCOPED: dict[str, str] = {
+    "POST /api/v1/auth/register": "creates a new account",
+    "POST /api/v1/auth/login": "authentication itself",
+    "POST /api/v1/auth/logout": "revokes the caller's own token",
+    "POST /api/v1/files": "stores a file owned by the caller",
+    "POST /api/v1/cases": "files the caller's own case (window/proxy filing is tests/cases' business)",
+    "POST /api/v1/licenses/verify": "public verification of an uploaded PDF",
+    "POST /api/v1/messages/read-all": "the caller's own messages",
+    "POST /login": "authentication itself", "POST /staff/login": "authentication itself",
+    "POST /register": "creates a new account", "POST /logout": "ends the caller's own session",
+    "POST /elder-mode": "a display preference cookie",
+    "POST /items/{code}/form": "checks a filled form against a public guide; stores nothing",
+    "POST /apply/{code}": "files the caller's own case or draft for a public item",
+    "POST /verify": "public verification of an uploaded PDF",
+    "POST /workbench/intake": "files a new case at the window for a public item",
+    "POST /my/messages/read-all": "the caller's own messages",
+    "POST /workbench/messages/read-all": "the caller's own messages",
+    "POST /admin/calendar": "the national working-day calendar is one for the platform (administrators)",
+    "POST /admin/catalog/import": "per-record scope: the same import service is in WRITES through the API",
+}
+
+# Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test
+# fails when a listed one stops leaking, so the entry is removed together with the fix. "someone": the tables
+# changed although every caller should have been refused. Empty: the three leaks this test found (a license
+# issued in the name of the type's first department, district administrators setting other districts'
+# supervision rules and creating regions inside other districts) are fixed.
+KNOWN_LEAKS: dict[str, tuple[frozenset[str], str]] = {}
+
+
+# --- calling as someone ------------------------------------------------------------------------------------
+
+class Callers:
+    """One client; each call carries the actor's bearer token (API) and page session (cookie)."""
+
+    def __init__(self, client: TestClient, engine: Engine, w: World) -> None:
+        self.client, self.engine, self.w = client, engine, w
+        actors = {"owner": w.owner, "stranger": w.stranger, "sibling": w.sibling,
+                  **{f"own:{n}": w.own[n] for n in OWN}, **{f"other:{r}": a for r, a in w.other.items()}}
+        with session_factory(engine)() as s:
+            self.api = {name: login_token(s, a, "api") for name, a in actors.items()}
+            self.web = {name: login_token(s, a, "web") for name, a in actors.items()}
+            s.commit()
+        page = client.get("/login")
+        self.csrf_cookie = page.cookies["yw_csrf"]
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found
+        self.csrf = found.group(1)
+
+    def call(self, actor: str, method: str, path: str, *, json_body: Any = None, form: dict[str, Any] | None = None,
+             files: Any = None) -> Any:
+        self.client.cookies.clear()
+        cookie = f"yw_csrf={self.csrf_cookie}"
+        headers = {}
+        if actor in self.web:
+            cookie += f"; yw_session={self.web[actor]}"
+            headers["Authorization"] = f"Bearer {self.api[actor]}"
+        headers["Cookie"] = cookie
+        if form is not None and not path.startswith("/api/"):
+            form = {"csrf_token": self.csrf, **form}
+        return self.client.request(method, path, json=json_body, data=form, files=files, headers=headers,
+                                   follow_redirects=False)
+
+
+def _refused(r: Any, api: bool, refusals: frozenset[int] = frozenset({401, 403, 404})) -> bool:
+    if r.status_code in refusals:
+        return True
+    location = r.headers.get("location", "")
+    return not api and r.status_code == 303 and location.startswith(("/login?", "/staff/login?"))
+
+
+def _body(body: Body, w: World, engine: Engine) -> dict[str, Any] | None:
+    if callable(body):
+        with session_factory(engine)() as s:
+            return body(w, s)
+    return body
+
+
+# --- the test ----------------------------------------------------------------------------------------------
+
+class Findings:
+    """Problems found, with the known leaks set apart."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.known: set[tuple[str, str]] = set()
+
+    def leak(self, key: str, actor: str, what: str) -> None:
+        if actor in KNOWN_LEAKS.get(key, (NOBODY, ""))[0]:
+            self.known.add((key, actor))
+        else:
+            self.problems.append(f"LEAK {key} as {actor}: {what}")
+
+    def verdict(self) -> None:
+        listed = {(k, a) for k, (actors, _) in KNOWN_LEAKS.items() for a in actors}
+        assert not (fixed := sorted(listed - self.known)), \
+            f"listed in KNOWN_LEAKS but no longer leaking (remove them): {fixed}"
+        assert not self.problems, "\n".join(self.problems)
+
+
+def _reads(callers: Callers, w: World, found: Findings) -> None:
+    for key, read in READS.items():
+        method, path = key.partition(" ")[0], read.path.format(w=w)
+        for actor in ACTORS:
+            r = callers.call(actor, method, path)
+            if r.status_code >= 500:
+                found.problems.append(f"5xx {key} as {actor}: {r.status_code}")
+            elif actor in read.allowed and r.status_code != 200:
+                found.problems.append(f"{key} as {actor} (allowed) got {r.status_code}")
+            elif actor not in read.allowed and not _refused(r, path.startswith("/api/")):
+                found.leak(key, actor, f"got {r.status_code}")
+    for key, (fmt, _) in PUBLIC.items():
+        r = callers.call("anon", "GET", fmt.format(w=w))
+        if r.status_code >= 500 or w.owner_login in r.text:
+            found.problems.append(f"{key} (public) answered {r.status_code} or showed the holder's ID number")
+
+
+def _collections(callers: Callers, w: World, found: Findings, keys: set[str], searchable: set[str]) -> None:
+    for key in sorted(keys):
+        path = key.partition(" ")[2]
+        # searches too, where the API takes one (pages echo the query back, the JSON does not)
+        queries = [""] + ([f"?q={w.pending_no}", f"?q={w.other_case_no}"] if key in searchable else [])
+        for actor in COLLECTION_ACTORS:
+            hidden = w.other_secrets() if actor == "owner" or actor.startswith("own:") else w.secrets()
+            for query in queries:
+                r = callers.call(actor, "GET", path + query)
+                if r.status_code >= 500:
+                    found.problems.append(f"5xx {key}{query} as {actor}: {r.status_code}")
+                elif shown := [name for name, value in hidden.items() if value in r.text]:
+                    found.leak(key, actor, f"{path + query} shows {shown}")
+
+
+def _send(callers: Callers, wr: Write, w: World, actor: str, body: Body) -> Any:
+    method, path = wr.key.partition(" ")[0], wr.path.format(w=w)
+    data = _body(body, w, callers.engine)
+    files = {k: (n, io.BytesIO(b), t) for k, (n, b, t) in wr.files(w).items()} if wr.files else None
+    if path.startswith("/api/"):
+        return callers.call(actor, method, path, files=files) if files else \
+            callers.call(actor, method, path, json_body=data)
+    return callers.call(actor, method, path, form=data or {}, files=files)
+
+
+def _writes(callers: Callers, w: World, found: Findings) -> None:
+    for wr in WRITES:
+        api = wr.path.startswith("/api/")
+        before = fingerprint(callers.engine)
+        for actor in (a for a in WRITE_ACTORS if a not in wr.allowed):
+            for body in wr.bodies:
+                r = _send(callers, wr, w, actor, body)
+                if r.status_code >= 500:
+                    found.problems.append(f"5xx {wr.key} as {actor}: {r.status_code}")
+                elif not _refused(r, api, wr.refusals):
+                    found.leak(wr.key, actor, f"got {r.status_code} {r.text[:200]!r}")
+        if changed := changed_tables(before, after := fingerprint(callers.engine)):
+            found.leak(wr.key, "someone", f"tables changed by refused callers: {changed}")
+        if wr.control is not None:
+            r = _send(callers, wr, w, wr.control, wr.control_body or wr.bodies[0])
+            if r.status_code not in (200, 201, 303) or not changed_tables(after, fingerprint(callers.engine)):
+                found.problems.append(f"control {wr.key} as {wr.control} did not go through: {r.status_code} "
+                                      f"{r.text[:300]!r}")
+
+
+def test_permission_matrix(app, engine, session) -> None:  # type: ignore[no-untyped-def]
+    w = build_world(session)
+    found_routes = routes(app)
+    table = {f"{m} {p}" for m, p, _ in found_routes}
+    collections = {k for k in table if k.startswith("GET ") and "{" not in k}
+    searchable = {f"{m} {p}" for m, p, r in found_routes if p.startswith("/api/")
+                  and any(q.name == "q" for q in r.dependant.query_params)}
+    listed = set(READS) | set(PUBLIC) | {wr.key for wr in WRITES} | set(UNSCOPED)
+    assert not (missing := sorted(table - listed - collections)), \
+        f"routes neither exercised by the matrix nor listed in PUBLIC/UNSCOPED with a reason: {missing}"
+    assert not (stale := sorted(listed - table)), f"the matrix names routes the app no longer has: {stale}"
+
+    found = Findings()
+    with TestClient(app) as client:
+        callers = Callers(client, engine, w)
+        _reads(callers, w, found)
+        _collections(callers, w, found, collections, searchable)
+        _writes(callers, w, found)
+    found.verdict()
