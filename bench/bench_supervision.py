@@ -30,7 +30,7 @@ TODAY = dt.date(2026, 11, 20)
 
 def generate_open_cases(url: str, n: int, department_ids: list[int]) -> float:
     """Insert ``n`` open cases server-side (generate_series): due dates from 5 days ago to 25 days ahead, the
-    current step begun in the last six days, one in two hundred with two correction notices."""
+    current step begun in the last three days, one in two hundred with two correction notices."""
     t0 = time.perf_counter()
     with psycopg.connect(_psycopg_url(url), autocommit=True) as conn:
         version_id = conn.execute("SELECT id FROM catalog_item_version LIMIT 1").fetchone()[0]  # type: ignore[index]
@@ -55,7 +55,7 @@ def generate_open_cases(url: str, n: int, department_ids: list[int]) -> float:
                 CASE WHEN random() < 0.005 THEN 2 ELSE 0 END, 1
             FROM (SELECT i, (ARRAY['submitted', 'accepted', 'in_review', 'in_review'])[1 + floor(random() * 4)::int]
                          AS status,
-                         timestamptz '2026-11-20 01:00+00' - interval '1 hour' - random() * interval '6 days' AS last,
+                         timestamptz '2026-11-20 01:00+00' - interval '1 hour' - random() * interval '3 days' AS last,
                          date '2026-11-20' + (floor(random() * 31)::int - 5) AS due
                   FROM generate_series(1, %(n)s) AS i) AS g
             JOIN bench_dept d ON d.k = g.i %% {len(depts)}""", {"version": version_id, "n": n})

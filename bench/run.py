@@ -20,9 +20,9 @@ BENCHMARKS = [
     ("Search quality (labelled queries, engine vs plain BM25)", ["bench.search_quality"]),
     ("Search latency in-process, 100,000 items (engine vs plain BM25)", ["bench.bench_search"]),
     ("Search through HTTP, 100,000 items on PostgreSQL (vs a bare endpoint)",
-     ["bench.bench_search_http", "--requests", "2000"]),
+     ["bench.bench_search_http", "--requests", "1000"]),
     ("Cases on PostgreSQL: submissions through HTTP (vs raw INSERT+COMMIT) and the workbench list over "
-     "1,000,000 cases (vs a bare indexed count)", ["bench.bench_cases"]),
+     "1,000,000 cases (vs a bare indexed count)", ["bench.bench_cases", "--seconds", "8", "--requests", "200"]),
     ("Licenses: issuance and verification (vs the raw signature operations)", ["bench.bench_licenses"]),
     ("Supervision tick over 1,000,000 open cases on PostgreSQL (vs a bare indexed count)",
      ["bench.bench_supervision"]),
