@@ -1,0 +1,25 @@
+"""separation of duties and window decisions (placeholder until its changes land)
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-04 09:40:00.000000
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import yiwang.core.db  # noqa: F401
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
