@@ -28,7 +28,7 @@ install-test: $(TEST_STAMP)
 run: install
 	$(BIN)/yiwang db upgrade
 	$(BIN)/yiwang demo seed
-	$(BIN)/yiwang serve --host $(HOST) --port $(PORT)
+	YIWANG_API_DOCS=$${YIWANG_API_DOCS:-true} $(BIN)/yiwang serve --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check yiwang tests bench scripts

@@ -17,6 +17,7 @@ from yiwang.api import cases as cases_api
 from yiwang.api import catalog as catalog_api
 from yiwang.api import errors as api_errors
 from yiwang.api import evaluation as evaluation_api
+from yiwang.api import guard, headers
 from yiwang.api import health as health_api
 from yiwang.api import licenses as licenses_api
 from yiwang.api import notify as notify_api
@@ -75,4 +76,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     web_setup.install(app)
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
+    # security: the request-size guard sits in front of every parser; the headers wrap every response
+    guard.install(app)
+    headers.install(app)
     return app

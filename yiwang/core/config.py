@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -91,19 +92,61 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "noreply@yiwang.local"
     smtp_starttls: bool = False
+    # Security hardening (request limits, response headers, audit keying). Request bodies are refused with
+    # 413 before they are read when larger than the limit of their route class: JSON, plain forms, license
+    # verification uploads, and multipart forms carrying several files (applications, intake, catalog import);
+    # a single-file upload route allows max_upload_bytes plus the multipart framing.
+    max_json_bytes: int = 1024 * 1024
+    max_form_bytes: int = 1024 * 1024
+    max_verify_bytes: int = 10 * 1024 * 1024
+    max_multipart_bytes: int = 100 * 1024 * 1024
+    # Strict-Transport-Security max-age (0 = no header; set it only when the site is served over HTTPS).
+    hsts_seconds: int = 0
+    # Serve the interactive API documentation (/api/docs) and /api/v1/openapi.json (off in production).
+    api_docs: bool = False
+    # The audit chain's HMAC key (outside the database); empty = one generated once into var_dir/audit_key.
+    audit_key: str = ""
+    # Where `yiwang audit checkpoint` writes signed checkpoints of the chain heads (default var_dir/audit-checkpoints).
+    audit_checkpoint_dir: Path | None = None
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""
         if self.secret_key:
             return self.secret_key
-        path = self.var_dir / "secret_key"
-        if path.exists():
+        return key_file(self.var_dir / "secret_key")
+
+    def resolved_audit_key(self) -> bytes:
+        """The audit chain's HMAC key: configured, or one generated once into var/audit_key (never the database)."""
+        if self.audit_key:
+            return self.audit_key.encode()
+        return key_file(self.var_dir / "audit_key").encode()
+
+    def resolved_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.var_dir / "audit-checkpoints"
+
+
+def key_file(path: Path) -> str:
+    """Read a generated key from ``path``, creating it first if missing: the file is written 0600 under a
+    temporary name and linked into place, so it is never readable by others, never seen half-written, and
+    two processes starting at once agree on one key."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(key)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another process won the race: use its key
             return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key
 
 
 @lru_cache(maxsize=1)

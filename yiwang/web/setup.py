@@ -38,6 +38,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["Perm"] = Perm
     # capabilities whose pages exist in this build (links to missing pages are not shown)
     env.globals["features"] = {"apply": True}
+    env.globals["api_docs"] = lambda: get_settings().api_docs
     return templates
 
 
