@@ -120,15 +120,27 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit chain; exit 1 and name the first broken record if it is not intact."""
+@click.option("--checkpoints", "checkpoint_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also prove that no record at or before any checkpoint in this directory changed.")
+def audit_verify(checkpoint_dir: Path | None) -> None:
+    """Recompute the audit chain (keyed hashes, signed heads); exit 1 and name the first broken record if it is
+    not intact. With --checkpoints, every record up to each signed checkpoint must still match it."""
     from yiwang.core import audit as audit_core
     from yiwang.core.db import session_scope
 
+    try:
+        checkpoints = audit_core.load_checkpoints(checkpoint_dir) if checkpoint_dir is not None else []
+    except audit_core.CheckpointInvalid as exc:
+        click.echo(f"audit checkpoints INVALID: {exc}", err=True)
+        sys.exit(1)
+    if checkpoint_dir is not None and not checkpoints:
+        click.echo(f"audit checkpoints INVALID: no checkpoint file in {checkpoint_dir}", err=True)
+        sys.exit(1)
     with session_scope() as session:
-        result = audit_core.verify(session)
+        result = audit_core.verify(session, checkpoints)
     if result.ok:
-        click.echo(f"audit chain intact: {result.checked} record(s) verified")
+        against = f", consistent with {result.checkpoints} checkpoint(s)" if checkpoints else ""
+        click.echo(f"audit chain intact: {result.checked} record(s) verified{against}")
         return
     click.echo(f"audit chain BROKEN at record id={result.broken_id} (chain {result.broken_chain}, "
                f"seq {result.broken_seq}): {result.reason}", err=True)
@@ -320,6 +332,28 @@ def license_verify(file: Path, as_json: bool) -> None:
         for reason in result.reasons:
             click.echo(f"  - {reason}")
     sys.exit(0 if result.valid else 1)
+
+
+# --- audit checkpoints ---------------------------------------------------------------------------
+
+@audit.command("checkpoint")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write it (default YIWANG_AUDIT_CHECKPOINT_DIR, var/audit-checkpoints).")
+def audit_checkpoint(directory: Path | None) -> None:
+    """Write a signed checkpoint of the audit chain heads to a file (0600) and the outbox. Copy the files
+    somewhere the database's administrators cannot write: `audit verify --checkpoints DIR` checks against them."""
+    from yiwang.core import audit as audit_core
+    from yiwang.core.db import session_scope
+
+    target = directory or get_settings().resolved_checkpoint_dir()
+    try:
+        with session_scope() as session:
+            path, body = audit_core.checkpoint(session, target)
+    except audit_core.CheckpointInvalid as exc:
+        click.echo(f"audit checkpoint REFUSED: {exc}", err=True)
+        sys.exit(1)
+    heads = ", ".join(f"chain {c['chain']} seq {c['seq']}" for c in body["chains"])
+    click.echo(f"audit checkpoint written: {path} ({heads})")
 
 
 if __name__ == "__main__":

@@ -10,3 +10,25 @@ def register_all() -> None:
     from yiwang.evaluation import jobs as evaluation_jobs  # noqa: F401
     from yiwang.notify import jobs as notify_jobs  # noqa: F401
     from yiwang.supervision import jobs as supervision_jobs  # noqa: F401
+    _register_audit_checkpoints()
+
+
+def _register_audit_checkpoints() -> None:
+    """A signed checkpoint of the audit chain heads, written by the worker every YIWANG_AUDIT_CHECKPOINT_HOURS."""
+    import logging
+
+    from yiwang.core import audit, outbox
+    from yiwang.core.config import get_settings
+    from yiwang.core.db import session_scope
+
+    def every() -> float:
+        hours = get_settings().audit_checkpoint_hours
+        return hours * 3600.0 if hours > 0 else float("inf")
+
+    @outbox.scheduled("audit.checkpoint", every)
+    def write_checkpoint(engine) -> None:  # type: ignore[no-untyped-def]
+        if get_settings().audit_checkpoint_hours <= 0:
+            return
+        with session_scope(engine) as session:
+            path, _ = audit.checkpoint(session, get_settings().resolved_checkpoint_dir())
+        logging.getLogger(__name__).info("audit checkpoint written: %s", path)

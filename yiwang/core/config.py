@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     audit_key: str = ""
     # Where `yiwang audit checkpoint` writes signed checkpoints of the chain heads (default var_dir/audit-checkpoints).
     audit_checkpoint_dir: Path | None = None
+    # The outbox worker writes such a checkpoint this often (hours; 0 = only by hand).
+    audit_checkpoint_hours: float = 24.0
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""
