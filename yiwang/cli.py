@@ -18,6 +18,9 @@ from yiwang.core.config import get_settings
 @click.group()
 def main() -> None:
     """一网政务服务平台 (Yiwang) command line."""
+    import os
+
+    os.umask(0o077)  # everything the platform writes (database, files, keys, exports) is its user's alone
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

@@ -65,12 +65,30 @@ Uuid = String(ID_LEN)
 _engines: dict[str, Engine] = {}
 
 
+def _private_sqlite_file(name: str) -> None:
+    """Create the database file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+    database file's mode), and take group and other access away from one created before."""
+    import os
+    from pathlib import Path
+
+    from yiwang.core.storage import private_dirs
+
+    path = Path(name)
+    private_dirs(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for part in (path, Path(f"{name}-wal"), Path(f"{name}-shm"), Path(f"{name}-journal")):
+        try:
+            st = part.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+                os.chmod(part, st.st_mode & 0o700)
+        except FileNotFoundError:
+            continue
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(url.removeprefix("sqlite:///"))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")

@@ -52,9 +52,12 @@ class LocalStorage:
         path = self._path(digest)
         if path.exists():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
+        # readable by the service's own user only (0600), whatever the process umask
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover tmp file from a crash keeps its old mode otherwise
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -68,6 +71,20 @@ class LocalStorage:
 
     def exists(self, digest: str) -> bool:
         return self._path(digest).exists()
+
+
+def private_dirs(path: Path) -> None:
+    """``mkdir -p`` where every directory created is 0700 (``Path.mkdir`` gives parents the umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(directory, 0o700)
 
 
 def get_storage() -> Storage:
