@@ -206,3 +206,28 @@ def test_an_invalid_content_length_is_a_bad_request(app) -> None:  # type: ignor
     r = drive(app, "/api/v1/auth/login", headers={"content-type": "application/json", "content-length": "-5"},
               total=10, declare_length=False)
     assert r.status == 400 and r.json()["error"]["code"] == "bad_length"
+
+
+def test_every_upload_form_in_the_pages_posts_to_an_upload_route() -> None:
+    """A form that sends files must post to a route the guard knows as an upload route (with its login check and
+    upload limit); otherwise its files would meet the 1 MB form limit."""
+    import re
+    from pathlib import Path
+
+    from yiwang.api.guard import rule_for
+
+    templates = Path(__file__).resolve().parents[2] / "yiwang" / "web" / "templates"
+    found = []
+    for path in templates.rglob("*.html"):
+        for form in re.finditer(r"<form\b[^>]*>", path.read_text(encoding="utf-8")):
+            tag = form.group(0)
+            if "multipart/form-data" not in tag:
+                continue
+            action = re.search(r'action="([^"]+)"', tag)
+            assert action, (path.name, tag)
+            url = re.sub(r"\{\{[^}]*\}\}", "X1", action.group(1))
+            url = "/my/cases/X1" + url.removeprefix("X1") if url.startswith("X1/") else url
+            found.append(url)
+            assert rule_for("POST", url, "multipart/form-data; boundary=x").kind in ("file", "multipart", "verify"), \
+                (path.name, url)
+    assert len(found) >= 8

@@ -28,7 +28,7 @@ PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb
 DOCS_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect", "/api/v1/openapi.json"})
 # pages that are about one person or for staff only
 PRIVATE_PREFIXES = ("/my", "/workbench", "/console", "/admin", "/apply", "/login", "/staff/login", "/register",
-                    "/api/v1/auth")
+                    "/progress", "/api/v1/auth")
 SESSION_COOKIE = "yw_session"
 
 
