@@ -19,6 +19,7 @@ import pytest
 from tests import factories as f
 from tests.hostile import login_token
 from yiwang.core.config import reset_settings
+from yiwang.web.setup import SESSION_COOKIE
 
 MB = 1024 * 1024
 MULTIPART_HEAD = (b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
@@ -157,7 +158,7 @@ def test_an_unauthenticated_50mb_upload_is_refused_before_the_body_is_read(app, 
                                          ("/admin/catalog/X1/materials/1/file", "/staff/login"),
                                          ("/admin/calendar", "/staff/login")])
 def test_a_web_upload_without_a_session_is_sent_to_login_before_the_body_is_read(app, path, login) -> None:  # type: ignore[no-untyped-def]
-    for cookie in ("", "yw_session=forged"):
+    for cookie in ("", f"{SESSION_COOKIE}=forged"):
         headers = {"content-type": "multipart/form-data; boundary=x"} | ({"cookie": cookie} if cookie else {})
         r = drive(app, path, headers=headers, total=50 * MB)
         assert r.status == 303 and r.chunks_read == 0

@@ -12,6 +12,7 @@ import pytest
 from tests import factories as f
 from tests.hostile import login_token
 from yiwang.core.config import reset_settings
+from yiwang.web.setup import SESSION_COOKIE
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "yiwang" / "web" / "templates"
 STATIC = Path(__file__).resolve().parents[2] / "yiwang" / "web" / "static"
@@ -70,7 +71,7 @@ def test_personal_pages_and_authenticated_api_answers_are_not_stored(client, ses
     assert "no-store" not in client.get("/static/yiwang.css").headers.get("cache-control", "")
     # anything for a signed-in person is not
     for path in ("/my/cases", "/my/licenses", "/", "/items"):
-        r = client.get(path, headers={"Cookie": f"yw_session={web}"}, follow_redirects=False)
+        r = client.get(path, headers={"Cookie": f"{SESSION_COOKIE}={web}"}, follow_redirects=False)
         assert r.status_code == 200 and "no-store" in r.headers["cache-control"], path
     r = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {api}"})
     assert r.status_code == 200 and "no-store" in r.headers["cache-control"]

@@ -29,13 +29,18 @@ DOCS_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect", "/api/v1/opena
 # pages that are about one person or for staff only
 PRIVATE_PREFIXES = ("/my", "/workbench", "/console", "/admin", "/apply", "/login", "/staff/login", "/register",
                     "/progress", "/api/v1/auth")
-SESSION_COOKIE = "yw_session"
+
+
+def _session_cookie() -> str:
+    from yiwang.web.setup import SESSION_COOKIE
+
+    return SESSION_COOKIE
 
 
 def _private(request: Request, path: str) -> bool:
     if path.startswith("/static/"):
         return False
-    return (path.startswith(PRIVATE_PREFIXES) or SESSION_COOKIE in request.cookies
+    return (path.startswith(PRIVATE_PREFIXES) or _session_cookie() in request.cookies
             or bool(request.headers.get("authorization")))
 
 
@@ -62,6 +67,7 @@ class SecurityHeadersMiddleware:
     def _send(self, send: Send, path: str, *, private: bool) -> Send:
         hsts = get_settings().hsts_seconds
         docs_page = path == "/api/docs" and get_settings().api_docs
+        session_cookie = _session_cookie() + "="
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -74,7 +80,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 if hsts > 0:
                     headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
-                if private or any(v.startswith("yw_session=") for v in headers.getlist("set-cookie")):
+                if private or any(v.startswith(session_cookie) for v in headers.getlist("set-cookie")):
                     cache = headers.get("cache-control", "")
                     if "no-store" not in cache:
                         headers["Cache-Control"] = "no-store"
