@@ -87,7 +87,7 @@ def _entry(item: ItemListing) -> _Entry:
     # is browsed under 法人, one only in 个人 themes under 个人
     kinds = {theme_rules.BY_SLUG[s].audience for s in slugs}
     person = ("1" in audience or not audience) and kinds != {ENTERPRISE}
-    enterprise = bool(audience & ENTERPRISE_AUDIENCES) and kinds != {PERSON} or kinds == {ENTERPRISE}
+    enterprise = bool(audience & ENTERPRISE_AUDIENCES) and kinds != {PERSON} or ENTERPRISE in kinds
     return _Entry(item=item, themes=slugs, lookup=theme_rules.is_lookup(name=item.name, flags=item.flags),
                   person=person, enterprise=enterprise,
                   # the first characters' pinyin is enough to order names; a full run costs ~0.5 s per catalog
