@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pypinyin import lazy_pinyin
 from sqlalchemy.orm import Session
@@ -279,19 +280,19 @@ def departments_by_region(session: Session) -> list[RegionDepartments]:
     by_region: dict[str, list[tuple[int, str, int]]] = {}
     for d in org_service.all_departments(session):
         by_region.setdefault(d.region_code, []).append((d.id, d.name, counts[d.id]))
-    regions = list(org_service.list_regions(session))
-    children: dict[str | None, list[object]] = {}
+    regions = sorted(org_service.list_regions(session), key=lambda r: r.code)
+    known = {r.code for r in regions}
+    children: dict[str | None, list[Any]] = {}
     for r in regions:
-        children.setdefault(r.parent_code if r.parent_code in {x.code for x in regions} else None, []).append(r)
+        children.setdefault(r.parent_code if r.parent_code in known else None, []).append(r)
     out: list[RegionDepartments] = []
 
     def walk(parent: str | None) -> None:
-        for r in sorted(children.get(parent, []), key=lambda x: x.code):  # type: ignore[attr-defined]
-            depts = sorted(by_region.get(r.code, []), key=lambda d: (-d[2], d[1]))  # type: ignore[attr-defined]
+        for r in children.get(parent, []):
+            depts = sorted(by_region.get(r.code, []), key=lambda d: (-d[2], d[1]))
             if depts:
-                out.append(RegionDepartments(code=r.code, name=r.name, level=r.level,  # type: ignore[attr-defined]
-                                             departments=depts))
-            walk(r.code)  # type: ignore[attr-defined]
+                out.append(RegionDepartments(code=r.code, name=r.name, level=r.level, departments=depts))
+            walk(r.code)
 
     walk(None)
     return out
