@@ -27,7 +27,7 @@ from yiwang.catalog.schemas import ItemListing, ItemSummary
 from yiwang.core import audit, clock
 from yiwang.core.config import get_settings
 from yiwang.core.errors import TooManyRequests, ValidationFailed
-from yiwang.core.permissions import Actor, Perm, region_prefix
+from yiwang.core.permissions import Actor, ActorKind, Perm, region_prefix
 from yiwang.core.ratelimit import SlidingWindow
 from yiwang.org import service as org_service
 from yiwang.portal import repository as repo
@@ -349,7 +349,7 @@ def create_announcement(session: Session, actor: Actor, *, title: str, body: str
 def _scoped(session: Session, actor: Actor, announcement_id: int) -> Announcement:
     actor.require(Perm.PORTAL_ANNOUNCE)
     row = repo.announcement(session, announcement_id)
-    prefix = region_prefix(actor.region_code) if actor.region_code else None
+    prefix = "" if actor.kind is ActorKind.SYSTEM else region_prefix(actor.region_code) if actor.region_code else None
     if row is None or prefix is None or not row.region_code.startswith(prefix):
         raise AnnouncementNotFound("公告不存在", field="announcement_id")
     return row
