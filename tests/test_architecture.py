@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "cases": {"core", "org", "identity", "catalog", "licenses"},
     "supervision": {"core", "org", "identity", "catalog", "cases"},
     "evaluation": {"core", "org", "identity", "catalog", "cases"},
+    "portal": {"core", "org", "identity", "catalog", "cases"},
 }
 # "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
 PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture"}

@@ -231,6 +231,7 @@ def seed() -> list[tuple[str, str, str, str]]:
                 seed_activity(session)
         except DomainError as exc:  # e.g. the calendar lacks a year: the demo stands without the sample cases
             log.warning("demo cases not created: %s", exc.message)
+        seed_demand(session)
     return accounts
 
 
@@ -343,4 +344,33 @@ def seed_activity(session: Session) -> int:
         evaluation.rate(session, e_actor, case_no=no, level=1, comment="网上提交，两天就拿到了电子证照")
     made += 1
     supervision.tick(session, as_of=today)
+    return made
+
+
+# --- portal demand: a month of searches, so that 热门事项 and 大家都在搜 show what people look for ---
+
+DEMO_SEARCHES = [
+    # query, searches on an ordinary working day
+    ("营业执照", 38), ("食品经营许可", 26), ("个体工商户", 21), ("社保", 19), ("养老保险", 15),
+    ("结婚登记", 12), ("出生医学证明", 11), ("公共场所卫生许可", 9), ("发票", 9), ("教师资格", 8),
+    ("最低生活保障", 6), ("户口迁出", 5), ("注销登记", 5), ("建设工程规划许可证", 4), ("律师执业", 3),
+]
+
+
+def seed_demand(session: Session, days: int = 30) -> int:
+    """Search counts for the past ``days`` days (fewer at weekends); skipped when any exist already."""
+    from yiwang.core import clock
+    from yiwang.portal import service as portal
+
+    if portal.popular_queries(session, 1):
+        return 0
+    today = clock.today()
+    made = 0
+    for back in range(days):
+        day = today - dt.timedelta(days=back)
+        factor = 0.3 if day.weekday() >= 5 else 1.0
+        for i, (query, per_day) in enumerate(DEMO_SEARCHES):
+            n = max(1, int(per_day * factor * (0.8 + 0.4 * ((back * 7 + i * 3) % 5) / 4)))
+            portal.seed_searches(session, query, day=day, n=n)
+            made += n
     return made

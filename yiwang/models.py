@@ -8,5 +8,6 @@ from yiwang.identity import models as identity_models  # noqa: F401
 from yiwang.licenses import models as licenses_models  # noqa: F401
 from yiwang.notify import models as notify_models  # noqa: F401
 from yiwang.org import models as org_models  # noqa: F401
+from yiwang.portal import models as portal_models  # noqa: F401
 from yiwang.seals import models as seals_models  # noqa: F401
 from yiwang.supervision import models as supervision_models  # noqa: F401

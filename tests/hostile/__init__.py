@@ -32,6 +32,7 @@ from yiwang.identity import service as identity
 from yiwang.licenses import service as licenses
 from yiwang.notify import service as notify
 from yiwang.org import service as org_service
+from yiwang.portal import service as portal
 from yiwang.supervision import service as supervision
 
 OWN_REGION = "440104"  # 越秀区, home of cw.DEPT
@@ -66,6 +67,7 @@ class World:
     other_department_id: int
     other_case_no: str
     other_license_id: str
+    announcement_id: int = 0  # a published notice (通知公告) of the own district
 
     def secrets(self) -> dict[str, str]:
         """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
@@ -159,6 +161,8 @@ def build_world(session: Session) -> World:
         replied_order_no=replied.order_no, alert_id=alert.id, message_id=message.id, catalog_file_id=blank.id,
         own_department_id=own_department_id, other_department_id=other_department_id,
         other_case_no=other_no, other_license_id=other_license_id)
+    world.announcement_id = portal.create_announcement(session, SYSTEM, title="越秀区通知", body="正文",
+                                                       region_code=OWN_REGION, publish=True).id
     session.commit()
     return world
 

@@ -343,6 +343,13 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                           None),
     "POST /admin/catalog/{code}/materials/{seq}/file": (
         "own:handler", "/admin/catalog/{w.item_code}/materials/1/file", {"kind": "sample"}, _pdf("file")),
+    "POST /admin/announcements": ("other:admin", "/admin/announcements", {"title": "公告", "body": "正文",
+                                                                          "region_code": OTHER_REGION,
+                                                                          "action": "publish"}, None),
+    "POST /admin/announcements/{announcement_id}/publish": (
+        "other:admin", "/admin/announcements/{w.announcement_id}/publish", {}, None),
+    "POST /admin/announcements/{announcement_id}/withdraw": (
+        "other:admin", "/admin/announcements/{w.announcement_id}/withdraw", {}, None),
 }
 
 
@@ -457,3 +464,31 @@ def test_every_page_and_api_read_carries_the_security_headers(client) -> None:  
                 r.headers.get("x-content-type-options") != "nosniff":
             failures.append(f"GET {path}: missing security headers {dict(r.headers)}")
     assert not failures, "\n".join(failures)
+# --- the portal: announcements with markup, odd query strings on the directory and theme pages -------------
+
+def test_portal_pages_escape_markup_and_survive_odd_input(client, session) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.portal import service as portal
+
+    f.region(session, "440104")
+    cf.published(session, department=cw.DEPT, name=f"测试事项{SCRIPT}")
+    admin = f.staff(session, "dadmin", ["admin"], CENTRE)
+    notice = portal.create_announcement(session, admin, title=f"公告{SCRIPT}", body=BOTH, publish=True)
+    session.commit()
+    web = login_token(session, admin, "web")
+    session.commit()
+    pages = ["/", "/announcements", f"/announcements/{notice.id}", "/items", "/themes", "/departments",
+             f"/items?q={IMG}", f"/items?theme={IMG}", f"/items?region={IMG}&department=1",
+             "/items?audience=person&type=99&page=99999999999"]
+    for url in pages:
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        assert not [raw for raw in RAW if raw in r.text], url
+    assert "&lt;script&gt;" in client.get(f"/announcements/{notice.id}").text
+    admin_page = client.get("/admin/announcements", headers={"Cookie": f"yw_session={web}"})
+    assert admin_page.status_code == 200 and not [raw for raw in RAW if raw in admin_page.text]
+    for url in ("/themes/%2e%2e%2fetc", "/themes/" + "x" * 5000, "/announcements/-1", "/announcements/99999999999",
+                f"/announcements/{IMG}"):
+        assert client.get(url).status_code == 404, url
+    # an overlong query is cut, not stored whole
+    client.get("/items", params={"q": "查" * 5000})
+    assert all(len(q) <= 30 for q in portal.popular_queries(session, 40))

@@ -124,6 +124,9 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "GET /catalog-files/{file_id}": ("/catalog-files/{w.catalog_file_id}", "blank forms of published guides"),
     "GET /verify/{license_id}": ("/verify/{w.license_id}", "the QR code's verification page, holder masked"),
     "GET /verify/s/{token}": ("/verify/s/not-a-share-token", "a link the holder chose to share (the token is the key)"),
+    "GET /themes/{slug}": ("/themes/tax", "a theme entrance (主题服务) of the public catalog"),
+    "GET /announcements/{announcement_id}": ("/announcements/{w.announcement_id}",
+                                             "a published notice (通知公告); drafts and withdrawn ones are 404"),
 }
 
 # --- writes: nobody outside the row may change the own object -----------------------------------------------
@@ -257,6 +260,11 @@ WRITES: tuple[Write, ...] = (
     Write("POST /admin/staff", "/admin/staff", refusals=frozenset({401, 403, 404, 422}),
           bodies=(lambda w, s: {"login": "intruder", "name": "越权人员", "password": "Passw0rd2026x",
                                 "department_id": str(w.own_department_id), "roles": "approver"},)),
+    # announcements (通知公告): only administrators, only for their region (other:all administers 天河区)
+    Write("POST /admin/announcements", "/admin/announcements", refusals=frozenset({401, 403, 404, 422}),
+          bodies=({"title": "越权公告", "body": "越权", "region_code": OWN_REGION, "action": "publish"},)),
+    Write("POST /admin/announcements/{announcement_id}/withdraw", "/admin/announcements/{w.announcement_id}/withdraw"),
+    Write("POST /admin/announcements/{announcement_id}/publish", "/admin/announcements/{w.announcement_id}/publish"),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.

@@ -497,3 +497,12 @@ def own_files(session: Session, actor: Actor, file_ids: Sequence[str]) -> dict[s
         if record is not None and record.owner == actor.label:
             out[record.id] = record
     return out
+
+
+def application_counts(session: Session, *, since: dt.datetime) -> dict[str, int]:
+    """Item code → applications submitted since ``since`` (public demand figures; no personal data)."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(Case.item_code, func.count()).where(Case.submitted_at >= since)
+                           .group_by(Case.item_code)).all()
+    return {str(code): int(n) for code, n in rows}

@@ -127,3 +127,10 @@ def file_is_published(session: Session, file_id: str) -> bool:
                    or_(ItemMaterial.blank_form_file_id == file_id, ItemMaterial.sample_file_id == file_id))
             .limit(1))
     return session.scalar(stmt) is not None
+
+
+def published_with_codes(session: Session) -> Sequence[tuple[str, ItemVersion]]:
+    """Every published version with its item code (the portal's listing; ~2,000 rows)."""
+    stmt = (select(ServiceItem.code, ItemVersion).join(ItemVersion, ItemVersion.id == ServiceItem.published_version_id)
+            .order_by(ServiceItem.id))
+    return [(c, v) for c, v in session.execute(stmt).all()]

@@ -178,3 +178,13 @@ class ApplicationSpec(BaseModel):
     materials: list[MaterialSpec]
     form_schema: dict[str, Any] | None
     result_license_type: str | None = None  # the license type an approval issues, by code or name
+
+
+class ItemListing(ItemSummary):
+    """A published item with what the portal groups it by (audience, themes, source flags)."""
+
+    level: int | None = None
+    audience: list[str] = []
+    themes: list[str] = []
+    flags: list[str] = []
+    keywords: str = ""  # short and common names from the source catalog

@@ -29,6 +29,7 @@ from yiwang.catalog.schemas import (
     ApplicationSpec,
     ItemGuide,
     ItemIn,
+    ItemListing,
     ItemSummary,
     MaterialIn,
     MaterialOut,
@@ -589,3 +590,27 @@ def item_types(session: Session, codes: Iterable[str] | None = None) -> dict[str
 def item_region(session: Session, code: str) -> str | None:
     """The region code of an item (None when there is no such item)."""
     return session.scalar(select(ServiceItem.region_code).where(ServiceItem.code == code))
+
+
+# --- the portal's listing ----------------------------------------------------------------------------
+
+def catalog_stamp(session: Session) -> tuple[str | None, int]:
+    """(epoch, generation) of the published catalog: changes on every publish and retire, so a cache of
+    published items knows when to rebuild (one primary-key SELECT)."""
+    row = repo.index_state(session)
+    return (row.epoch, row.generation) if row else (None, 0)
+
+
+def published_listing(session: Session) -> list[ItemListing]:
+    """Every published item with its audience, themes and source flags, in item order."""
+    rows = repo.published_with_codes(session)
+    depts = org_service.departments_by_ids(session, {v.department_id for _, v in rows})
+    out = []
+    for code, v in rows:
+        base = summary(v, code, depts[v.department_id].name).model_dump()
+        extra = v.extra or {}
+        names = [str(extra.get(k) or "") for k in ("short_name", "common_name") if extra.get(k) not in (None, "无")]
+        out.append(ItemListing(**base, level=v.level, audience=[str(a) for a in v.audience or []],
+                               themes=[str(t) for t in v.themes or []],
+                               flags=[str(f) for f in extra.get("flags") or []], keywords=" ".join(names)))
+    return out

@@ -47,6 +47,8 @@ class Perm(enum.StrEnum):
     EVALUATION_APPEAL = "evaluation:appeal:decide"
     HOTLINE_TICKET = "hotline:ticket:handle"
     DATA_RESOURCE_MANAGE = "datahub:resource:manage"
+    # portal: announcements (通知公告)
+    PORTAL_ANNOUNCE = "portal:announcement:publish"
 
 
 class Role(enum.StrEnum):
@@ -89,7 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset({Perm.ORG_REGION_MANAGE, Perm.ORG_DEPARTMENT_MANAGE, Perm.IDENTITY_STAFF_MANAGE,
                            Perm.CALENDAR_MANAGE, Perm.AUDIT_READ, Perm.CATALOG_ITEM_EDIT,
                            Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ,
-                           Perm.SUPERVISION_RULE_MANAGE}),
+                           Perm.SUPERVISION_RULE_MANAGE, Perm.PORTAL_ANNOUNCE}),
 }
 
 # Roles whose data scope is the whole region subtree rather than their own department.

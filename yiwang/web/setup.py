@@ -112,11 +112,13 @@ def render_error(request: Request, status: int, body: dict[str, Any]) -> Any:
 
 
 def install(app: FastAPI) -> None:
+    from yiwang.web.admin import announcements as admin_announcements
     from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
     from yiwang.web.console import supervision as console_supervision
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
+    from yiwang.web.portal import browse as portal_browse
     from yiwang.web.portal import evaluation as portal_evaluation
     from yiwang.web.portal import guide as portal_guide
     from yiwang.web.portal import licenses as portal_licenses
@@ -132,6 +134,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
     app.include_router(portal_pages.router)
     app.include_router(portal_guide.router)
+    app.include_router(portal_browse.router)
     app.include_router(portal_applications.router)
     app.include_router(portal_licenses.router)
     app.include_router(portal_evaluation.router)
@@ -143,3 +146,4 @@ def install(app: FastAPI) -> None:
     app.include_router(console_supervision.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
+    app.include_router(admin_announcements.router)

@@ -27,7 +27,6 @@ from yiwang.catalog.standards import (
 from yiwang.core import clock, storage
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
-from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor
 from yiwang.web.setup import check_csrf, form_error, render
 
@@ -36,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 # item types a person can pick in the directory filter ("00" only groups the power types)
 TYPE_CHOICES = [(code, name) for code, name in ITEM_TYPES.items() if code != "00"]
-AUDIENCE_CHOICES = [("1", "个人"), ("2", "法人")]
+AUDIENCE_CHOICES = [("person", "个人"), ("enterprise", "法人")]
 CASE_TYPES = {"immediate": "即办件", "promised": "承诺件"}
 
 
@@ -141,27 +140,52 @@ def guide_context(guide: Any) -> dict[str, Any]:
 
 @router.get("/items")
 def items(request: Request, q: str = "", department: str = "", type: str = "",  # noqa: A002 - the API's name
-          audience: str = "", theme: str = "", page: str = "1", session: Session = Depends(get_session, scope="function"),
+          audience: str = "", theme: str = "", region: str = "", page: str = "1",
+          session: Session = Depends(get_session, scope="function"),
           actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """The directory: search and filters (audience 个人/法人, theme, region → department, type). Without a
+    query the deployment's own region comes first, then what people apply for, then demand."""
+    from yiwang.portal import service as portal
+    from yiwang.portal.themes import AUDIENCE_NAMES, THEMES
+
     q, theme = q.strip()[:100], theme.strip()[:50]
-    department = department if department.isdigit() else ""
-    audience = audience if audience in dict(AUDIENCE_CHOICES) else ""
+    department = department if department.isdigit() and len(department) < 10 else ""
+    audience = audience if portal.audience_kind(audience) else ""
     item_type = type if type in ITEM_TYPES else ""
     number = page_number(page)
-    params = {"q": q, "department": department, "type": item_type, "audience": audience, "theme": theme}
+    groups = portal.departments_by_region(session)
+    region_names = {g.code: g.name for g in groups}
+    region = region.strip()[:12]
+    if department and not region:  # an old link with a department only: show its region as chosen
+        region = next((g.code for g in groups for d in g.departments if str(d[0]) == department), "")
+    region = region if region in region_names else ""
+    region_departments = next((g.departments for g in groups if g.code == region), [])
+    params = {"q": q, "region": region, "department": department, "type": item_type, "audience": audience,
+              "theme": theme}
     error, status = None, 200
     try:
-        total, found = catalog.search_items(session, q=q, department=department or None, item_type=item_type or None,
-                                            audience=audience or None, theme=theme or None, limit=PAGE_SIZE,
-                                            offset=(number - 1) * PAGE_SIZE)
+        found = portal.browse(session, q=q, audience=audience or None, theme=theme or None,
+                              department_id=int(department) if department else None, region=region or None,
+                              item_type=item_type or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+        total, results, facets = found.total, found.items, found.facets
+        if q and number == 1:
+            client = request.client.host if request.client else ""
+            portal.record_search(session, q, client=client)
     except DomainError as exc:
-        total, found, error, status = 0, [], form_error(exc), exc.status
-    results = [{"item": s, "limit": limit_words(s.promised_limit)} for s in found]
+        total, results, facets, error, status = 0, [], {}, form_error(exc), exc.status
+    kind = portal.audience_kind(audience)
+    base = {k: v for k, v in params.items() if v and k != "theme"}
+    theme_facets = [(t, facets[t.slug], "/items?" + urlencode(base | {"theme": t.slug})) for t in THEMES
+                    if kind in (None, t.audience) and facets.get(t.slug)]
     filtered = any(v for k, v in params.items() if k != "q")
     return render(request, "portal/items.html", {
-        "params": params, "total": total, "results": results, "filtered": filtered, "error": error,
-        "pager": pager("/items", params, number, total), "departments": org_service.all_departments(session),
-        "types": TYPE_CHOICES, "audiences": AUDIENCE_CHOICES}, status=status)
+        "params": params, "total": total, "results": [{"item": s, "limit": limit_words(s.promised_limit)}
+                                                      for s in results],
+        "filtered": filtered, "error": error, "pager": pager("/items", params, number, total),
+        "regions": groups, "region_departments": region_departments,
+        "region_name": region_names.get(region, ""), "types": TYPE_CHOICES, "audiences": AUDIENCE_CHOICES,
+        "audience_kind": kind, "audience_name": AUDIENCE_NAMES.get(kind or "", ""), "theme_facets": theme_facets,
+        "themes": THEMES, "theme_names": {t.slug: t.name for t in THEMES}}, status=status)
 
 
 @router.get("/items/{code}")

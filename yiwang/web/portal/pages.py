@@ -33,8 +33,17 @@ def start_session(request: Request, session: Session, actor: Actor, target: str)
 
 
 @router.get("/")
-def home(request: Request, actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    return render(request, "portal/home.html")
+def home(request: Request, session: Session = Depends(get_session, scope="function"),
+         actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    from yiwang.portal import service as portal
+    from yiwang.portal.themes import AUDIENCE_NAMES, ENTERPRISE, PERSON
+
+    _, notices = portal.latest_announcements(session, limit=5)
+    return render(request, "portal/home.html", {
+        "theme_groups": [(kind, AUDIENCE_NAMES[kind], portal.theme_counts(session, kind))
+                         for kind in (PERSON, ENTERPRISE)],
+        "popular": portal.popular_items(session, limit=8), "popular_queries": portal.popular_queries(session, 8),
+        "announcements": notices})
 
 
 @router.get("/login")
