@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,12 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "noreply@yiwang.local"
     smtp_starttls: bool = False
+
+    # separation of duties: which cases may not be handled and decided by the same person —
+    # licensing (items whose result is a licence), all, or off; 一人多岗 departments are exempt
+    separation_of_duties: Literal["licensing", "all", "off"] = "licensing"
+    # holiday calendar imports: a year with a longer run of days off is refused unless forced
+    calendar_max_days_off_run: int = 12
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""
