@@ -96,8 +96,10 @@ class Settings(BaseSettings):
     # separation of duties: which cases may not be handled and decided by the same person —
     # licensing (items whose result is a licence), all, or off; 一人多岗 departments are exempt
     separation_of_duties: Literal["licensing", "all", "off"] = "licensing"
-    # holiday calendar imports: a year with a longer run of days off is refused unless forced
+    # holiday calendar imports: a year with a longer run of days off (weekends included), or more weekdays
+    # off, is refused unless the deployment-level administrator forces it
     calendar_max_days_off_run: int = 12
+    calendar_max_weekdays_off: int = 25
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""

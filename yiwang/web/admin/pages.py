@@ -123,7 +123,7 @@ def staff_add(request: Request, login: str = Form(""), name: str = Form(""), pas
 
 # --- calendar ------------------------------------------------------------------------------------
 
-def _calendar_page(request: Request, session: Session, year: int | None = None, error: dict | None = None,
+def _calendar_page(request: Request, session: Session, actor: Actor, year: int | None = None, error: dict | None = None,
                    notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     cal = calendar.load(session)
     years = sorted(cal.years)
@@ -140,28 +140,32 @@ def _calendar_page(request: Request, session: Session, year: int | None = None, 
                 d += dt.timedelta(days=1)
             months.append({"month": month, "lead": first.weekday(), "days": days})
     return render(request, "admin/calendar.html", {"years": years, "shown": shown, "months": months,
-                                                   "error": error, "notice": notice}, status=status)
+                                                   "error": error, "notice": notice,
+                                                   "may_import": calendar.may_replace_calendar(actor)},
+                  status=status)
 
 
 @router.get("/calendar")
 def calendar_page(request: Request, year: int | None = None, session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
-    return _calendar_page(request, session, year)
+    return _calendar_page(request, session, actor, year)
 
 
 @router.post("/calendar")
 def calendar_import(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
-                          session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                    force: str = Form(""), session: Session = Depends(get_session, scope="function"),
+                    actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
     check_csrf(request, csrf_token)
-    raw = file.file.read(1024 * 1024 + 1)
     try:
+        calendar.require_calendar_scope(actor)  # before the file is read
+        raw = file.file.read(1024 * 1024 + 1)
         if len(raw) > 1024 * 1024:
             raise ValidationFailed("日历文件过大", field="file")
         year, entries, source = calendar.parse_holiday_file(raw)
-        calendar.import_year(session, actor, year, entries, source)
+        calendar.import_year(session, actor, year, entries, source, force=force == "1")
     except DomainError as exc:
         session.rollback()
-        return _calendar_page(request, session, error=form_error(exc), status=exc.status)
-    return _calendar_page(request, session, year, notice=f"已导入 {year} 年节假日安排（{len(entries)} 条调整日）")
+        return _calendar_page(request, session, actor, error=form_error(exc), status=exc.status)
+    return _calendar_page(request, session, actor, year, notice=f"已导入 {year} 年节假日安排（{len(entries)} 条调整日）")
