@@ -343,6 +343,8 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                           None),
     "POST /admin/catalog/{code}/materials/{seq}/file": (
         "own:handler", "/admin/catalog/{w.item_code}/materials/1/file", {"kind": "sample"}, _pdf("file")),
+    "POST /admin/catalog/{code}/window-decision": ("own:handler", "/admin/catalog/{w.item_code}/window-decision",
+                                                   {"allowed": "1"}, None),
 }
 
 
