@@ -260,6 +260,9 @@ WRITES: tuple[Write, ...] = (
           bodies=({"code": OWN_REGION + "001000", "name": "越权街道", "parent_code": OTHER_REGION},
                   {"code": OWN_REGION + "002000", "name": "越权街道", "parent_code": OWN_REGION})),
     Write("POST /admin/departments", "/admin/departments", bodies=({"name": "越权部门", "region_code": OWN_REGION},)),
+    Write("POST /admin/departments/{department_id}/combined-duties",
+          "/admin/departments/{w.own_department_id}/combined-duties",
+          bodies=({"combined": "1", "reason": "越权设为一人多岗"},)),  # the own district's administrators only
     Write("POST /admin/staff", "/admin/staff", refusals=frozenset({401, 403, 404, 422}),
           bodies=(lambda w, s: {"login": "intruder", "name": "越权人员", "password": "Passw0rd2026x",
                                 "department_id": str(w.own_department_id), "roles": "approver"},)),

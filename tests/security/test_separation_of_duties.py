@@ -121,3 +121,22 @@ def test_a_combined_duties_department_is_exempt(session) -> None:  # type: ignor
     no = _handled_by_one_person(session, w, multi)
     with pytest.raises(duties.SeparationOfDuties):
         cases.apply(session, multi, case_no=no, action="approve")
+
+
+def test_the_departments_page_switches_combined_duties(app, session) -> None:  # type: ignore[no-untyped-def]
+    f.staff(session, "admin", ["admin"], "区政务服务数据管理局")
+    dept_id = f.department(session, "区档案馆")
+    session.commit()
+    client = TestClient(app)
+    staff_login(client, "admin")
+    from tests.web.helpers import csrf
+
+    url = f"/admin/departments/{dept_id}/combined-duties"
+    r = client.post(url, data={"combined": "1", "reason": "", "csrf_token": csrf(client, "/admin/departments")})
+    assert r.status_code == 422 and "须说明理由" in r.text
+    r = client.post(url, data={"combined": "1", "reason": "仅两名工作人员",
+                               "csrf_token": csrf(client, "/admin/departments")}, follow_redirects=False)
+    assert r.status_code == 303
+    session.expire_all()
+    assert org_service.combined_duties(session, dept_id)
+    assert "一人多岗" in client.get("/admin/departments").text

@@ -84,6 +84,25 @@ def departments_add(request: Request, name: str = Form(""), region_code: str = F
     return redirect("/admin/departments")
 
 
+@router.post("/departments/{department_id}/combined-duties")
+def departments_combined_duties(request: Request, department_id: int, combined: str = Form(""),
+                                reason: str = Form(""), csrf_token: str = Form(""),
+                                session: Session = Depends(get_session, scope="function"),
+                                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """一人多岗: switch separation of duties off (with a reason) or back on for a small department."""
+    require_staff(actor, Perm.ORG_DEPARTMENT_MANAGE)
+    check_csrf(request, csrf_token)
+    try:
+        if len(reason) > 500:
+            raise ValidationFailed("理由不超过 500 字", field="reason")
+        org_service.set_combined_duties(session, actor, department_id=department_id, combined=combined == "1",
+                                        reason=reason)
+    except DomainError as exc:
+        session.rollback()
+        return _departments_page(request, session, actor, form_error(exc), {}, exc.status)
+    return redirect("/admin/departments")
+
+
 # --- staff ---------------------------------------------------------------------------------------
 
 def _staff_page(request: Request, session: Session, actor: Actor, error: dict | None = None,
