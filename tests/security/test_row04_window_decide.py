@@ -105,10 +105,13 @@ def test_flag_refused_on_a_promised_item(session) -> None:  # type: ignore[no-un
 
 def test_region_wide_approver_cannot_decide_another_departments_case(session) -> None:  # type: ignore[no-untyped-def]
     w = lf.world(session)
-    both = f.staff(session, "both", ["window_clerk", "approver"], "区政务服务数据管理局")
+    both = f.staff(session, "both", ["window_clerk", "approver", "handler"], "区政务服务数据管理局")
     with clock.frozen(MONDAY):
         no = cw.submit(session, w)
         cases.apply(session, w.clerk, case_no=no, action="accept")
+        for action in ("review", "suspend"):  # nor handles it, nor starts a special procedure
+            with pytest.raises(PermissionDenied):
+                cases.apply(session, both, case_no=no, action=action, kind="inspection", days=3)
         cases.apply(session, w.handler, case_no=no, action="review")
         cases.apply(session, w.checker, case_no=no, action="review")
         case = cases.get_case(session, both, no)  # the window role lets them see it

@@ -3,9 +3,9 @@
 - **Window decisions** (即办件当场决定): an immediate application is decided at intake, in one window
   action, only when the owning department has marked the item ``window_may_decide``; otherwise the
   window only accepts and the case goes to the owning department's own review chain.
-- **The owning department decides**: review steps and the decision in the review chain belong to staff of
-  the department that owns the case — a person whose roles reach other departments' cases (a window
-  clerk who is also an approver at home) never decides them.
+- **The owning department decides**: review steps, special procedures, extensions and the decision in the
+  review chain belong to staff of the department that owns the case — a person whose roles reach other
+  departments' cases (a window clerk who is also an approver at home) never decides them.
 - **Separation of duties** (``YIWANG_SEPARATION_OF_DUTIES``): whoever handled a case (accepted it, or took
   its 承办 step) does not also decide it — for items whose result is a licence (``licensing``, the
   default), for every item (``all``) or never (``off``). Departments marked 一人多岗 are exempt.
@@ -32,7 +32,7 @@ from yiwang.org import service as org_service
 
 DECISIONS = (Action.APPROVE, Action.DENY)
 # the steps of the owning department's review chain (a window may accept, correct, reject and deliver)
-CHAIN_ACTIONS = (Action.REVIEW, Action.APPROVE, Action.DENY, Action.EXTEND)
+CHAIN_ACTIONS = (Action.REVIEW, Action.APPROVE, Action.DENY, Action.EXTEND, Action.SUSPEND, Action.RESUME)
 
 WINDOW_REFUSAL = ("该即办件的实施部门未授权窗口当场办结：请先受理，办件将转实施部门审批。"
                   "（授权由实施部门在事项目录中设置“窗口可当场办结”）")
