@@ -193,7 +193,8 @@ def calendar_group() -> None:
 
 @calendar_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def calendar_import(file: Path) -> None:
+@click.option("--force", is_flag=True, help="import a year that looks implausible (unusually many days off)")
+def calendar_import(file: Path, force: bool) -> None:
     """Import one year of holidays and make-up working days (holiday-cn JSON layout)."""
     from yiwang.core import calendar
     from yiwang.core.db import session_scope
@@ -203,7 +204,7 @@ def calendar_import(file: Path) -> None:
     try:
         with session_scope() as session:
             year, entries, source = calendar.parse_holiday_file(file.read_bytes())
-            n = calendar.import_year(session, SYSTEM, year, entries, source)
+            n = calendar.import_year(session, SYSTEM, year, entries, source, force=force)
     except DomainError as exc:
         click.echo(f"错误：{exc.message}", err=True)
         sys.exit(2)

@@ -60,7 +60,7 @@ STAFF = [
     ("承办人", "handler", "王建国", 1, ["handler"]),
     ("审核人", "checker", "陈志强", 1, ["checker"]),
     ("审批人", "approver", "刘海涛", 1, ["approver"]),
-    ("承办人", "health", "黄丽", 2, ["handler", "checker", "approver"]),
+    ("一人多岗（承办、审核、审批）", "health", "黄丽", 2, ["handler", "checker", "approver"]),
     ("监察员", "supervisor", "赵刚", 4, ["supervisor"]),
     ("代办员", "proxy", "何小梅", 5, ["proxy"]),
     ("事项管理员", "catalog", "林静", 6, ["admin"]),
@@ -138,7 +138,26 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
                         {"name": "父母双方有效身份证件", "required": True, "source": "government",
                          "license_type": "居民身份证"},
                         {"name": "出生医学记录", "required": True, "source": "other", "issuer": "助产机构"}]),
+        # 即办件 the health department lets any window decide on the spot (window_may_decide, see WINDOW_DECIDES)
+        dict(common, code=f"{health.uscc}4440100303000", department=health.name, item_type="01",
+             name="公共场所卫生许可注销", audience=["1", "2"], legal_limit={"value": 20, "unit": "working_day"},
+             promised_limit="immediate", consult_phone="020-83003301", themes=["住宿餐饮"],
+             conditions="持有公共场所卫生许可证、不再从事该公共场所经营的单位或者个人。",
+             legal_basis="《公共场所卫生管理条例实施细则》第二十五条",
+             process="窗口受理 → 当场注销 → 出具注销通知",
+             result={"name": "公共场所卫生许可注销通知书"},
+             materials=[{"name": "公共场所卫生许可注销申请表", "required": True, "form": "electronic"},
+                        {"name": "法定代表人或者负责人身份证明", "required": True, "source": "government",
+                         "license_type": "居民身份证"}]),
     ]
+
+
+# Immediate items whose owning department lets any window (综合窗口 included) decide them on the spot; every
+# other immediate item is only accepted at the window and decided in the owner's review chain.
+WINDOW_DECIDES = ("4440100303000",)
+# 一人多岗: the health department is too small to give handling and deciding to different people, so
+# separation of duties is off for its cases (the `health` account holds every review role)
+COMBINED_DUTIES = {2: "卫生健康局编制人数少，承办、审核、审批由同一人兼任（一人多岗）"}
 
 
 def license_types(depts: list) -> list[dict]:  # type: ignore[type-arg]
@@ -193,6 +212,8 @@ def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-ar
 
     for record in local_items(depts):
         catalog.import_record(session, SYSTEM, ItemIn.model_validate(record), publish=True)
+        if record["code"].endswith(WINDOW_DECIDES):
+            catalog.set_window_may_decide(session, SYSTEM, code=record["code"], allowed=True)
     session.commit()
     seed_file = resources.files("yiwang.catalog") / "seed_data" / "guangdong.jsonl.gz"
     with resources.as_file(seed_file) as path:
@@ -209,6 +230,9 @@ def seed() -> list[tuple[str, str, str, str]]:
         for name, region, org in DEPARTMENTS:
             depts.append(org_service.ensure_department(session, SYSTEM, name=name, region_code=region,
                                                        uscc=make_uscc("11" + region[:6], org)))
+        for idx, reason in COMBINED_DUTIES.items():
+            org_service.set_combined_duties(session, SYSTEM, department_id=depts[idx].id, combined=True,
+                                            reason=reason)
         for label, login, name, idx, roles in STAFF:
             if identity_repo.staff_by_login(session, login) is None:
                 identity.add_staff(session, SYSTEM, login=login, password=DEMO_PASSWORD, name=name,

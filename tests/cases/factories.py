@@ -54,3 +54,10 @@ def submit(session: Session, w: World, **over: Any) -> str:
         "contact_name": "张三", "contact_phone": "13800138000", "description": "申请办理"}),
         materials=materials, **over)
     return case.case_no
+
+
+def let_window_decide(session: Session, w: World) -> None:
+    """The owning department lets windows decide its immediate item on the spot."""
+    from yiwang.catalog import service as catalog
+
+    catalog.set_window_may_decide(session, w.handler, code=w.code, allowed=True)

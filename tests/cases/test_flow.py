@@ -142,6 +142,7 @@ def test_suspension_adds_back_working_days_and_extension(session) -> None:  # ty
 
 def test_immediate_item_in_one_window_action(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session, promised_limit="immediate")
+    cw.let_window_decide(session, w)
     late = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)  # 18:00 in Beijing, after office hours
     with clock.frozen(late):
         no = cw.submit(session, w)
@@ -256,6 +257,7 @@ def test_after_the_answer_period_it_counts_as_accepted_on_receipt(session) -> No
 
 def test_immediate_item_received_late_on_friday_is_due_monday(session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session, promised_limit="immediate")
+    cw.let_window_decide(session, w)
     friday_evening = dt.datetime(2026, 3, 6, 9, 30, tzinfo=dt.UTC)  # 17:30 in Beijing
     with clock.frozen(friday_evening):
         no = cw.submit(session, w)

@@ -332,6 +332,9 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                                               "parent_code": OTHER_REGION}, None),
     "POST /admin/departments": ("other:admin", "/admin/departments", {"name": "新部门", "region_code": OTHER_REGION},
                                 None),
+    "POST /admin/departments/{department_id}/combined-duties": (
+        "other:admin", "/admin/departments/{w.other_department_id}/combined-duties",
+        {"combined": "1", "reason": "编制人数少"}, None),
     "POST /admin/staff": ("other:admin", "/admin/staff", {"login": "newbie", "name": "新人", "password": "Passw0rd2026",
                                                           "department_id": "{w.other_department_id}",
                                                           "roles": "handler"}, None),
@@ -350,6 +353,8 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
         "other:admin", "/admin/announcements/{w.announcement_id}/publish", {}, None),
     "POST /admin/announcements/{announcement_id}/withdraw": (
         "other:admin", "/admin/announcements/{w.announcement_id}/withdraw", {}, None),
+    "POST /admin/catalog/{code}/window-decision": ("own:handler", "/admin/catalog/{w.item_code}/window-decision",
+                                                   {"allowed": "1"}, None),
 }
 
 

@@ -250,6 +250,12 @@ WRITES: tuple[Write, ...] = (
     Write("POST /admin/catalog/{code}/retire", "/admin/catalog/{w.item_code}/retire", bodies=({"reason": "越权停用"},)),
     Write("POST /api/v1/items/{code}/publish", "/api/v1/items/{w.item_code}/publish"),
     Write("POST /api/v1/items/{code}/retire", "/api/v1/items/{w.item_code}/retire", bodies=({"reason": "越权停用"},)),
+    # 即办件 window decisions: the owning department's catalog staff only (the world's item is promised, so
+    # the owner would get 422 not_immediate: no control; tests/security/test_row04_window_decide.py has it)
+    Write("POST /admin/catalog/{code}/window-decision", "/admin/catalog/{w.item_code}/window-decision",
+          bodies=({"allowed": "1"},), allowed=frozenset({"own:handler"})),
+    Write("POST /api/v1/items/{code}/window-decision", "/api/v1/items/{w.item_code}/window-decision",
+          bodies=({"window_may_decide": True},), allowed=frozenset({"own:handler"})),
     Write("POST /api/v1/catalog/import", "/api/v1/catalog/import", files=_import_file,
           refusals=frozenset({200, 401, 403, 404, 422})),  # answered with a per-line report: nothing may change
     # organisation: objects named in the body (the own district, the own department)
@@ -257,6 +263,9 @@ WRITES: tuple[Write, ...] = (
           bodies=({"code": OWN_REGION + "001000", "name": "越权街道", "parent_code": OTHER_REGION},
                   {"code": OWN_REGION + "002000", "name": "越权街道", "parent_code": OWN_REGION})),
     Write("POST /admin/departments", "/admin/departments", bodies=({"name": "越权部门", "region_code": OWN_REGION},)),
+    Write("POST /admin/departments/{department_id}/combined-duties",
+          "/admin/departments/{w.own_department_id}/combined-duties",
+          bodies=({"combined": "1", "reason": "越权设为一人多岗"},)),  # the own district's administrators only
     Write("POST /admin/staff", "/admin/staff", refusals=frozenset({401, 403, 404, 422}),
           bodies=(lambda w, s: {"login": "intruder", "name": "越权人员", "password": "Passw0rd2026x",
                                 "department_id": str(w.own_department_id), "roles": "approver"},)),
@@ -285,7 +294,8 @@ UNSCOPED: dict[str, str] = {
     "POST /workbench/intake": "files a new case at the window for a public item",
     "POST /my/messages/read-all": "the caller's own messages",
     "POST /workbench/messages/read-all": "the caller's own messages",
-    "POST /admin/calendar": "the national working-day calendar is one for the platform (administrators)",
+    "POST /admin/calendar": "the national working-day calendar is one for the platform: its top-region "
+                            "administrators only (tests/security/test_row03_calendar_scope.py)",
     "POST /admin/catalog/import": "per-record scope: the same import service is in WRITES through the API",
 }
 

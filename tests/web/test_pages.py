@@ -91,7 +91,8 @@ def test_admin_adds_department_and_staff(client, session) -> None:  # type: igno
 
 
 def test_admin_imports_a_calendar_year(client, session) -> None:  # type: ignore[no-untyped-def]
-    f.staff(session, "adm", ["admin"], "越秀区政务服务数据管理局")
+    # the calendar serves the whole deployment: a provincial (top-region) administrator imports it
+    f.staff(session, "adm", ["admin"], "广东省政务服务数据管理局", region_code="440000")
     session.commit()
     _staff_login(client, "adm")
     token = _csrf(client, "/admin/calendar")

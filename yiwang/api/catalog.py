@@ -72,3 +72,17 @@ def import_catalog(request: Request, file: UploadFile = File(...), publish: bool
             "unchanged": report.unchanged, "published": report.published,
             "errors": [{"line": line, "reason": r} for line, r in report.errors],
             "drafts": [{"line": line, "code": c, "problems": p} for line, c, p in report.drafts]}
+
+
+class WindowDecisionIn(BaseModel):
+    window_may_decide: bool
+
+
+@router.post("/items/{code}/window-decision")
+def set_window_decision(code: Annotated[str, Field(max_length=64)], body: WindowDecisionIn, request: Request,
+                        session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
+    """Let any window decide this immediate item on the spot (即办件当场办结), or withdraw that: the
+    owning department's catalog staff only; audited."""
+    actor = require_login(bearer_actor(request, session))
+    item = catalog.set_window_may_decide(session, actor, code=code, allowed=body.window_may_decide)
+    return {"code": item.code, "window_may_decide": item.window_may_decide}

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from yiwang.cases import duties
 from yiwang.cases import repository as repo
 from yiwang.cases.models import Case
 from yiwang.catalog import service as catalog
-from yiwang.core import outbox
+from yiwang.core import audit, outbox
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import SYSTEM
 from yiwang.licenses import service as licenses
@@ -76,6 +77,11 @@ def issue_for_case(session: Session, case_no: str) -> list[str]:
         return []
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
     if not spec.result_license_type:
+        return []
+    if not duties.may_issue_license(session, case):
+        # decided outside the owning department on an item it never let a window decide: no licence in its name
+        audit.record(session, SYSTEM, "license.issue_refused", "case", case.case_no,
+                     {"reason": "decided_outside_owning_department"})
         return []
     lt = licenses.ensure_type(session, spec.result_license_type, department_id=case.department_id)
     kind = case.applicant.split(":", 1)[0]

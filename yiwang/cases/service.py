@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from yiwang.cases import deadlines
+from yiwang.cases import deadlines, duties
 from yiwang.cases import repository as repo
 from yiwang.cases.actions import HANDLERS, MaterialIn, check_materials, recompute_due
 from yiwang.cases.errors import CaseConflict, CaseNotFound, IllegalTransition
@@ -159,7 +159,8 @@ def _permitted(actor: Actor, case: Case, action: Action) -> bool:
 
 
 def allowed_actions(actor: Actor, case: Case) -> list[str]:
-    return [a.value for a in actions_from(Status(case.status)) if _permitted(actor, case, a)]
+    permitted = [a.value for a in actions_from(Status(case.status)) if _permitted(actor, case, a)]
+    return duties.without_refused(actor, case, permitted)
 
 
 def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment: str | None = None,
@@ -189,6 +190,7 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     today = deadlines.local_day(now)
     cal = get_calendar(session)
     data: dict[str, Any] = {}
+    duties.check(session, actor, case, act, data)
     handler = HANDLERS[act]
     handler(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=form)
     if rule.target is not None and act is not Action.RESUME:

@@ -13,6 +13,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yiwang.core.spreadsheet import safe_row, unquote_cell
+
 ITEM_SHEET, MATERIAL_SHEET, HELP_SHEET = "事项", "申请材料", "填写说明"
 
 # (key, header, kind): kinds are text, int, bool, list, limit, json
@@ -100,6 +102,7 @@ def _cell_out(kind: str, value: Any) -> Any:
 
 
 def _cell_in(kind: str, value: Any, header: str) -> Any:
+    value = unquote_cell(value)  # our own export quotes text that a spreadsheet would run as a formula
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = str(value).strip()
@@ -147,9 +150,9 @@ def write_workbook(records: Iterable[dict[str, Any]]) -> bytes:
     items = wb.active
     assert items is not None
     items.title = ITEM_SHEET
-    items.append([h for _, h, _ in ITEM_COLUMNS])
+    items.append(safe_row(h for _, h, _ in ITEM_COLUMNS))
     mats = wb.create_sheet(MATERIAL_SHEET)
-    mats.append([h for _, h, _ in MATERIAL_COLUMNS])
+    mats.append(safe_row(h for _, h, _ in MATERIAL_COLUMNS))
     for rec in records:
         row = []
         for key, _, kind in ITEM_COLUMNS:
@@ -160,15 +163,15 @@ def write_workbook(records: Iterable[dict[str, Any]]) -> bytes:
             else:
                 value = rec.get(key)
             row.append(_cell_out(kind, value))
-        items.append(row)
+        items.append(safe_row(row))
         for m in rec.get("materials", []):
-            mats.append([_cell_out(kind, rec["code"] if key == "code" else m.get(key))
-                         for key, _, kind in MATERIAL_COLUMNS])
+            mats.append(safe_row(_cell_out(kind, rec["code"] if key == "code" else m.get(key))
+                                 for key, _, kind in MATERIAL_COLUMNS))
     _style_header(items)
     _style_header(mats)
     help_ws = wb.create_sheet(HELP_SHEET)
     for line in HELP:
-        help_ws.append([line])
+        help_ws.append(safe_row([line]))
     help_ws.column_dimensions["A"].width = 100
     buf = io.BytesIO()
     wb.save(buf)

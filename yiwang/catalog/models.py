@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.db import Base
@@ -21,6 +21,9 @@ class ServiceItem(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     created_at: Mapped[dt.datetime]
+    # the owning department lets any window decide this immediate item on the spot (即办件当场决定); set
+    # only by the owner's catalog staff, never imported, audited
+    window_may_decide: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ItemVersion(Base):

@@ -39,7 +39,7 @@ from yiwang.catalog.standards import code_problems, item_type_code
 from yiwang.catalog.summaries import case_type, summary
 from yiwang.core import audit, clock, outbox
 from yiwang.core.config import get_settings
-from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.core.storage import StoredFile
 from yiwang.org import service as org_service
@@ -592,6 +592,33 @@ def item_region(session: Session, code: str) -> str | None:
     return session.scalar(select(ServiceItem.region_code).where(ServiceItem.code == code))
 
 
+# --- window decisions (即办件当场决定) -----------------------------------------------------------------
+
+def window_may_decide(session: Session, code: str) -> bool:
+    """Whether the owning department lets a window decide this (immediate) item on the spot."""
+    return bool(session.scalar(select(ServiceItem.window_may_decide).where(ServiceItem.code == code)))
+
+
+def set_window_may_decide(session: Session, actor: Actor, *, code: str, allowed: bool) -> ServiceItem:
+    """Let any window decide the item's immediate applications on the spot, or withdraw that. Only the
+    owning department's catalog staff decide this for their own item; the change is audited."""
+    actor.require(Perm.CATALOG_ITEM_EDIT)
+    item = _scoped_item(session, actor, code)
+    if actor.is_staff and actor.department_id != item.department_id:
+        raise PermissionDenied("只有事项的实施部门可以决定是否授权窗口当场办结", field="window_may_decide",
+                               code="not_item_owner")
+    if allowed:
+        latest = repo.latest_version(session, item.id)
+        current = repo.version(session, item.published_version_id) if item.published_version_id else latest
+        if current is None or case_type(current) != "immediate":
+            raise ValidationFailed("只有即办件可以授权窗口当场办结", field="window_may_decide",
+                                   code="not_immediate")
+    if item.window_may_decide != allowed:
+        item.window_may_decide = allowed
+        session.flush()
+        audit.record(session, actor, "catalog.window_may_decide", "catalog_item", code,
+                     {"window_may_decide": allowed})
+    return item
 # --- the portal's listing ----------------------------------------------------------------------------
 
 def catalog_stamp(session: Session) -> tuple[str | None, int]:

@@ -26,9 +26,10 @@ from sqlalchemy import Boolean, Date, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from yiwang.core import audit, clock
+from yiwang.core.config import get_settings
 from yiwang.core.db import Base
-from yiwang.core.errors import ValidationFailed
-from yiwang.core.permissions import SYSTEM, Actor
+from yiwang.core.errors import PermissionDenied, ValidationFailed
+from yiwang.core.permissions import SYSTEM, Actor, ActorKind, Perm, region_prefix
 
 
 class CalendarYear(Base):
@@ -197,8 +198,55 @@ def parse_holiday_file(raw: bytes | str) -> tuple[int, list[DayEntry], str]:
     return year, entries, source
 
 
-def import_year(session: Session, actor: Actor, year: int, entries: list[DayEntry], source: str) -> int:
+def may_replace_calendar(actor: Actor) -> bool:
+    """The calendar serves the whole deployment: only administrators of its top region (the home region,
+    e.g. the province) replace it — never a city or district administrator — and the system (CLI)."""
+    if not actor.is_staff:
+        return actor.kind is ActorKind.SYSTEM
+    home = get_settings().home_region_code
+    return actor.can(Perm.CALENDAR_MANAGE) and bool(actor.region_code) and \
+        home.startswith(region_prefix(actor.region_code or ""))
+
+
+def implausibilities(year: int, entries: list[DayEntry]) -> list[str]:
+    """What makes a year's arrangement implausible for an official notice (more days off in a row, or
+    more weekdays off, than any State Council notice has had)."""
+    s = get_settings()
+    over = {e.day: e.is_workday for e in entries}
+    day, run, longest = dt.date(year, 1, 1), 0, 0
+    while day.year == year:
+        run = 0 if over.get(day, day.weekday() < 5) else run + 1
+        longest = max(longest, run)
+        day += dt.timedelta(days=1)
+    weekdays_off = sum(1 for e in entries if not e.is_workday and e.day.weekday() < 5 and e.day.year == year)
+    out = []
+    if longest > s.calendar_max_days_off_run:
+        out.append(f"连续休息 {longest} 天（超过 {s.calendar_max_days_off_run} 天）")
+    if weekdays_off > s.calendar_max_weekdays_off:
+        out.append(f"工作日放假 {weekdays_off} 天（超过 {s.calendar_max_weekdays_off} 天）")
+    return out
+
+
+def require_calendar_scope(actor: Actor) -> None:
+    if not may_replace_calendar(actor):
+        raise PermissionDenied("节假日安排适用于整个平台，只有平台（最高一级区划）管理员可以导入或替换",
+                               field="file", code="calendar_scope")
+
+
+def check_import(actor: Actor, year: int, entries: list[DayEntry], *, force: bool = False) -> None:
+    """Refuse an import by anyone below the deployment's top region, and an implausible year unless forced."""
+    require_calendar_scope(actor)
+    problems = implausibilities(year, entries)
+    if problems and not force:
+        raise ValidationFailed(f"{year} 年的安排不像国务院发布的放假通知：" + "；".join(problems)
+                               + "。如确属特殊安排，请勾选“确认导入异常安排”后再导入", field="file",
+                               code="calendar_implausible", extra={"problems": problems})
+
+
+def import_year(session: Session, actor: Actor, year: int, entries: list[DayEntry], source: str, *,
+                force: bool = False) -> int:
     """Replace one notice year's exceptions. Returns the number of exception days stored."""
+    check_import(actor, year, entries, force=force)
     session.execute(delete(CalendarDay).where(CalendarDay.year == year))
     # A day set by another year's notice (e.g. a late-December make-up day) is kept by whichever
     # notice is imported last: drop duplicates first.
@@ -213,7 +261,7 @@ def import_year(session: Session, actor: Actor, year: int, entries: list[DayEntr
         existing.source, existing.imported_at, existing.imported_by = source, clock.now(), actor.label
     session.flush()
     audit.record(session, actor, "calendar.import", "calendar_year", year,
-                 {"days": len(entries), "source": source})
+                 {"days": len(entries), "source": source, "forced": force})
     invalidate_cache()
     return len(entries)
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -110,6 +111,14 @@ class Settings(BaseSettings):
     audit_checkpoint_dir: Path | None = None
     # The outbox worker writes such a checkpoint this often (hours; 0 = only by hand).
     audit_checkpoint_hours: float = 24.0
+
+    # separation of duties: which cases may not be handled and decided by the same person —
+    # licensing (items whose result is a licence), all, or off; 一人多岗 departments are exempt
+    separation_of_duties: Literal["licensing", "all", "off"] = "licensing"
+    # holiday calendar imports: a year with a longer run of days off (weekends included), or more weekdays
+    # off, is refused unless the deployment-level administrator forces it
+    calendar_max_days_off_run: int = 12
+    calendar_max_weekdays_off: int = 25
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""

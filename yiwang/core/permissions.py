@@ -47,6 +47,8 @@ class Perm(enum.StrEnum):
     EVALUATION_APPEAL = "evaluation:appeal:decide"
     HOTLINE_TICKET = "hotline:ticket:handle"
     DATA_RESOURCE_MANAGE = "datahub:resource:manage"
+    # licences: finding a person's licences by their full ID number (the issuing department's case roles)
+    LICENSE_SEARCH_HOLDER = "licenses:license:search_holder"
     # portal: announcements (通知公告)
     PORTAL_ANNOUNCE = "portal:announcement:publish"
 
@@ -93,6 +95,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
                            Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ,
                            Perm.SUPERVISION_RULE_MANAGE, Perm.PORTAL_ANNOUNCE}),
 }
+
+# Searching licences by a holder's full ID number belongs to the case roles of the issuing department (who
+# handle the holder's cases); administrators, supervisors and catalog staff see ID numbers masked.
+for _role in (Role.HANDLER, Role.CHECKER, Role.APPROVER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.LICENSE_SEARCH_HOLDER}
 
 # Roles whose data scope is the whole region subtree rather than their own department.
 REGION_SCOPED_ROLES = frozenset({Role.WINDOW_CLERK, Role.PROXY, Role.SUPERVISOR, Role.HOTLINE_OPERATOR,

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, clock, outbox, storage
+from yiwang.core.codes import mask_id_number
 from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
@@ -305,7 +306,32 @@ def get_license(session: Session, actor: Actor, license_id: str) -> LicenseOut:
     lic = _visible(session, actor, license_id)
     if actor.is_staff:
         audit.record(session, actor, "license.view", "license", lic.license_id, {"holder": lic.holder})
-    return out(lic)
+    return shown_to(actor, lic)
+
+
+def shown_to(actor: Actor, lic: License) -> LicenseOut:
+    """A licence as ``actor`` sees it: a person's full ID number only for the holder and the issuing
+    department (who handle the holder's cases); other staff — administrators, supervisors, catalog
+    staff of the region — see it masked (4401**********1234)."""
+    shown = out(lic)
+    if actor.is_staff and lic.holder_kind == "person" and actor.department_id != lic.department_id:
+        shown.holder_code = mask_id_number(shown.holder_code)
+    return shown
+
+
+def _holder_search(session: Session, actor: Actor, term: str) -> bool:
+    """Whether a search term is a person's full ID number; staff may search by one only with the
+    permission (the issuing department's case roles), and every such search is audited."""
+    from stdnum.cn import ric
+
+    if not ric.is_valid(term):
+        return False
+    if actor.is_staff:
+        if not actor.can(Perm.LICENSE_SEARCH_HOLDER):
+            raise PermissionDenied("按公民身份号码查询证照仅限发证部门的办件人员；请按证照编号、办件编号或持证人姓名查询",
+                                   field="q", code="holder_search_forbidden")
+        audit.record(session, actor, "license.search_by_holder", "license", mask_id_number(term))
+    return True
 
 
 def list_licenses(session: Session, actor: Actor, *, status: str | None = None, q: str | None = None,
@@ -328,12 +354,13 @@ def list_licenses(session: Session, actor: Actor, *, status: str | None = None, 
         raise ValidationFailed("状态应为：有效、已暂扣、已注销或已过期", field="status")
     if q and q.strip():
         term = q.strip()[:100]
+        _holder_search(session, actor, term.upper())
         where.append((License.identifier == term) | (License.holder_code == term) | (License.case_no == term)
                      | License.holder_name.contains(term))
     total = session.scalar(select(func.count()).select_from(License).where(*where)) or 0
     rows = session.scalars(select(License).where(*where).order_by(License.issued_at.desc(), License.id.desc())
                            .limit(limit).offset(offset)).all()
-    return total, [out(r) for r in rows]
+    return total, [shown_to(actor, r) for r in rows]
 
 
 def for_case(session: Session, case_no: str) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.db import Base
@@ -27,5 +27,8 @@ class Department(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[dt.datetime]
+    # 一人多岗: a small department where one person may handle and decide the same case (separation of
+    # duties is off for its cases)
+    combined_duties: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("region_code", "name", name="uq_department_region_name"),)

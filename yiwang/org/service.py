@@ -189,3 +189,30 @@ def department_name(session: Session, department_id: int, max_age: float = 60.0)
     name = get_department(session, department_id).name
     _names[key] = (time.monotonic(), name)
     return name
+
+
+# --- separation of duties (一人多岗) -----------------------------------------------------------------
+
+def combined_duties(session: Session, department_id: int) -> bool:
+    """Whether a department works 一人多岗: one person may handle and decide the same case."""
+    dept = repo.department(session, department_id)
+    return bool(dept is not None and dept.combined_duties)
+
+
+def set_combined_duties(session: Session, actor: Actor, *, department_id: int, combined: bool,
+                        reason: str = "") -> Department:
+    """Mark a (small) department as 一人多岗, switching separation of duties off for its cases, or back.
+    Administrators of the department's region only, with a reason; audited."""
+    actor.require(Perm.ORG_DEPARTMENT_MANAGE)
+    dept = get_department(session, department_id)
+    _check_within(actor, dept.region_code, "department")
+    reason = (reason or "").strip()[:500]
+    if combined and not reason:
+        raise ValidationFailed("设为一人多岗须说明理由（如编制人数不足以分设承办与审批岗位）", field="reason",
+                               code="reason_required")
+    if dept.combined_duties != combined:
+        dept.combined_duties = combined
+        session.flush()
+        audit.record(session, actor, "department.combined_duties", "department", dept.id,
+                     {"combined_duties": combined, "reason": reason})
+    return dept

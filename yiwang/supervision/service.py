@@ -49,6 +49,7 @@ from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, region_prefix, scope_clause
+from yiwang.core.spreadsheet import safe_row
 from yiwang.org import service as org_service
 from yiwang.supervision.models import Alert, SupervisionOrder, SupervisionRule, SupervisionRun
 
@@ -722,9 +723,9 @@ def scores_csv(rows: list[dict[str, Any]]) -> bytes:
 
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([label for _, label in SCORE_COLUMNS])
+    writer.writerow(safe_row(label for _, label in SCORE_COLUMNS))
     for row in rows:
-        writer.writerow(["" if row[k] is None else row[k] for k, _ in SCORE_COLUMNS])
+        writer.writerow(safe_row("" if row[k] is None else row[k] for k, _ in SCORE_COLUMNS))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # with a BOM, so that Excel reads the Chinese
 
 
@@ -737,9 +738,9 @@ def scores_xlsx(rows: list[dict[str, Any]]) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "部门考核"
-    ws.append([label for _, label in SCORE_COLUMNS])
+    ws.append(safe_row(label for _, label in SCORE_COLUMNS))
     for row in rows:
-        ws.append([row[k] for k, _ in SCORE_COLUMNS])
+        ws.append(safe_row(row[k] for k, _ in SCORE_COLUMNS))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -58,7 +58,7 @@ MATERIAL_FLAGS = ("required", "deficiency_allowed")
 MAX_MATERIAL_ROWS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE = {"saved": "草稿已保存。", "published": "已发布，新版本已对公众可见。", "retired": "事项已停用，公众不再能看到该指南。",
-        "file": "附件已上传到草稿。"}
+        "file": "附件已上传到草稿。", "window": "窗口当场办结授权已更新。"}
 
 
 def _staff(actor: Actor, perm: Perm = Perm.CATALOG_ITEM_EDIT) -> Actor:
@@ -153,7 +153,9 @@ def _detail_page(request: Request, session: Session, actor: Actor, code: str, *,
         **guide_context(_staff_file_urls(guide, item.code)), "item": item, "versions": versions, "newest": newest,
         "newest_materials": newest_materials, "problems": problems or [], "statuses": STATUS_LABELS,
         "error": error, "notice": notice, "reason": reason, "upload_seq": upload_seq,
-        "can_publish": actor.can(Perm.CATALOG_ITEM_PUBLISH)}, status=status)
+        "can_publish": actor.can(Perm.CATALOG_ITEM_PUBLISH),
+        "newest_immediate": newest.promised_limit_unit == "immediate",
+        "can_window": actor.department_id == item.department_id}, status=status)
 
 
 @router.get("/{code}")
@@ -194,6 +196,20 @@ def item_retire(request: Request, code: str, reason: str = Form(""), csrf_token:
         session.rollback()
         return _detail_page(request, session, actor, code, error=form_error(exc), reason=reason, status=exc.status)
     return redirect(f"/admin/catalog/{quote(code)}?done=retired")
+
+
+@router.post("/{code}/window-decision")
+def item_window_decision(request: Request, code: str, allowed: str = Form(""), csrf_token: str = Form(""),
+                         session: Session = Depends(get_session, scope="function"),
+                         actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    _staff(actor)
+    check_csrf(request, csrf_token)
+    try:
+        catalog.set_window_may_decide(session, actor, code=code, allowed=allowed == "1")
+    except DomainError as exc:
+        session.rollback()
+        return _detail_page(request, session, actor, code, error=form_error(exc), status=exc.status)
+    return redirect(f"/admin/catalog/{quote(code)}?done=window")
 
 
 @router.post("/{code}/materials/{seq}/file")

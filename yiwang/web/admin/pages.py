@@ -84,6 +84,25 @@ def departments_add(request: Request, name: str = Form(""), region_code: str = F
     return redirect("/admin/departments")
 
 
+@router.post("/departments/{department_id}/combined-duties")
+def departments_combined_duties(request: Request, department_id: int, combined: str = Form(""),
+                                reason: str = Form(""), csrf_token: str = Form(""),
+                                session: Session = Depends(get_session, scope="function"),
+                                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """一人多岗: switch separation of duties off (with a reason) or back on for a small department."""
+    require_staff(actor, Perm.ORG_DEPARTMENT_MANAGE)
+    check_csrf(request, csrf_token)
+    try:
+        if len(reason) > 500:
+            raise ValidationFailed("理由不超过 500 字", field="reason")
+        org_service.set_combined_duties(session, actor, department_id=department_id, combined=combined == "1",
+                                        reason=reason)
+    except DomainError as exc:
+        session.rollback()
+        return _departments_page(request, session, actor, form_error(exc), {}, exc.status)
+    return redirect("/admin/departments")
+
+
 # --- staff ---------------------------------------------------------------------------------------
 
 def _staff_page(request: Request, session: Session, actor: Actor, error: dict | None = None,
@@ -123,7 +142,7 @@ def staff_add(request: Request, login: str = Form(""), name: str = Form(""), pas
 
 # --- calendar ------------------------------------------------------------------------------------
 
-def _calendar_page(request: Request, session: Session, year: int | None = None, error: dict | None = None,
+def _calendar_page(request: Request, session: Session, actor: Actor, year: int | None = None, error: dict | None = None,
                    notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     cal = calendar.load(session)
     years = sorted(cal.years)
@@ -140,28 +159,32 @@ def _calendar_page(request: Request, session: Session, year: int | None = None, 
                 d += dt.timedelta(days=1)
             months.append({"month": month, "lead": first.weekday(), "days": days})
     return render(request, "admin/calendar.html", {"years": years, "shown": shown, "months": months,
-                                                   "error": error, "notice": notice}, status=status)
+                                                   "error": error, "notice": notice,
+                                                   "may_import": calendar.may_replace_calendar(actor)},
+                  status=status)
 
 
 @router.get("/calendar")
 def calendar_page(request: Request, year: int | None = None, session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
-    return _calendar_page(request, session, year)
+    return _calendar_page(request, session, actor, year)
 
 
 @router.post("/calendar")
 def calendar_import(request: Request, file: UploadFile = File(...), csrf_token: str = Form(""),
-                          session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+                    force: str = Form(""), session: Session = Depends(get_session, scope="function"),
+                    actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.CALENDAR_MANAGE)
     check_csrf(request, csrf_token)
-    raw = file.file.read(1024 * 1024 + 1)
     try:
+        calendar.require_calendar_scope(actor)  # before the file is read
+        raw = file.file.read(1024 * 1024 + 1)
         if len(raw) > 1024 * 1024:
             raise ValidationFailed("日历文件过大", field="file")
         year, entries, source = calendar.parse_holiday_file(raw)
-        calendar.import_year(session, actor, year, entries, source)
+        calendar.import_year(session, actor, year, entries, source, force=force == "1")
     except DomainError as exc:
         session.rollback()
-        return _calendar_page(request, session, error=form_error(exc), status=exc.status)
-    return _calendar_page(request, session, year, notice=f"已导入 {year} 年节假日安排（{len(entries)} 条调整日）")
+        return _calendar_page(request, session, actor, error=form_error(exc), status=exc.status)
+    return _calendar_page(request, session, actor, year, notice=f"已导入 {year} 年节假日安排（{len(entries)} 条调整日）")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from yiwang.api.deps import get_session
-from yiwang.cases import notices
+from yiwang.cases import duties, notices
 from yiwang.cases import service as cases
 from yiwang.cases.deadlines import MAX_EXTENSION_DAYS
 from yiwang.cases.errors import CaseConflict
@@ -171,7 +171,7 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
         "channels": CHANNELS, "case_types": CASE_TYPES, "outcomes": OUTCOMES, "lights": LIGHTS,
         "action_labels": ACTIONS, "kinds": SUSPENSION_KINDS, "statuses": STATUSES, "steps": STEPS,
         "error": error, "values": values or {}, "notice": notice, "can_intake": _can_intake(actor),
-        "notices": notices.available(session, case)},
+        "notices": notices.available(session, case), "duty_notes": duties.notes(session, actor, case)},
         status=status)
 
 

@@ -32,11 +32,16 @@ def license_list(request: Request, status: str = "", q: str = "", page: str = "1
     require_staff(actor, Perm.LICENSE_READ)
     number = page_number(page)
     status = status if status in STATUS_FILTERS else ""
-    total, rows = licenses.list_licenses(session, actor, status=status or None, q=q[:100] or None, limit=PAGE_SIZE,
-                                         offset=(number - 1) * PAGE_SIZE)
+    error, code = None, 200
+    try:
+        total, rows = licenses.list_licenses(session, actor, status=status or None, q=q[:100] or None,
+                                             limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    except DomainError as exc:  # e.g. a search by a full ID number without the permission
+        total, rows, error, code = 0, [], form_error(exc), exc.status
     return render(request, "workbench/licenses.html", {
-        "items": rows, "total": total, "status": status, "q": q[:100], "filters": STATUS_FILTERS,
-        "pager": pager("/workbench/licenses", {"status": status, "q": q[:100]}, number, total, PAGE_SIZE)})
+        "items": rows, "total": total, "status": status, "q": q[:100], "filters": STATUS_FILTERS, "error": error,
+        "pager": pager("/workbench/licenses", {"status": status, "q": q[:100]}, number, total, PAGE_SIZE)},
+        status=code)
 
 
 def _page(request: Request, session: Session, actor: Actor, license_id: str, *, status: int = 200,
