@@ -343,6 +343,8 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                           None),
     "POST /admin/catalog/{code}/materials/{seq}/file": (
         "own:handler", "/admin/catalog/{w.item_code}/materials/1/file", {"kind": "sample"}, _pdf("file")),
+    "POST /my/phone/code": ("owner", "/my/phone/code", {}, None),
+    "POST /my/phone": ("owner", "/my/phone", {"code": "123456"}, None),
 }
 
 

@@ -41,6 +41,12 @@ def bearer_actor(request: Request, session: Session) -> Actor:
     return resolved[0]
 
 
+def client_address(request: Request) -> str:
+    """Who is asking, for rate limits: the connecting address, or the client a trusted reverse proxy names
+    (``YIWANG_TRUSTED_PROXIES``; the app's proxy-headers middleware has already replaced it then)."""
+    return (request.client.host if request.client else "") or "unknown"
+
+
 def require_login(actor: Actor) -> Actor:
     if not (actor.is_staff or actor.is_applicant):
         raise Unauthenticated("请先登录")
