@@ -86,7 +86,7 @@ def _verify_password(stored: str, password: str) -> bool:
 
 # One answer whether or not the code is registered already, with what to do next. (The refusal itself still
 # tells, which is why registration attempts are limited per client: see ``check_register_rate``.)
-REGISTER_REFUSED = ("无法用该证件号码注册。如您已注册，请直接登录；忘记密码或证件被他人注册的，"
+REGISTER_REFUSED = ("无法用该证件号码注册。如您注册过，请直接登录；忘记密码或证件被他人注册的，"
                     "请携带有效证件到政务服务大厅办理")
 
 
