@@ -119,3 +119,37 @@ def test_row12_registration_cannot_enumerate_at_speed(live: DemoServer) -> None:
                                                             "phone": f.phone(), "password": f.PASSWORD},
                              headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code for i in range(15)]
         assert answers.count(429) >= 5  # 10 attempts an hour per client, however the header is rotated
+
+
+def test_row02_a_phone_verified_by_the_code_in_the_demo_log(live: DemoServer) -> None:
+    """The whole path a person takes: register, ask for a code at /my/phone, read it from the console SMS line
+    in the server log (the demo's SMS backend), enter it, then log in by phone."""
+    import re
+    import time
+
+    with live.client() as http:
+        number, phone = register(http)
+        assert login(http, phone, f.PASSWORD) == 401  # not verified yet
+        page = http.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        r = http.post("/login", data={"username": number, "password": f.PASSWORD, "csrf_token": token.group(1)})
+        assert r.status_code == 303
+        page = http.get("/my/phone")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert page.status_code == 200 and token
+        assert http.post("/my/phone/code", data={"csrf_token": token.group(1)}).status_code == 303
+        masked = f"{phone[:3]}****{phone[-4:]}"
+        code = None
+        deadline = time.monotonic() + 30
+        while code is None and time.monotonic() < deadline:
+            found = re.findall(rf"notify sms to {re.escape(masked)}: .*?验证码为 (\d{{6}})",
+                               (live.home / "serve.log").read_text(encoding="utf-8", errors="replace"))
+            code = found[-1] if found else None
+            time.sleep(0.5)
+        assert code, "no SMS line with the code in the server log"
+        page = http.get("/my/phone")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        assert http.post("/my/phone", data={"code": code, "csrf_token": token.group(1)}).status_code == 303
+        assert login(http, phone, f.PASSWORD) == 200
