@@ -397,3 +397,35 @@ def test_every_form_refuses_a_post_without_a_valid_csrf_token(app, engine: Engin
                         headers={"Cookie": f"yw_csrf={cookie}"}, follow_redirects=False)
         assert r.status_code == 303 and "yw_session" in r.headers["set-cookie"]
     assert not failures, "\n".join(failures)
+
+
+# --- authentication inputs: login names, phone codes, progress tails ----------------------------------------
+
+HOSTILE_TEXT = ["\u0000", "x" * 10_000, "\t\u3000\n", SCRIPT, "１２３４５６", "' OR 1=1 --", "%00", "\ud7ff" * 30]
+
+
+def test_hostile_login_names_phone_codes_and_tails_are_client_errors(client, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.helpers import csrf
+
+    actor, number = f.person(session)
+    session.commit()
+    for text in HOSTILE_TEXT:
+        r = client.post("/api/v1/auth/login", json={"username": text[:64] or "x", "password": "x1234567"})
+        assert r.status_code in (401, 422, 429), (text[:20], r.status_code)
+        assert set(r.json()["error"]) >= {"code", "message", "field"}
+        r = client.post("/login", data={"username": text, "password": "x1234567", "csrf_token": csrf(client, "/login")})
+        assert r.status_code in (400, 401, 422, 429) and RAW[0] not in r.text, (text[:20], r.status_code)
+        r = client.get("/progress", params={"case_no": text[:40], "tail": text[:18]})
+        assert r.status_code in (200, 404, 422, 429) and RAW[0] not in r.text, (text[:20], r.status_code)  # 200: blank
+    headers = f.api_login(client, number)
+    for text in HOSTILE_TEXT:
+        r = client.post("/api/v1/me/phone/verify", headers=headers, json={"code": text})
+        assert r.status_code == 422 and set(r.json()["error"]) >= {"code", "message", "field"}, (text[:20], r.text)
+    for body in ({}, {"code": 123456}, [], "x"):
+        assert client.post("/api/v1/me/phone/verify", headers=headers, json=body).status_code == 422
+    from tests.web.helpers import applicant_login
+
+    applicant_login(client, number)
+    for text in HOSTILE_TEXT:
+        r = client.post("/my/phone", data={"code": text, "csrf_token": csrf(client, "/my/phone")})
+        assert r.status_code == 422 and RAW[0] not in r.text, (text[:20], r.status_code)
