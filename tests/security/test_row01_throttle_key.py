@@ -111,3 +111,27 @@ def test_variants_through_the_login_page(client, session) -> None:  # type: igno
     r = client.post("/login", data={"username": f"{number[:6]}\t{number[6:]}", "password": f.PASSWORD,
                                     "csrf_token": csrf(client, "/login")}, follow_redirects=False)
     assert r.status_code == 429 and "登录失败次数过多" in r.text
+
+
+def test_lapsed_counters_are_purged(session, engine) -> None:  # type: ignore[no-untyped-def]
+    """Anyone may try any username, so counters of lapsed windows are dropped (hourly, by the worker)."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from yiwang import jobs
+    from yiwang.core import clock, outbox, ratelimit
+
+    for i in range(3):
+        with pytest.raises(BadCredentials):
+            identity.authenticate(session, f"nobody{i}", "wrong-password1")
+    session.commit()
+    count = select(func.count()).select_from(ratelimit.RateCounter)
+    assert session.scalar(count) == 3
+    assert ratelimit.purge(session) == 0  # still in their window
+    jobs.register_all()
+    outbox._last_run.pop("ratelimit.purge", None)  # due now
+    with clock.frozen(clock.now() + dt.timedelta(days=2)):
+        assert "ratelimit.purge" in outbox.run_scheduled(engine, now=10**9)
+    session.expire_all()
+    assert session.scalar(count) == 0

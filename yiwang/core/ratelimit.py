@@ -215,3 +215,17 @@ def check(target: Session | Engine | Connection, keys: Iterable[str], *, limit: 
         minutes = max(1, (verdict.retry_after + 59) // 60)
         raise TooManyRequests(message.format(minutes=minutes, seconds=verdict.retry_after), code=code,
                               field=field, extra={"retry_after": verdict.retry_after})
+
+
+PURGE_AFTER = dt.timedelta(days=1)  # longer than any window or lock in use
+
+
+def purge(target: Session | Engine | Connection, *, older_than: dt.timedelta = PURGE_AFTER) -> int:
+    """Forget counters whose window started long ago and that hold no running lock (keys are cheap to create:
+    anyone may try any username); returns how many went."""
+    now = clock.now()
+    t = _table()
+    with _step(target) as (conn, _):
+        result = conn.execute(delete(t).where(t.c.window_start < now - older_than,
+                                              t.c.locked_until.is_(None) | (t.c.locked_until < now)))
+    return int(result.rowcount or 0)
