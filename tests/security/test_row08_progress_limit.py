@@ -92,3 +92,18 @@ def test_serve_does_not_let_uvicorn_trust_forwarded_headers(monkeypatch: pytest.
     result = CliRunner().invoke(cli.main, ["serve", "--port", "8999", "--no-embedded-worker"])
     assert result.exit_code == 0, result.output
     assert seen["proxy_headers"] is False
+
+
+def test_an_ipv6_client_counts_as_its_prefix(engine, session) -> None:  # type: ignore[no-untyped-def]
+    w = cw.world(session)
+    no = cw.submit(session, w)
+    session.commit()
+    answers = []
+    with nf.settings(progress_per_client_hour="3", progress_per_case_hour="100"):
+        app = create_app(engine)
+        for i in range(4):  # four addresses of one /64
+            with TestClient(app, client=(f"2001:db8:1:2::{i + 1:x}", 4000)) as client:
+                answers.append(client.get("/progress", params={"case_no": no, "tail": w.applicant_id[-4:]}).status_code)
+        with TestClient(app, client=("2001:db8:1:3::1", 4000)) as client:  # another prefix
+            answers.append(client.get("/progress", params={"case_no": no, "tail": w.applicant_id[-4:]}).status_code)
+    assert answers == [200, 200, 200, 429, 200]
