@@ -139,10 +139,9 @@ def client(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> Iterator[None]:
-    """Rate-limit windows live in the process: each test starts with empty ones."""
-    from yiwang.cases import service as cases
+    """Rate-limit windows live in the process: each test starts with empty ones (those in the database are
+    wiped with the other tables)."""
     from yiwang.licenses import service as licenses
 
-    cases.PROGRESS_LOOKUPS._hits.clear()
     licenses.VERIFICATIONS._hits.clear()
     yield

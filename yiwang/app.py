@@ -57,10 +57,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def trusted_proxies() -> list[str]:
+    return [p.strip() for p in get_settings().trusted_proxies.split(",") if p.strip()]
+
+
+def _trust_proxies(app: FastAPI) -> None:
+    """Believe X-Forwarded-For / X-Forwarded-Proto only from the reverse proxies named in
+    YIWANG_TRUSTED_PROXIES (IPs or CIDRs); by default from nobody. (``yiwang serve`` turns uvicorn's own
+    proxy-header handling off, which would otherwise trust 127.0.0.1.)"""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    proxies = trusted_proxies()
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
+
 def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     app = FastAPI(title="一网 Yiwang 政务服务平台 API", version=__version__, docs_url="/api/docs",
                   openapi_url="/api/v1/openapi.json", redoc_url=None, lifespan=lifespan)
     app.state.session_factory = session_factory(engine)
+    _trust_proxies(app)
     api = APIRouter(prefix="/api/v1")
     api.include_router(health_api.router)
     api.include_router(auth_api.router)

@@ -79,7 +79,9 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool | None) -> N
 
     if embedded_worker if embedded_worker is not None else get_settings().embedded_worker:
         _start_worker_thread()
-    options = dict(factory=True, workers=workers, proxy_headers=True, log_level="info")
+    # forwarded headers are believed only from YIWANG_TRUSTED_PROXIES, by the app itself (uvicorn would trust
+    # any client on 127.0.0.1, which includes everything a local reverse proxy forwards)
+    options = dict(factory=True, workers=workers, proxy_headers=False, log_level="info")
     if host == "::":
         # one dual-stack socket: IPv6 clients and IPv4 clients (as ::ffff:a.b.c.d) alike
         sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

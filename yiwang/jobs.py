@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
 
 def register_all() -> None:
     """Import each domain's ``jobs`` module so its @outbox.handler decorators run."""
@@ -11,6 +16,7 @@ def register_all() -> None:
     from yiwang.notify import jobs as notify_jobs  # noqa: F401
     from yiwang.supervision import jobs as supervision_jobs  # noqa: F401
     _register_audit_checkpoints()
+    register_rate_counter_purge()
 
 
 def _register_audit_checkpoints() -> None:
@@ -32,3 +38,17 @@ def _register_audit_checkpoints() -> None:
         with session_scope(engine) as session:
             path, _ = audit.checkpoint(session, get_settings().resolved_checkpoint_dir())
         logging.getLogger(__name__).info("audit checkpoint written: %s", path)
+
+
+def _purge_rate_counters(engine: Engine | None) -> None:
+    from yiwang.core import ratelimit
+    from yiwang.core.db import get_engine
+
+    ratelimit.purge(engine or get_engine())
+
+
+def register_rate_counter_purge() -> None:
+    """Hourly: drop lapsed rate counters (login names, clients, case numbers) so the table stays small."""
+    from yiwang.core import outbox
+
+    outbox.scheduled("ratelimit.purge", lambda: 3600.0)(_purge_rate_counters)

@@ -355,6 +355,8 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
         "other:admin", "/admin/announcements/{w.announcement_id}/withdraw", {}, None),
     "POST /admin/catalog/{code}/window-decision": ("own:handler", "/admin/catalog/{w.item_code}/window-decision",
                                                    {"allowed": "1"}, None),
+    "POST /my/phone/code": ("owner", "/my/phone/code", {}, None),
+    "POST /my/phone": ("owner", "/my/phone", {"code": "123456"}, None),
 }
 
 
@@ -497,3 +499,35 @@ def test_portal_pages_escape_markup_and_survive_odd_input(client, session) -> No
     # an overlong query is cut, not stored whole
     client.get("/items", params={"q": "查" * 5000})
     assert all(len(q) <= 30 for q in portal.popular_queries(session, 40))
+
+
+# --- authentication inputs: login names, phone codes, progress tails ----------------------------------------
+
+HOSTILE_TEXT = ["\u0000", "x" * 10_000, "\t\u3000\n", SCRIPT, "１２３４５６", "' OR 1=1 --", "%00", "\ud7ff" * 30]
+
+
+def test_hostile_login_names_phone_codes_and_tails_are_client_errors(client, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.helpers import csrf
+
+    actor, number = f.person(session)
+    session.commit()
+    for text in HOSTILE_TEXT:
+        r = client.post("/api/v1/auth/login", json={"username": text[:64] or "x", "password": "x1234567"})
+        assert r.status_code in (401, 422, 429), (text[:20], r.status_code)
+        assert set(r.json()["error"]) >= {"code", "message", "field"}
+        r = client.post("/login", data={"username": text, "password": "x1234567", "csrf_token": csrf(client, "/login")})
+        assert r.status_code in (400, 401, 422, 429) and RAW[0] not in r.text, (text[:20], r.status_code)
+        r = client.get("/progress", params={"case_no": text[:40], "tail": text[:18]})
+        assert r.status_code in (200, 404, 422, 429) and RAW[0] not in r.text, (text[:20], r.status_code)  # 200: blank
+    headers = f.api_login(client, number)
+    for text in HOSTILE_TEXT:
+        r = client.post("/api/v1/me/phone/verify", headers=headers, json={"code": text})
+        assert r.status_code == 422 and set(r.json()["error"]) >= {"code", "message", "field"}, (text[:20], r.text)
+    for body in ({}, {"code": 123456}, [], "x"):
+        assert client.post("/api/v1/me/phone/verify", headers=headers, json=body).status_code == 422
+    from tests.web.helpers import applicant_login
+
+    applicant_login(client, number)
+    for text in HOSTILE_TEXT:
+        r = client.post("/my/phone", data={"code": text, "csrf_token": csrf(client, "/my/phone")})
+        assert r.status_code == 422 and RAW[0] not in r.text, (text[:20], r.status_code)

@@ -296,6 +296,9 @@ UNSCOPED: dict[str, str] = {
     "POST /workbench/messages/read-all": "the caller's own messages",
     "POST /admin/calendar": "the national working-day calendar is one for the platform: its top-region "
                             "administrators only (tests/security/test_row03_calendar_scope.py)",
+    "POST /my/phone/code": "sends a code to the caller's own phone", "POST /my/phone": "verifies the caller's own phone",
+    "POST /api/v1/me/phone/code": "sends a code to the caller's own phone",
+    "POST /api/v1/me/phone/verify": "verifies the caller's own phone",
     "POST /admin/catalog/import": "per-record scope: the same import service is in WRITES through the API",
 }
 
@@ -325,6 +328,15 @@ class Callers:
         found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert found
         self.csrf = found.group(1)
+        # a page session has its own CSRF token (bound to the session): read it off a page as that actor
+        self.csrf_of: dict[str, str] = {}
+        for name, raw in self.web.items():
+            client.cookies.clear()
+            own = client.get("/login", headers={"Cookie": f"yw_session={raw}"})
+            token = re.search(r'name="csrf_token" value="([^"]+)"', own.text)
+            assert token
+            self.csrf_of[name] = token.group(1)
+        client.cookies.clear()
 
     def call(self, actor: str, method: str, path: str, *, json_body: Any = None, form: dict[str, Any] | None = None,
              files: Any = None) -> Any:
@@ -336,7 +348,7 @@ class Callers:
             headers["Authorization"] = f"Bearer {self.api[actor]}"
         headers["Cookie"] = cookie
         if form is not None and not path.startswith("/api/"):
-            form = {"csrf_token": self.csrf, **form}
+            form = {"csrf_token": self.csrf_of.get(actor, self.csrf), **form}
         return self.client.request(method, path, json=json_body, data=form, files=files, headers=headers,
                                    follow_redirects=False)
 

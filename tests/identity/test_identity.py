@@ -18,6 +18,9 @@ def test_register_and_log_in_with_id_number_or_phone(session) -> None:  # type: 
     assert p.id_number == number.upper()
     assert p.password_hash.startswith("$argon2id$")
     assert identity.authenticate(session, number, f.PASSWORD).id == p.id
+    with pytest.raises(BadCredentials):  # the phone logs in once it is verified
+        identity.authenticate(session, "13800138000", f.PASSWORD)
+    identity.mark_phone_verified(session, identity.actor_for_person(p), identity.actor_for_person(p))
     assert identity.authenticate(session, "13800138000", f.PASSWORD).id == p.id
     with pytest.raises(AlreadyRegistered):
         identity.register_person(session, name="张三", id_number=number, phone="13800138001", password=f.PASSWORD)
@@ -82,8 +85,22 @@ def test_staff_roles_and_department(session) -> None:  # type: ignore[no-untyped
 
 
 def test_ambiguous_phone_asks_for_a_code(session) -> None:  # type: ignore[no-untyped-def]
+    """A phone both a person and an enterprise verified (the same holder) names two accounts."""
+    p = identity.register_person(session, name="甲", id_number=f.id_number(), phone="13600136000", password=f.PASSWORD)
+    e = identity.register_enterprise(session, name="甲公司", uscc=f.uscc_code(), legal_person="甲", phone="13600136001",
+                                     password=f.PASSWORD)
+    identity.mark_phone_verified(session, identity.actor_for_person(p), identity.actor_for_person(p))
+    e.phone = "13600136000"  # changed at a hall after checking the holder, say
+    e.phone_verified_at = p.phone_verified_at
+    session.flush()
+    with pytest.raises(BadCredentials) as exc:
+        identity.authenticate(session, "13600136000", f.PASSWORD)
+    assert "多个账号" in exc.value.message
+
+
+def test_unverified_phones_do_not_log_in(session) -> None:  # type: ignore[no-untyped-def]
     identity.register_person(session, name="甲", id_number=f.id_number(), phone="13600136000", password=f.PASSWORD)
     identity.register_person(session, name="乙", id_number=f.id_number(), phone="13600136000", password=f.PASSWORD)
     with pytest.raises(BadCredentials) as exc:
         identity.authenticate(session, "13600136000", f.PASSWORD)
-    assert "多个账号" in exc.value.message
+    assert "多个账号" not in exc.value.message

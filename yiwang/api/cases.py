@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
+from yiwang.api.deps import bearer_actor, client_address, get_session, page_params, require_login
 from yiwang.cases import service as cases
 from yiwang.cases.schemas import ActionIn, CaseIn, CaseOut
 from yiwang.core import storage
@@ -93,8 +93,7 @@ def progress(request: Request, case_no: Annotated[str, Query(min_length=1, max_l
              tail: Annotated[str, Query(min_length=4, max_length=18)],
              session: Session = Depends(get_session, scope="function")) -> JSONResponse:
     """Public progress by case number and the applicant's phone or ID tail: nothing personal is shown."""
-    case = cases.public_progress(session, case_no=case_no, tail=tail,
-                                 client=request.client.host if request.client else "")
+    case = cases.public_progress(session, case_no=case_no, tail=tail, client=client_address(request))
     return JSONResponse(cases.public_view(session, case))
 
 

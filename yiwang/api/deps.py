@@ -41,6 +41,25 @@ def bearer_actor(request: Request, session: Session) -> Actor:
     return resolved[0]
 
 
+def client_address(request: Request) -> str:
+    """Who is asking, for rate limits: the connecting address, or the client a trusted reverse proxy names
+    (``YIWANG_TRUSTED_PROXIES``; the app's proxy-headers middleware has already replaced it then). An IPv6
+    client counts as its /64 (one subscriber's prefix: rotating addresses inside it gains nothing); an
+    IPv4-mapped address as the IPv4 address."""
+    import ipaddress
+
+    host = (request.client.host if request.client else "") or "unknown"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def require_login(actor: Actor) -> Actor:
     if not (actor.is_staff or actor.is_applicant):
         raise Unauthenticated("请先登录")

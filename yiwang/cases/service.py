@@ -43,12 +43,11 @@ from yiwang.cases.states import (
     rule_for,
 )
 from yiwang.catalog import service as catalog
-from yiwang.core import audit, clock, outbox, storage
+from yiwang.core import audit, clock, outbox, ratelimit, storage
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
-from yiwang.core.ratelimit import SlidingWindow
 from yiwang.identity import service as identity
 from yiwang.licenses import service as licenses
 
@@ -322,18 +321,25 @@ def suspensions(session: Session, case: Case) -> Sequence[Suspension]:
     return repo.suspensions(session, case.id)
 
 
-PROGRESS_LOOKUPS = SlidingWindow(limit=20, seconds=60)
-
-
 def public_progress(session: Session, *, case_no: str, tail: str, client: str = "") -> Case:
     """Progress by case number and the last 4+ characters of the applicant's phone or ID number, without
-    login. A wrong pair says the same as an unknown number; a client may try 20 times a minute."""
-    PROGRESS_LOOKUPS.check(client or "unknown")
+    login. A wrong pair says the same as an unknown number. Limits kept in the database (so they hold across
+    workers): ``progress_per_client_hour`` lookups per client, and ``progress_per_case_hour`` failed lookups
+    per case number (counted whether or not the number exists), so the tail of one case cannot be guessed."""
+    s = get_settings()
+    hour = dt.timedelta(hours=1)
+    case_no = (case_no or "").strip()[:40]
+    busy = "查询过于频繁，请 {minutes} 分钟后再试"
+    ratelimit.check(session, [f"progress:client:{client or 'unknown'}"], limit=s.progress_per_client_hour,
+                    window=hour, message=busy)
+    case_key = f"progress:case:{case_no}"
+    ratelimit.check(session, [case_key], limit=s.progress_per_case_hour, window=hour, message=busy, field="case_no")
     tail = (tail or "").strip().upper()
-    case = repo.case_by_no(session, (case_no or "").strip()[:40])
+    case = repo.case_by_no(session, case_no)
     if case is None or len(tail) < 4 or not (case.applicant_phone.endswith(tail) or
                                              case.applicant_code.upper().endswith(tail)):
         raise CaseNotFound("未找到该办件，请核对办件编号和手机号或证件号码后四位", field="case_no")
+    ratelimit.give_back(session, [case_key])  # only failed lookups count against the case
     return case
 
 

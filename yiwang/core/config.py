@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     # Web sessions and API tokens.
     session_hours: int = 12
     token_hours: int = 24
-    cookie_secure: bool = False
+    # Secure cookies (with the __Host- prefix): auto = when the request came over https (see trusted_proxies),
+    # true = always, false = never.
+    cookie_secure: str = "auto"
     # Argon2id cost (OWASP minimum: t=2, m=19 MiB; we default higher). Tests lower it.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
@@ -119,6 +121,20 @@ class Settings(BaseSettings):
     # off, is refused unless the deployment-level administrator forces it
     calendar_max_days_off_run: int = 12
     calendar_max_weekdays_off: int = 25
+    # --- authentication hardening (security: throttling, verified phones, proxies, public limits) ---
+    # Reverse proxies (comma list of IPs or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed;
+    # empty: no forwarded header is believed, the client is the connecting address.
+    trusted_proxies: str = ""
+    # Phone verification by SMS code: a code lives this many minutes, survives this many wrong entries,
+    # and one phone receives at most this many codes an hour.
+    phone_code_minutes: int = 10
+    phone_code_max_attempts: int = 5
+    phone_codes_per_hour: int = 5
+    # The public progress query (办件查询): lookups per client an hour, failed lookups per case number an hour.
+    progress_per_client_hour: int = 60
+    progress_per_case_hour: int = 10
+    # Registration attempts per client an hour.
+    register_per_client_hour: int = 10
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""

@@ -137,3 +137,16 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+
+
+def companion_engine(engine: Engine) -> Engine:
+    """A second engine (own connection pool) on the same database, for short steps that must commit on their
+    own while the caller's session holds a connection of the main pool (rate counters). Separate pools mean a
+    request never waits for a second connection of the pool its first one came from, so a full pool cannot
+    deadlock."""
+    url = engine.url.render_as_string(hide_password=False)
+    key = f"companion:{url}"
+    found = _engines.get(key)
+    if found is None:
+        found = _engines[key] = make_engine(url)
+    return found

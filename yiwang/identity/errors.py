@@ -1,4 +1,4 @@
-from yiwang.core.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
+from yiwang.core.errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationFailed
 
 
 class BadCredentials(Unauthenticated):
@@ -15,3 +15,11 @@ class AlreadyRegistered(Conflict):
 
 class StaffNotFound(NotFound):
     code = "staff_not_found"
+
+
+class PhoneTaken(Conflict):
+    code = "phone_taken"
+
+
+class PhoneCodeInvalid(ValidationFailed):
+    code = "phone_code_invalid"

@@ -15,6 +15,9 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(100))
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
+    # set when the holder proved by SMS code that they receive messages at the phone; only then may the
+    # phone number be used to log in
+    phone_verified_at: Mapped[dt.datetime | None]
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
 
@@ -27,6 +30,7 @@ class Enterprise(Base):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     legal_person: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20), index=True)
+    phone_verified_at: Mapped[dt.datetime | None]
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
 
@@ -65,10 +69,17 @@ class AuthToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
-class LoginFailure(Base):
-    __tablename__ = "login_failure"
+class PhoneCode(Base):
+    """A one-time code sent by SMS to prove that an account holder receives messages at a phone. Only a
+    keyed hash of the code is kept; it expires, and it dies after a few wrong entries."""
 
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_start: Mapped[dt.datetime]
-    locked_until: Mapped[dt.datetime | None]
+    __tablename__ = "phone_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(64), index=True)  # "person:12"
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None]

@@ -7,23 +7,29 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.identity.models import AuthToken, Enterprise, LoginFailure, Person, Staff, StaffRole
+from yiwang.identity.models import AuthToken, Enterprise, Person, PhoneCode, Staff, StaffRole
 
 
 def person_by_id_number(session: Session, id_number: str) -> Person | None:
     return session.scalars(select(Person).where(Person.id_number == id_number)).first()
 
 
-def persons_by_phone(session: Session, phone: str) -> Sequence[Person]:
-    return session.scalars(select(Person).where(Person.phone == phone).limit(2)).all()
+def persons_by_phone(session: Session, phone: str, *, verified: bool = False) -> Sequence[Person]:
+    stmt = select(Person).where(Person.phone == phone)
+    if verified:
+        stmt = stmt.where(Person.phone_verified_at.is_not(None))
+    return session.scalars(stmt.limit(2)).all()
 
 
 def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
     return session.scalars(select(Enterprise).where(Enterprise.uscc == uscc)).first()
 
 
-def enterprises_by_phone(session: Session, phone: str) -> Sequence[Enterprise]:
-    return session.scalars(select(Enterprise).where(Enterprise.phone == phone).limit(2)).all()
+def enterprises_by_phone(session: Session, phone: str, *, verified: bool = False) -> Sequence[Enterprise]:
+    stmt = select(Enterprise).where(Enterprise.phone == phone)
+    if verified:
+        stmt = stmt.where(Enterprise.phone_verified_at.is_not(None))
+    return session.scalars(stmt.limit(2)).all()
 
 
 def staff_by_login(session: Session, login: str) -> Staff | None:
@@ -46,5 +52,16 @@ def token(session: Session, token_hash: str) -> AuthToken | None:
     return session.get(AuthToken, token_hash)
 
 
-def login_failure(session: Session, username: str, *, for_update: bool = False) -> LoginFailure | None:
-    return session.get(LoginFailure, username, with_for_update=for_update or None)
+def phone_verified_elsewhere(session: Session, phone: str, principal: str | None = None) -> bool:
+    """Whether an account other than ``principal`` has proved that it receives messages at ``phone``."""
+    for p in persons_by_phone(session, phone, verified=True):
+        if f"person:{p.id}" != principal:
+            return True
+    return any(f"enterprise:{e.id}" != principal for e in enterprises_by_phone(session, phone, verified=True))
+
+
+def latest_phone_code(session: Session, principal: str, phone: str) -> PhoneCode | None:
+    stmt = (select(PhoneCode).where(PhoneCode.principal == principal, PhoneCode.phone == phone,
+                                    PhoneCode.used_at.is_(None))
+            .order_by(PhoneCode.id.desc()).limit(1))
+    return session.scalars(stmt).first()

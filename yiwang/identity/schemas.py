@@ -41,7 +41,19 @@ class MeOut(BaseModel):
     id_number_masked: str | None = None
     uscc: str | None = None
     phone_masked: str | None = None
+    phone_verified: bool | None = None
     department: str | None = None
     department_id: int | None = None
     region_code: str | None = None
     roles: list[str] = []
+
+
+class PhoneCodeIn(BaseModel):
+    code: Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class PhoneStatusOut(BaseModel):
+    phone_masked: str
+    verified: bool
+    verified_at: str | None = None
+    code_pending: bool = False

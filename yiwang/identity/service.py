@@ -10,22 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from yiwang.core import audit, clock
+from yiwang.core import audit, clock, ratelimit
 from yiwang.core.codes import (
     id_number_problem,
     mask_id_number,
+    mask_phone,
     normalize_id_number,
     normalize_uscc,
     uscc_problem,
@@ -37,8 +39,15 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.permissions import ANONYMOUS, Actor, ActorKind, Perm, Role
 from yiwang.identity import repository as repo
-from yiwang.identity.errors import AlreadyRegistered, BadCredentials, LoginLocked, StaffNotFound
-from yiwang.identity.models import AuthToken, Enterprise, LoginFailure, Person, Staff, StaffRole
+from yiwang.identity.errors import (
+    AlreadyRegistered,
+    BadCredentials,
+    LoginLocked,
+    PhoneCodeInvalid,
+    PhoneTaken,
+    StaffNotFound,
+)
+from yiwang.identity.models import AuthToken, Enterprise, Person, PhoneCode, Staff, StaffRole
 from yiwang.org import service as org_service
 
 
@@ -75,6 +84,25 @@ def _verify_password(stored: str, password: str) -> bool:
 
 # --- registration ---------------------------------------------------------------------------
 
+# One answer whether or not the code is registered already, with what to do next. (The refusal itself still
+# tells, which is why registration attempts are limited per client: see ``check_register_rate``.)
+REGISTER_REFUSED = ("无法用该证件号码注册。如您注册过，请直接登录；忘记密码或证件被他人注册的，"
+                    "请携带有效证件到政务服务大厅办理")
+
+
+def check_register_rate(session: Session, client: str) -> None:
+    """Count one registration attempt by ``client`` (its address); refuse beyond the hourly limit."""
+    ratelimit.check(session, [f"register:client:{client or 'unknown'}"],
+                    limit=get_settings().register_per_client_hour, window=dt.timedelta(hours=1),
+                    message="注册尝试过于频繁，请 {minutes} 分钟后再试", field="id_number")
+
+
+def _phone_free(session: Session, phone: str, principal: str | None = None) -> None:
+    """A phone another account has verified cannot be claimed (it would name that account at login)."""
+    if repo.phone_verified_elsewhere(session, phone, principal):
+        raise PhoneTaken("该手机号已由其他账号验证使用，请更换手机号；如有疑问请到政务服务大厅办理", field="phone")
+
+
 def register_person(session: Session, *, name: str, id_number: str, phone: str, password: str) -> Person:
     name = name.strip()
     if not name or len(name) > 100:
@@ -83,7 +111,8 @@ def register_person(session: Session, *, name: str, id_number: str, phone: str, 
     phone = validate_mobile(phone)
     check_password_strength(password)
     if repo.person_by_id_number(session, id_number) is not None:
-        raise AlreadyRegistered("该身份证号码已注册，请直接登录", field="id_number")
+        raise AlreadyRegistered(REGISTER_REFUSED, field="id_number")
+    _phone_free(session, phone)
     person = Person(name=name, id_number=id_number, phone=phone, password_hash=hash_password(password),
                     created_at=clock.now())
     session.add(person)
@@ -104,7 +133,8 @@ def register_enterprise(session: Session, *, name: str, uscc: str, legal_person:
     phone = validate_mobile(phone)
     check_password_strength(password)
     if repo.enterprise_by_uscc(session, uscc) is not None:
-        raise AlreadyRegistered("该统一社会信用代码已注册，请直接登录", field="uscc")
+        raise AlreadyRegistered(REGISTER_REFUSED, field="uscc")
+    _phone_free(session, phone)
     ent = Enterprise(name=name, uscc=uscc, legal_person=legal_person, phone=phone,
                      password_hash=hash_password(password), created_at=clock.now())
     session.add(ent)
@@ -156,78 +186,107 @@ class _Candidate:
     password_hash: str
 
 
-def _candidates(session: Session, username: str) -> list[_Candidate]:
-    """Accounts a username may name: staff login, ID number, USCC or phone (person first)."""
+@dataclass(frozen=True)
+class LoginName:
+    """What a typed username names, normalised once for both the account lookup and the throttle key, so
+    that no spelling of one identifier (spaces, tabs, full-width characters, case) counts apart."""
+
+    kind: str  # id_number | uscc | phone | login
+    value: str
+
+    @property
+    def key(self) -> str:
+        return f"login:{self.kind}:{self.value}"
+
+
+def login_name(username: str) -> LoginName:
+    folded = unicodedata.normalize("NFKC", username or "")
+    compact = re.sub(r"\s+", "", folded)  # every kind of white space, also inside (tabs, U+3000 …)
+    if id_number_problem(compact) is None:
+        return LoginName("id_number", normalize_id_number(compact))
+    if uscc_problem(compact) is None:
+        return LoginName("uscc", normalize_uscc(compact))
+    digits = compact.replace("-", "")
+    if re.fullmatch(r"1[3-9][0-9]{9}", digits):
+        return LoginName("phone", digits)
+    # staff logins are letters, digits and _.- only; any spelling that differs by case or white space
+    # shares one throttle key (and can name no other account)
+    return LoginName("login", compact[:64])
+
+
+def _candidates(session: Session, name: LoginName) -> list[_Candidate]:
+    """Accounts a login name may name: staff login, ID number, USCC or verified phone (person first)."""
     found: list[_Candidate] = []
-    staff = repo.staff_by_login(session, username)
-    if staff is not None and staff.active:
-        found.append(_Candidate(f"staff:{staff.id}", staff.password_hash))
-    if id_number_problem(username) is None:
-        p = repo.person_by_id_number(session, normalize_id_number(username))
+    if name.kind == "login":
+        staff = repo.staff_by_login(session, name.value)
+        if staff is not None and staff.active:
+            found.append(_Candidate(f"staff:{staff.id}", staff.password_hash))
+    elif name.kind == "id_number":
+        p = repo.person_by_id_number(session, name.value)
         if p:
             found.append(_Candidate(f"person:{p.id}", p.password_hash))
-    if uscc_problem(username) is None:
-        e = repo.enterprise_by_uscc(session, normalize_uscc(username))
+    elif name.kind == "uscc":
+        e = repo.enterprise_by_uscc(session, name.value)
         if e:
             found.append(_Candidate(f"enterprise:{e.id}", e.password_hash))
-    if re.fullmatch(r"1[3-9][0-9]{9}", username):
-        found += [_Candidate(f"person:{p.id}", p.password_hash) for p in repo.persons_by_phone(session, username)]
+    elif name.kind == "phone":
+        found += [_Candidate(f"person:{p.id}", p.password_hash)
+                  for p in repo.persons_by_phone(session, name.value, verified=True)]
         found += [_Candidate(f"enterprise:{e.id}", e.password_hash)
-                  for e in repo.enterprises_by_phone(session, username)]
+                  for e in repo.enterprises_by_phone(session, name.value, verified=True)]
     return found
 
 
-def _throttle_key(username: str) -> str:
-    return username.strip().upper()[:64]
+def _account_key(principal: str) -> str:
+    return f"login:account:{principal}"
 
 
-def _check_lock(session: Session, key: str) -> None:
-    row = repo.login_failure(session, key)
-    now = clock.now()
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginLocked(f"登录失败次数过多，请 {minutes} 分钟后再试", field="username",
-                          extra={"retry_after": int((row.locked_until - now).total_seconds()) + 1})
-
-
-def _note_failure(session: Session, key: str) -> None:
-    s = get_settings()
-    now = clock.now()
-    row = repo.login_failure(session, key, for_update=True)  # concurrent guesses are all counted
-    if row is None:
-        row = LoginFailure(username=key, failures=0, window_start=now, locked_until=None)
-        session.add(row)
-    if now - row.window_start > dt.timedelta(minutes=s.login_window_minutes):
-        row.failures, row.window_start = 0, now
-    row.failures += 1
-    if row.failures >= s.login_max_failures:
-        row.locked_until = now + dt.timedelta(minutes=s.login_lock_minutes)
-        row.failures, row.window_start = 0, now
-    session.flush()
+def _lock_error(retry_after: int) -> LoginLocked:
+    minutes = max(1, (retry_after + 59) // 60)
+    return LoginLocked(f"登录失败次数过多，请 {minutes} 分钟后再试", field="username",
+                       extra={"retry_after": retry_after})
 
 
 def authenticate(session: Session, username: str, password: str, *, staff: bool | None = None) -> Actor:
-    """Check credentials; return the actor. Failures are counted per username even when no account exists.
-    ``staff`` limits the accounts considered: True for the staff entrance, False for applicants'."""
-    username = unicodedata.normalize("NFKC", username).strip()[:64]
-    key = _throttle_key(username)
-    _check_lock(session, key)
-    candidates = _candidates(session, username)
+    """Check credentials; return the actor. ``staff`` limits the accounts considered: True for the staff
+    entrance, False for applicants'.
+
+    Attempts are counted against the login name and against every account it names, in one atomic step
+    *before* any password is checked (``ratelimit.acquire``): a locked key, or one whose window is full, is
+    refused without a check, so parallel guesses cannot overtake the count. A wrong password keeps its
+    count and locks the keys that reached the limit; a right one clears that account's own count and the
+    login name's when the name belongs to that account alone — on a phone number other accounts may share,
+    it only takes back its own attempt."""
+    s = get_settings()
+    name = login_name(username)
+    candidates = _candidates(session, name)
     if staff is not None:
         candidates = [c for c in candidates if c.principal.startswith("staff:") == staff]
+    keys = [name.key] + [_account_key(c.principal) for c in candidates]
+    verdict = ratelimit.acquire(session, keys, limit=s.login_max_failures,
+                                window=dt.timedelta(minutes=s.login_window_minutes))
+    if not verdict.allowed:
+        raise _lock_error(verdict.retry_after)
     matched = [c for c in candidates if _verify_password(c.password_hash, password)]
     if not candidates:
         _verify_password(_dummy_hash(), password)  # same work whether or not the account exists
     if len(matched) != 1:
-        _note_failure(session, key)
-        audit.record(session, ANONYMOUS, "login.failed", "login", key, {"known": bool(candidates)})
+        ratelimit.lock_full(session, keys, limit=s.login_max_failures,
+                            until=clock.now() + dt.timedelta(minutes=s.login_lock_minutes))
+        audit.record(session, ANONYMOUS, "login.failed", "login", name.key[:100], {"known": bool(candidates)})
         if len(matched) > 1:
             raise BadCredentials("该手机号关联多个账号，请使用证件号码或登录名登录", field="username")
         raise BadCredentials("用户名或密码错误", field="password")
-    session.execute(delete(LoginFailure).where(LoginFailure.username == key))
-    actor = actor_for_principal(session, matched[0].principal)
+    principal = matched[0].principal
+    actor = actor_for_principal(session, principal)
     if actor is None:
         raise BadCredentials("用户名或密码错误", field="password")
+    own = [_account_key(principal)]
+    if len(candidates) == 1:  # the login name names this account alone
+        own.append(name.key)
+    else:
+        ratelimit.give_back(session, [name.key])
+    ratelimit.reset(session, own)
     audit.record(session, actor, "login", actor.kind.value, actor.id)
     return actor
 
@@ -263,6 +322,105 @@ def revoke_token(session: Session, raw: str) -> None:
     row = repo.token(session, _digest(raw))
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
+
+
+# --- phone verification ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PhoneStatus:
+    phone: str
+    verified_at: dt.datetime | None
+    pending: bool  # a code was sent and can still be entered
+
+
+def _account(session: Session, actor: Actor) -> Person | Enterprise:
+    if actor.kind is ActorKind.PERSON and actor.id is not None:
+        p = session.get(Person, actor.id)
+        if p is not None:
+            return p
+    if actor.kind is ActorKind.ENTERPRISE and actor.id is not None:
+        e = session.get(Enterprise, actor.id)
+        if e is not None:
+            return e
+    raise ValidationFailed("只有个人或法人账号需要验证手机号", field="phone")
+
+
+def _code_hash(principal: str, phone: str, code: str) -> str:
+    key = get_settings().resolved_secret_key().encode()
+    return hmac.new(key, f"phone-code|{principal}|{phone}|{code}".encode(), "sha256").hexdigest()
+
+
+def phone_status(session: Session, actor: Actor) -> PhoneStatus:
+    account = _account(session, actor)
+    code = repo.latest_phone_code(session, actor.label, account.phone)
+    pending = (code is not None and code.expires_at > clock.now()
+               and code.attempts < get_settings().phone_code_max_attempts)
+    return PhoneStatus(account.phone, account.phone_verified_at, pending)
+
+
+def request_phone_code(session: Session, actor: Actor) -> tuple[str, str]:
+    """A new 6-digit code for the phone on the actor's account: returns (phone, code) for the caller to send
+    by SMS (never show it on a page). Each phone receives at most ``phone_codes_per_hour`` codes an hour;
+    an earlier unused code stops working."""
+    s = get_settings()
+    account = _account(session, actor)
+    if account.phone_verified_at is not None:
+        raise ValidationFailed("手机号已验证，无需再次验证", field="phone", code="phone_already_verified")
+    _phone_free(session, account.phone, actor.label)
+    ratelimit.check(session, [f"phone-code:{account.phone}"], limit=s.phone_codes_per_hour,
+                    window=dt.timedelta(hours=1), message="验证码发送过于频繁，请 {minutes} 分钟后再试",
+                    field="phone")
+    now = clock.now()
+    for old in session.scalars(select(PhoneCode).where(PhoneCode.principal == actor.label,
+                                                       PhoneCode.used_at.is_(None))):
+        old.used_at = now  # superseded
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    session.add(PhoneCode(principal=actor.label, phone=account.phone,
+                          code_hash=_code_hash(actor.label, account.phone, code), created_at=now,
+                          expires_at=now + dt.timedelta(minutes=s.phone_code_minutes), attempts=0, used_at=None))
+    session.flush()
+    audit.record(session, actor, "phone.code_sent", actor.kind.value, actor.id, {"phone": mask_phone(account.phone)})
+    return account.phone, code
+
+
+def confirm_phone(session: Session, actor: Actor, code: str) -> dt.datetime:
+    """Check a code the actor typed. A wrong code counts against the code (atomically, so parallel guesses
+    cannot overtake the limit) and the caller must commit even though this raises."""
+    s = get_settings()
+    account = _account(session, actor)
+    code = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code or ""))
+    row = repo.latest_phone_code(session, actor.label, account.phone)
+    now = clock.now()
+    if row is None or row.expires_at <= now:
+        raise PhoneCodeInvalid("验证码已失效，请重新获取", field="code", code="phone_code_expired")
+    t = cast(Table, PhoneCode.__table__)
+    counted = session.execute(update(t).where(t.c.id == row.id, t.c.attempts < s.phone_code_max_attempts,
+                                              t.c.used_at.is_(None))
+                              .values(attempts=t.c.attempts + 1).returning(t.c.attempts)).first()
+    if counted is None:
+        raise PhoneCodeInvalid("验证码错误次数过多，请重新获取", field="code", code="phone_code_expired")
+    if not (re.fullmatch(r"[0-9]{6}", code)
+            and hmac.compare_digest(row.code_hash, _code_hash(actor.label, account.phone, code))):
+        left = s.phone_code_max_attempts - int(counted[0])
+        audit.record(session, actor, "phone.code_wrong", actor.kind.value, actor.id)
+        raise PhoneCodeInvalid(f"验证码不正确，还可尝试 {left} 次" if left > 0 else "验证码错误次数过多，请重新获取",
+                               field="code")
+    _phone_free(session, account.phone, actor.label)
+    session.execute(update(t).where(t.c.id == row.id).values(used_at=now))
+    account.phone_verified_at = now
+    session.flush()
+    audit.record(session, actor, "phone.verified", actor.kind.value, actor.id, {"phone": mask_phone(account.phone)})
+    return now
+
+
+def mark_phone_verified(session: Session, actor: Actor, by: Actor) -> None:
+    """Record a phone as verified without a code (checked in person at a hall, or demonstration data)."""
+    account = _account(session, actor)
+    _phone_free(session, account.phone, actor.label)
+    account.phone_verified_at = clock.now()
+    session.flush()
+    audit.record(session, by, "phone.verified", actor.kind.value, actor.id,
+                 {"phone": mask_phone(account.phone), "by_code": False})
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -328,17 +486,17 @@ def list_staff(session: Session, actor: Actor) -> list[tuple[Staff, Any, list[st
 
 def describe(session: Session, actor: Actor) -> dict[str, object]:
     """What /me shows about the caller."""
-    from yiwang.core.codes import mask_phone
-
     out: dict[str, object] = {"kind": actor.kind.value, "id": actor.id, "name": actor.name}
     if actor.kind is ActorKind.PERSON and actor.id is not None:
         p = session.get(Person, actor.id)
         if p:
-            out.update(id_number_masked=mask_id_number(p.id_number), phone_masked=mask_phone(p.phone))
+            out.update(id_number_masked=mask_id_number(p.id_number), phone_masked=mask_phone(p.phone),
+                       phone_verified=p.phone_verified_at is not None)
     elif actor.kind is ActorKind.ENTERPRISE and actor.id is not None:
         e = session.get(Enterprise, actor.id)
         if e:
-            out.update(uscc=e.uscc, phone_masked=mask_phone(e.phone), legal_person=e.legal_person)
+            out.update(uscc=e.uscc, phone_masked=mask_phone(e.phone), legal_person=e.legal_person,
+                       phone_verified=e.phone_verified_at is not None)
     elif actor.is_staff:
         out.update(department=actor.department_name, department_id=actor.department_id,
                    region_code=actor.region_code, roles=sorted(actor.roles))

@@ -71,6 +71,18 @@ def send(session: Session, *, recipient: str, topic: str, title: str, body: str,
     return msg
 
 
+def send_phone_code(session: Session, *, recipient: str, code: str, minutes: int) -> Message | None:
+    """Send a phone verification code by SMS to the phone on ``recipient``'s account. The in-app message says
+    only that a code went out: the code itself travels by SMS alone (whoever holds the account but not the
+    phone must not learn it)."""
+    from yiwang.core.db import new_id
+
+    return send(session, recipient=recipient, topic="phone.code", title="手机验证码已发送",
+                body=f"验证码已通过短信发送到您账号登记的手机号，{minutes} 分钟内有效。如非本人操作，请忽略。",
+                link="/my/phone", event_key=f"phone-code:{new_id()}", channels=(backends.SMS,),
+                sms_text=f"{templates.SIGNATURE}您的手机验证码为 {code}，{minutes} 分钟内有效，请勿告诉他人。")
+
+
 def due_delivery(session: Session, delivery_id: int) -> tuple[Delivery, Message] | None:
     """The delivery and its message, or None when there is nothing (left) to send."""
     delivery = repo.delivery(session, delivery_id)

@@ -46,25 +46,75 @@ class PageSecurityError(PermissionDenied):
     code = "csrf"
 
 
+# --- cookies ---------------------------------------------------------------------------------------------
+
+def cookie_secure(request: Request) -> bool:
+    """Whether cookies get ``Secure`` and the ``__Host-`` prefix: YIWANG_COOKIE_SECURE true / false, or (auto)
+    when this request came over https (directly, or as a trusted proxy says: YIWANG_TRUSTED_PROXIES)."""
+    mode = str(get_settings().cookie_secure).strip().lower()
+    if mode in ("true", "1", "yes", "on"):
+        return True
+    if mode in ("false", "0", "no", "off"):
+        return False
+    return request.url.scheme == "https"
+
+
+def cookie_name(request: Request, base: str) -> str:
+    """``__Host-`` cookies are Secure, host-only and path=/: a sibling subdomain cannot plant them."""
+    return f"__Host-{base}" if cookie_secure(request) else base
+
+
+def set_cookie(request: Request, response: Any, base: str, value: str, *, max_age: int | None = None) -> None:
+    response.set_cookie(cookie_name(request, base), value, max_age=max_age, path="/", httponly=True,
+                        samesite="lax", secure=cookie_secure(request))
+
+
+def delete_cookie(request: Request, response: Any, base: str) -> None:
+    response.delete_cookie(cookie_name(request, base), path="/", httponly=True, samesite="lax",
+                           secure=cookie_secure(request))
+
+
+def session_cookie(request: Request) -> str:
+    return request.cookies.get(cookie_name(request, SESSION_COOKIE), "")
+
+
+# --- CSRF ------------------------------------------------------------------------------------------------
+# With a page session, the token is an HMAC of the session secret under the secret key: bound to that session,
+# it changes at every login (a login always starts a new session) and cannot be made without the session.
+# Without one (the login and registration forms), it is a double-submit of a random nonce signed with the
+# secret key and kept in an HttpOnly cookie, so it can be neither read by scripts nor planted.
+
+def _mac(purpose: str, value: str) -> str:
+    key = get_settings().resolved_secret_key().encode()
+    return hmac.new(key, f"{purpose}|{value}".encode(), "sha256").hexdigest()[:32]
+
+
+def _session_token(raw_session: str) -> str:
+    return "s." + _mac("csrf-session", raw_session)
+
+
 def csrf_token(request: Request) -> str:
-    """The visitor's CSRF token (double-submit cookie, HMAC-signed so it cannot be planted)."""
+    """The visitor's CSRF token for the forms of this page."""
     token = getattr(request.state, "csrf_token", None)
     if token:
         return str(token)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if _valid_csrf_cookie(cookie):
-        token = cookie
+    raw = session_cookie(request)
+    if raw:
+        token = _session_token(raw)
     else:
-        nonce = secrets.token_urlsafe(18)
-        token = f"{nonce}.{_sign(nonce)}"
-        request.state.set_csrf_cookie = token
+        cookie = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
+        if _valid_csrf_cookie(cookie):
+            token = cookie
+        else:
+            nonce = secrets.token_urlsafe(18)
+            token = f"{nonce}.{_sign(nonce)}"
+            request.state.set_csrf_cookie = token
     request.state.csrf_token = token
     return token
 
 
 def _sign(nonce: str) -> str:
-    key = get_settings().resolved_secret_key().encode()
-    return hmac.new(key, nonce.encode(), "sha256").hexdigest()[:32]
+    return _mac("csrf-nonce", nonce)
 
 
 def _valid_csrf_cookie(value: str) -> bool:
@@ -73,13 +123,18 @@ def _valid_csrf_cookie(value: str) -> bool:
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not submitted or not _valid_csrf_cookie(cookie) or not hmac.compare_digest(submitted, cookie):
+    raw = session_cookie(request)
+    if raw:
+        ok = bool(submitted) and hmac.compare_digest(str(submitted), _session_token(raw))
+    else:
+        cookie = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
+        ok = bool(submitted) and _valid_csrf_cookie(cookie) and hmac.compare_digest(str(submitted), cookie)
+    if not ok:
         raise PageSecurityError("页面已过期或来源不明，请刷新页面后重新提交", field="csrf_token")
 
 
 def page_actor(request: Request, session: Session) -> Actor:
-    raw = request.cookies.get(SESSION_COOKIE, "")
+    raw = session_cookie(request)
     if not raw:
         return ANONYMOUS
     resolved = identity.resolve_token(session, raw, "web")
@@ -99,8 +154,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 def set_csrf_cookie(request: Request, response: Any) -> None:
     token = getattr(request.state, "set_csrf_cookie", None)
     if token:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().cookie_secure,
-                            path="/")
+        set_cookie(request, response, CSRF_COOKIE, token)
 
 
 def form_error(exc: DomainError) -> dict[str, Any]:
@@ -146,4 +200,7 @@ def install(app: FastAPI) -> None:
     app.include_router(console_supervision.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
+    from yiwang.web.portal import account as portal_account
+
+    app.include_router(portal_account.router)
     app.include_router(admin_announcements.router)

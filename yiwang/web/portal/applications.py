@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from yiwang.api.deps import get_session
+from yiwang.api.deps import client_address, get_session
 from yiwang.cases import notices
 from yiwang.cases import service as cases
 from yiwang.cases.models import Case
@@ -380,7 +380,7 @@ def progress(request: Request, case_no: str = "", tail: str = "", session: Sessi
             raise ValidationFailed("请填写办件编号，以及手机号码或证件号码的后四位", field="case_no" if not case_no
                                    else "tail")
         found = cases.public_view(session, cases.public_progress(session, case_no=case_no, tail=tail,
-                                                                 client=request.client.host if request.client else ""))
+                                                                 client=client_address(request)))
     except DomainError as exc:
         return render(request, "portal/progress.html", {**ctx, "error": form_error(exc)}, status=exc.status)
     found["steps"] = [{"at": dt.datetime.fromisoformat(s["at"]), "step": s["step"]} for s in found["steps"]]

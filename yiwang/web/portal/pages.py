@@ -5,14 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
+from yiwang.api.deps import client_address, get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
 from yiwang.identity import service as identity
 from yiwang.identity.errors import BadCredentials
 from yiwang.web.pagekit import current_actor, redirect
-from yiwang.web.setup import SESSION_COOKIE, check_csrf, form_error, render
+from yiwang.web.setup import (
+    SESSION_COOKIE,
+    check_csrf,
+    cookie_secure,
+    delete_cookie,
+    form_error,
+    render,
+    session_cookie,
+    set_cookie,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,10 +34,14 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 def start_session(request: Request, session: Session, actor: Actor, target: str):  # type: ignore[no-untyped-def]
+    """A new session at every login: a session (and its CSRF token) the browser had before — perhaps one an
+    attacker planted — ends here."""
+    old = session_cookie(request)
+    if old:
+        identity.revoke_token(session, old)
     raw, _ = identity.issue_token(session, actor, "web")
     response = redirect(target)
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", secure=get_settings().cookie_secure,
-                        max_age=get_settings().session_hours * 3600, path="/")
+    set_cookie(request, response, SESSION_COOKIE, raw, max_age=get_settings().session_hours * 3600)
     return response
 
 
@@ -82,6 +95,7 @@ def register_submit(request: Request, kind: str = Form("person"), name: str = Fo
     check_csrf(request, csrf_token)
     values = {"name": name, "id_number": id_number, "uscc": uscc, "legal_person": legal_person, "phone": phone}
     try:
+        identity.check_register_rate(session, client_address(request))
         if password != password2:
             raise ValidationFailed("两次输入的密码不一致", field="password2")
         if kind == "enterprise":
@@ -102,11 +116,11 @@ def register_submit(request: Request, kind: str = Form("person"), name: str = Fo
 @router.post("/logout")
 def logout(request: Request, csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function")):  # type: ignore[no-untyped-def]
     check_csrf(request, csrf_token)
-    raw = request.cookies.get(SESSION_COOKIE)
+    raw = session_cookie(request)
     if raw:
         identity.revoke_token(session, raw)
     response = redirect("/")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    delete_cookie(request, response, SESSION_COOKIE)
     return response
 
 
@@ -114,5 +128,6 @@ def logout(request: Request, csrf_token: str = Form(""), session: Session = Depe
 def elder_mode(request: Request, on: str = Form("1"), back: str = Form("/"), csrf_token: str = Form("")):  # type: ignore[no-untyped-def]
     check_csrf(request, csrf_token)
     response = redirect(_safe_next(back, "/"))
-    response.set_cookie("yw_elder", "1" if on == "1" else "0", max_age=365 * 86400, samesite="lax", path="/")
+    response.set_cookie("yw_elder", "1" if on == "1" else "0", max_age=365 * 86400, samesite="lax", path="/",
+                        secure=cookie_secure(request))
     return response
