@@ -15,6 +15,13 @@ def default_analyzer() -> Analyzer:
     return Analyzer(lexicon=lexicon, typos=typos)
 
 
+def previous_analyzer() -> Analyzer:
+    """The analyzer as it was before the intent layer and the lookup prior: the baseline the quality
+    benchmark reports beside the current engine."""
+    lexicon, typos = load_default_lexicon()
+    return Analyzer(lexicon=lexicon, typos=typos)
+
+
 __all__ = [
     "Analyzer",
     "Filters",
@@ -24,4 +31,5 @@ __all__ = [
     "SearchEngine",
     "default_analyzer",
     "load_default_lexicon",
+    "previous_analyzer",
 ]
