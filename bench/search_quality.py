@@ -211,6 +211,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"catalog: {args.catalog.name}, {len(docs)} items; queries: {len(queries)}")
     print(f"build: engine {engine_build:.2f} s, plain BM25 {plain_build:.2f} s\n")
     print(markdown(engine_result, plain_result))
+    from yiwang.catalog.search import previous_analyzer
+
+    before = SearchEngine(previous_analyzer())
+    before.build(docs)
+    b = evaluate(lambda q: [c for c, _ in before.search(q, limit=10)[1]], queries)["all"]
+    print(f"\nprevious engine (no intents, no priors) on this set, same run: hit@1 {b['hit@1']:.3f}, "
+          f"hit@5 {b['hit@5']:.3f}, MRR@10 {b['mrr@10']:.3f}")
     e, p = engine_result["all"], plain_result["all"]
     result("search quality: hit@1 over labelled queries", e["hit@1"], "", "plain BM25 hit@1", p["hit@1"])
     result("search quality: MRR@10", e["mrr@10"], "", "plain BM25 MRR@10", p["mrr@10"])

@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from yiwang.catalog.search import intents as _intents
+from yiwang.catalog.search.intents import Intent
+
 MAX_QUERY_CHARS = 100
 EXPANSION_WEIGHT = 0.5
 TYPO_ORIGINAL_WEIGHT = 0.3
@@ -260,6 +263,10 @@ class QueryPlan:
     syllables: tuple[str, ...] = ()
     initials: str = ""
     expansions: tuple[str, ...] = field(default=())
+    targets: tuple[tuple[str, float], ...] = ()  # formal phrases of the intents fired (compact) and their weight
+    demote_lookup: bool = False  # demote lookup / consultation items (the query does not ask for one)
+    demote_service: bool = False  # demote the other items (the query asks for a lookup or progress)
+    demote_variant: bool = False  # demote change / renewal / replacement items (the query names none)
 
     @property
     def is_empty(self) -> bool:
@@ -297,7 +304,10 @@ class QueryPlan:
             if len(letters) >= 2 and letters in name_initials:
                 contain = 0.5 + 0.5 * len(letters) / len(name_initials)
             coverage = _coverage([letters[i : i + 3] for i in range(len(letters) - 2)] or [letters], name_initials)
-        return EXACT_BONUS * exact + CONTAIN_BONUS * contain + COVERAGE_BONUS * coverage
+        # an item named by a target, more so when the target is most of the name (法律援助 before
+        # 法律援助律师执业许可)
+        intent = max((w * (0.75 + 0.25 * len(t) / len(name)) for t, w in self.targets if t in name), default=0.0)
+        return EXACT_BONUS * exact + CONTAIN_BONUS * contain + COVERAGE_BONUS * coverage + _intents.INTENT_BONUS * intent
 
 
 def _coverage(grams: list[str], haystack: str) -> float:
@@ -319,13 +329,17 @@ class Analyzer:
 
     ``lexicon`` maps colloquial phrases to formal terms (searched at a lower weight), ``typos`` maps
     wrong character sequences to right ones (applied to queries), ``user_words`` are added to the
-    jieba dictionary of this analyzer only.
+    jieba dictionary of this analyzer only. ``intents`` map goals and plain wording to formal targets
+    (see :mod:`.intents`); ``lookup_prior`` makes plans demote lookup and consultation items unless
+    the query asks for one.
     """
 
     def __init__(
         self, lexicon: dict[str, list[str]] | None = None, typos: dict[str, str] | None = None,
-        user_words: Iterable[str] = (),
+        user_words: Iterable[str] = (), intents: Iterable[Intent] = (), lookup_prior: bool = False,
     ) -> None:
+        self.intents = list(intents)
+        self.lookup_prior = lookup_prior
         self.lexicon = {normalize(k): [normalize(t) for t in v] for k, v in (lexicon or {}).items() if k.strip()}
         self.typos = {normalize(k): normalize(v) for k, v in (typos or {}).items() if k.strip()}
         self._user_words = [w.strip() for w in user_words if w.strip()]
@@ -504,6 +518,13 @@ class Analyzer:
                     add(token, TYPO_ORIGINAL_WEIGHT)
         phrases = self.expansions(corrected, content)
         self._expand(add, phrases, 1.0)
+        targets: dict[str, float] = {}
+        for intent in _intents.match_intents(self.intents, compact(corrected), compact(normalized)):
+            for target in intent.targets:
+                if target not in targets:
+                    for token, weight in self._term_tokens(target, _intents.INTENT_WEIGHT):
+                        add(token, weight)
+                targets[target] = max(targets.get(target, 0.0), intent.weight)
         syllables = self.syllables(content)
         # a lexicon phrase typed with a homophone (退修金) still expands, at a lower weight
         sounds_like = [p for p in self.pinyin_expansions(syllables) if p not in phrases]
@@ -519,7 +540,10 @@ class Analyzer:
         return QueryPlan(
             query=raw, normalized=normalized, corrected=corrected, content=compact(content), mode="text",
             words=tuple(weights.items()), keys=tuple(keys.items()), syllables=tuple(syllables),
-            expansions=tuple(phrases),
+            expansions=tuple(phrases), targets=tuple(targets.items()),
+            demote_lookup=self.lookup_prior and not _intents.wants_lookup(compact(normalized)),
+            demote_service=self.lookup_prior and _intents.wants_lookup(compact(normalized)),
+            demote_variant=self.lookup_prior and not _intents.names_variant(compact(normalized)),
         )
 
     @staticmethod
@@ -561,6 +585,9 @@ class Analyzer:
                 query=raw, normalized=normalized, corrected=normalized, content=letters, mode="pinyin",
                 words=tuple(words.items()), keys=tuple(keys.items()), syllables=tuple(syllables),
                 initials="".join(s[0] for s in syllables), expansions=tuple(phrases),
+                demote_lookup=self.lookup_prior and not _intents.wants_lookup(letters),
+                demote_service=self.lookup_prior and _intents.wants_lookup(letters),
+                demote_variant=self.lookup_prior and not _intents.syllables_name_variant(syllables),
             )
         if 2 <= len(letters) <= 3:
             grams = [letters] if len(letters) == 2 else [letters[:2], letters[1:], letters]
@@ -571,6 +598,7 @@ class Analyzer:
         return QueryPlan(
             query=raw, normalized=normalized, corrected=normalized, content=letters, mode="initials",
             words=tuple(words.items()), keys=tuple(keys.items()), initials=letters,
+            demote_lookup=self.lookup_prior,
         )
 
 
