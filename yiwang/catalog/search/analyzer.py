@@ -339,6 +339,7 @@ class Analyzer:
         user_words: Iterable[str] = (), intents: Iterable[Intent] = (), lookup_prior: bool = False,
     ) -> None:
         self.intents = list(intents)
+        self._intent_index = _intents.IntentIndex(self.intents)
         self.lookup_prior = lookup_prior
         self.lexicon = {normalize(k): [normalize(t) for t in v] for k, v in (lexicon or {}).items() if k.strip()}
         self.typos = {normalize(k): normalize(v) for k, v in (typos or {}).items() if k.strip()}
@@ -519,7 +520,7 @@ class Analyzer:
         phrases = self.expansions(corrected, content)
         self._expand(add, phrases, 1.0)
         targets: dict[str, float] = {}
-        for intent in _intents.match_intents(self.intents, compact(corrected), compact(normalized)):
+        for intent in self._intent_index.match(compact(corrected), compact(normalized)):
             for target in intent.targets:
                 if target not in targets:
                     for token, weight in self._term_tokens(target, _intents.INTENT_WEIGHT):

@@ -111,10 +111,38 @@ def load_intents(text: str | None = None) -> list[Intent]:
     return out
 
 
+class IntentIndex:
+    """Intents prepared for matching: every distinct cue is looked for once per query text, then an
+    intent fires when each of its groups shares a cue with the ones found (a few µs per intent
+    instead of a substring scan per alternative)."""
+
+    def __init__(self, intents: Iterable[Intent]) -> None:
+        self.intents = list(intents)
+        self._groups = [[frozenset(group) for group in i.cues] for i in self.intents]
+        self._by_cue: dict[str, list[int]] = {}
+        for n, intent in enumerate(self.intents):
+            for alt in dict.fromkeys(alt for group in intent.cues for alt in group):
+                self._by_cue.setdefault(alt, []).append(n)
+        self._cues = tuple(sorted(self._by_cue))
+
+    def __len__(self) -> int:
+        return len(self.intents)
+
+    def match(self, *texts: str) -> list[Intent]:
+        """Intents that fire on any of ``texts`` (compact forms of the query), in file order."""
+        fired: dict[int, Intent] = {}
+        for text in dict.fromkeys(t for t in texts if t):
+            found = {cue for cue in self._cues if cue in text}
+            candidates = {n for cue in found for n in self._by_cue[cue]}
+            for n in candidates:
+                if n not in fired and all(not g.isdisjoint(found) for g in self._groups[n]):
+                    fired[n] = self.intents[n]
+        return [fired[n] for n in sorted(fired)]
+
+
 def match_intents(intents: Iterable[Intent], *texts: str) -> list[Intent]:
     """Intents that fire on any of ``texts`` (compact forms of the query), in file order."""
-    forms = [t for t in dict.fromkeys(texts) if t]
-    return [i for i in intents if any(i.matches(t) for t in forms)]
+    return IntentIndex(intents).match(*texts)
 
 
 def wants_lookup(text: str) -> bool:
@@ -143,6 +171,6 @@ def is_lookup_name(name: str) -> bool:
 
 
 __all__ = [
-    "INTENT_BONUS", "INTENT_WEIGHT", "LOOKUP_PENALTY", "LOOKUP_WANTED_PENALTY", "VARIANT_PENALTY", "Intent", "is_lookup_name",
+    "INTENT_BONUS", "INTENT_WEIGHT", "LOOKUP_PENALTY", "LOOKUP_WANTED_PENALTY", "VARIANT_PENALTY", "Intent", "IntentIndex", "is_lookup_name",
     "is_variant_name", "load_intents", "match_intents", "names_variant", "parse_intent", "wants_lookup",
 ]
