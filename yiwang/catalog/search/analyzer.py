@@ -523,8 +523,11 @@ class Analyzer:
         for intent in self._intent_index.match(compact(corrected), compact(normalized)):
             for target in intent.targets:
                 if target not in targets:
+                    # the target's words, not its lone characters: the re-ranking bonus finds the name,
+                    # and single characters would make the query scan most of the index
                     for token, weight in self._term_tokens(target, _intents.INTENT_WEIGHT):
-                        add(token, weight)
+                        if len(token) > 1:
+                            add(token, weight)
                 targets[target] = max(targets.get(target, 0.0), intent.weight)
         syllables = self.syllables(content)
         # a lexicon phrase typed with a homophone (退修金) still expands, at a lower weight
