@@ -349,6 +349,7 @@ class Analyzer:
         self._token_cache: dict[str, list[str]] = {}
         self._syllable_cache: dict[str, list[str]] = {}
         self._word_cache: dict[str, list[str]] = {}
+        self._phrase_tokens: dict[str, list[str]] = {}
         self._typo_re = self._alternation(self.typos)
         self._lexicon_phrases = sorted(self.lexicon, key=lambda p: (-len(p), p))
         self._lexicon_syllables: list[tuple[str, str]] | None = None
@@ -460,8 +461,9 @@ class Analyzer:
 
     def expansions(self, *texts: str) -> list[str]:
         """Lexicon phrases found in any of ``texts``, longest first."""
-        variants = {t for text in texts for t in (text, compact(text)) if t}
-        return [p for p in self._lexicon_phrases if any(p in t for t in variants)]
+        # one substring test per phrase over the variants joined by a character no phrase contains
+        joined = "\x00".join({t for text in texts for t in (text, compact(text)) if t})
+        return [p for p in self._lexicon_phrases if p in joined]
 
     def _lexicon_pinyin(self) -> list[tuple[str, str]]:
         """(" syl syl ", phrase) for lexicon phrases of two syllables or more, built on first use."""
@@ -483,7 +485,13 @@ class Analyzer:
 
     def _term_tokens(self, term: str, weight: float) -> list[tuple[str, float]]:
         """Tokens of a phrase added to a query; its lone characters count little next to its words."""
-        tokens = self.index_tokens(term)
+        tokens = self._phrase_tokens.get(term)
+        if tokens is None:
+            # lexicon and intent phrases are few: kept apart from the item-text cache, which a build
+            # of a large catalog clears many times over
+            tokens = self.index_tokens(term)
+            if len(self._phrase_tokens) < _CACHE_SIZE:
+                self._phrase_tokens[term] = tokens
         has_words = any(len(t) > 1 for t in tokens)
         return [(t, weight * UNIGRAM_FACTOR if has_words and len(t) == 1 else weight) for t in tokens]
 
