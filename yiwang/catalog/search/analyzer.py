@@ -276,38 +276,53 @@ class QueryPlan:
         """Bonus for a name (compact form, " syl syl " pinyin, initials) resembling the query: equal,
         containing it, or sharing its character / syllable / initials n-grams. Added to the
         normalised BM25 score of the top items so that the name dominates."""
-        if not name:
-            return 0.0
-        exact = contain = coverage = 0.0
-        if self.mode == "text" and self.content:
-            # the whole query first (fillers such as 有, 的, 办理 can be part of a name), then its content
-            for q in dict.fromkeys((compact(self.corrected), self.content)):
-                exact = max(exact, float(q == name))
-                if len(q) >= 2 and q in name:
-                    contain = max(contain, 0.5 + 0.5 * len(q) / len(name))
-            q = self.content
-            coverage = _coverage([q[i : i + 2] for i in range(len(q) - 1)] or [q], name)
-        if self.syllables:
-            # pinyin input, or a typed query that sounds like the name (homophone typos)
-            syllables = list(self.syllables)
-            scale = 0.9 if self.mode == "text" else 1.0
-            joined = " " + " ".join(syllables) + " "
-            if joined == name_syllables:
-                exact = max(exact, scale)
-            elif len(syllables) >= 2 and joined in name_syllables:
-                contain = max(contain, scale * (0.5 + 0.5 * len(syllables) / max(1, len(name_initials))))
-            grams = [" " + a + " " + b + " " for a, b in zip(syllables, syllables[1:], strict=False)]
-            coverage = max(coverage, 0.9 * _coverage(grams, name_syllables))
-        if self.mode == "initials" and self.initials and name_initials:
-            letters = self.initials
-            exact = float(letters == name_initials)
-            if len(letters) >= 2 and letters in name_initials:
-                contain = 0.5 + 0.5 * len(letters) / len(name_initials)
-            coverage = _coverage([letters[i : i + 3] for i in range(len(letters) - 2)] or [letters], name_initials)
-        # an item named by a target, more so when the target is most of the name (法律援助 before
-        # 法律援助律师执业许可)
-        intent = max((w * (0.75 + 0.25 * len(t) / len(name)) for t, w in self.targets if t in name), default=0.0)
-        return EXACT_BONUS * exact + CONTAIN_BONUS * contain + COVERAGE_BONUS * coverage + _intents.INTENT_BONUS * intent
+        return self.similarity()(name, name_syllables, name_initials)
+
+    def similarity(self) -> Callable[[str, str, str], float]:
+        """:meth:`name_similarity` with the query's side prepared once (the engine scores a few hundred
+        names per query with it)."""
+        text = self.mode == "text" and bool(self.content)
+        wholes = tuple(dict.fromkeys((compact(self.corrected), self.content))) if text else ()
+        content = self.content
+        char_grams = ([content[i : i + 2] for i in range(len(content) - 1)] or [content]) if text else []
+        syllables = list(self.syllables)
+        scale = 0.9 if self.mode == "text" else 1.0
+        joined = " " + " ".join(syllables) + " "
+        syllable_grams = [" " + a + " " + b + " " for a, b in zip(syllables, syllables[1:], strict=False)]
+        letters = self.initials if self.mode == "initials" else ""
+        letter_grams = ([letters[i : i + 3] for i in range(len(letters) - 2)] or [letters]) if letters else []
+        targets = self.targets
+
+        def score(name: str, name_syllables: str, name_initials: str) -> float:
+            if not name:
+                return 0.0
+            exact = contain = coverage = 0.0
+            if text:
+                # the whole query first (fillers such as 有, 的, 办理 can be part of a name), then its content
+                for q in wholes:
+                    exact = max(exact, float(q == name))
+                    if len(q) >= 2 and q in name:
+                        contain = max(contain, 0.5 + 0.5 * len(q) / len(name))
+                coverage = _coverage(char_grams, name)
+            if syllables:
+                # pinyin input, or a typed query that sounds like the name (homophone typos)
+                if joined == name_syllables:
+                    exact = max(exact, scale)
+                elif len(syllables) >= 2 and joined in name_syllables:
+                    contain = max(contain, scale * (0.5 + 0.5 * len(syllables) / max(1, len(name_initials))))
+                coverage = max(coverage, 0.9 * _coverage(syllable_grams, name_syllables))
+            if letters and name_initials:
+                exact = float(letters == name_initials)
+                if len(letters) >= 2 and letters in name_initials:
+                    contain = 0.5 + 0.5 * len(letters) / len(name_initials)
+                coverage = _coverage(letter_grams, name_initials)
+            # an item named by a target, more so when the target is most of the name (法律援助 before
+            # 法律援助律师执业许可)
+            intent = max((w * (0.75 + 0.25 * len(t) / len(name)) for t, w in targets if t in name), default=0.0)
+            return (EXACT_BONUS * exact + CONTAIN_BONUS * contain + COVERAGE_BONUS * coverage
+                    + _intents.INTENT_BONUS * intent)
+
+        return score
 
 
 def _coverage(grams: list[str], haystack: str) -> float:

@@ -521,8 +521,9 @@ class SearchEngine:
         variant_penalty = VARIANT_PENALTY if plan.demote_variant else 0.0
         # a demoted item never falls below the items outside the window, so pages stay consistent
         floor = entries[:RERANK_WINDOW][-1][0] / top
+        similarity = plan.similarity()
         head = [
-            (max(floor, s / top + plan.name_similarity(r.name_compact, r.name_syllables, r.name_initials)
+            (max(floor, s / top + similarity(r.name_compact, r.name_syllables, r.name_initials)
                  - (lookup_penalty if r.lookup else service_penalty) - (variant_penalty if r.variant else 0.0)), code)
             for s, code, r in entries[:RERANK_WINDOW]
         ]
