@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from bench.common import result
-from bench.search_quality import DEFAULT_CATALOG, build_both, load_docs
-from yiwang.catalog.search import Filters, SearchDoc, SearchEngine, default_analyzer
+from bench.search_quality import DEFAULT_CATALOG, DEFAULT_PEOPLE, build_both, load_docs, load_people
+from yiwang.catalog.search import Filters, SearchDoc, SearchEngine, default_analyzer, previous_analyzer
 from yiwang.catalog.search.analyzer import _CJK_CHAR, compact
 from yiwang.catalog.search.analyzer import _WORD_PINYIN as word_pinyin
 
@@ -146,6 +146,33 @@ def timed(fn, queries) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+def previous_vs_current(engine: SearchEngine, queries: list[tuple[str, Filters | None]]) -> None:
+    """The engine with and without the intent layer and the ranking priors, on the same index and the same
+    queries, timed alternately (query by query) so that both see the same load on a shared machine.
+
+    The previous engine differs only in its query analyzer (the index is the same), so the index is shared
+    by swapping the analyzer. The people-style labelled queries (goals, plain wording …, longer than the
+    synthetic ones and the ones that fire intents) are timed as well."""
+    current, previous = engine.analyzer, previous_analyzer()
+    people = [(str(r["query"]), None) for r in load_people(DEFAULT_PEOPLE)] if DEFAULT_PEOPLE.exists() else []
+    rows = []
+    for label, subset in (("benchmark queries", queries), (f"people-style labelled queries ({len(people)})", people)):
+        if not subset:
+            continue
+        times: dict[str, list[float]] = {"current": [], "previous": []}
+        for query, flt in subset:
+            for key, analyzer in (("current", current), ("previous", previous)):
+                engine.analyzer = analyzer
+                started = time.perf_counter()
+                engine.search(query, flt, limit=20)
+                times[key].append(time.perf_counter() - started)
+        engine.analyzer = current
+        rows.append((label, percentiles(times["current"]), percentiles(times["previous"])))
+    for label, (a, b, c), (x, y, z) in rows:
+        print(f"| engine, {label} | {a:.2f} | {b:.2f} | {c:.2f} |")
+        print(f"| previous engine (no intents, no priors), same queries alternated | {x:.2f} | {y:.2f} | {z:.2f} |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=None)
@@ -202,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| ratio engine / plain | {e50 / p50:.2f} | {e95 / p95:.2f} | {e99 / p99:.2f} |")
     result("search in-process, 100k items: p95", e95, "ms", "plain BM25 (bm25s-style) p95", p95,
            target="p95 < 20 ms", met=e95 < 20, higher_is_better=False)
+    previous_vs_current(engine, queries)
     chinese = [qf for qf in queries if _CJK_CHAR.search(qf[0])]
     a, b, c = percentiles(timed(lambda qf: engine.search(qf[0], qf[1], limit=20), chinese))
     x, y, z = percentiles(timed(lambda qf: plain.search(qf[0], limit=20), chinese))

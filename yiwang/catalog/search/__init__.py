@@ -7,10 +7,19 @@ plans; :mod:`.engine` owns the index and ranking. See docs/search.md.
 
 from yiwang.catalog.search.analyzer import Analyzer, QueryPlan, load_default_lexicon
 from yiwang.catalog.search.engine import Filters, PlainBM25, SearchDoc, SearchEngine
+from yiwang.catalog.search.intents import Intent, load_intents
 
 
 def default_analyzer() -> Analyzer:
-    """An analyzer with the lexicon and typo map shipped in the seed data."""
+    """An analyzer with the lexicon and typo map shipped in the seed data, the intents of
+    ``intents.tsv`` and the lookup prior."""
+    lexicon, typos = load_default_lexicon()
+    return Analyzer(lexicon=lexicon, typos=typos, intents=load_intents(), lookup_prior=True)
+
+
+def previous_analyzer() -> Analyzer:
+    """The analyzer as it was before the intent layer and the lookup prior: the baseline the quality
+    benchmark reports beside the current engine."""
     lexicon, typos = load_default_lexicon()
     return Analyzer(lexicon=lexicon, typos=typos)
 
@@ -18,10 +27,13 @@ def default_analyzer() -> Analyzer:
 __all__ = [
     "Analyzer",
     "Filters",
+    "Intent",
     "PlainBM25",
     "QueryPlan",
     "SearchDoc",
     "SearchEngine",
     "default_analyzer",
     "load_default_lexicon",
+    "load_intents",
+    "previous_analyzer",
 ]

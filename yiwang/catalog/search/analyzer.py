@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from yiwang.catalog.search import intents as _intents
+from yiwang.catalog.search.intents import Intent
+
 MAX_QUERY_CHARS = 100
 EXPANSION_WEIGHT = 0.5
 TYPO_ORIGINAL_WEIGHT = 0.3
@@ -260,6 +263,10 @@ class QueryPlan:
     syllables: tuple[str, ...] = ()
     initials: str = ""
     expansions: tuple[str, ...] = field(default=())
+    targets: tuple[tuple[str, float], ...] = ()  # formal phrases of the intents fired (compact) and their weight
+    demote_lookup: bool = False  # demote lookup / consultation items (the query does not ask for one)
+    demote_service: bool = False  # demote the other items (the query asks for a lookup or progress)
+    demote_variant: bool = False  # demote change / renewal / replacement items (the query names none)
 
     @property
     def is_empty(self) -> bool:
@@ -269,35 +276,53 @@ class QueryPlan:
         """Bonus for a name (compact form, " syl syl " pinyin, initials) resembling the query: equal,
         containing it, or sharing its character / syllable / initials n-grams. Added to the
         normalised BM25 score of the top items so that the name dominates."""
-        if not name:
-            return 0.0
-        exact = contain = coverage = 0.0
-        if self.mode == "text" and self.content:
-            # the whole query first (fillers such as 有, 的, 办理 can be part of a name), then its content
-            for q in dict.fromkeys((compact(self.corrected), self.content)):
-                exact = max(exact, float(q == name))
-                if len(q) >= 2 and q in name:
-                    contain = max(contain, 0.5 + 0.5 * len(q) / len(name))
-            q = self.content
-            coverage = _coverage([q[i : i + 2] for i in range(len(q) - 1)] or [q], name)
-        if self.syllables:
-            # pinyin input, or a typed query that sounds like the name (homophone typos)
-            syllables = list(self.syllables)
-            scale = 0.9 if self.mode == "text" else 1.0
-            joined = " " + " ".join(syllables) + " "
-            if joined == name_syllables:
-                exact = max(exact, scale)
-            elif len(syllables) >= 2 and joined in name_syllables:
-                contain = max(contain, scale * (0.5 + 0.5 * len(syllables) / max(1, len(name_initials))))
-            grams = [" " + a + " " + b + " " for a, b in zip(syllables, syllables[1:], strict=False)]
-            coverage = max(coverage, 0.9 * _coverage(grams, name_syllables))
-        if self.mode == "initials" and self.initials and name_initials:
-            letters = self.initials
-            exact = float(letters == name_initials)
-            if len(letters) >= 2 and letters in name_initials:
-                contain = 0.5 + 0.5 * len(letters) / len(name_initials)
-            coverage = _coverage([letters[i : i + 3] for i in range(len(letters) - 2)] or [letters], name_initials)
-        return EXACT_BONUS * exact + CONTAIN_BONUS * contain + COVERAGE_BONUS * coverage
+        return self.similarity()(name, name_syllables, name_initials)
+
+    def similarity(self) -> Callable[[str, str, str], float]:
+        """:meth:`name_similarity` with the query's side prepared once (the engine scores a few hundred
+        names per query with it)."""
+        text = self.mode == "text" and bool(self.content)
+        wholes = tuple(dict.fromkeys((compact(self.corrected), self.content))) if text else ()
+        content = self.content
+        char_grams = ([content[i : i + 2] for i in range(len(content) - 1)] or [content]) if text else []
+        syllables = list(self.syllables)
+        scale = 0.9 if self.mode == "text" else 1.0
+        joined = " " + " ".join(syllables) + " "
+        syllable_grams = [" " + a + " " + b + " " for a, b in zip(syllables, syllables[1:], strict=False)]
+        letters = self.initials if self.mode == "initials" else ""
+        letter_grams = ([letters[i : i + 3] for i in range(len(letters) - 2)] or [letters]) if letters else []
+        targets = self.targets
+
+        def score(name: str, name_syllables: str, name_initials: str) -> float:
+            if not name:
+                return 0.0
+            exact = contain = coverage = 0.0
+            if text:
+                # the whole query first (fillers such as 有, 的, 办理 can be part of a name), then its content
+                for q in wholes:
+                    exact = max(exact, float(q == name))
+                    if len(q) >= 2 and q in name:
+                        contain = max(contain, 0.5 + 0.5 * len(q) / len(name))
+                coverage = _coverage(char_grams, name)
+            if syllables:
+                # pinyin input, or a typed query that sounds like the name (homophone typos)
+                if joined == name_syllables:
+                    exact = max(exact, scale)
+                elif len(syllables) >= 2 and joined in name_syllables:
+                    contain = max(contain, scale * (0.5 + 0.5 * len(syllables) / max(1, len(name_initials))))
+                coverage = max(coverage, 0.9 * _coverage(syllable_grams, name_syllables))
+            if letters and name_initials:
+                exact = float(letters == name_initials)
+                if len(letters) >= 2 and letters in name_initials:
+                    contain = 0.5 + 0.5 * len(letters) / len(name_initials)
+                coverage = _coverage(letter_grams, name_initials)
+            # an item named by a target, more so when the target is most of the name (法律援助 before
+            # 法律援助律师执业许可)
+            intent = max((w * (0.75 + 0.25 * len(t) / len(name)) for t, w in targets if t in name), default=0.0)
+            return (EXACT_BONUS * exact + CONTAIN_BONUS * contain + COVERAGE_BONUS * coverage
+                    + _intents.INTENT_BONUS * intent)
+
+        return score
 
 
 def _coverage(grams: list[str], haystack: str) -> float:
@@ -319,13 +344,18 @@ class Analyzer:
 
     ``lexicon`` maps colloquial phrases to formal terms (searched at a lower weight), ``typos`` maps
     wrong character sequences to right ones (applied to queries), ``user_words`` are added to the
-    jieba dictionary of this analyzer only.
+    jieba dictionary of this analyzer only. ``intents`` map goals and plain wording to formal targets
+    (see :mod:`.intents`); ``lookup_prior`` makes plans demote lookup and consultation items unless
+    the query asks for one.
     """
 
     def __init__(
         self, lexicon: dict[str, list[str]] | None = None, typos: dict[str, str] | None = None,
-        user_words: Iterable[str] = (),
+        user_words: Iterable[str] = (), intents: Iterable[Intent] = (), lookup_prior: bool = False,
     ) -> None:
+        self.intents = list(intents)
+        self._intent_index = _intents.IntentIndex(self.intents)
+        self.lookup_prior = lookup_prior
         self.lexicon = {normalize(k): [normalize(t) for t in v] for k, v in (lexicon or {}).items() if k.strip()}
         self.typos = {normalize(k): normalize(v) for k, v in (typos or {}).items() if k.strip()}
         self._user_words = [w.strip() for w in user_words if w.strip()]
@@ -334,6 +364,7 @@ class Analyzer:
         self._token_cache: dict[str, list[str]] = {}
         self._syllable_cache: dict[str, list[str]] = {}
         self._word_cache: dict[str, list[str]] = {}
+        self._phrase_tokens: dict[str, list[str]] = {}
         self._typo_re = self._alternation(self.typos)
         self._lexicon_phrases = sorted(self.lexicon, key=lambda p: (-len(p), p))
         self._lexicon_syllables: list[tuple[str, str]] | None = None
@@ -445,8 +476,9 @@ class Analyzer:
 
     def expansions(self, *texts: str) -> list[str]:
         """Lexicon phrases found in any of ``texts``, longest first."""
-        variants = {t for text in texts for t in (text, compact(text)) if t}
-        return [p for p in self._lexicon_phrases if any(p in t for t in variants)]
+        # one substring test per phrase over the variants joined by a character no phrase contains
+        joined = "\x00".join({t for text in texts for t in (text, compact(text)) if t})
+        return [p for p in self._lexicon_phrases if p in joined]
 
     def _lexicon_pinyin(self) -> list[tuple[str, str]]:
         """(" syl syl ", phrase) for lexicon phrases of two syllables or more, built on first use."""
@@ -468,7 +500,13 @@ class Analyzer:
 
     def _term_tokens(self, term: str, weight: float) -> list[tuple[str, float]]:
         """Tokens of a phrase added to a query; its lone characters count little next to its words."""
-        tokens = self.index_tokens(term)
+        tokens = self._phrase_tokens.get(term)
+        if tokens is None:
+            # lexicon and intent phrases are few: kept apart from the item-text cache, which a build
+            # of a large catalog clears many times over
+            tokens = self.index_tokens(term)
+            if len(self._phrase_tokens) < _CACHE_SIZE:
+                self._phrase_tokens[term] = tokens
         has_words = any(len(t) > 1 for t in tokens)
         return [(t, weight * UNIGRAM_FACTOR if has_words and len(t) == 1 else weight) for t in tokens]
 
@@ -504,6 +542,16 @@ class Analyzer:
                     add(token, TYPO_ORIGINAL_WEIGHT)
         phrases = self.expansions(corrected, content)
         self._expand(add, phrases, 1.0)
+        targets: dict[str, float] = {}
+        for intent in self._intent_index.match(compact(corrected), compact(normalized)):
+            for target in intent.targets:
+                if target not in targets:
+                    # the target's words, not its lone characters: the re-ranking bonus finds the name,
+                    # and single characters would make the query scan most of the index
+                    for token, weight in self._term_tokens(target, _intents.INTENT_WEIGHT):
+                        if len(token) > 1:
+                            add(token, weight)
+                targets[target] = max(targets.get(target, 0.0), intent.weight)
         syllables = self.syllables(content)
         # a lexicon phrase typed with a homophone (退修金) still expands, at a lower weight
         sounds_like = [p for p in self.pinyin_expansions(syllables) if p not in phrases]
@@ -519,7 +567,10 @@ class Analyzer:
         return QueryPlan(
             query=raw, normalized=normalized, corrected=corrected, content=compact(content), mode="text",
             words=tuple(weights.items()), keys=tuple(keys.items()), syllables=tuple(syllables),
-            expansions=tuple(phrases),
+            expansions=tuple(phrases), targets=tuple(targets.items()),
+            demote_lookup=self.lookup_prior and not _intents.wants_lookup(compact(normalized)),
+            demote_service=self.lookup_prior and _intents.wants_lookup(compact(normalized)),
+            demote_variant=self.lookup_prior and not _intents.names_variant(compact(normalized)),
         )
 
     @staticmethod
@@ -561,6 +612,9 @@ class Analyzer:
                 query=raw, normalized=normalized, corrected=normalized, content=letters, mode="pinyin",
                 words=tuple(words.items()), keys=tuple(keys.items()), syllables=tuple(syllables),
                 initials="".join(s[0] for s in syllables), expansions=tuple(phrases),
+                demote_lookup=self.lookup_prior and not _intents.wants_lookup(letters),
+                demote_service=self.lookup_prior and _intents.wants_lookup(letters),
+                demote_variant=self.lookup_prior and not _intents.syllables_name_variant(syllables),
             )
         if 2 <= len(letters) <= 3:
             grams = [letters] if len(letters) == 2 else [letters[:2], letters[1:], letters]
@@ -571,6 +625,7 @@ class Analyzer:
         return QueryPlan(
             query=raw, normalized=normalized, corrected=normalized, content=letters, mode="initials",
             words=tuple(words.items()), keys=tuple(keys.items()), initials=letters,
+            demote_lookup=self.lookup_prior,
         )
 
 

@@ -35,6 +35,13 @@ import numpy as np
 from scipy import sparse
 
 from yiwang.catalog.search.analyzer import Analyzer, QueryPlan, compact
+from yiwang.catalog.search.intents import (
+    LOOKUP_PENALTY,
+    LOOKUP_WANTED_PENALTY,
+    VARIANT_PENALTY,
+    is_lookup_name,
+    is_variant_name,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,8 @@ class _Record:
     name_compact: str
     name_syllables: str  # " ying ye zhi zhao " (spaces around, for containment tests)
     name_initials: str
+    lookup: bool = False  # the name says lookup / progress enquiry / consultation (demoted by the lookup prior)
+    variant: bool = False  # the name says change / renewal / replacement … (demoted unless the query says so)
 
     @property
     def sort_key(self) -> tuple[str, str, str]:
@@ -338,9 +347,12 @@ class SearchEngine:
         if doc.themes:
             parts.append(self._terms("t", "\x1f".join(doc.themes), vocab))
         syllables = self.analyzer.syllables(doc.name)
+        name_compact = compact(doc.name)
         record = _Record(
             doc=doc,
-            name_compact=compact(doc.name),
+            name_compact=name_compact,
+            lookup=is_lookup_name(name_compact),
+            variant=is_variant_name(name_compact),
             name_syllables=" " + " ".join(syllables) + " ",
             name_initials="".join(s[0] for s in syllables),
         )
@@ -504,8 +516,15 @@ class SearchEngine:
         entries.sort(key=lambda e: (-e[0], e[1]))
         entries = entries[:window]
         top = entries[0][0]
+        lookup_penalty = LOOKUP_PENALTY if plan.demote_lookup else 0.0
+        service_penalty = LOOKUP_WANTED_PENALTY if plan.demote_service else 0.0
+        variant_penalty = VARIANT_PENALTY if plan.demote_variant else 0.0
+        # a demoted item never falls below the items outside the window, so pages stay consistent
+        floor = entries[:RERANK_WINDOW][-1][0] / top
+        similarity = plan.similarity()
         head = [
-            (s / top + plan.name_similarity(r.name_compact, r.name_syllables, r.name_initials), code)
+            (max(floor, s / top + similarity(r.name_compact, r.name_syllables, r.name_initials)
+                 - (lookup_penalty if r.lookup else service_penalty) - (variant_penalty if r.variant else 0.0)), code)
             for s, code, r in entries[:RERANK_WINDOW]
         ]
         head.sort(key=lambda e: (-e[0], e[1]))
