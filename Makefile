@@ -9,26 +9,31 @@ PORT ?= 8000
 
 .PHONY: install install-test run test lint bench clean browser-deps screenshots
 
+# Each step prints one line; pip and the build backend stay quiet unless something fails.
 $(BIN)/python:
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	@echo "creating $(VENV)"
+	@$(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $(STAMP)
+	@echo "installing yiwang into $(VENV)"
+	@$(BIN)/pip install -q -e .
+	@touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(TEST_STAMP)
+	@echo "installing the test tools"
+	@$(BIN)/pip install -q -e '.[test]'
+	@touch $(TEST_STAMP)
 
 install: $(STAMP)
 
 install-test: $(TEST_STAMP)
 
 run: install
-	$(BIN)/yiwang db upgrade
-	$(BIN)/yiwang demo seed
-	$(BIN)/yiwang serve --host $(HOST) --port $(PORT)
+	@$(BIN)/yiwang db upgrade
+	@$(BIN)/yiwang demo seed
+	@echo "serving http://$(HOST):$(PORT) (Ctrl+C stops)"
+	@$(BIN)/yiwang serve --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check yiwang tests bench scripts

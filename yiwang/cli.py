@@ -18,7 +18,17 @@ from yiwang.core.config import get_settings
 @click.group()
 def main() -> None:
     """一网政务服务平台 (Yiwang) command line."""
+    configure_logging()
+
+
+# libraries whose INFO lines are progress chatter (font subsetting, each migration step), not news
+QUIET_LOGGERS = ("fontTools", "alembic.runtime.migration")
+
+
+def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # --- database ------------------------------------------------------------------------------------

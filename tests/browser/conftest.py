@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.live import AXE, IN_CI, Deployment, Unavailable, launch_browser, login, scratch_database, serve_demo
+from tests.browser.live import (
+    AXE,
+    Deployment,
+    Unavailable,
+    launch_browser,
+    login,
+    scratch_database,
+    serve_demo,
+)
 
 try:
     from playwright.sync_api import sync_playwright
@@ -112,3 +120,26 @@ def horizontal_overflow(page: Any) -> int:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=1)
+
+
+def new_page(browser: Any, live: Deployment, role: str | None = None, *, width: int = 1280,
+             elder: bool = False) -> Any:
+    """A page in a fresh context of the given width, logged in as ``role`` (None: anonymous), optionally
+    in elder mode (the cookie the 长者模式 button sets)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    if elder:
+        host = live.base.split("//", 1)[1].split(":")[0]
+        context.add_cookies([{"name": "yw_elder", "value": "1", "domain": host, "path": "/"}])
+    if role is None:
+        return context.new_page()
+    username, staff = ROLES[role]
+    return login(context, live.base, username, staff=staff)
+
+
+def first_href(page: Any, url: str, selector: str) -> str:
+    """The first link matching ``selector`` on ``url`` (demo data the page lists)."""
+    page.goto(url)
+    href = page.locator(selector).first.get_attribute("href")
+    assert href, f"no {selector} on {url}"
+    return str(href)
