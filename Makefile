@@ -50,7 +50,7 @@ test: install-test lint browser-deps
 
 # Screenshots of the main pages at 1280 px and 390 px into docs/screenshots/ (a served demo deployment).
 screenshots: install-test browser-deps
-	$(BIN)/python -m pytest -p no:cacheprovider -q tests/browser/test_screenshots.py --screenshots
+	YIWANG_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -p no:cacheprovider -q tests/browser/test_screenshots.py
 
 bench: install-test
 	$(BIN)/python -m bench.run

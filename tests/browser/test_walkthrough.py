@@ -211,7 +211,8 @@ def test_supervisor_issues_an_order_the_handler_answers(roles: Roles) -> None:
         sup.fill("#o-content", "请于期限内说明原因并加快办理。")
         submit(sup, sup.locator("main form[action='/console/orders'] button.primary"))
         assert "/console/orders/" in sup.url, sup.locator("main").inner_text()[:800]
-        STATE["order_url"] = sup.url.split(_base(sup))[1]
+        STATE["order_url"] = sup.url.split(_base(sup))[1].split("?")[0]
+        assert sup.get_by_test_id("flash").count() == 1, "issuing confirms with a message"
         handler = roles["handler"]
         go(handler, "/console/orders")
         submit(handler, handler.locator(f"main a[href='{STATE['order_url']}']"))
