@@ -127,7 +127,7 @@ def serve_demo(database_url: str) -> Iterator[Deployment]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=5)  # nothing to keep: the deployment is thrown away
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)

@@ -88,6 +88,7 @@ def test_applicant_finds_the_item_and_applies(roles: Roles, tmp_path: Path) -> N
         submit(page, page.get_by_role("link", name=ITEM_NAME).first)
         submit(page, page.get_by_role("link", name="在线申请").first)
         assert "/apply/" in page.url
+        STATE["item_code"] = page.url.split("/apply/")[1].split("?")[0]
         page.fill("#f-business_name", "张三小吃店")
         page.fill("#f-premises", "广州市越秀区洪桥街道示范路 1 号")
         page.select_option("#f-main_form", "餐饮服务经营者")
@@ -219,6 +220,7 @@ def test_supervisor_issues_an_order_the_handler_answers(roles: Roles) -> None:
         handler.fill("#reply", "已督促承办人员于明日办结。")
         submit(handler, handler.locator("main form[action$='/reply'] button"))
         assert "已督促承办人员于明日办结" in handler.locator("main").inner_text()
+        assert handler.locator("#reply").count() == 0, "the reply form is gone once replied"
         go(sup, STATE["order_url"])
         assert "已答复" in sup.locator("main").inner_text()
 
@@ -232,6 +234,14 @@ def test_supervisor_scores_the_month_and_exports(roles: Roles) -> None:
             response = sup.context.request.get(_base(sup) + f"/console/scores?format={fmt}")
             assert response.status == 200 and len(response.body()) > 20
         go(sup, "/console/rules")
+        # change a rule through the Chinese form, for an item of the supervisor's district
+        form = sup.locator("#rule-approaching")
+        form.get_by_label("适用范围").select_option("item")
+        form.get_by_label("事项类型代码或事项编码").fill(STATE["item_code"])
+        form.get_by_label("提前预警（工作日）").fill("2")
+        submit(sup, form.get_by_role("button"))
+        assert sup.get_by_test_id("flash").count() == 1, sup.locator("main").inner_text()[:500]
+        assert STATE["item_code"] in sup.get_by_test_id("rules-in-force").inner_text()
 
 
 def test_bad_review_rectification(roles: Roles) -> None:
