@@ -121,6 +121,7 @@ def test_item4_no_horizontal_scroll_at_390px(browser: Any, live: Deployment, url
                 continue
             page.goto(live.base + url)
             assert (page.locator("body.elder").count() == 1) == elder
+            check_page(page)  # axe-core at phone width, in both modes
             over = horizontal_overflow(page)
             if over > 0:
                 wide = page.evaluate(
