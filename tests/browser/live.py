@@ -6,6 +6,7 @@ driven by Playwright (no browser download)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,7 +76,10 @@ def scratch_database(prefer_pg: bool = True) -> Iterator[str]:
         reachable = False
     if not reachable:
         home = Path(tempfile.mkdtemp(prefix="yiwang-browser-db-"))
-        yield f"sqlite:///{home / 'yiwang.db'}"
+        try:
+            yield f"sqlite:///{home / 'yiwang.db'}"
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
         return
     name = f"yiwang_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as conn:
@@ -132,6 +136,8 @@ def serve_demo(database_url: str) -> Iterator[Deployment]:
             proc.kill()
             proc.wait(timeout=5)
         log.close()
+        if os.environ.get("YIWANG_KEEP_BROWSER_DEPLOYMENT") != "1":
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def launch_browser(playwright: Any) -> Any:
