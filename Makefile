@@ -7,36 +7,50 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test run test lint bench clean
+.PHONY: install install-test run test lint bench clean browser-deps screenshots
 
+# Each step prints one line; pip and the build backend stay quiet unless something fails.
 $(BIN)/python:
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	@echo "creating $(VENV)"
+	@$(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $(STAMP)
+	@echo "installing yiwang into $(VENV)"
+	@$(BIN)/pip install -q -e .
+	@touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(TEST_STAMP)
+	@echo "installing the test tools"
+	@$(BIN)/pip install -q -e '.[test]'
+	@touch $(TEST_STAMP)
 
 install: $(STAMP)
 
 install-test: $(TEST_STAMP)
 
 run: install
-	$(BIN)/yiwang db upgrade
-	$(BIN)/yiwang demo seed
-	YIWANG_API_DOCS=$${YIWANG_API_DOCS:-true} $(BIN)/yiwang serve --host $(HOST) --port $(PORT)
+	@$(BIN)/yiwang db upgrade
+	@$(BIN)/yiwang demo seed
+	@echo "serving http://$(HOST):$(PORT) (Ctrl+C stops)"
+	@YIWANG_API_DOCS=$${YIWANG_API_DOCS:-true} $(BIN)/yiwang serve --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check yiwang tests bench scripts
 	$(BIN)/mypy yiwang
 
+# Debian's chromium, CJK fonts and poppler-utils (apt-get, only when chromium is missing) and axe-core from the
+# npm registry (vendored into var/vendor/axe.min.js) for the browser suite in tests/browser.
+browser-deps:
+	@sh scripts/browser_deps.sh
+
 # pytest exits 5 when nothing was collected; that is reported, not treated as a broken build.
-test: install-test lint
+test: install-test lint browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+# Screenshots of the main pages at 1280 px and 390 px into docs/screenshots/ (a served demo deployment).
+screenshots: install-test browser-deps
+	YIWANG_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -p no:cacheprovider -q tests/browser/test_screenshots.py
 
 bench: install-test
 	$(BIN)/python -m bench.run

@@ -21,7 +21,17 @@ def main() -> None:
     import os
 
     os.umask(0o077)  # everything the platform writes (database, files, keys, exports) is its user's alone
+    configure_logging()
+
+
+# libraries whose INFO lines are progress chatter (font subsetting, each migration step), not news
+QUIET_LOGGERS = ("fontTools", "alembic.runtime.migration")
+
+
+def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # --- database ------------------------------------------------------------------------------------

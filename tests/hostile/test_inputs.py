@@ -328,6 +328,8 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                               {"reply": "已处理"}, None),
     "POST /console/orders/{order_no}/close": ("own:super", "/console/orders/{w.replied_order_no}/close",
                                               {"note": "办结"}, None),
+    "POST /console/rules": ("own:super", "/console/rules", {"code": "overdue", "scope": "item",
+                                                           "scope_value": "{w.item_code}", "level": "red"}, None),
     "POST /admin/regions": ("other:admin", "/admin/regions", {"code": "440106001000", "name": "街道",
                                                               "parent_code": OTHER_REGION}, None),
     "POST /admin/departments": ("other:admin", "/admin/departments", {"name": "新部门", "region_code": OTHER_REGION},

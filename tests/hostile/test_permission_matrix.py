@@ -212,7 +212,10 @@ WRITES: tuple[Write, ...] = (
           control="own:super", bodies=(lambda w, s: {"department_id": w.own_department_id, "subject": "越权督办",
                                                      "content": "x", "reply_days": 3},)),
     Write("PUT /api/v1/supervision/rules", "/api/v1/supervision/rules",  # an item-scoped rule for the own item
-          bodies=(lambda w, s: {"code": "overdue", "scope": "item", "scope_value": w.item_code, "enabled": False},)),
+          bodies=(lambda w, s: {"code": "overdue", "scope": "item", "scope_value": w.item_code, "enabled": False},),
+          allowed=frozenset({"own:super"}), control="own:super"),
+    Write("POST /console/rules", "/console/rules", allowed=frozenset({"own:super"}), control="own:super",
+          bodies=(lambda w, s: {"code": "overdue", "scope": "item", "scope_value": w.item_code, "level": "red"},)),
     # 好差评: the rectification, the appeal, the rating
     Write("POST /workbench/rectifications/{rectification_id}/callback",
           "/workbench/rectifications/{w.rectification_id}/callback", bodies=({"note": "越权回访"},),

@@ -87,7 +87,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.APPROVER: frozenset({Perm.CASE_READ, Perm.CASE_APPROVE, Perm.LICENSE_READ, Perm.LICENSE_REVOKE,
                               Perm.EVALUATION_RECTIFY, Perm.SUPERVISION_REPLY}),
     Role.SUPERVISOR: frozenset({Perm.CASE_READ, Perm.SUPERVISION_READ, Perm.SUPERVISION_ORDER, Perm.AUDIT_READ,
-                                Perm.LICENSE_READ, Perm.EVALUATION_APPEAL}),
+                                Perm.LICENSE_READ, Perm.EVALUATION_APPEAL,
+                                Perm.SUPERVISION_RULE_MANAGE}),  # rules within the supervisor's region
     Role.HOTLINE_OPERATOR: frozenset({Perm.HOTLINE_TICKET}),
     Role.DATA_OFFICER: frozenset({Perm.DATA_RESOURCE_MANAGE}),
     Role.ADMIN: frozenset({Perm.ORG_REGION_MANAGE, Perm.ORG_DEPARTMENT_MANAGE, Perm.IDENTITY_STAFF_MANAGE,

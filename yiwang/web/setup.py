@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from pathlib import Path
@@ -24,8 +25,16 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def _local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
+    """A moment in the deployment's time zone (Asia/Shanghai); accepts datetimes and ISO 8601 strings."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if not isinstance(value, dt.datetime):
+            return str(value)
     return clock.to_local(value).strftime(fmt)
 
 

@@ -12,8 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import get_session
+from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
-from yiwang.core.permissions import Actor, Perm
+from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.org import service as org_service
 from yiwang.supervision import service as supervision
 from yiwang.web.pagekit import current_actor, redirect, require_staff
@@ -66,13 +67,21 @@ def close_alert(request: Request, alert_id: int, result: str = Form(""), csrf_to
 
 # --- orders ----------------------------------------------------------------------------------------------
 
+ORDER_DONE = {"issued": "督办单已发出，已通知被督办部门。", "replied": "答复已提交，已通知监察部门。",
+              "closed": "督办单已办结。"}
+
+
 def _orders_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
                  error: dict[str, Any] | None = None, values: dict[str, str] | None = None) -> Any:
     total, rows = supervision.list_orders(session, actor, limit=100)
+    if values is None:  # issuing from an alert: its case and department come in the link
+        query = request.query_params
+        values = {"case_no": query.get("case_no", "")[:40],
+                  "department_id": str(_int(query.get("department_id", "")) or "")}
     return render(request, "console/orders.html", {
         "orders": [supervision.order_out(session, o) for o in rows], "total": total,
         "can_issue": actor.can(Perm.SUPERVISION_ORDER), "departments": org_service.list_departments(session, actor),
-        "error": error, "values": values or {}}, status=status)
+        "error": error, "values": values}, status=status)
 
 
 @router.get("/orders")
@@ -101,35 +110,36 @@ def issue_order(request: Request, department_id: str = Form(""), subject: str = 
                                             case_no=case_no.strip()[:40] or None)
     except DomainError as exc:
         return _orders_page(request, session, actor, status=exc.status, error=form_error(exc), values=values)
-    return redirect(f"/console/orders/{quote(order.order_no)}")
+    return redirect(f"/console/orders/{quote(order.order_no)}?done=issued")
 
 
 def _order_page(request: Request, session: Session, actor: Actor, order_no: str, *, status: int = 200,
-                error: dict[str, Any] | None = None) -> Any:
+                error: dict[str, Any] | None = None, notice: str | None = None) -> Any:
     order = supervision.get_order(session, actor, order_no)
     return render(request, "console/order.html", {
         "order": supervision.order_out(session, order),
         "can_reply": actor.can(Perm.SUPERVISION_REPLY) and actor.department_id == order.department_id
-        and order.status != "closed",
-        "can_close": actor.can(Perm.SUPERVISION_ORDER) and order.status == "replied", "error": error},
-        status=status)
+        and order.status == "issued",
+        "can_close": actor.can(Perm.SUPERVISION_ORDER) and order.status == "replied", "error": error,
+        "notice": notice}, status=status)
 
 
 @router.get("/orders/{order_no}")
-def order_page(request: Request, order_no: str, session: Session = Depends(get_session, scope="function"),
+def order_page(request: Request, order_no: str, done: str = "",
+               session: Session = Depends(get_session, scope="function"),
                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
-    return _order_page(request, session, actor, order_no[:30])
+    return _order_page(request, session, actor, order_no[:30], notice=ORDER_DONE.get(done))
 
 
-def _order_step(request: Request, session: Session, actor: Actor, order_no: str, step: Any) -> Any:
+def _order_step(request: Request, session: Session, actor: Actor, order_no: str, step: Any, done: str) -> Any:
     """Run one change to an order; show the order again with the message when it is refused."""
     try:
         with session.begin_nested():
             step()
     except DomainError as exc:
         return _order_page(request, session, actor, order_no, status=exc.status, error=form_error(exc))
-    return redirect(f"/console/orders/{quote(order_no)}")
+    return redirect(f"/console/orders/{quote(order_no)}?done={done}")
 
 
 @router.post("/orders/{order_no}/reply")
@@ -140,7 +150,7 @@ def reply_order(request: Request, order_no: str, reply: str = Form(""), csrf_tok
     check_csrf(request, csrf_token)
     no = order_no[:30]
     return _order_step(request, session, actor, no,
-                       lambda: supervision.reply_order(session, actor, no, reply=reply[:5000]))
+                       lambda: supervision.reply_order(session, actor, no, reply=reply[:5000]), "replied")
 
 
 @router.post("/orders/{order_no}/close")
@@ -151,7 +161,7 @@ def close_order(request: Request, order_no: str, note: str = Form(""), csrf_toke
     check_csrf(request, csrf_token)
     no = order_no[:30]
     return _order_step(request, session, actor, no,
-                       lambda: supervision.close_order(session, actor, no, note=note[:2000]))
+                       lambda: supervision.close_order(session, actor, no, note=note[:2000]), "closed")
 
 
 # --- scores and rules -------------------------------------------------------------------------------------
@@ -178,10 +188,72 @@ def scores(request: Request, month: str = "", format: str = "",  # noqa: A002
     return render(request, "console/scores.html", {"rows": rows, "month": f"{first:%Y-%m}", "error": None})
 
 
+# Chinese names of the rules' parameters (the rule keys stay in the data and the API)
+PARAM_LABELS = {"working_days": "提前预警（工作日）", "handle": "承办环节时限（工作日）",
+                "check": "审核环节时限（工作日）", "approve": "审批环节时限（工作日）",
+                "limit": "补正告知次数达到（次）即亮红牌", "min_chars": "理由最少字数",
+                "lookback_days": "检查最近多少天的决定（天）"}
+SCOPES = {"default": "默认（全平台）", "item_type": "事项类型", "item": "单个事项"}
+RULES_DONE = {"saved": "监察规则已保存，下次监察时生效。"}
+
+
+def _rules_page(request: Request, session: Session, actor: Actor, *, status: int = 200,
+                error: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
+                notice: str | None = None) -> Any:
+    defs = supervision.default_rules()
+    home = get_settings().home_region_code
+    sets_defaults = not actor.region_code or home.startswith(region_prefix(actor.region_code))
+    return render(request, "console/rules.html", {
+        "rules": supervision.rules(session), "defs": defs, "param_labels": PARAM_LABELS, "scopes": SCOPES,
+        "levels": {lv.value: label for lv, label in supervision.LEVEL_LABELS.items()},
+        "can_manage": actor.can(Perm.SUPERVISION_RULE_MANAGE), "sets_defaults": sets_defaults,
+        "error": error, "values": values or {}, "notice": notice}, status=status)
+
+
 @router.get("/rules")
-def rules(request: Request, session: Session = Depends(get_session, scope="function"),
+def rules(request: Request, done: str = "", session: Session = Depends(get_session, scope="function"),
           actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.SUPERVISION_READ)
-    return render(request, "console/rules.html", {
-        "rules": supervision.rules(session),
-        "levels": {lv.value: label for lv, label in supervision.LEVEL_LABELS.items()}})
+    return _rules_page(request, session, actor, notice=RULES_DONE.get(done))
+
+
+@router.post("/rules")
+def save_rule(request: Request, code: str = Form(""), scope: str = Form(""), scope_value: str = Form(""),
+              level: str = Form(""), enabled: str = Form(""), csrf_token: str = Form(""),
+              p_working_days: str = Form(""), p_handle: str = Form(""), p_check: str = Form(""),
+              p_approve: str = Form(""), p_limit: str = Form(""), p_min_chars: str = Form(""),
+              p_lookback_days: str = Form(""), session: Session = Depends(get_session, scope="function"),
+              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """Change one rule through the form: its parameters, level and whether it is in force, for the whole
+    platform, an item type or one item (within the supervisor's region; the service checks the scope)."""
+    require_staff(actor, Perm.SUPERVISION_RULE_MANAGE)
+    check_csrf(request, csrf_token)
+    code = code[:40]
+    defs = supervision.default_rules()
+    typed = {"working_days": p_working_days, "handle": p_handle, "check": p_check, "approve": p_approve,
+             "limit": p_limit, "min_chars": p_min_chars, "lookback_days": p_lookback_days}
+    wanted = {k: typed.get(k, "").strip()[:10] for k in (defs[code].params if code in defs else {})}
+    scope, scope_value, level = scope[:20], scope_value.strip()[:40], level[:20]
+    values: dict[str, Any] = {"code": code, "scope": scope, "scope_value": scope_value, "level": level,
+                              "enabled": enabled == "on", "params": wanted}
+    try:
+        if code not in defs:
+            raise ValidationFailed("请选择要修改的监察规则", field="code")
+        if scope not in SCOPES:
+            raise ValidationFailed("请选择适用范围", field="scope")
+        if scope != "default" and not scope_value:
+            raise ValidationFailed("请填写" + ("事项类型代码" if scope == "item_type" else "事项编码"),
+                                   field="scope_value")
+        params: dict[str, int] = {}
+        for key, raw in wanted.items():
+            number = _int(raw)
+            if number is None or number > 365:
+                raise ValidationFailed(f"“{PARAM_LABELS.get(key, key)}”应填写 0–365 的整数", field=f"p_{key}")
+            params[key] = number
+        with session.begin_nested():
+            supervision.set_rule(session, actor, code=code, scope=scope,
+                                 scope_value="" if scope == "default" else scope_value,
+                                 params=params, enabled=enabled == "on", level=level or None)
+    except DomainError as exc:
+        return _rules_page(request, session, actor, status=exc.status, error=form_error(exc), values=values)
+    return redirect("/console/rules?done=saved#rule-" + code)
