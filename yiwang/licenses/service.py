@@ -78,10 +78,17 @@ class Verification:
     license: LicenseOut | None = None
     signer: str | None = None
     checks: dict[str, bool] = field(default_factory=dict)
+    complete: bool = True  # False when the check itself could not run: neither genuine nor forged
+
+    @property
+    def signature_valid(self) -> bool:
+        """The file is one we issued, its PDF signature intact and trusted: only then does the license's
+        registered status say anything about this file."""
+        return self.complete and all(self.checks.get(k) for k in ("signed", "intact", "trusted", "registered"))
 
     def as_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "reasons": self.reasons, "license_id": self.license_id,
-                "checks": self.checks, "signer": self.signer,
+        return {"valid": self.valid, "complete": self.complete, "reasons": self.reasons,
+                "license_id": self.license_id, "checks": self.checks, "signer": self.signer,
                 "license": public_summary(self.license) if self.license else None}
 
 
@@ -444,6 +451,7 @@ def share_url(token: str) -> str:
 
 # --- verification ---------------------------------------------------------------------------------------
 
+R_UNAVAILABLE = "无法完成验证：核验服务暂时出现故障，请稍后重试（这不表示文件有问题）"
 VERIFICATIONS = SlidingWindow(limit=60, seconds=60)  # per client and worker: checks are CPU-heavy
 
 def _log(session: Session, *, license_id: str | None, method: str, valid: bool, reasons: list[str],
@@ -501,7 +509,13 @@ def verify_pdf(session: Session, data: bytes, *, method: str = "api", client: st
         VERIFICATIONS.check(client or "unknown")
     digest = hashlib.sha256(data).hexdigest()
     lic = session.scalars(select(License).where(License.pdf_sha256 == digest)).first()
-    check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
+    try:
+        check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
+    except license_pdf.CheckUnavailable:
+        reasons = [R_UNAVAILABLE]
+        license_id = lic.license_id if lic is not None else None
+        _log(session, license_id=license_id, method=method, valid=False, reasons=reasons, client=client)
+        return Verification(valid=False, reasons=reasons, license_id=license_id, complete=False)
     checks = {"signed": check.signed, "intact": check.intact, "trusted": check.trusted, "registered": lic is not None}
     if lic is None:
         reasons = list(check.reasons) + ["文件与本平台签发的电子证照不一致（不是签发的原件或已被改动）"]
