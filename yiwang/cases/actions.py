@@ -76,6 +76,35 @@ def check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given
     return out
 
 
+# --- 容缺后补: the materials still owed --------------------------------------------------------------
+
+def owed_materials(session: Session, case: Case, spec: ApplicationSpec | None = None) -> list[str]:
+    """Required materials not yet in hand, except proofs a pledge replaced (at submission only 容缺 ones
+    can be missing, so these are the deferred materials)."""
+    spec = spec or catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    provided = repo.material_names(session, case.id)
+    return [m.name for m in spec.materials if m.required and m.name not in provided
+            and not (case.pledge and m.source != "applicant")]
+
+
+def refresh_deferred(session: Session, case: Case, cal: WorkCalendar, today: dt.date,
+                     spec: ApplicationSpec | None = None) -> list[str]:
+    """Recompute what is still owed after materials arrived; once nothing is, the supplement clock stops.
+    An accepted case that owes something runs the supplement clock: ``YIWANG_SUPPLEMENT_WORKING_DAYS``
+    working days from acceptance, never beyond the decision deadline (the guide: 决定前补齐)."""
+    session.flush()
+    owed = owed_materials(session, case, spec)
+    if list(case.deferred or []) != owed:
+        case.deferred = owed or None
+    if not owed:
+        if case.supplement_due is not None:
+            case.supplement_due = None
+    elif case.accepted_at is not None and case.supplement_due is None:
+        due = cal.add_working_days(today, get_settings().supplement_working_days)
+        case.supplement_due = min(due, case.deadline) if case.deadline else due
+    return owed
+
+
 def _reason(comment: str | None, what: str) -> str:
     text_ = (comment or "").strip()
     if not text_:
@@ -94,6 +123,10 @@ def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, 
     case.base_deadline = deadlines.decision_deadline(cal, start, case.limit_value, case.limit_unit)
     case.review_step = case.review_steps[0]
     _recompute_deadline(case, cal)
+    if case.deferred:
+        data["deferred"] = refresh_deferred(session, case, cal, today)
+        if case.supplement_due:
+            data["supplement_due"] = case.supplement_due.isoformat()
 
 
 def _last_receipt(session: Session, case: Case) -> dt.datetime:
@@ -155,6 +188,8 @@ def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind
         notice.answered_at = now
     case.answer_due = deadlines.answer_due(cal, now)  # the office's 5-day clock starts again
     data["materials"] = [m.name for m in checked]
+    if case.deferred:
+        refresh_deferred(session, case, cal, today, spec)
 
 
 def _material_inputs(materials: Sequence[Any] | None) -> list[MaterialIn]:
@@ -181,6 +216,7 @@ def _do_supplement(session, actor, case, cal, now, today, comment, materials, ki
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
                                  round=next_round, provided_at=now) for m in checked)
     data["materials"] = [m.name for m in checked]
+    data["outstanding"] = refresh_deferred(session, case, cal, today, spec)
 
 
 def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
@@ -246,10 +282,7 @@ def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[
 
 def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     # every required material must be in hand — 容缺 ones included — except proofs a pledge replaced
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    provided = repo.material_names(session, case.id)
-    owed = [m.name for m in spec.materials if m.required and m.name not in provided
-            and not (case.pledge and m.source != "applicant")]
+    owed = owed_materials(session, case)
     if owed:
         raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
                                 code="deficiency_outstanding", extra={"missing": owed})

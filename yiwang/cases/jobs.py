@@ -7,17 +7,23 @@ or, for a type without a template, from the item name and every titled field of 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from yiwang.cases import repository as repo
+from yiwang.cases import service as cases
 from yiwang.cases.models import Case
 from yiwang.catalog import service as catalog
 from yiwang.core import outbox
+from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import SYSTEM
 from yiwang.licenses import service as licenses
+
+log = logging.getLogger(__name__)
 
 MAX_DEFAULT_FIELDS = 10
 PRIVATE_FORMATS = ("phone", "email")
@@ -83,6 +89,15 @@ def issue_for_case(session: Session, case_no: str) -> list[str]:
                          holder_kind=kind, holder_name=case.applicant_name, holder_code=case.applicant_code,
                          fields=license_fields(case, lt.fields, spec.form_schema), case_no=case.case_no)
     return [lic.license_id]
+
+
+@outbox.scheduled("cases.supplement_reminders", lambda: 3600.0)
+def remind_deferred_materials(engine: Engine | None) -> None:
+    """容缺后补: remind applicants whose deferred materials come due soon (once each)."""
+    with session_scope(engine) as session:
+        reminded = cases.remind_deferred(session)
+    if reminded:
+        log.info("reminded %d applicants of deferred materials", len(reminded))
 
 
 @outbox.handler("case.approve")

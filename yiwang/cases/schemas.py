@@ -82,6 +82,8 @@ class CaseOut(BaseModel):
     suspensions: list[dict[str, Any]]
     timeline: list[TimelineEntry]
     licenses: list[dict[str, Any]] = []
+    # 容缺后补 still owed: {"materials", "due", "remaining_working_days", "overdue", "reminded_at"}, or None
+    supplement: dict[str, Any] | None = None
 
 
 class CaseListItem(BaseModel):
@@ -96,3 +98,5 @@ class CaseListItem(BaseModel):
     deadline: dt.date | None
     remaining_working_days: int | None
     light: str | None
+    deferred: list[str] = []  # 容缺后补 materials still owed (待补材料)
+    supplement_due: dt.date | None = None

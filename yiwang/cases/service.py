@@ -47,6 +47,7 @@ from yiwang.core import audit, clock, outbox, storage
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
+from yiwang.core.permissions import SYSTEM as SYSTEM_ACTOR
 from yiwang.core.permissions import Actor, Perm
 from yiwang.core.ratelimit import SlidingWindow
 from yiwang.identity import service as identity
@@ -93,7 +94,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         answer_due=(deadlines.decision_deadline(cal, now, None, "immediate") if spec.case_type == "immediate"
                     else deadlines.answer_due(cal, now)),
         suspended_working_days=0, extension_days=0, correction_count=0,
-        version=1)
+        deferred=_deferred_at_submission(spec, checked, pledge), version=1)
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -114,12 +115,65 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     return case
 
 
+def _deferred_at_submission(spec: Any, checked: Sequence[MaterialIn], pledge: bool) -> list[str] | None:
+    """容缺后补: the required materials filed without (only 容缺 ones can be missing), or None."""
+    given = {m.name for m in checked}
+    owed = [m.name for m in spec.materials if m.required and m.name not in given
+            and not (pledge and m.source != "applicant")]
+    return owed or None
+
+
 # --- the one writer ---------------------------------------------------------------------------------
 
 def _event_payload(case: Case, action: str) -> dict[str, Any]:
-    return {"case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
-            "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code,
-            "item_name": case.item_name, "region_code": case.region_code}
+    payload: dict[str, Any] = {
+        "case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
+        "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code,
+        "item_name": case.item_name, "region_code": case.region_code}
+    if awaiting_supplement(case):  # 容缺后补: what the applicant still owes, and by when
+        payload["deferred"] = list(case.deferred or [])
+        payload["supplement_due"] = case.supplement_due.isoformat() if case.supplement_due else None
+    return payload
+
+
+def awaiting_supplement(case: Case) -> bool:
+    """容缺后补: the case is open and still owes materials the applicant deferred (shown as 待补材料)."""
+    return bool(case.deferred) and Status(case.status) in OPEN
+
+
+def supplement_view(session: Session, case: Case, today: dt.date | None = None) -> dict[str, Any] | None:
+    """What is owed and by when, as pages show it: None when nothing is."""
+    if not awaiting_supplement(case):
+        return None
+    due = case.supplement_due
+    left = deadlines.remaining(get_calendar(session), today or clock.today(), due) if due else None
+    return {"materials": list(case.deferred or []), "due": due, "remaining_working_days": left,
+            "overdue": left is not None and left < 0, "reminded_at": case.supplement_reminded_at}
+
+
+def remind_deferred(session: Session, today: dt.date | None = None) -> list[str]:
+    """Remind each applicant once, ``YIWANG_SUPPLEMENT_REMIND_DAYS`` working days before their deferred
+    materials are due (or at once when that day has passed): an outbox event the notify domain turns into
+    a message. Returns the case numbers reminded."""
+    today = today or clock.today()
+    edge = get_calendar(session).add_working_days(today, get_settings().supplement_remind_days)
+    rows = session.scalars(select(Case).where(Case.supplement_due.is_not(None), Case.supplement_due <= edge,
+                                              Case.supplement_reminded_at.is_(None),
+                                              Case.status.in_(open_statuses()))
+                           .order_by(Case.supplement_due, Case.id).limit(1000)).all()
+    now = clock.now()
+    reminded = []
+    for case in rows:
+        if not case.deferred:
+            continue
+        case.supplement_reminded_at = now
+        audit.record(session, SYSTEM_ACTOR, "case.supplement_reminded", "case", case.case_no,
+                     {"materials": list(case.deferred), "due": case.supplement_due.isoformat() if case.supplement_due
+                      else None})
+        outbox.emit(session, "case.supplement_reminder", _event_payload(case, "supplement_reminder"))
+        reminded.append(case.case_no)
+    session.flush()
+    return reminded
 
 
 def _owner(actor: Actor, case: Case) -> bool:
@@ -398,7 +452,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                                 actor=_actor_shown(e, applicant_view), comment=_comment_shown(e, applicant_view),
                                 from_status=e.from_status,
                                 to_status=e.to_status) for e in events],
-        licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [])
+        licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [],
+        supplement=supplement_view(session, case))
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",
@@ -423,7 +478,9 @@ def list_view(session: Session, case: Case) -> CaseListItem:
     return CaseListItem(case_no=case.case_no, item_code=case.item_code, item_name=case.item_name, status=case.status,
                         status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome,
                         applicant_name=case.applicant_name, submitted_at=case.submitted_at, deadline=c["deadline"],
-                        remaining_working_days=c["remaining_working_days"], light=c["light"])
+                        remaining_working_days=c["remaining_working_days"], light=c["light"],
+                        deferred=list(case.deferred or []) if awaiting_supplement(case) else [],
+                        supplement_due=case.supplement_due if awaiting_supplement(case) else None)
 
 
 def public_view(session: Session, case: Case) -> dict[str, Any]:

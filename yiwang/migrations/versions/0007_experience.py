@@ -1,4 +1,4 @@
-"""citizen and staff experience (placeholder until its changes land)
+"""deferred materials on cases (容缺后补: owed list, due date, reminder)
 
 Revision ID: 0007
 Revises: 0006
@@ -6,10 +6,10 @@ Create Date: 2026-12-04 09:40:00.000000
 """
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
-import yiwang.core.db  # noqa: F401
+import yiwang.core.db
 
 revision = '0007'
 down_revision = '0006'
@@ -18,8 +18,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('cases') as batch:
+        batch.add_column(sa.Column('deferred', sa.JSON(), nullable=True))
+        batch.add_column(sa.Column('supplement_due', sa.Date(), nullable=True))
+        batch.add_column(sa.Column('supplement_reminded_at', yiwang.core.db.UTCDateTime(timezone=True),
+                                   nullable=True))
+        batch.create_index('ix_case_supplement_due', ['supplement_due'])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('cases') as batch:
+        batch.drop_index('ix_case_supplement_due')
+        batch.drop_column('supplement_reminded_at')
+        batch.drop_column('supplement_due')
+        batch.drop_column('deferred')

@@ -47,7 +47,7 @@ MAX_FIELDS = 400
 UPLOAD_ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.ofd"
 LIGHT_WORDS = {"green": "正常", "yellow": "即将到期", "red": "已超期"}
 DONE_MESSAGES = {"submitted": "申请已提交。", "resubmitted": "补正材料已提交，请等待工作人员受理。",
-                 "withdrawn": "申请已撤回。"}
+                 "withdrawn": "申请已撤回。", "supplemented": "容缺材料已补交，工作人员将继续办理。"}
 # staff comments an applicant is meant to read; remarks on internal review steps stay internal
 APPLICANT_COMMENTS = {"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit"}
 CLOCK_LABELS = {"submitted": "受理答复期限", "accepted": "办结期限", "in_review": "办结期限",
@@ -321,6 +321,55 @@ async def my_case_resubmit(request: Request, case_no: str, session: Session = De
         return _case_page(request, session, actor, case, status=exc.status, error=form_error(exc),
                           values={"comment": comment})
     return redirect(_case_url(case.case_no) + "?done=resubmitted")
+
+
+# --- 容缺后补: supplying deferred materials ------------------------------------------------------------
+
+def _supplement_page(request: Request, session: Session, actor: Actor, case: Case, *, status: int = 200,
+                     error: dict[str, Any] | None = None, problems: dict[str, str] | None = None,
+                     values: dict[str, str] | None = None) -> Any:
+    owed = cases.supplement_view(session, case)
+    return render(request, "portal/supplement.html", {
+        "case": cases.view(session, actor, case), "owed": owed,
+        "rows": [{"index": j, "name": name, "problem": (problems or {}).get(name)}
+                 for j, name in enumerate(owed["materials"] if owed else [])],
+        "can_supplement": owed is not None and "supplement" in cases.allowed_actions(actor, case),
+        "error": error, "values": values or {}, "accept": UPLOAD_ACCEPT,
+        "max_mb": get_settings().max_upload_bytes // (1024 * 1024)}, status=status)
+
+
+@router.get("/my/cases/{case_no}/supplement")
+def my_case_supplement_form(request: Request, case_no: str, session: Session = Depends(get_session, scope="function"),
+                            actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_applicant(actor)
+    case = cases.get_case(session, actor, case_no)
+    return _supplement_page(request, session, actor, case)
+
+
+@router.post("/my/cases/{case_no}/supplement")
+async def my_case_supplement(request: Request, case_no: str, session: Session = Depends(get_session, scope="function"),
+                             actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """容缺后补: upload the materials the case was accepted without (any of them now, the rest later)."""
+    require_applicant(actor)
+    case = cases.get_case(session, actor, case_no)
+    posted = await request.form(max_files=60, max_fields=MAX_FIELDS)
+    check_csrf(request, _text(posted, "csrf_token", 200))
+    comment = _text(posted, "comment")
+    owed = list(case.deferred or [])
+    stored, problems = await _store_uploads(session, actor, posted, {f"s{j}": name for j, name in enumerate(owed)})
+    try:
+        if problems:
+            raise ValidationFailed("部分文件未能上传，请按提示重新选择文件", field="materials")
+        if not stored:
+            raise ValidationFailed("请至少为一项待补材料选择文件", field="materials", code="materials_required")
+        with session.begin_nested():
+            cases.apply(session, actor, case_no=case.case_no, action="supplement", comment=comment or None,
+                        materials=[{"name": name, "file_id": fid} for name, fid in stored.items()])
+    except DomainError as exc:
+        session.refresh(case)
+        return _supplement_page(request, session, actor, case, status=exc.status, error=form_error(exc),
+                                problems=problems, values={"comment": comment})
+    return redirect(_case_url(case.case_no) + "?done=supplemented")
 
 
 @router.post("/my/cases/{case_no}/withdraw")
