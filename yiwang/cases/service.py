@@ -44,7 +44,7 @@ from yiwang.cases.states import (
 )
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, outbox, storage
-from yiwang.core.calendar import get_calendar
+from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM as SYSTEM_ACTOR
@@ -312,23 +312,61 @@ def get_case(session: Session, actor: Actor, case_no: str) -> Case:
     return case
 
 
+CLOCK_LABELS = {"answer": "受理答复期限", "decision": "办理期限", "delivery": "送达期限"}
+
+
 def clock_view(session: Session, case: Case, today: dt.date | None = None) -> dict[str, Any]:
-    """deadline, remaining_working_days and light as a person sees them now."""
+    """The case's clock as a person sees it now — the one every page and list shows.
+
+    ``kind`` is the clock that runs (answer before acceptance, decision under review, delivery after the
+    decision) with its ``label``; ``state`` is running | paused (special procedure: what was left when it
+    began) | waiting (for the applicant's correction) | stopped (decided or closed). A stopped decision clock
+    is told as ``summary`` ("已办结，用时 N 个工作日，按期"), never as a light next to a passed date; after the
+    decision the delivery clock runs on its own due date. ``deadline`` is the running clock's due date
+    (the decision deadline while paused)."""
     cal = get_calendar(session)
     today = today or clock.today()
     status = Status(case.status)
     warn = get_settings().warn_working_days
+    out: dict[str, Any] = {"deadline": None, "due": None, "remaining_working_days": None, "light": None,
+                           "paused": False, "kind": None, "label": None, "state": "stopped", "summary": None,
+                           "used_working_days": None, "on_time": case.on_time}
+    if case.concluded_at is not None:
+        used = _working_days_used(session, case)
+        out["used_working_days"] = used
+        verdict = "" if case.on_time is None else ("，按期办结" if case.on_time else "，超期办结")
+        out["summary"] = f"已办结，用时 {used} 个工作日{verdict}" if used is not None else "已办结" + verdict
+    elif status is Status.REJECTED:
+        out["summary"] = "不予受理，办理终止"
+    elif status is Status.WITHDRAWN:
+        out["summary"] = "申请已撤回，办理终止"
     if status is Status.SUSPENDED and case.deadline and case.suspended_on:
-        # the clock is stopped: what was left when the procedure began
         left = deadlines.remaining(cal, case.suspended_on, case.deadline)
-        return {"deadline": case.deadline, "due": None, "remaining_working_days": left, "light": None,
-                "paused": True}
+        return out | {"deadline": case.deadline, "remaining_working_days": left, "paused": True, "kind": "decision",
+                      "label": CLOCK_LABELS["decision"], "state": "paused"}
+    if status is Status.CORRECTION_REQUESTED:
+        return out | {"state": "waiting", "label": CLOCK_LABELS["answer"],
+                      "summary": "等待申请人补正，补正后重新计算受理答复期限"}
+    kind = {Status.SUBMITTED: "answer", Status.ACCEPTED: "decision", Status.IN_REVIEW: "decision",
+            Status.CONCLUDED: "delivery"}.get(status)
     due = case.due
-    if due is None:
-        return {"deadline": case.deadline, "due": None, "remaining_working_days": None, "light": None,
-                "paused": False}
-    return {"deadline": case.deadline or due, "due": due, "remaining_working_days": deadlines.remaining(cal, today, due),
-            "light": deadlines.light(cal, today, due, warn), "paused": False}
+    if kind is None or due is None:
+        return out
+    return out | {"deadline": due, "due": due, "remaining_working_days": deadlines.remaining(cal, today, due),
+                  "light": deadlines.light(cal, today, due, warn), "kind": kind, "label": CLOCK_LABELS[kind],
+                  "state": "running"}
+
+
+def _working_days_used(session: Session, case: Case) -> int | None:
+    """Working days from acceptance (not counted) to the decision, special procedures left out."""
+    if case.concluded_at is None or case.accepted_at is None:
+        return None
+    try:
+        days = get_calendar(session).working_days_between(deadlines.local_day(case.accepted_at),
+                                                          deadlines.local_day(case.concluded_at))
+    except CalendarYearMissing:  # a year not imported: say nothing rather than guess
+        return None
+    return max(0, days - (case.suspended_working_days or 0))
 
 
 COUNT_CAP = repo.COUNT_CAP  # list totals are exact up to this many cases
@@ -435,7 +473,7 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         department=dept_name, applicant_name=case.applicant_name, channel=case.channel, pledge=case.pledge,
         case_type=case.case_type, review_step=case.review_step, submitted_at=case.submitted_at,
         accepted_at=case.accepted_at, concluded_at=case.concluded_at, delivered_at=case.delivered_at,
-        deadline=clock_now["deadline"], due=clock_now["due"],
+        deadline=clock_now["deadline"], due=clock_now["due"], clock=clock_now,
         remaining_working_days=clock_now["remaining_working_days"],
         light=clock_now["light"], paused=clock_now["paused"], allowed_actions=allowed_actions(actor, case),
         form=case.form,
@@ -479,6 +517,7 @@ def list_view(session: Session, case: Case) -> CaseListItem:
                         status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome,
                         applicant_name=case.applicant_name, submitted_at=case.submitted_at, deadline=c["deadline"],
                         remaining_working_days=c["remaining_working_days"], light=c["light"],
+                        clock_label=c["label"], clock_state=c["state"], clock_summary=c["summary"],
                         deferred=list(case.deferred or []) if awaiting_supplement(case) else [],
                         supplement_due=case.supplement_due if awaiting_supplement(case) else None)
 
@@ -492,7 +531,8 @@ def public_view(session: Session, case: Case) -> dict[str, Any]:
               if e.action != "submit" else "提交申请"} for e in timeline(session, case)]
     return {"case_no": case.case_no, "item_name": case.item_name, "status": case.status,
             "status_label": STATUS_LABELS[Status(case.status)], "outcome": case.outcome,
-            "deadline": c["deadline"].isoformat() if c["deadline"] else None, "steps": steps}
+            "deadline": c["deadline"].isoformat() if c["deadline"] else None, "clock_label": c["label"],
+            "clock_summary": c["summary"], "steps": steps}
 
 
 # --- drafts and files ---------------------------------------------------------------------------------

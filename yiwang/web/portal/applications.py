@@ -50,8 +50,6 @@ DONE_MESSAGES = {"submitted": "申请已提交。", "resubmitted": "补正材料
                  "withdrawn": "申请已撤回。", "supplemented": "容缺材料已补交，工作人员将继续办理。"}
 # staff comments an applicant is meant to read; remarks on internal review steps stay internal
 APPLICANT_COMMENTS = {"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit"}
-CLOCK_LABELS = {"submitted": "受理答复期限", "accepted": "办结期限", "in_review": "办结期限",
-                "suspended": "办结期限", "concluded": "送达期限"}
 PLEDGE_TEXT = ("本人承诺：所填写的信息和提交的材料真实、准确、完整；已知晓并符合本事项规定的条件和要求；"
                "以告知承诺方式免于提交的材料，愿意按要求在办结前补齐或接受核查。如有虚假承诺，"
                "愿意承担相应的法律责任，并同意将失信信息记入信用记录。")
@@ -263,12 +261,8 @@ def _case_page(request: Request, session: Session, actor: Actor, case: Case, *, 
                       for j, name in enumerate(open_notice["materials"])]
     form_rows = [{"label": f.label, "value": _shown(view.form[f.name])} for f in eforms.fields(spec.form_schema)
                  if f.name in view.form and view.form[f.name] not in (None, "")]
-    remaining = view.remaining_working_days
     return render(request, "portal/my_case.html", {
-        "case": view, "clock_label": CLOCK_LABELS.get(case.status, "办理期限"),
-        "light_word": LIGHT_WORDS.get(view.light or "", ""),
-        "remaining_words": None if remaining is None else (
-            f"剩余 {remaining} 个工作日" if remaining >= 0 else f"已超期 {-remaining} 个工作日"),
+        "case": view,
         "outcome_label": OUTCOME_LABELS.get(Outcome(view.outcome)) if view.outcome else None,
         "timeline": [{"entry": e, "comment": e.comment if e.action in APPLICANT_COMMENTS else None}
                      for e in view.timeline],
