@@ -169,7 +169,7 @@ def test_a_case_goes_from_acceptance_to_delivery_through_the_pages(app, session)
     assert "审核意见" in page and "审核通过，转审批" in page
     assert _act(checker, no, "review", comment="同意").status_code == 303
     page = approver.get(f"/workbench/cases/{no}").text
-    assert set(re.findall(r'name="action" value="([a-z_]+)"', page)) == {"approve", "deny", "extend"}
+    assert set(re.findall(r'name="action" value="([a-z_]+)"', page)) == {"approve", "deny", "extend", "return_previous"}
     assert _act(approver, no, "approve", comment="准予").status_code == 303
     assert _act(handler, no, "deliver", comment="窗口领取").status_code == 303
     page = handler.get(f"/workbench/cases/{no}").text

@@ -223,6 +223,19 @@ def _do_review(session, actor, case, cal, now, today, comment, materials, kind, 
     steps = case.review_steps
     data["step"] = case.review_step
     case.review_step = steps[steps.index(case.review_step) + 1]
+    data["to_step"] = case.review_step
+
+
+def _do_return_previous(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    """退回: back to the previous review step, with the reason; at the first step the case is accepted again."""
+    reason = _reason(comment, "退回的理由")
+    steps = case.review_steps
+    if case.review_step not in steps or steps.index(case.review_step) == 0:
+        raise IllegalTransition("当前为第一个审查环节，没有可退回的上一环节", field="action", code="no_previous_step")
+    back = steps[steps.index(case.review_step) - 1]
+    data.update(step=case.review_step, to_step=back, reason=reason)
+    case.review_step = back
+    case.status = (Status.ACCEPTED if steps.index(back) == 0 else Status.IN_REVIEW).value
 
 
 def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
@@ -310,6 +323,7 @@ HANDLERS = {
     Action.RESUBMIT: _do_resubmit, Action.REVIEW: _do_review, Action.SUSPEND: _do_suspend,
     Action.RESUME: _do_resume, Action.EXTEND: _do_extend, Action.APPROVE: _do_approve, Action.DENY: _do_deny,
     Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw, Action.SUPPLEMENT: _do_supplement,
+    Action.RETURN_PREVIOUS: _do_return_previous,
 }
 
 

@@ -205,6 +205,11 @@ def _permitted(actor: Actor, case: Case, action: Action) -> bool:
         if step is None or _last_step(case):
             return False
         perm = STEP_PERMISSION[step]
+    if action is Action.RETURN_PREVIOUS:  # only from a step after the first, by whoever holds that step
+        step = _current_step(case)
+        if step is None or case.review_step == case.review_steps[0]:
+            return False
+        perm = STEP_PERMISSION[step]
     if action in (Action.APPROVE, Action.DENY):
         if case.status == Status.SUBMITTED.value:
             return case.case_type == "immediate" and actor.can(Perm.CASE_ACCEPT)
@@ -273,7 +278,7 @@ def _has_role_for(actor: Actor, case: Case, act: Action) -> bool:
     rule = rule_for(Status(case.status), act)
     if rule is None or rule.who == APPLICANT:
         return False
-    if act is Action.REVIEW:
+    if act in (Action.REVIEW, Action.RETURN_PREVIOUS):
         step = _current_step(case)
         return step is not None and actor.can(STEP_PERMISSION[step])
     if act in (Action.APPROVE, Action.DENY) and case.status == Status.SUBMITTED.value:
@@ -289,6 +294,8 @@ def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
         return IllegalTransition("尚未完成前序审查环节，不能作出决定", field="action", extra=allowed)
     if act is Action.REVIEW:
         return IllegalTransition("当前为审批环节，请作出准予或不予许可的决定", field="action", extra=allowed)
+    if act is Action.RETURN_PREVIOUS:
+        return IllegalTransition("当前为第一个审查环节，没有可退回的上一环节", field="action", extra=allowed)
     if not actor.is_staff and not _owner(actor, case):
         return PermissionDenied("只有申请人本人可以执行此操作", code="forbidden", extra=allowed)
     return PermissionDenied("您不能对该办件执行此操作", code="forbidden", extra=allowed)
@@ -486,12 +493,27 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                       "expected_days": s.expected_days, "started_on": s.started_on, "ended_on": s.ended_on,
                       "working_days": s.working_days}
                      for s in (suspensions(session, case) if any(e.action == "suspend" for e in events) else ())],
-        timeline=[TimelineEntry(at=e.at, action=e.action, action_label=labels.get(e.action, e.action),
+        timeline=[TimelineEntry(at=e.at, action=e.action, action_label=event_label(e, labels),
                                 actor=_actor_shown(e, applicant_view), comment=_comment_shown(e, applicant_view),
                                 from_status=e.from_status,
                                 to_status=e.to_status) for e in events],
         licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [],
         supplement=supplement_view(session, case))
+
+
+def event_label(event: CaseEvent, labels: dict[str, str]) -> str:
+    """A timeline line's words: review steps and returns name the step, so consecutive review lines read
+    differently ("承办通过，转审核", "审核通过，转审批", "退回：审批 → 审核") rather than repeating one label."""
+    from yiwang.cases.states import STEP_LABELS
+
+    data = event.data or {}
+    steps = {s.value: label for s, label in STEP_LABELS.items()}
+    step, to_step = steps.get(str(data.get("step"))), steps.get(str(data.get("to_step")))
+    if event.action == Action.REVIEW.value and step:
+        return f"{step}通过，转{to_step or '下一环节'}"
+    if event.action == Action.RETURN_PREVIOUS.value and step and to_step:
+        return f"退回：{step} → {to_step}"
+    return labels.get(event.action, event.action)
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",

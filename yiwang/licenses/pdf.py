@@ -277,6 +277,8 @@ def _try_table(c: Canvas, rows: list[tuple[str, str]], font: str, size: float, x
     table = Table([[Paragraph(_para(k), label), Paragraph(_para(v), cell)] for k, v in rows],
                   colWidths=[32 * mm, room - 32 * mm])
     table.setStyle(TableStyle([
+        # a table sets each cell's font on the canvas (reportlab's default: Helvetica, never embedded)
+        ("FONTNAME", (0, 0), (-1, -1), font),
         ("GRID", (0, 0), (-1, -1), 0.5, HexColor("#8a8a8a")),
         ("BACKGROUND", (0, 0), (0, -1), HexColor("#f7f1ea")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
