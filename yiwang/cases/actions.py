@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.cases import deadlines
+from yiwang.cases import contents, deadlines
 from yiwang.cases import repository as repo
 from yiwang.cases.errors import IllegalTransition
 from yiwang.cases.models import Case, CaseMaterial, CorrectionNotice, Suspension
@@ -299,6 +299,7 @@ def _do_approve(session, actor, case, cal, now, today, comment, materials, kind,
     if owed:
         raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
                                 code="deficiency_outstanding", extra={"missing": owed})
+    contents.check_license_fields(session, case, comment)  # the license may state only what was applied for
     _decide(session, case, cal, now, Outcome.APPROVED)
 
 
