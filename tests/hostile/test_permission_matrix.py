@@ -112,6 +112,8 @@ READS: dict[str, Read] = {
     "GET /admin/catalog/{code}/edit": Read("/admin/catalog/{w.item_code}/edit", frozenset({"own:handler"})),
     "GET /admin/catalog/{code}/files/{file_id}": Read("/admin/catalog/{w.item_code}/files/{w.catalog_file_id}",
                                                        frozenset({"own:handler"})),
+    # 容缺后补: the applicant's page for supplying deferred materials
+    "GET /my/cases/{case_no}/supplement": Read("/my/cases/{w.pending_no}/supplement", OWNER),
 }
 
 # GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
@@ -257,6 +259,9 @@ WRITES: tuple[Write, ...] = (
     Write("POST /admin/staff", "/admin/staff", refusals=frozenset({401, 403, 404, 422}),
           bodies=(lambda w, s: {"login": "intruder", "name": "越权人员", "password": "Passw0rd2026x",
                                 "department_id": str(w.own_department_id), "roles": "approver"},)),
+    # 容缺后补: supplying deferred materials for the pending case
+    Write("POST /my/cases/{case_no}/supplement", "/my/cases/{w.pending_no}/supplement",
+          bodies=({"comment": "补交"},), allowed=OWNER, files=_pdf("s0")),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.
