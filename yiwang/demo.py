@@ -102,11 +102,13 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
                  "premises": {"type": "string", "title": "经营场所地址", "maxLength": 200},
                  "main_form": {"type": "string", "title": "主体业态", "enum": ["食品销售经营者", "餐饮服务经营者",
                                                                           "单位食堂"]},
+                 "business_items": {"type": "string", "title": "经营项目", "maxLength": 500,
+                                    "description": "例如：预包装食品销售（含冷藏冷冻食品）；热食类食品制售"},
                  "area": {"type": "number", "title": "经营场所面积（平方米）", "minimum": 1, "maximum": 100000},
                  "staff_count": {"type": "integer", "title": "从业人员数", "minimum": 1, "maximum": 10000},
                  "opening_date": {"type": "string", "format": "date", "title": "拟开业日期"},
                  "network": {"type": "boolean", "title": "是否通过网络经营"},
-             }, "required": ["business_name", "premises", "main_form", "area", "staff_count"]}),
+             }, "required": ["business_name", "premises", "main_form", "business_items", "area", "staff_count"]}),
         dict(common, code=f"{market.uscc}4440700102000", department=market.name, item_type="07",
              name="个体工商户设立登记", audience=["1"], legal_limit={"value": 15, "unit": "working_day"},
              promised_limit="immediate", themes=["开办企业"],
@@ -166,10 +168,10 @@ def license_types(depts: list) -> list[dict]:  # type: ignore[type-arg]
     return [
         {"name": "营业执照", "department_id": market.id, "validity_years": None},
         {"name": "食品经营许可证", "department_id": market.id, "validity_years": 5, "fields": [
-            {"label": "经营者名称", "source": "form.business_name"},
-            {"label": "经营场所", "source": "form.premises"},
-            {"label": "主体业态", "source": "form.main_form"},
-            {"label": "经营项目", "source": "text:预包装食品销售（含冷藏冷冻食品）；热食类食品制售"}]},
+            {"label": "经营者名称", "source": "form.business_name", "required": True},
+            {"label": "经营场所", "source": "form.premises", "required": True},
+            {"label": "主体业态", "source": "form.main_form", "required": True},
+            {"label": "经营项目", "source": "form.business_items", "required": True}]},
         {"name": "公共场所卫生许可证", "department_id": health.id, "validity_years": 4},
         {"name": "出生医学证明", "department_id": health.id, "validity_years": None},
         {"name": "居民身份证", "department_id": None, "validity_years": None},  # issued by public security
@@ -272,7 +274,8 @@ def seed() -> list[tuple[str, str, str, str]]:
 
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FOOD_FORM = {"business_name": "广州越秀示范餐饮有限公司", "premises": "广州市越秀区中山五路 219 号首层",
-             "main_form": "餐饮服务经营者", "area": 120, "staff_count": 8, "network": True}
+             "main_form": "餐饮服务经营者",
+             "business_items": "预包装食品销售（含冷藏冷冻食品）；热食类食品制售", "area": 120, "staff_count": 8, "network": True}
 
 
 def _working_days_ago(cal: WorkCalendar, today: dt.date, n: int) -> dt.date:

@@ -33,7 +33,7 @@ PATHS: dict[Status, list[tuple[str, str, dict]]] = {  # type: ignore[type-arg]
 INPUTS = {
     Action.REJECT: {"comment": "理由"}, Action.DENY: {"comment": "理由"},
     Action.REQUEST_CORRECTION: {"materials": ["申请书"]}, Action.SUSPEND: {"kind": "inspection", "days": 3},
-    Action.EXTEND: {"days": 2, "comment": "理由"},
+    Action.EXTEND: {"days": 2, "comment": "理由"}, Action.RETURN_PREVIOUS: {"comment": "材料需重新核查"},
 }
 APPLICANT_ACTIONS = {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLEMENT}
 

@@ -251,7 +251,7 @@ def test_markup_in_text_fields_is_escaped_on_every_page(client, session) -> None
                     f"/admin/catalog/{x['code']}"],
         "super": [f"/console/orders/{x['order']}", "/workbench/appeals", f"/workbench/cases/{x['pending']}"],
         "applicant": [f"/my/cases/{x['pending']}", "/my/cases", f"/my/cases/{x['concluded']}/evaluation",
-                      f"/apply/{x['code']}"],
+                      f"/apply/{x['code']}", f"/my/cases/{x['pending']}/supplement"],
         "anonymous": [f"/items/{x['code']}", f"/items/{x['code']}/form", "/items"],
     }
     listed_only = {"handler": ["/workbench/rectifications", "/workbench"], "applicant": ["/my/messages"]}
@@ -359,6 +359,8 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                                    {"allowed": "1"}, None),
     "POST /my/phone/code": ("owner", "/my/phone/code", {}, None),
     "POST /my/phone": ("owner", "/my/phone", {"code": "123456"}, None),
+    "POST /my/cases/{case_no}/supplement": ("owner", "/my/cases/{w.pending_no}/supplement", {"comment": "补交"},
+                                            _pdf("s0")),
 }
 
 

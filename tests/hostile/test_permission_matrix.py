@@ -112,6 +112,8 @@ READS: dict[str, Read] = {
     "GET /admin/catalog/{code}/edit": Read("/admin/catalog/{w.item_code}/edit", frozenset({"own:handler"})),
     "GET /admin/catalog/{code}/files/{file_id}": Read("/admin/catalog/{w.item_code}/files/{w.catalog_file_id}",
                                                        frozenset({"own:handler"})),
+    # 容缺后补: the applicant's page for supplying deferred materials
+    "GET /my/cases/{case_no}/supplement": Read("/my/cases/{w.pending_no}/supplement", OWNER),
 }
 
 # GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
@@ -277,6 +279,9 @@ WRITES: tuple[Write, ...] = (
           bodies=({"title": "越权公告", "body": "越权", "region_code": OWN_REGION, "action": "publish"},)),
     Write("POST /admin/announcements/{announcement_id}/withdraw", "/admin/announcements/{w.announcement_id}/withdraw"),
     Write("POST /admin/announcements/{announcement_id}/publish", "/admin/announcements/{w.announcement_id}/publish"),
+    # 容缺后补: supplying deferred materials for the pending case
+    Write("POST /my/cases/{case_no}/supplement", "/my/cases/{w.pending_no}/supplement",
+          bodies=({"comment": "补交"},), allowed=OWNER, files=_pdf("s0")),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.

@@ -64,7 +64,7 @@ def test_queue_shows_only_the_departments_cases(app, session) -> None:  # type: 
     page = handler.get("/workbench/cases", params={"view": "all"})
     assert page.status_code == 200
     assert sorted(_case_nos(page.text)) == sorted(mine) and "共 2 件" in page.text
-    for heading in ("办件编号", "事项", "申请人", "状态", "提交时间", "办理期限", "剩余工作日", "灯色"):
+    for heading in ("办件编号", "事项", "申请人", "状态", "提交时间", "期限", "剩余工作日", "灯色"):
         assert f'<th scope="col">{heading}</th>' in page.text
     assert "张三" in page.text and "已提交，待受理" in page.text
     other = _login(app, "other")
@@ -169,7 +169,7 @@ def test_a_case_goes_from_acceptance_to_delivery_through_the_pages(app, session)
     assert "审核意见" in page and "审核通过，转审批" in page
     assert _act(checker, no, "review", comment="同意").status_code == 303
     page = approver.get(f"/workbench/cases/{no}").text
-    assert set(re.findall(r'name="action" value="([a-z_]+)"', page)) == {"approve", "deny", "extend"}
+    assert set(re.findall(r'name="action" value="([a-z_]+)"', page)) == {"approve", "deny", "extend", "return_previous"}
     assert _act(approver, no, "approve", comment="准予").status_code == 303
     assert _act(handler, no, "deliver", comment="窗口领取").status_code == 303
     page = handler.get(f"/workbench/cases/{no}").text

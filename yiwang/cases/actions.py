@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.cases import deadlines
+from yiwang.cases import contents, deadlines
 from yiwang.cases import repository as repo
 from yiwang.cases.errors import IllegalTransition
 from yiwang.cases.models import Case, CaseMaterial, CorrectionNotice, Suspension
@@ -76,6 +76,35 @@ def check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given
     return out
 
 
+# --- 容缺后补: the materials still owed --------------------------------------------------------------
+
+def owed_materials(session: Session, case: Case, spec: ApplicationSpec | None = None) -> list[str]:
+    """Required materials not yet in hand, except proofs a pledge replaced (at submission only 容缺 ones
+    can be missing, so these are the deferred materials)."""
+    spec = spec or catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    provided = repo.material_names(session, case.id)
+    return [m.name for m in spec.materials if m.required and m.name not in provided
+            and not (case.pledge and m.source != "applicant")]
+
+
+def refresh_deferred(session: Session, case: Case, cal: WorkCalendar, today: dt.date,
+                     spec: ApplicationSpec | None = None) -> list[str]:
+    """Recompute what is still owed after materials arrived; once nothing is, the supplement clock stops.
+    An accepted case that owes something runs the supplement clock: ``YIWANG_SUPPLEMENT_WORKING_DAYS``
+    working days from acceptance, never beyond the decision deadline (the guide: 决定前补齐)."""
+    session.flush()
+    owed = owed_materials(session, case, spec)
+    if list(case.deferred or []) != owed:
+        case.deferred = owed or None
+    if not owed:
+        if case.supplement_due is not None:
+            case.supplement_due = None
+    elif case.accepted_at is not None and case.supplement_due is None:
+        due = cal.add_working_days(today, get_settings().supplement_working_days)
+        case.supplement_due = min(due, case.deadline) if case.deadline else due
+    return owed
+
+
 def _reason(comment: str | None, what: str) -> str:
     text_ = (comment or "").strip()
     if not text_:
@@ -94,6 +123,10 @@ def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, 
     case.base_deadline = deadlines.decision_deadline(cal, start, case.limit_value, case.limit_unit)
     case.review_step = case.review_steps[0]
     _recompute_deadline(case, cal)
+    if case.deferred:
+        data["deferred"] = refresh_deferred(session, case, cal, today)
+        if case.supplement_due:
+            data["supplement_due"] = case.supplement_due.isoformat()
 
 
 def _last_receipt(session: Session, case: Case) -> dt.datetime:
@@ -155,6 +188,8 @@ def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind
         notice.answered_at = now
     case.answer_due = deadlines.answer_due(cal, now)  # the office's 5-day clock starts again
     data["materials"] = [m.name for m in checked]
+    if case.deferred:
+        refresh_deferred(session, case, cal, today, spec)
 
 
 def _material_inputs(materials: Sequence[Any] | None) -> list[MaterialIn]:
@@ -181,12 +216,26 @@ def _do_supplement(session, actor, case, cal, now, today, comment, materials, ki
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
                                  round=next_round, provided_at=now) for m in checked)
     data["materials"] = [m.name for m in checked]
+    data["outstanding"] = refresh_deferred(session, case, cal, today, spec)
 
 
 def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     steps = case.review_steps
     data["step"] = case.review_step
     case.review_step = steps[steps.index(case.review_step) + 1]
+    data["to_step"] = case.review_step
+
+
+def _do_return_previous(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    """退回: back to the previous review step, with the reason; at the first step the case is accepted again."""
+    reason = _reason(comment, "退回的理由")
+    steps = case.review_steps
+    if case.review_step not in steps or steps.index(case.review_step) == 0:
+        raise IllegalTransition("当前为第一个审查环节，没有可退回的上一环节", field="action", code="no_previous_step")
+    back = steps[steps.index(case.review_step) - 1]
+    data.update(step=case.review_step, to_step=back, reason=reason)
+    case.review_step = back
+    case.status = (Status.ACCEPTED if steps.index(back) == 0 else Status.IN_REVIEW).value
 
 
 def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
@@ -246,13 +295,11 @@ def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[
 
 def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
     # every required material must be in hand — 容缺 ones included — except proofs a pledge replaced
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    provided = repo.material_names(session, case.id)
-    owed = [m.name for m in spec.materials if m.required and m.name not in provided
-            and not (case.pledge and m.source != "applicant")]
+    owed = owed_materials(session, case)
     if owed:
         raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
                                 code="deficiency_outstanding", extra={"missing": owed})
+    contents.check_license_fields(session, case, comment)  # the license may state only what was applied for
     _decide(session, case, cal, now, Outcome.APPROVED)
 
 
@@ -277,6 +324,7 @@ HANDLERS = {
     Action.RESUBMIT: _do_resubmit, Action.REVIEW: _do_review, Action.SUSPEND: _do_suspend,
     Action.RESUME: _do_resume, Action.EXTEND: _do_extend, Action.APPROVE: _do_approve, Action.DENY: _do_deny,
     Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw, Action.SUPPLEMENT: _do_supplement,
+    Action.RETURN_PREVIOUS: _do_return_previous,
 }
 
 

@@ -1,60 +1,42 @@
 """Side effects of case events, run by the outbox worker.
 
 An approval issues the item's electronic license (当场/按时出证): the item's ``result.license_type`` names the
-type; the license's printed fields come from the type's template (``form.<key>``, ``item_name``, ``case_no``),
-or, for a type without a template, from the item name and every titled field of the e-form.
+type; the license's printed fields come from the type's template (``form.<field>``, ``decision.<field>``,
+``case.<attr>``, ``applicant.<attr>``: see ``contents``), or, for a type without a template, from the item name
+and every titled field of the e-form.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from yiwang.cases import duties
+from yiwang.cases import contents, duties
 from yiwang.cases import repository as repo
+from yiwang.cases import service as cases
 from yiwang.cases.models import Case
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, outbox
+from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import SYSTEM
 from yiwang.licenses import service as licenses
+
+log = logging.getLogger(__name__)
 
 MAX_DEFAULT_FIELDS = 10
 PRIVATE_FORMATS = ("phone", "email")
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        return "；".join(f"{k}：{_text(v)}" for k, v in value.items())
-    return str(value)
-
-
-def license_fields(case: Case, template: list[dict[str, str]], form_schema: dict[str, Any] | None
-                   ) -> list[tuple[str, str]]:
-    """The (label, value) rows a case's license prints."""
+def license_fields(case: Case, template: list[dict[str, Any]], form_schema: dict[str, Any] | None,
+                   decision: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The (label, value) rows a case's license prints: the template's sources (``contents.value_of``), or,
+    for a type without a template, the item name and every titled field of the e-form."""
     if template:
-        rows = []
-        for f in template:
-            source = f["source"]
-            if source.startswith("form."):
-                value = _text(case.form.get(source[5:]))
-            elif source == "item_name":
-                value = case.item_name
-            elif source == "case_no":
-                value = case.case_no
-            elif source.startswith("text:"):
-                value = source[5:]
-            else:
-                value = ""
-            rows.append((f["label"], value))
-        return rows
+        return [(f["label"], contents.value_of(case, f["source"], decision or {})) for f in template]
     rows = [("许可事项", case.item_name)]
     props = (form_schema or {}).get("properties") or {}
     for key, prop in props.items():
@@ -62,12 +44,18 @@ def license_fields(case: Case, template: list[dict[str, str]], form_schema: dict
             continue
         if prop.get("format") in PRIVATE_FORMATS or "phone" in key or "contact" in key:
             continue  # contact details are not part of what a license certifies
-        value = _text(case.form[key]).strip()
+        value = contents.text_of(case.form[key]).strip()
         if value:
             rows.append((str(prop["title"]), value))
         if len(rows) >= MAX_DEFAULT_FIELDS:
             break
     return rows
+
+
+def _opinion(session: Session, case: Case) -> str | None:
+    """The approver's opinion recorded with the approval."""
+    approvals = [e for e in repo.events(session, case.id) if e.action == "approve"]
+    return approvals[-1].comment if approvals else None
 
 
 def issue_for_case(session: Session, case_no: str) -> list[str]:
@@ -87,8 +75,19 @@ def issue_for_case(session: Session, case_no: str) -> list[str]:
     kind = case.applicant.split(":", 1)[0]
     lic = licenses.issue(session, SYSTEM, type_ref=lt.code, department_id=case.department_id, holder=case.applicant,
                          holder_kind=kind, holder_name=case.applicant_name, holder_code=case.applicant_code,
-                         fields=license_fields(case, lt.fields, spec.form_schema), case_no=case.case_no)
+                         fields=license_fields(case, lt.fields, spec.form_schema,
+                                               contents.decision_of(session, case, _opinion(session, case))),
+                         case_no=case.case_no)
     return [lic.license_id]
+
+
+@outbox.scheduled("cases.supplement_reminders", lambda: 3600.0)
+def remind_deferred_materials(engine: Engine | None) -> None:
+    """容缺后补: remind applicants whose deferred materials come due soon (once each)."""
+    with session_scope(engine) as session:
+        reminded = cases.remind_deferred(session)
+    if reminded:
+        log.info("reminded %d applicants of deferred materials", len(reminded))
 
 
 @outbox.handler("case.approve")

@@ -58,6 +58,11 @@ class Case(Base):
     status_before_suspension: Mapped[str | None] = mapped_column(String(24))
     correction_count: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[bool | None] = mapped_column(Boolean)
+    # 容缺后补: required materials accepted as missing, still owed; the date they are due by (set on
+    # acceptance) and when the applicant was reminded of them (once)
+    deferred: Mapped[list[Any] | None]
+    supplement_due: Mapped[dt.date | None] = mapped_column(Date)
+    supplement_reminded_at: Mapped[dt.datetime | None]
     # the due date the workbench sorts by: the clock that runs in the current status (NULL when none)
     due: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -75,6 +80,7 @@ class Case(Base):
               postgresql_where=text("due IS NOT NULL")),
         Index("ix_case_last_action", "last_action_at"),  # what changed since the last supervision tick
         Index("ix_case_filed_by", "filed_by"),
+        Index("ix_case_supplement_due", "supplement_due"),  # the reminder job: deferred materials coming due
     )
 
 

@@ -1,6 +1,8 @@
 """Written notices of a case as PDF: 受理通知书 (accepted), 不予受理通知书 (rejected at intake, with the
-reason and where to turn instead) and 补正材料通知书 (every material to correct, listed at once). Each is
-dated and names the case number, the applicant, the item and the department.
+reason and where to turn instead), 补正材料通知书 (every material to correct, listed at once), and the
+written decision of every decided case — 准予行政许可决定书 (with the licence it grants) or 不予行政许可决定书
+(with the reasons) — each telling the applicant of their right to 行政复议 (60 days) and 行政诉讼 (6 months).
+Each is dated and names the case number, the applicant, the item and the department.
 
 Chinese text is set in the embedded font of ``core.fonts``.
 """
@@ -23,11 +25,14 @@ from yiwang.cases.service import get_case
 from yiwang.core import clock
 from yiwang.core.fonts import font_name
 from yiwang.core.permissions import Actor
+from yiwang.licenses import service as licenses
 from yiwang.org import service as org_service
 
 log = logging.getLogger(__name__)
 
-KINDS = {"accept": "受理通知书", "reject": "不予受理通知书", "correction": "补正材料通知书"}
+KINDS = {"accept": "受理通知书", "reject": "不予受理通知书", "correction": "补正材料通知书",
+         "approve": "准予行政许可决定书", "deny": "不予行政许可决定书"}
+DECISIONS = {"approved": "approve", "denied": "deny"}
 PLATFORM = "一网政务服务平台"
 UNIT_WORDS = {"working_day": "个工作日", "natural_day": "个自然日"}
 
@@ -52,6 +57,9 @@ def available(session: Session, case: Case) -> list[dict[str, Any]]:
     if case.status == "rejected":
         out.append({"kind": "reject", "title": KINDS["reject"], "seq": None,
                     "on": _day(case.closed_at or case.last_action_at)})
+    if case.outcome in DECISIONS and case.concluded_at is not None:
+        kind = DECISIONS[case.outcome]
+        out.append({"kind": kind, "title": KINDS[kind], "seq": None, "on": _day(case.concluded_at)})
     return out
 
 
@@ -72,6 +80,14 @@ def render(session: Session, actor: Actor, *, case_no: str, kind: str, seq: int 
             raise CaseNotFound("该办件没有不予受理通知书", field="kind")
         on = _day(case.closed_at or case.last_action_at)
         data = _pdf(case, dept, KINDS[kind], _reject_body(case), on, [("决定日期", _words(on))])
+    elif kind in ("approve", "deny"):
+        if case.concluded_at is None or DECISIONS.get(case.outcome or "") != kind:
+            raise CaseNotFound(f"该办件没有{KINDS[kind]}", field="kind")
+        on = _day(case.concluded_at)
+        body = _approve_body(case, licenses.for_case(session, case.case_no)) if kind == "approve" \
+            else _deny_body(case)
+        data = _pdf(case, dept, KINDS[kind], body, on,
+                    [("决定结果", "准予行政许可" if kind == "approve" else "不予行政许可"), ("决定日期", _words(on))])
     else:
         notice = _correction(session, case, seq)
         on = _day(notice.requested_at)
@@ -133,6 +149,31 @@ def _reject_body(case: Case) -> list[str]:
             "政务服务便民热线咨询应向哪一机关申请。",
             "如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，或者自收到本通知书之日起"
             "六个月内依法向人民法院提起行政诉讼。"]
+
+
+REMEDIES = ("如对本决定不服，可以自收到本决定书之日起六十日内依法申请行政复议，或者自收到本决定书之日起"
+            "六个月内依法向人民法院提起行政诉讼。")
+
+
+def _approve_body(case: Case, granted: list[dict[str, Any]]) -> list[str]:
+    body = [f"{_filed(case)}，经审查，申请符合法定条件、标准。依照《中华人民共和国行政许可法》第三十八条"
+            "第一款的规定，本机关决定准予行政许可。"]
+    if granted:
+        body.append("本机关依法颁发以下许可证件（电子证照与纸质证照具有同等法律效力，可在"
+                    f"{PLATFORM}“我的证照”中查看、下载和核验）：")
+        body += [Item(f"{i}. {g.get('type', '')}（证照标识：{g.get('identifier', '')}）")
+                 for i, g in enumerate(granted, 1)]
+    body.append("请在许可范围内依法从事相关活动，并接受行政机关的监督检查。")
+    body.append(REMEDIES)
+    return body
+
+
+def _deny_body(case: Case) -> list[str]:
+    reason = (case.outcome_reason or "").strip() or "（未载明）"
+    return [f"{_filed(case)}，经审查，申请不符合法定条件、标准。依照《中华人民共和国行政许可法》第三十八条"
+            "第二款的规定，本机关决定不予行政许可。",
+            f"不予许可的理由：{reason}",
+            REMEDIES]
 
 
 class Item(str):

@@ -70,8 +70,11 @@ class CaseOut(BaseModel):
     accepted_at: dt.datetime | None
     concluded_at: dt.datetime | None
     delivered_at: dt.datetime | None
-    deadline: dt.date | None  # the decision deadline (before acceptance: the date the office must answer by)
+    deadline: dt.date | None  # the running clock's due date (the decision deadline while paused)
     due: dt.date | None  # the clock running now: answer, decision or delivery
+    # the clock as shown: kind (answer | decision | delivery), label, state (running | paused | waiting |
+    # stopped), summary of a stopped clock, used_working_days and on_time once decided
+    clock: dict[str, Any] = {}
     remaining_working_days: int | None
     light: str | None
     paused: bool
@@ -82,6 +85,8 @@ class CaseOut(BaseModel):
     suspensions: list[dict[str, Any]]
     timeline: list[TimelineEntry]
     licenses: list[dict[str, Any]] = []
+    # 容缺后补 still owed: {"materials", "due", "remaining_working_days", "overdue", "reminded_at"}, or None
+    supplement: dict[str, Any] | None = None
 
 
 class CaseListItem(BaseModel):
@@ -96,3 +101,8 @@ class CaseListItem(BaseModel):
     deadline: dt.date | None
     remaining_working_days: int | None
     light: str | None
+    clock_label: str | None = None  # which clock deadline is: 受理答复期限 / 办理期限 / 送达期限
+    clock_state: str | None = None  # running | paused | waiting | stopped
+    clock_summary: str | None = None  # a stopped clock in words: 已办结，用时 N 个工作日，按期办结
+    deferred: list[str] = []  # 容缺后补 materials still owed (待补材料)
+    supplement_due: dt.date | None = None

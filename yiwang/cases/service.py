@@ -44,9 +44,10 @@ from yiwang.cases.states import (
 )
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, outbox, ratelimit, storage
-from yiwang.core.calendar import get_calendar
+from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
+from yiwang.core.permissions import SYSTEM as SYSTEM_ACTOR
 from yiwang.core.permissions import Actor, Perm
 from yiwang.identity import service as identity
 from yiwang.licenses import service as licenses
@@ -92,7 +93,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         answer_due=(deadlines.decision_deadline(cal, now, None, "immediate") if spec.case_type == "immediate"
                     else deadlines.answer_due(cal, now)),
         suspended_working_days=0, extension_days=0, correction_count=0,
-        version=1)
+        deferred=_deferred_at_submission(spec, checked, pledge), version=1)
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -113,12 +114,65 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     return case
 
 
+def _deferred_at_submission(spec: Any, checked: Sequence[MaterialIn], pledge: bool) -> list[str] | None:
+    """容缺后补: the required materials filed without (only 容缺 ones can be missing), or None."""
+    given = {m.name for m in checked}
+    owed = [m.name for m in spec.materials if m.required and m.name not in given
+            and not (pledge and m.source != "applicant")]
+    return owed or None
+
+
 # --- the one writer ---------------------------------------------------------------------------------
 
 def _event_payload(case: Case, action: str) -> dict[str, Any]:
-    return {"case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
-            "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code,
-            "item_name": case.item_name, "region_code": case.region_code}
+    payload: dict[str, Any] = {
+        "case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
+        "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code,
+        "item_name": case.item_name, "region_code": case.region_code}
+    if awaiting_supplement(case):  # 容缺后补: what the applicant still owes, and by when
+        payload["deferred"] = list(case.deferred or [])
+        payload["supplement_due"] = case.supplement_due.isoformat() if case.supplement_due else None
+    return payload
+
+
+def awaiting_supplement(case: Case) -> bool:
+    """容缺后补: the case is open and still owes materials the applicant deferred (shown as 待补材料)."""
+    return bool(case.deferred) and Status(case.status) in OPEN
+
+
+def supplement_view(session: Session, case: Case, today: dt.date | None = None) -> dict[str, Any] | None:
+    """What is owed and by when, as pages show it: None when nothing is."""
+    if not awaiting_supplement(case):
+        return None
+    due = case.supplement_due
+    left = deadlines.remaining(get_calendar(session), today or clock.today(), due) if due else None
+    return {"materials": list(case.deferred or []), "due": due, "remaining_working_days": left,
+            "overdue": left is not None and left < 0, "reminded_at": case.supplement_reminded_at}
+
+
+def remind_deferred(session: Session, today: dt.date | None = None) -> list[str]:
+    """Remind each applicant once, ``YIWANG_SUPPLEMENT_REMIND_DAYS`` working days before their deferred
+    materials are due (or at once when that day has passed): an outbox event the notify domain turns into
+    a message. Returns the case numbers reminded."""
+    today = today or clock.today()
+    edge = get_calendar(session).add_working_days(today, get_settings().supplement_remind_days)
+    rows = session.scalars(select(Case).where(Case.supplement_due.is_not(None), Case.supplement_due <= edge,
+                                              Case.supplement_reminded_at.is_(None),
+                                              Case.status.in_(open_statuses()))
+                           .order_by(Case.supplement_due, Case.id).limit(1000)).all()
+    now = clock.now()
+    reminded = []
+    for case in rows:
+        if not case.deferred:
+            continue
+        case.supplement_reminded_at = now
+        audit.record(session, SYSTEM_ACTOR, "case.supplement_reminded", "case", case.case_no,
+                     {"materials": list(case.deferred), "due": case.supplement_due.isoformat() if case.supplement_due
+                      else None})
+        outbox.emit(session, "case.supplement_reminder", _event_payload(case, "supplement_reminder"))
+        reminded.append(case.case_no)
+    session.flush()
+    return reminded
 
 
 def _owner(actor: Actor, case: Case) -> bool:
@@ -148,6 +202,11 @@ def _permitted(actor: Actor, case: Case, action: Action) -> bool:
     if action is Action.REVIEW:
         step = _current_step(case)
         if step is None or _last_step(case):
+            return False
+        perm = STEP_PERMISSION[step]
+    if action is Action.RETURN_PREVIOUS:  # only from a step after the first, by whoever holds that step
+        step = _current_step(case)
+        if step is None or case.review_step == case.review_steps[0]:
             return False
         perm = STEP_PERMISSION[step]
     if action in (Action.APPROVE, Action.DENY):
@@ -220,7 +279,7 @@ def _has_role_for(actor: Actor, case: Case, act: Action) -> bool:
     rule = rule_for(Status(case.status), act)
     if rule is None or rule.who == APPLICANT:
         return False
-    if act is Action.REVIEW:
+    if act in (Action.REVIEW, Action.RETURN_PREVIOUS):
         step = _current_step(case)
         return step is not None and actor.can(STEP_PERMISSION[step])
     if act in (Action.APPROVE, Action.DENY) and case.status == Status.SUBMITTED.value:
@@ -236,6 +295,8 @@ def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
         return IllegalTransition("尚未完成前序审查环节，不能作出决定", field="action", extra=allowed)
     if act is Action.REVIEW:
         return IllegalTransition("当前为审批环节，请作出准予或不予许可的决定", field="action", extra=allowed)
+    if act is Action.RETURN_PREVIOUS:
+        return IllegalTransition("当前为第一个审查环节，没有可退回的上一环节", field="action", extra=allowed)
     if not actor.is_staff and not _owner(actor, case):
         return PermissionDenied("只有申请人本人可以执行此操作", code="forbidden", extra=allowed)
     return PermissionDenied("您不能对该办件执行此操作", code="forbidden", extra=allowed)
@@ -259,23 +320,61 @@ def get_case(session: Session, actor: Actor, case_no: str) -> Case:
     return case
 
 
+CLOCK_LABELS = {"answer": "受理答复期限", "decision": "办理期限", "delivery": "送达期限"}
+
+
 def clock_view(session: Session, case: Case, today: dt.date | None = None) -> dict[str, Any]:
-    """deadline, remaining_working_days and light as a person sees them now."""
+    """The case's clock as a person sees it now — the one every page and list shows.
+
+    ``kind`` is the clock that runs (answer before acceptance, decision under review, delivery after the
+    decision) with its ``label``; ``state`` is running | paused (special procedure: what was left when it
+    began) | waiting (for the applicant's correction) | stopped (decided or closed). A stopped decision clock
+    is told as ``summary`` ("已办结，用时 N 个工作日，按期"), never as a light next to a passed date; after the
+    decision the delivery clock runs on its own due date. ``deadline`` is the running clock's due date
+    (the decision deadline while paused)."""
     cal = get_calendar(session)
     today = today or clock.today()
     status = Status(case.status)
     warn = get_settings().warn_working_days
+    out: dict[str, Any] = {"deadline": None, "due": None, "remaining_working_days": None, "light": None,
+                           "paused": False, "kind": None, "label": None, "state": "stopped", "summary": None,
+                           "used_working_days": None, "on_time": case.on_time}
+    if case.concluded_at is not None:
+        used = _working_days_used(session, case)
+        out["used_working_days"] = used
+        verdict = "" if case.on_time is None else ("，按期办结" if case.on_time else "，超期办结")
+        out["summary"] = f"已办结，用时 {used} 个工作日{verdict}" if used is not None else "已办结" + verdict
+    elif status is Status.REJECTED:
+        out["summary"] = "不予受理，办理终止"
+    elif status is Status.WITHDRAWN:
+        out["summary"] = "申请已撤回，办理终止"
     if status is Status.SUSPENDED and case.deadline and case.suspended_on:
-        # the clock is stopped: what was left when the procedure began
         left = deadlines.remaining(cal, case.suspended_on, case.deadline)
-        return {"deadline": case.deadline, "due": None, "remaining_working_days": left, "light": None,
-                "paused": True}
+        return out | {"deadline": case.deadline, "remaining_working_days": left, "paused": True, "kind": "decision",
+                      "label": CLOCK_LABELS["decision"], "state": "paused"}
+    if status is Status.CORRECTION_REQUESTED:
+        return out | {"state": "waiting", "label": CLOCK_LABELS["answer"],
+                      "summary": "等待申请人补正，补正后重新计算受理答复期限"}
+    kind = {Status.SUBMITTED: "answer", Status.ACCEPTED: "decision", Status.IN_REVIEW: "decision",
+            Status.CONCLUDED: "delivery"}.get(status)
     due = case.due
-    if due is None:
-        return {"deadline": case.deadline, "due": None, "remaining_working_days": None, "light": None,
-                "paused": False}
-    return {"deadline": case.deadline or due, "due": due, "remaining_working_days": deadlines.remaining(cal, today, due),
-            "light": deadlines.light(cal, today, due, warn), "paused": False}
+    if kind is None or due is None:
+        return out
+    return out | {"deadline": due, "due": due, "remaining_working_days": deadlines.remaining(cal, today, due),
+                  "light": deadlines.light(cal, today, due, warn), "kind": kind, "label": CLOCK_LABELS[kind],
+                  "state": "running"}
+
+
+def _working_days_used(session: Session, case: Case) -> int | None:
+    """Working days from acceptance (not counted) to the decision, special procedures left out."""
+    if case.concluded_at is None or case.accepted_at is None:
+        return None
+    try:
+        days = get_calendar(session).working_days_between(deadlines.local_day(case.accepted_at),
+                                                          deadlines.local_day(case.concluded_at))
+    except CalendarYearMissing:  # a year not imported: say nothing rather than guess
+        return None
+    return max(0, days - (case.suspended_working_days or 0))
 
 
 COUNT_CAP = repo.COUNT_CAP  # list totals are exact up to this many cases
@@ -389,7 +488,7 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         department=dept_name, applicant_name=case.applicant_name, channel=case.channel, pledge=case.pledge,
         case_type=case.case_type, review_step=case.review_step, submitted_at=case.submitted_at,
         accepted_at=case.accepted_at, concluded_at=case.concluded_at, delivered_at=case.delivered_at,
-        deadline=clock_now["deadline"], due=clock_now["due"],
+        deadline=clock_now["deadline"], due=clock_now["due"], clock=clock_now,
         remaining_working_days=clock_now["remaining_working_days"],
         light=clock_now["light"], paused=clock_now["paused"], allowed_actions=allowed_actions(actor, case),
         form=case.form,
@@ -402,11 +501,27 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                       "expected_days": s.expected_days, "started_on": s.started_on, "ended_on": s.ended_on,
                       "working_days": s.working_days}
                      for s in (suspensions(session, case) if any(e.action == "suspend" for e in events) else ())],
-        timeline=[TimelineEntry(at=e.at, action=e.action, action_label=labels.get(e.action, e.action),
+        timeline=[TimelineEntry(at=e.at, action=e.action, action_label=event_label(e, labels),
                                 actor=_actor_shown(e, applicant_view), comment=_comment_shown(e, applicant_view),
                                 from_status=e.from_status,
                                 to_status=e.to_status) for e in events],
-        licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [])
+        licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [],
+        supplement=supplement_view(session, case))
+
+
+def event_label(event: CaseEvent, labels: dict[str, str]) -> str:
+    """A timeline line's words: review steps and returns name the step, so consecutive review lines read
+    differently ("承办通过，转审核", "审核通过，转审批", "退回：审批 → 审核") rather than repeating one label."""
+    from yiwang.cases.states import STEP_LABELS
+
+    data = event.data or {}
+    steps = {s.value: label for s, label in STEP_LABELS.items()}
+    step, to_step = steps.get(str(data.get("step"))), steps.get(str(data.get("to_step")))
+    if event.action == Action.REVIEW.value and step:
+        return f"{step}通过，转{to_step or '下一环节'}"
+    if event.action == Action.RETURN_PREVIOUS.value and step and to_step:
+        return f"退回：{step} → {to_step}"
+    return labels.get(event.action, event.action)
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",
@@ -431,7 +546,10 @@ def list_view(session: Session, case: Case) -> CaseListItem:
     return CaseListItem(case_no=case.case_no, item_code=case.item_code, item_name=case.item_name, status=case.status,
                         status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome,
                         applicant_name=case.applicant_name, submitted_at=case.submitted_at, deadline=c["deadline"],
-                        remaining_working_days=c["remaining_working_days"], light=c["light"])
+                        remaining_working_days=c["remaining_working_days"], light=c["light"],
+                        clock_label=c["label"], clock_state=c["state"], clock_summary=c["summary"],
+                        deferred=list(case.deferred or []) if awaiting_supplement(case) else [],
+                        supplement_due=case.supplement_due if awaiting_supplement(case) else None)
 
 
 def public_view(session: Session, case: Case) -> dict[str, Any]:
@@ -443,7 +561,8 @@ def public_view(session: Session, case: Case) -> dict[str, Any]:
               if e.action != "submit" else "提交申请"} for e in timeline(session, case)]
     return {"case_no": case.case_no, "item_name": case.item_name, "status": case.status,
             "status_label": STATUS_LABELS[Status(case.status)], "outcome": case.outcome,
-            "deadline": c["deadline"].isoformat() if c["deadline"] else None, "steps": steps}
+            "deadline": c["deadline"].isoformat() if c["deadline"] else None, "clock_label": c["label"],
+            "clock_summary": c["summary"], "steps": steps}
 
 
 # --- drafts and files ---------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     DELIVER = "deliver"
     WITHDRAW = "withdraw"
     SUPPLEMENT = "supplement"
+    RETURN_PREVIOUS = "return_previous"
 
 
 class Outcome(enum.StrEnum):
@@ -90,6 +91,9 @@ TRANSITIONS: dict[tuple[Status, Action], Rule] = {
     (Status.IN_REVIEW, Action.APPROVE): Rule(Status.CONCLUDED, Perm.CASE_APPROVE),
     (Status.IN_REVIEW, Action.DENY): Rule(Status.CONCLUDED, Perm.CASE_APPROVE),
     (Status.CONCLUDED, Action.DELIVER): Rule(Status.DELIVERED, Perm.CASE_DELIVER),
+    # 退回: the checker or approver sends the case back to the previous review step, with a reason; back at
+    # the first step the case is "accepted" again (the current step's permission is checked, like review)
+    (Status.IN_REVIEW, Action.RETURN_PREVIOUS): Rule(None, Perm.CASE_CHECK),
 }
 for _status in (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.WITHDRAW)] = Rule(Status.WITHDRAWN, APPLICANT)
@@ -116,6 +120,7 @@ ACTION_LABELS = {
     Action.RESUBMIT: "补正后重新提交", Action.REVIEW: "审查通过，转下一环节", Action.SUSPEND: "启动特别程序",
     Action.RESUME: "结束特别程序", Action.EXTEND: "延长办理期限", Action.APPROVE: "准予许可",
     Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请", Action.SUPPLEMENT: "补交容缺材料",
+    Action.RETURN_PREVIOUS: "退回上一环节",
 }
 OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
 STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}

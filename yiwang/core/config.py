@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     # Registration attempts per client an hour.
     register_per_client_hour: int = 10
 
+    # deferred materials (容缺后补): the working days after acceptance within which the applicant supplies them,
+    # and how many working days before that date the one reminder goes out
+    supplement_working_days: int = 5
+    supplement_remind_days: int = 2
+
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""
         if self.secret_key:

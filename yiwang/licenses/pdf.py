@@ -15,6 +15,7 @@ the platform's own roots; revocation is not checked and no certificate is fetche
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
@@ -43,6 +44,19 @@ R_FOREIGN = "签章证书不是本平台签发"
 R_EXPIRED = "签章证书已过期或尚未生效"
 R_REVOKED = "签章证书已被吊销"
 R_USAGE = "签章证书不可用于签章"
+
+
+class CheckUnavailable(Exception):
+    """The checker itself failed (not the file): the answer is "could not verify", never "forged"."""
+
+
+def _internal(exc: BaseException) -> bool:
+    """Whether an exception raised while checking a file is the checker's own failure rather than the file's:
+    a missing module, an I/O or memory failure, or a runtime error such as running the validator inside an
+    event loop. A hostile file's parser errors (value, key, type, recursion, not implemented…) are answers."""
+    if isinstance(exc, (RecursionError, NotImplementedError)):
+        return False
+    return isinstance(exc, (RuntimeError, ImportError, OSError, MemoryError))
 
 
 @dataclass(frozen=True)
@@ -263,6 +277,8 @@ def _try_table(c: Canvas, rows: list[tuple[str, str]], font: str, size: float, x
     table = Table([[Paragraph(_para(k), label), Paragraph(_para(v), cell)] for k, v in rows],
                   colWidths=[32 * mm, room - 32 * mm])
     table.setStyle(TableStyle([
+        # a table sets each cell's font on the canvas (reportlab's default: Helvetica, never embedded)
+        ("FONTNAME", (0, 0), (-1, -1), font),
         ("GRID", (0, 0), (-1, -1), 0.5, HexColor("#8a8a8a")),
         ("BACKGROUND", (0, 0), (0, -1), HexColor("#f7f1ea")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -347,12 +363,26 @@ def sign(pdf: bytes, *, key_pem: bytes, cert_pem: bytes, chain_pems: list[bytes]
 # --- inspect -----------------------------------------------------------------------------------------
 
 def inspect(data: bytes, *, trust_pems: list[bytes]) -> PdfCheck:
-    """Check an uploaded license file offline. Never raises: a malformed or hostile file is a failed check."""
+    """Check an uploaded license file offline. A malformed or hostile file is a failed check; only a failure of
+    the checker itself (see ``_internal``) raises ``CheckUnavailable``. Must not be called from a thread that
+    runs an event loop (the signature validator runs its own): use a worker thread there."""
     if not data or b"%PDF-" not in data[:1024]:
         return _failed([R_NOT_PDF])
     try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # no loop in this thread: the validator can run its own
+    else:
+        log.error("license PDF check called inside a running event loop")
+        raise CheckUnavailable("inspect() called inside a running event loop")
+    try:
         return _inspect(data, trust_pems)
-    except Exception:  # any parser failure on a hostile file is an answer, not an error
+    except CheckUnavailable:
+        raise
+    except Exception as exc:  # any parser failure on a hostile file is an answer, not an error
+        if _internal(exc):
+            log.error("uploaded PDF could not be checked", exc_info=True)
+            raise CheckUnavailable(str(exc)) from exc
         log.info("uploaded PDF could not be checked", exc_info=True)
         return _failed([R_NOT_PDF])
 
@@ -397,7 +427,10 @@ def _inspect(data: bytes, trust_pems: list[bytes]) -> PdfCheck:
     for sig in sigs:
         try:
             status = validate_pdf_signature(sig, signer_validation_context=context, key_usage_settings=usage)
-        except Exception:
+        except Exception as exc:
+            if _internal(exc):
+                log.error("the signature validator failed", exc_info=True)
+                raise CheckUnavailable(str(exc)) from exc
             log.info("a signature of an uploaded PDF could not be validated", exc_info=True)
             intact = trusted = False
             _add(reasons, R_BROKEN)

@@ -68,7 +68,7 @@ class LicenseTypeOut(BaseModel):
     name: str
     department_id: int | None
     validity_years: int | None
-    fields: list[dict[str, str]]
+    fields: list[dict[str, Any]]  # [{"label", "source", "required"}] in print order
 
 
 @dataclass
@@ -79,10 +79,17 @@ class Verification:
     license: LicenseOut | None = None
     signer: str | None = None
     checks: dict[str, bool] = field(default_factory=dict)
+    complete: bool = True  # False when the check itself could not run: neither genuine nor forged
+
+    @property
+    def signature_valid(self) -> bool:
+        """The file is one we issued, its PDF signature intact and trusted: only then does the license's
+        registered status say anything about this file."""
+        return self.complete and all(self.checks.get(k) for k in ("signed", "intact", "trusted", "registered"))
 
     def as_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "reasons": self.reasons, "license_id": self.license_id,
-                "checks": self.checks, "signer": self.signer,
+        return {"valid": self.valid, "complete": self.complete, "reasons": self.reasons,
+                "license_id": self.license_id, "checks": self.checks, "signer": self.signer,
                 "license": public_summary(self.license) if self.license else None}
 
 
@@ -90,8 +97,27 @@ class Verification:
 
 def _type_out(t: LicenseType) -> LicenseTypeOut:
     return LicenseTypeOut(code=t.code, name=t.name, department_id=t.department_id, validity_years=t.validity_years,
-                          fields=[{"label": str(f.get("label", "")), "source": str(f.get("source", ""))}
-                                  for f in t.fields])
+                          fields=[{"label": str(f.get("label", "")), "source": str(f.get("source", "")),
+                                   "required": bool(f.get("required", False))} for f in t.fields])
+
+
+# where a license field's value comes from: the submitted form, the decision, the case or the applicant —
+# never a constant, so a signed license states only what was applied for and decided
+FIELD_SOURCES = ("form.", "decision.", "case.", "applicant.")
+LEGACY_SOURCES = ("item_name", "case_no")  # older templates: the same as case.item_name / case.case_no
+
+
+def valid_source(source: str) -> bool:
+    if source in LEGACY_SOURCES:
+        return True
+    prefix, _, name = source.partition(".")
+    return f"{prefix}." in FIELD_SOURCES and bool(name) and name.replace("_", "").isalnum()
+
+
+def find_type(session: Session, ref: str) -> LicenseTypeOut | None:
+    """The license type an item names (by code or name), if the catalog has it (read only)."""
+    found = _find_type(session, ref)
+    return _type_out(found) if found is not None else None
 
 
 def default_type_code(name: str, region_code: str = "") -> str:
@@ -108,7 +134,7 @@ def _find_type(session: Session, ref: str) -> LicenseType | None:
 
 
 def add_type(session: Session, actor: Actor, *, name: str, code: str | None = None, department_id: int | None = None,
-             validity_years: int | None = None, fields: Sequence[dict[str, str]] = (),
+             validity_years: int | None = None, fields: Sequence[dict[str, Any]] = (),
              layout: dict[str, Any] | None = None) -> LicenseType:
     """Add a license type to the catalog (administrators; the system when an item names an unknown type)."""
     if actor is not SYSTEM:
@@ -127,7 +153,11 @@ def add_type(session: Session, actor: Actor, *, name: str, code: str | None = No
         label, source = str(f.get("label", "")).strip(), str(f.get("source", "")).strip()
         if not label or not source:
             raise ValidationFailed("证照字段需要名称和取值来源", field=f"fields.{i}")
-        clean_fields.append({"label": label[:50], "source": source[:100]})
+        if not valid_source(source):
+            raise ValidationFailed(f"证照字段“{label}”的取值来源应为 form.<申请表字段>、decision.<决定字段>、"
+                                   "case.<办件属性> 或 applicant.<申请人属性>，不能写入固定文字",
+                                   field=f"fields.{i}.source", code="bad_field_source")
+        clean_fields.append({"label": label[:50], "source": source[:100], "required": bool(f.get("required", False))})
     if _find_type(session, code) is not None or _find_type(session, name) is not None:
         raise ValidationFailed("证照类型已存在", field="name", code="type_exists")
     record = LicenseType(code=code, name=name, department_id=department_id, validity_years=validity_years,
@@ -471,6 +501,7 @@ def share_url(token: str) -> str:
 
 # --- verification ---------------------------------------------------------------------------------------
 
+R_UNAVAILABLE = "无法完成验证：核验服务暂时出现故障，请稍后重试（这不表示文件有问题）"
 VERIFICATIONS = SlidingWindow(limit=60, seconds=60)  # per client and worker: checks are CPU-heavy
 
 def _log(session: Session, *, license_id: str | None, method: str, valid: bool, reasons: list[str],
@@ -528,7 +559,13 @@ def verify_pdf(session: Session, data: bytes, *, method: str = "api", client: st
         VERIFICATIONS.check(client or "unknown")
     digest = hashlib.sha256(data).hexdigest()
     lic = session.scalars(select(License).where(License.pdf_sha256 == digest)).first()
-    check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
+    try:
+        check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
+    except license_pdf.CheckUnavailable:
+        reasons = [R_UNAVAILABLE]
+        license_id = lic.license_id if lic is not None else None
+        _log(session, license_id=license_id, method=method, valid=False, reasons=reasons, client=client)
+        return Verification(valid=False, reasons=reasons, license_id=license_id, complete=False)
     checks = {"signed": check.signed, "intact": check.intact, "trusted": check.trusted, "registered": lic is not None}
     if lic is None:
         reasons = list(check.reasons) + ["文件与本平台签发的电子证照不一致（不是签发的原件或已被改动）"]

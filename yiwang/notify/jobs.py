@@ -60,6 +60,15 @@ for _action in templates.CASE_ACTIONS:
     outbox.handler(f"case.{_action}")(on_case_event)
 
 
+@outbox.handler("case.supplement_reminder")
+def on_supplement_reminder(session: Session, event: OutboxEvent) -> None:
+    """容缺后补: deferred materials coming due → the applicant (in-app and SMS)."""
+    p = event.payload
+    if p.get("applicant") and p.get("case_no") and p.get("deferred"):
+        _tell(session, event, str(p["applicant"]), templates.supplement_reminder(p),
+              f"/my/cases/{_path(p['case_no'])}/supplement")
+
+
 # --- licenses -------------------------------------------------------------------------------------------
 
 @outbox.handler("license.issued")

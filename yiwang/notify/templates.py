@@ -88,7 +88,29 @@ CASE_ACTIONS = tuple(_CASE)
 def case_event(action: str, payload: dict[str, Any]) -> Text:
     title, body, short = _CASE[action]
     item, no = str(payload.get("item_name") or "事项"), str(payload.get("case_no") or "")
-    return Text(title, body.format(item=item, no=no), sms(short, item=item, no=no))
+    body = body.format(item=item, no=no)
+    owed = _owed(payload)
+    if action == "accept" and owed:  # 容缺受理: say at once what is still owed and by when
+        due = payload.get("supplement_due")
+        body += f"本件为容缺受理，请{f'于 {due} 前' if due else '尽快'}在办件页面补交：{owed}。"
+    return Text(title, body, sms(short, item=item, no=no))
+
+
+def _owed(payload: dict[str, Any]) -> str:
+    names = payload.get("deferred")
+    return "、".join(str(n) for n in names) if isinstance(names, list) else ""
+
+
+def supplement_reminder(payload: dict[str, Any]) -> Text:
+    """容缺后补: the one reminder before the deferred materials are due."""
+    item, no = str(payload.get("item_name") or "事项"), str(payload.get("case_no") or "")
+    due = str(payload.get("supplement_due") or "")
+    when = f"请于 {due} 前" if due else "请尽快"
+    return Text("请补交容缺材料",
+                f"您申请的“{item}”（办件编号 {no}）为容缺受理，尚需补交：{_owed(payload)}。{when}在“我的办件”中"
+                "打开该办件，点击“补交材料”上传。材料补齐后才能作出准予许可的决定。",
+                sms("您申请的{item}（办件编号{no}）尚有容缺材料待补交，" + (f"请于{due}前" if due else "请尽快")
+                    + "登录补交。", item=item, no=no))
 
 
 # --- licenses (to the holder) ----------------------------------------------------------------------------

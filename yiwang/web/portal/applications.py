@@ -47,11 +47,9 @@ MAX_FIELDS = 400
 UPLOAD_ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.ofd"
 LIGHT_WORDS = {"green": "正常", "yellow": "即将到期", "red": "已超期"}
 DONE_MESSAGES = {"submitted": "申请已提交。", "resubmitted": "补正材料已提交，请等待工作人员受理。",
-                 "withdrawn": "申请已撤回。"}
+                 "withdrawn": "申请已撤回。", "supplemented": "容缺材料已补交，工作人员将继续办理。"}
 # staff comments an applicant is meant to read; remarks on internal review steps stay internal
 APPLICANT_COMMENTS = {"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit"}
-CLOCK_LABELS = {"submitted": "受理答复期限", "accepted": "办结期限", "in_review": "办结期限",
-                "suspended": "办结期限", "concluded": "送达期限"}
 PLEDGE_TEXT = ("本人承诺：所填写的信息和提交的材料真实、准确、完整；已知晓并符合本事项规定的条件和要求；"
                "以告知承诺方式免于提交的材料，愿意按要求在办结前补齐或接受核查。如有虚假承诺，"
                "愿意承担相应的法律责任，并同意将失信信息记入信用记录。")
@@ -263,12 +261,8 @@ def _case_page(request: Request, session: Session, actor: Actor, case: Case, *, 
                       for j, name in enumerate(open_notice["materials"])]
     form_rows = [{"label": f.label, "value": _shown(view.form[f.name])} for f in eforms.fields(spec.form_schema)
                  if f.name in view.form and view.form[f.name] not in (None, "")]
-    remaining = view.remaining_working_days
     return render(request, "portal/my_case.html", {
-        "case": view, "clock_label": CLOCK_LABELS.get(case.status, "办理期限"),
-        "light_word": LIGHT_WORDS.get(view.light or "", ""),
-        "remaining_words": None if remaining is None else (
-            f"剩余 {remaining} 个工作日" if remaining >= 0 else f"已超期 {-remaining} 个工作日"),
+        "case": view,
         "outcome_label": OUTCOME_LABELS.get(Outcome(view.outcome)) if view.outcome else None,
         "timeline": [{"entry": e, "comment": e.comment if e.action in APPLICANT_COMMENTS else None}
                      for e in view.timeline],
@@ -321,6 +315,55 @@ async def my_case_resubmit(request: Request, case_no: str, session: Session = De
         return _case_page(request, session, actor, case, status=exc.status, error=form_error(exc),
                           values={"comment": comment})
     return redirect(_case_url(case.case_no) + "?done=resubmitted")
+
+
+# --- 容缺后补: supplying deferred materials ------------------------------------------------------------
+
+def _supplement_page(request: Request, session: Session, actor: Actor, case: Case, *, status: int = 200,
+                     error: dict[str, Any] | None = None, problems: dict[str, str] | None = None,
+                     values: dict[str, str] | None = None) -> Any:
+    owed = cases.supplement_view(session, case)
+    return render(request, "portal/supplement.html", {
+        "case": cases.view(session, actor, case), "owed": owed,
+        "rows": [{"index": j, "name": name, "problem": (problems or {}).get(name)}
+                 for j, name in enumerate(owed["materials"] if owed else [])],
+        "can_supplement": owed is not None and "supplement" in cases.allowed_actions(actor, case),
+        "error": error, "values": values or {}, "accept": UPLOAD_ACCEPT,
+        "max_mb": get_settings().max_upload_bytes // (1024 * 1024)}, status=status)
+
+
+@router.get("/my/cases/{case_no}/supplement")
+def my_case_supplement_form(request: Request, case_no: str, session: Session = Depends(get_session, scope="function"),
+                            actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_applicant(actor)
+    case = cases.get_case(session, actor, case_no)
+    return _supplement_page(request, session, actor, case)
+
+
+@router.post("/my/cases/{case_no}/supplement")
+async def my_case_supplement(request: Request, case_no: str, session: Session = Depends(get_session, scope="function"),
+                             actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """容缺后补: upload the materials the case was accepted without (any of them now, the rest later)."""
+    require_applicant(actor)
+    case = cases.get_case(session, actor, case_no)
+    posted = await request.form(max_files=60, max_fields=MAX_FIELDS)
+    check_csrf(request, _text(posted, "csrf_token", 200))
+    comment = _text(posted, "comment")
+    owed = list(case.deferred or [])
+    stored, problems = await _store_uploads(session, actor, posted, {f"s{j}": name for j, name in enumerate(owed)})
+    try:
+        if problems:
+            raise ValidationFailed("部分文件未能上传，请按提示重新选择文件", field="materials")
+        if not stored:
+            raise ValidationFailed("请至少为一项待补材料选择文件", field="materials", code="materials_required")
+        with session.begin_nested():
+            cases.apply(session, actor, case_no=case.case_no, action="supplement", comment=comment or None,
+                        materials=[{"name": name, "file_id": fid} for name, fid in stored.items()])
+    except DomainError as exc:
+        session.refresh(case)
+        return _supplement_page(request, session, actor, case, status=exc.status, error=form_error(exc),
+                                problems=problems, values={"comment": comment})
+    return redirect(_case_url(case.case_no) + "?done=supplemented")
 
 
 @router.post("/my/cases/{case_no}/withdraw")

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from yiwang.api.deps import get_session
@@ -116,7 +117,8 @@ async def verify_upload(request: Request, session: Session = Depends(get_session
     if len(data) > limit:
         return render(request, "portal/verify_upload.html",
                       {"result": None, "error": f"文件超过 {limit // (1024 * 1024)} MB 的上限"}, status=413)
-    result = licenses.verify_pdf(session, data, method="page", client=_client(request))
+    # the PDF check is synchronous and runs its own event loop: never on the loop serving this request
+    result = await run_in_threadpool(licenses.verify_pdf, session, data, method="page", client=_client(request))
     return render(request, "portal/verify_upload.html", {
         "result": result, "summary": licenses.public_summary(result.license, holder_kind="person"),
         "filename": upload.filename})

@@ -154,6 +154,14 @@ def _review_button(case: Case) -> str:
     return ACTIONS[Action.REVIEW.value]
 
 
+def _return_button(case: Case) -> str:
+    steps = [str(s) for s in case.review_steps or []]
+    step = case.review_step or ""
+    if step in steps and steps.index(step) > 0:
+        return f"退回{STEPS.get(steps[steps.index(step) - 1], '上一环节')}"
+    return ACTIONS[Action.RETURN_PREVIOUS.value]
+
+
 def case_page(request: Request, session: Session, actor: Actor, case: Case, *, error: dict[str, Any] | None = None,
               values: dict[str, Any] | None = None, notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     view = cases.view(session, actor, case)
@@ -167,6 +175,7 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
         "material_names": [m.name for m in spec.materials] if spec else sorted({m.name for m in view.materials}),
         "requested": set(open_notice["materials"]) if open_notice else set(),
         "step_label": _step_label(case), "opinion": OPINIONS.get(step, "意见"), "review_button": _review_button(case),
+        "return_button": _return_button(case),
         "extension_left": max(0, MAX_EXTENSION_DAYS - case.extension_days), "extension_days": case.extension_days,
         "channels": CHANNELS, "case_types": CASE_TYPES, "outcomes": OUTCOMES, "lights": LIGHTS,
         "action_labels": ACTIONS, "kinds": SUSPENSION_KINDS, "statuses": STATUSES, "steps": STEPS,

@@ -1,0 +1,82 @@
+"""What a case's license says: each field of the license type's template names its source — the submitted
+form (``form.<field>``), the decision (``decision.<field>``), the case (``case.<attr>``) or the applicant
+(``applicant.<attr>``) — so a signed license states only what was applied for and decided. A required field
+without a value refuses the approval up front (``check_license_fields``), rather than issuing a license
+with a blank or invented line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yiwang.cases.errors import IllegalTransition
+from yiwang.cases.models import Case
+from yiwang.catalog import service as catalog
+from yiwang.core import clock
+from yiwang.licenses import service as licenses
+from yiwang.org import service as org_service
+
+CASE_ATTRS = {"case_no": "case_no", "item_name": "item_name", "item_code": "item_code"}
+APPLICANT_ATTRS = {"name": "applicant_name", "code": "applicant_code"}
+DECISIONS = ("date", "department", "opinion")
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "、".join(text_of(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{text_of(v)}" for k, v in value.items())
+    return str(value)
+
+
+def decision_of(session: Session, case: Case, opinion: str | None, on: dt.datetime | None = None) -> dict[str, str]:
+    """The decision's fields a template may use: its date, the deciding department and the opinion."""
+    day = clock.to_local(on or case.concluded_at or clock.now()).date()
+    return {"date": f"{day.year}年{day.month}月{day.day}日",
+            "department": org_service.department_name(session, case.department_id),
+            "opinion": (opinion or "").strip()}
+
+
+def value_of(case: Case, source: str, decision: dict[str, str]) -> str:
+    """The text a template source gives for this case ("" when it has none)."""
+    if source in ("item_name", "case_no"):  # older templates
+        source = f"case.{source}"
+    prefix, _, name = source.partition(".")
+    if prefix == "form":
+        return text_of(case.form.get(name)).strip()
+    if prefix == "decision":
+        return decision.get(name, "").strip()
+    if prefix == "case" and name in CASE_ATTRS:
+        return text_of(getattr(case, CASE_ATTRS[name])).strip()
+    if prefix == "applicant" and name in APPLICANT_ATTRS:
+        return text_of(getattr(case, APPLICANT_ATTRS[name])).strip()
+    return ""
+
+
+def missing_fields(session: Session, case: Case, opinion: str | None) -> list[str]:
+    """Labels of the required license fields this case would leave empty if approved now."""
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    if not spec.result_license_type:
+        return []
+    lt = licenses.find_type(session, spec.result_license_type)
+    if lt is None:
+        return []
+    decision = decision_of(session, case, opinion, clock.now())
+    return [f["label"] for f in lt.fields if f.get("required") and not value_of(case, f["source"], decision)]
+
+
+def check_license_fields(session: Session, case: Case, opinion: str | None) -> None:
+    """Refuse an approval whose license would lack a required field (409 license_fields_missing)."""
+    missing = missing_fields(session, case, opinion)
+    if missing:
+        raise IllegalTransition("证照内容缺少必填项，不能作出准予决定：" + "、".join(missing)
+                                + "（请申请人补正申请表，或由事项管理员在电子表单中增加相应字段）",
+                                field="action", code="license_fields_missing", extra={"missing": missing})
