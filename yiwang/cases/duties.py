@@ -32,7 +32,8 @@ from yiwang.org import service as org_service
 
 DECISIONS = (Action.APPROVE, Action.DENY)
 # the steps of the owning department's review chain (a window may accept, correct, reject and deliver)
-CHAIN_ACTIONS = (Action.REVIEW, Action.APPROVE, Action.DENY, Action.EXTEND, Action.SUSPEND, Action.RESUME)
+CHAIN_ACTIONS = (Action.REVIEW, Action.RETURN_PREVIOUS, Action.APPROVE, Action.DENY, Action.EXTEND, Action.SUSPEND,
+                 Action.RESUME)
 
 WINDOW_REFUSAL = ("该即办件的实施部门未授权窗口当场办结：请先受理，办件将转实施部门审批。"
                   "（授权由实施部门在事项目录中设置“窗口可当场办结”）")
