@@ -60,7 +60,9 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     app = FastAPI(title="一网 Yiwang 政务服务平台 API", version=__version__, docs_url="/api/docs",
                   openapi_url="/api/v1/openapi.json", redoc_url=None, lifespan=lifespan)
     app.state.session_factory = session_factory(engine)
-    api = APIRouter(prefix="/api/v1")
+    from yiwang.api.openapi import ERROR_RESPONSES  # the error body every 4xx carries, in the document
+
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
     api.include_router(health_api.router)
     api.include_router(auth_api.router)
     api.include_router(workdays_api.router)

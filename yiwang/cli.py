@@ -367,5 +367,35 @@ def catalog_quality(fmt: str, output: Path | None, severity: str | None) -> None
         click.echo(f"{len(rows)} problem(s) written to {output}", err=True)
 
 
+# --- departments -----------------------------------------------------------------------------------------
+
+@main.group("department")
+def department_group() -> None:
+    """Departments (implementing bodies) and their USCC."""
+
+
+@department_group.command("add")
+@click.option("--name", required=True, help="Department name (部门名称).")
+@click.option("--uscc", required=True, help="Unified social credit code (统一社会信用代码, GB 32100).")
+@click.option("--region", default=None, help="Region code (行政区划代码; default: the home region).")
+@click.option("--phone", default=None, help="Office phone.")
+def department_add(name: str, uscc: str, region: str | None, phone: str | None) -> None:
+    """Create a department, or update the one with this name in the region (its USCC and phone)."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.org import service as org_service
+
+    try:
+        with session_scope() as session:
+            dept, created = org_service.register_department(session, SYSTEM, name=name, uscc=uscc,
+                                                            region_code=region, phone=phone)
+            click.echo(f"department {'created' if created else 'updated'}: {dept.name} "
+                       f"(region {dept.region_code}, USCC {dept.uscc})")
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}" + (f"（{exc.field}）" if exc.field else ""), err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -82,6 +82,7 @@ class CaseOut(BaseModel):
     suspensions: list[dict[str, Any]]
     timeline: list[TimelineEntry]
     licenses: list[dict[str, Any]] = []
+    license_failed: bool = False  # issuing the approval's license failed for good; administrators were told
 
 
 class CaseListItem(BaseModel):

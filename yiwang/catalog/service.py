@@ -433,6 +433,16 @@ def get_guide(session: Session, code: str) -> ItemGuide:
     return guide_of(session, *_published(session, code, "code"))
 
 
+def get_effective_guide(session: Session, code: str) -> ItemGuide:
+    """The published guide with the form an application must fill in — the item's own e-form or, when it
+    has none, the generic applicant form: the same schema submission validates against."""
+    from yiwang.catalog import eforms
+
+    guide = get_guide(session, code)
+    return guide.model_copy(update={"form_schema": eforms.schema_or_generic(guide.form_schema),
+                                    "form_is_generic": not guide.form_schema})
+
+
 def get_published_version(session: Session, code: str) -> ItemVersion:
     """The version a new application is filed under."""
     return _published(session, code, "item_code")[1]

@@ -47,6 +47,8 @@ class Perm(enum.StrEnum):
     EVALUATION_APPEAL = "evaluation:appeal:decide"
     HOTLINE_TICKET = "hotline:ticket:handle"
     DATA_RESOURCE_MANAGE = "datahub:resource:manage"
+    # failed outbox events (dead letters): list and resend
+    OUTBOX_MANAGE = "core:outbox:manage"
 
 
 class Role(enum.StrEnum):
@@ -91,6 +93,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
                            Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ,
                            Perm.SUPERVISION_RULE_MANAGE}),
 }
+# administrators see and resend outbox events that died
+ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.OUTBOX_MANAGE}
 
 # Roles whose data scope is the whole region subtree rather than their own department.
 REGION_SCOPED_ROLES = frozenset({Role.WINDOW_CLERK, Role.PROXY, Role.SUPERVISOR, Role.HOTLINE_OPERATOR,

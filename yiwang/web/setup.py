@@ -142,3 +142,6 @@ def install(app: FastAPI) -> None:
     app.include_router(console_supervision.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
+    from yiwang.web.admin import outbox as admin_outbox  # failed background tasks
+
+    app.include_router(admin_outbox.router)
