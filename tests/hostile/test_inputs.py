@@ -343,6 +343,7 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                           None),
     "POST /admin/catalog/{code}/materials/{seq}/file": (
         "own:handler", "/admin/catalog/{w.item_code}/materials/1/file", {"kind": "sample"}, _pdf("file")),
+    "POST /admin/outbox/{event_id}/resend": ("other:admin", "/admin/outbox/1/resend", {}, None),
 }
 
 

@@ -279,6 +279,8 @@ UNSCOPED: dict[str, str] = {
     "POST /workbench/messages/read-all": "the caller's own messages",
     "POST /admin/calendar": "the national working-day calendar is one for the platform (administrators)",
     "POST /admin/catalog/import": "per-record scope: the same import service is in WRITES through the API",
+    "POST /admin/outbox/{event_id}/resend": "dead outbox events are the platform's own background tasks: "
+                                            "administrators only (tests/core/test_outbox_dead.py)",
 }
 
 # Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test

@@ -34,7 +34,7 @@ from yiwang.catalog.standards import (
 )
 from yiwang.core import clock, storage
 from yiwang.core.config import get_settings
-from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
 from yiwang.web.pagekit import current_actor, redirect, require_staff
 from yiwang.web.portal.guide import attachment_headers, file_response, guide_context, page_number, pager
@@ -159,12 +159,20 @@ def quality_page(request: Request, severity: str = "", page: str = "1",
         "pager": pager("/admin/catalog/quality", params, number, len(rows), QUALITY_PAGE_SIZE)})
 
 
-@router.get("/quality.{fmt}")
-def quality_download(fmt: str, severity: str = "", session: Session = Depends(get_session, scope="function"),
-                     actor: Actor = Depends(current_actor)) -> Response:
+@router.get("/quality.xlsx")
+def quality_xlsx(severity: str = "", session: Session = Depends(get_session, scope="function"),
+                 actor: Actor = Depends(current_actor)) -> Response:
+    return _quality_download("xlsx", severity, session, actor)
+
+
+@router.get("/quality.csv")
+def quality_csv(severity: str = "", session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)) -> Response:
+    return _quality_download("csv", severity, session, actor)
+
+
+def _quality_download(fmt: str, severity: str, session: Session, actor: Actor) -> Response:
     _staff(actor)
-    if fmt not in ("csv", "xlsx"):
-        raise NotFound("页面不存在")
     rows = catalog.quality_report(session, actor, severity=severity if severity in quality.SEVERITIES else None)
     name = f"事项质量报告-{clock.today().isoformat()}.{fmt}"
     if fmt == "csv":
