@@ -87,3 +87,21 @@ def test_api_answers_409_with_the_reason(client, session) -> None:  # type: igno
     assert body["code"] == "license_not_issuable" and "统一社会信用代码" in body["message"]
     case = client.get(f"/api/v1/cases/{no}", headers={"authorization": f"Bearer {token}"}).json()
     assert case["outcome"] is None and "approve" in case["allowed_actions"]  # still waiting for the decision
+
+
+def test_the_workbench_page_shows_the_reason(client, session) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from tests.web.helpers import staff_login
+
+    w = cw.world(session, result={"name": "某证", "license_type": "某证"})
+    no = _to_approval(session, w)
+    session.commit()
+    staff_login(client, "approver")
+    page = client.get(f"/workbench/cases/{no}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert token and version
+    r = client.post(f"/workbench/cases/{no}/actions", data={"csrf_token": token.group(1), "version": version.group(1),
+                                                            "action": "approve"}, follow_redirects=False)
+    assert r.status_code == 409 and "无法签发电子证照" in r.text and "统一社会信用代码" in r.text
