@@ -77,7 +77,9 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
                   openapi_url="/api/v1/openapi.json", redoc_url=None, lifespan=lifespan)
     app.state.session_factory = session_factory(engine)
     _trust_proxies(app)
-    api = APIRouter(prefix="/api/v1")
+    from yiwang.api.openapi import ERROR_RESPONSES  # the error body every 4xx carries, in the document
+
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
     api.include_router(health_api.router)
     api.include_router(auth_api.router)
     api.include_router(workdays_api.router)

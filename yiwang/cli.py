@@ -255,15 +255,27 @@ def catalog_import(file: Path, draft: bool) -> None:
     def progress(done: int, total: int | None) -> None:
         click.echo(f"  已处理 {done}/{total or '?'}", err=True)
 
+    from sqlalchemy.exc import OperationalError
+
+    from yiwang.core.db import is_lock_timeout
     from yiwang.core.errors import DomainError
 
     try:
         with session_factory()() as session:
             report = transfer.import_records(session, SYSTEM, records, publish=not draft, progress=progress,
-                                             expected=expected, commit=session.commit)
+                                             expected=expected, commit=session.commit,
+                                             commit_seconds=get_settings().import_commit_seconds)
     except DomainError as exc:
         click.echo(f"错误：{exc.message}", err=True)
         sys.exit(2)
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        click.echo("错误：数据库正忙（另一个进程长时间占用写锁），导入已暂停。已提交的记录已保存；稍后重新运行同一命令"
+                   "即可继续，已导入的记录会被跳过。\n"
+                   "error: the database stayed locked by another process; the import stopped. What was committed is "
+                   "kept; run the same command again to resume (imported records are skipped).", err=True)
+        sys.exit(3)
     for line in report.summary_lines():
         click.echo(line)
     if report.total and len(report.errors) == report.total:
@@ -370,6 +382,69 @@ def audit_checkpoint(directory: Path | None) -> None:
         sys.exit(1)
     heads = ", ".join(f"chain {c['chain']} seq {c['seq']}" for c in body["chains"])
     click.echo(f"audit checkpoint written: {path} ({heads})")
+
+
+# --- catalog quality report ------------------------------------------------------------------------------
+
+@catalog.command("quality")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True)
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (required for xlsx; default: standard output).")
+@click.option("--severity", type=click.Choice(["blocking", "warning"]), default=None,
+              help="Only blocking problems (drafts that cannot be published) or only warnings.")
+def catalog_quality(fmt: str, output: Path | None, severity: str | None) -> None:
+    """The quality report: every problem of every item's newest version, blocking ones first."""
+    from yiwang.catalog import quality_report
+    from yiwang.catalog import service as catalog_service
+    from yiwang.core.db import session_scope
+    from yiwang.core.permissions import SYSTEM
+
+    if fmt == "xlsx" and output is None:
+        click.echo("错误：xlsx 格式须用 --output 指定输出文件 / error: --output is required for xlsx", err=True)
+        sys.exit(1)
+    with session_scope() as session:
+        rows = catalog_service.quality_report(session, SYSTEM, severity=severity)
+    if fmt == "xlsx":
+        data = quality_report.to_xlsx(rows)
+    elif fmt == "csv":
+        data = quality_report.to_csv(rows)
+    else:
+        data = (quality_report.to_table(rows) + "\n").encode("utf-8")
+    if output is None:
+        click.echo(data.decode("utf-8-sig"), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"{len(rows)} problem(s) written to {output}", err=True)
+
+
+# --- departments -----------------------------------------------------------------------------------------
+
+@main.group("department")
+def department_group() -> None:
+    """Departments (implementing bodies) and their USCC."""
+
+
+@department_group.command("add")
+@click.option("--name", required=True, help="Department name (部门名称).")
+@click.option("--uscc", required=True, help="Unified social credit code (统一社会信用代码, GB 32100).")
+@click.option("--region", default=None, help="Region code (行政区划代码; default: the home region).")
+@click.option("--phone", default=None, help="Office phone.")
+def department_add(name: str, uscc: str, region: str | None, phone: str | None) -> None:
+    """Create a department, or update the one with this name in the region (its USCC and phone)."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.org import service as org_service
+
+    try:
+        with session_scope() as session:
+            dept, created = org_service.register_department(session, SYSTEM, name=name, uscc=uscc,
+                                                            region_code=region, phone=phone)
+            click.echo(f"department {'created' if created else 'updated'}: {dept.name} "
+                       f"(region {dept.region_code}, USCC {dept.uscc})")
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}" + (f"（{exc.field}）" if exc.field else ""), err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ def record(**over: Any) -> dict[str, Any]:
         "legal_limit": {"value": 20, "unit": "working_day"},
         "promised_limit": {"value": 5, "unit": "working_day"},
         "conditions": "符合条件的申请人",
+        "legal_basis": "《中华人民共和国行政许可法》",
         "materials": [{"name": "申请书", "required": True, "deficiency_allowed": False},
                       {"name": "身份证明", "required": True, "deficiency_allowed": False, "source": "government"}],
         "consult_phone": "020-83001201",

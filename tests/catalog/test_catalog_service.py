@@ -49,8 +49,10 @@ def test_publishing_lists_every_problem_at_once(session) -> None:  # type: ignor
                     promised_limit={"value": 30, "unit": "working_day"}, online_payment=True)
     outcome = _import(session, rec)
     assert not outcome.published
-    fields = {p["field"] for p in outcome.problems}
-    assert fields >= {"complaint_phone", "visit_reason", "visits", "promised_limit", "online_payment"}
+    assert {p["field"] for p in outcome.problems} == {"promised_limit"}  # the one blocking problem
+    assert {p["severity"] for p in outcome.problems} == {"blocking"}
+    assert {p["field"] for p in outcome.quality_warnings} >= {"complaint_phone", "visit_reason", "visits",
+                                                              "online_payment"}
     with pytest.raises(QualityRulesFailed) as exc:
         service.publish(session, SYSTEM, code=rec["code"])
     assert len(exc.value.extra["problems"]) == len(outcome.problems)
@@ -59,14 +61,35 @@ def test_publishing_lists_every_problem_at_once(session) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("over,field", [
+    ({"legal_limit": "immediate", "promised_limit": {"value": 1, "unit": "working_day"}}, "promised_limit"),
+    ({"legal_limit": {"value": 10, "unit": "working_day"}, "promised_limit": {"value": 12, "unit": "working_day"}},
+     "promised_limit"),
+    ({"item_type": "01", "materials": []}, "materials"),
+    ({"consult_phone": None, "location": None, "online": False}, "location"),
+])
+def test_each_blocking_rule_keeps_a_draft(session, over, field) -> None:  # type: ignore[no-untyped-def]
+    outcome = _import(session, cf.record(**over))
+    assert not outcome.published
+    assert field in {p["field"] for p in outcome.problems}
+
+
+@pytest.mark.parametrize("over,field", [
     ({"consult_phone": None}, "consult_phone"),
     ({"complaint_phone": ""}, "complaint_phone"),
+    ({"consult_phone": "020-1", "complaint_phone": "020 1"}, "complaint_phone"),
     ({"visits": 1}, "visit_reason"),
-    ({"legal_limit": "immediate", "promised_limit": {"value": 1, "unit": "working_day"}}, "promised_limit"),
+    ({"item_type": "20", "materials": [], "legal_basis": None}, "legal_basis"),
 ])
-def test_each_quality_rule(session, over, field) -> None:  # type: ignore[no-untyped-def]
-    outcome = _import(session, cf.record(**over))
-    assert field in {p["field"] for p in outcome.problems}
+def test_each_warning_rule_publishes_and_reports(session, over, field) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13, point 2: identical or missing phones and the like no longer hide an item from citizens."""
+    rec = cf.record(**over)
+    outcome = _import(session, rec)
+    assert outcome.published and outcome.problems == []
+    assert field in {p["field"] for p in outcome.quality_warnings}
+    assert service.get_guide(session, rec["code"]).status == "published"
+    report = service.quality_report(session, SYSTEM, severity="warning")
+    assert field in {r.field for r in report if r.code == rec["code"]}
+    assert not service.quality_report(session, SYSTEM, severity="blocking")
 
 
 def test_immediate_item_is_an_immediate_case_type(session) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ def test_bad_lines_are_reported_and_good_ones_imported(session, tmp_path) -> Non
         cf.record(item_type="未知类型"),
         dict(good),  # the same code twice in one file
         "[1, 2]",
-        cf.record(visits=3),  # imported, kept as a draft
+        cf.record(promised_limit={"value": 30, "unit": "working_day"}),  # imported, kept as a draft
     ])
     report = transfer.import_records(session, SYSTEM, transfer.read_jsonl(path))
     assert report.total == 7 and report.created == 2 and report.published == 1

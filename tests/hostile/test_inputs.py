@@ -361,6 +361,7 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
     "POST /my/phone": ("owner", "/my/phone", {"code": "123456"}, None),
     "POST /my/cases/{case_no}/supplement": ("owner", "/my/cases/{w.pending_no}/supplement", {"comment": "补交"},
                                             _pdf("s0")),
+    "POST /admin/outbox/{event_id}/resend": ("other:admin", "/admin/outbox/1/resend", {}, None),
 }
 
 

@@ -134,8 +134,12 @@ def test_unknown_type_is_created_with_defaults_and_the_form_fields(session) -> N
 
 @pytest.mark.db
 def test_issuance_needs_a_department_uscc(session) -> None:  # type: ignore[no-untyped-def]
-    w = cw.world(session, result={"name": "某证", "license_type": "某证"})  # department without a USCC
+    w = lf.world(session, license_type="某证")
     no = lf.approved_case(session, w)
+    from yiwang.org import service as org_service
+
+    org_service.find_department(session, cw.DEPT, "440104").uscc = None  # removed after the approval
+    session.flush()
     with pytest.raises(ValidationFailed) as exc:
         case_jobs.issue_for_case(session, no)
     assert exc.value.code == "department_without_uscc"

@@ -186,15 +186,25 @@ def test_admin_list_is_scoped_to_the_staff_department(client, session) -> None: 
 def test_publish_refuses_and_lists_every_problem(client, session) -> None:  # type: ignore[no-untyped-def]
     f.staff(session, "adm", ["admin"], "越秀区政务服务数据管理局")
     session.commit()
-    code = _item(session, "食品经营许可", consult_phone=None, complaint_phone=None, visits=2, online_depth=2)
+    code = _item(session, "食品经营许可", consult_phone=None, complaint_phone=None, visits=2, online_depth=2,
+                 promised_limit={"value": 30, "unit": "working_day"}, materials=[])
     _staff_login(client, "adm")
     detail = client.get(f"/admin/catalog/{code}").text
-    assert "质量检查" in detail and "缺少咨询电话" in detail
+    assert "质量检查" in detail and "2 个阻止发布的问题" in detail
+    assert "不影响发布" in detail and "缺少咨询电话" in detail  # warnings listed apart
     token = _csrf(client, f"/admin/catalog/{code}")
     r = client.post(f"/admin/catalog/{code}/publish", data={"csrf_token": token})
     assert r.status_code == 422
-    assert "缺少咨询电话" in r.text and "缺少监督投诉电话" in r.text and "须说明需要到现场的理由" in r.text
+    assert "不得超过法定时限" in r.text and "申请材料目录" in r.text
     assert "请修改后再发布" in r.text
+
+
+def test_warnings_do_not_keep_an_item_from_citizens(client, session) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13, point 2: identical or missing phones are warnings: the guide is published."""
+    code = _item(session, "居民身份证申领", consult_phone="020-83000001", complaint_phone="020-83000001",
+                 visits=1, online_depth=2)
+    guide = client.get(f"/items/{code}")
+    assert guide.status_code == 200 and "居民身份证申领" in guide.text
 
 
 def _edit_form(page: str) -> dict[str, Any]:
@@ -231,7 +241,7 @@ def _edit_form(page: str) -> dict[str, Any]:
 def test_edit_then_publish(client, session) -> None:  # type: ignore[no-untyped-def]
     f.staff(session, "adm", ["admin"], "越秀区政务服务数据管理局")
     session.commit()
-    code = _item(session, "食品经营许可", consult_phone=None, visits=1, online_depth=2)
+    code = _item(session, "食品经营许可", consult_phone=None, visits=1, online_depth=2, publish=False)
     _staff_login(client, "adm")
     page = client.get(f"/admin/catalog/{code}/edit")
     assert page.status_code == 200 and 'value="营业执照申请书"' in page.text
@@ -254,7 +264,7 @@ def test_edit_then_publish(client, session) -> None:  # type: ignore[no-untyped-
     r = client.post(f"/admin/catalog/{code}/edit", data=good, follow_redirects=False)
     assert r.status_code == 303, r.text
     detail = client.get(r.headers["location"]).text
-    assert "草稿已保存" in detail and "符合全部办事指南质量规则" in detail and "食品安全管理制度" in detail
+    assert "草稿已保存" in detail and "没有阻止发布的问题" in detail and "食品安全管理制度" in detail
     assert "经营场所证明" not in detail
 
     token = _csrf(client, f"/admin/catalog/{code}")
@@ -306,8 +316,9 @@ def test_import_page_reports_bad_lines(client, session) -> None:  # type: ignore
     f.staff(session, "hdl", ["handler"], MARKET)
     session.commit()
     good = {"code": "11440104MB0000000X4442100100000", "name": "导入的事项", "department": MARKET,
-            "region_code": "440104", "item_type": "01", "consult_phone": "020-1", "complaint_phone": "020-2"}
-    draft = dict(good, code="11440104MB0000000X4442100200000", name="缺电话的事项", complaint_phone=None)
+            "region_code": "440104", "item_type": "01", "consult_phone": "020-1", "complaint_phone": "020-2",
+            "materials": [{"name": "申请书"}]}
+    draft = dict(good, code="11440104MB0000000X4442100200000", name="缺材料的许可", materials=[])
     lines = [json.dumps(good, ensure_ascii=False), "{broken", json.dumps({"code": "X1", "department": MARKET,
                                                                          "item_type": "01"}),
              json.dumps(draft, ensure_ascii=False)]
@@ -322,7 +333,7 @@ def test_import_page_reports_bad_lines(client, session) -> None:  # type: ignore
     assert "共 4 行" in r.text and "已发布 1" in r.text
     assert "第 2 行" in r.text and "不是有效的 JSON" in r.text
     assert "第 3 行" in r.text and "缺少必填字段 name" in r.text
-    assert "第 4 行" in r.text and "缺少监督投诉电话" in r.text
+    assert "第 4 行" in r.text and "申请材料目录" in r.text
     assert client.get("/items/11440104MB0000000X4442100100000").status_code == 200
     r = client.post("/admin/catalog/import", data={"csrf_token": token},
                     files={"file": ("empty.jsonl", b"", "application/octet-stream")})

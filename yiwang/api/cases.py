@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import bearer_actor, client_address, get_session, page_params, require_login
+from yiwang.api.openapi import download
 from yiwang.cases import service as cases
 from yiwang.cases.schemas import ActionIn, CaseIn, CaseOut
 from yiwang.core import storage
-from yiwang.core.config import get_settings
+from yiwang.core.config import Settings, get_settings
 from yiwang.core.errors import PayloadTooLarge
 
 router = APIRouter(tags=["办件"])
@@ -97,7 +98,8 @@ def progress(request: Request, case_no: Annotated[str, Query(min_length=1, max_l
     return JSONResponse(cases.public_view(session, case))
 
 
-@router.get("/cases/{case_no}/files/{file_id}")
+@router.get("/cases/{case_no}/files/{file_id}", response_class=Response,
+            responses=download(*Settings().allowed_upload_types, description="材料文件（按上传时的类型）"))
 def case_file(case_no: str, file_id: str, request: Request, session: Session = Depends(get_session, scope="function")) -> Response:
     """A material file of a visible case (staff preview, the applicant's own copy)."""
     actor = require_login(bearer_actor(request, session))

@@ -35,8 +35,9 @@ def list_items(session: Session = Depends(get_session, scope="function"), q: Ann
 
 @router.get("/items/{code}", response_model=ItemGuide)
 def get_item(code: Annotated[str, Field(max_length=64)], session: Session = Depends(get_session, scope="function")) -> ItemGuide:
-    """The published guide (办事指南) of an item, including its materials."""
-    return catalog.get_guide(session, code)
+    """The published guide (办事指南) of an item, including its materials and the form an application must
+    fill in (`form_schema`: the item's own e-form, or the generic applicant form when `form_is_generic`)."""
+    return catalog.get_effective_guide(session, code)
 
 
 class RetireIn(BaseModel):

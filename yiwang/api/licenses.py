@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
+from yiwang.api.openapi import download
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PayloadTooLarge
 from yiwang.licenses import service as licenses
@@ -66,7 +67,7 @@ def verify_registered(license_id: str, request: Request,
     return body
 
 
-@router.get("/seals/authority.pem")
+@router.get("/seals/authority.pem", response_class=Response, responses=download("application/x-pem-file"))
 def authority_certificate(session: Session = Depends(get_session, scope="function")) -> Response:
     """The platform seal authority's certificate: trust it to check license PDFs offline (pdfsig, Acrobat)."""
     return Response(seals.authority_certificate(session), media_type="application/x-pem-file",
@@ -79,7 +80,7 @@ def get_license(license_id: str, request: Request, session: Session = Depends(ge
     return licenses.get_license(session, actor, license_id[:32])
 
 
-@router.get("/licenses/{license_id}/pdf")
+@router.get("/licenses/{license_id}/pdf", response_class=Response, responses=download("application/pdf"))
 def license_pdf(license_id: str, request: Request, session: Session = Depends(get_session, scope="function")) -> Response:
     """The signed license PDF (the holder, or staff of the issuing department)."""
     actor = require_login(bearer_actor(request, session))

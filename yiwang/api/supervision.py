@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
+from yiwang.api.openapi import XLSX
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Perm
 from yiwang.evaluation import service as evaluation
@@ -116,7 +117,8 @@ def close_order(order_no: str, body: NoteIn, request: Request,
     return supervision.order_out(session, supervision.close_order(session, actor, order_no[:30], note=body.note))
 
 
-@router.get("/scores")
+@router.get("/scores", responses={200: {"description": "部门得分（JSON），或 format=csv / xlsx 时的文件", "content": {
+    "text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def scores(request: Request, session: Session = Depends(get_session, scope="function"),
            month: Annotated[str | None, Query(max_length=7)] = None,
            format: Annotated[str | None, Query(max_length=4)] = None) -> Any:  # noqa: A002

@@ -299,6 +299,10 @@ def _do_approve(session, actor, case, cal, now, today, comment, materials, kind,
     if owed:
         raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
                                 code="deficiency_outstanding", extra={"missing": owed})
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    if spec.result_license_type:
+        # the license the approval issues must be issuable, or the approval is refused up front (409)
+        licenses.check_issuable(session, type_ref=spec.result_license_type, department_id=case.department_id)
     contents.check_license_fields(session, case, comment)  # the license may state only what was applied for
     _decide(session, case, cal, now, Outcome.APPROVED)
 

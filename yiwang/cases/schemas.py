@@ -87,6 +87,7 @@ class CaseOut(BaseModel):
     licenses: list[dict[str, Any]] = []
     # 容缺后补 still owed: {"materials", "due", "remaining_working_days", "overdue", "reminded_at"}, or None
     supplement: dict[str, Any] | None = None
+    license_failed: bool = False  # issuing the approval's license failed for good; administrators were told
 
 
 class CaseListItem(BaseModel):

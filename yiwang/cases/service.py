@@ -110,7 +110,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         discard_draft(session, actor, spec.code)
     audit.record(session, actor, "case.submit", "case", case.case_no,
                  {"item": spec.code, "channel": channel, "applicant": profile.label})
-    outbox.emit(session, "case.submitted", _event_payload(case, "submit"))
+    outbox.emit(session, "case.submitted", _event_payload(case, "submit"), subject=f"case:{case.case_no}")
     return case
 
 
@@ -269,7 +269,7 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
         raise CaseConflict("该办件刚被其他人处理过，请刷新后查看最新状态", field="case_no") from exc
     audit.record(session, actor, f"case.{act.value}", "case", case.case_no,
                  {"from": status.value, "to": case.status, **{k: v for k, v in data.items() if k != "files"}})
-    outbox.emit(session, f"case.{act.value}", _event_payload(case, act.value))
+    outbox.emit(session, f"case.{act.value}", _event_payload(case, act.value), subject=f"case:{case.case_no}")
     return case
 
 
@@ -506,7 +506,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                                 from_status=e.from_status,
                                 to_status=e.to_status) for e in events],
         licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [],
-        supplement=supplement_view(session, case))
+        supplement=supplement_view(session, case),
+        license_failed=case.outcome == "approved" and license_failed(session, case.case_no))
 
 
 def event_label(event: CaseEvent, labels: dict[str, str]) -> str:
@@ -522,6 +523,12 @@ def event_label(event: CaseEvent, labels: dict[str, str]) -> str:
     if event.action == Action.RETURN_PREVIOUS.value and step and to_step:
         return f"退回：{step} → {to_step}"
     return labels.get(event.action, event.action)
+
+
+def license_failed(session: Session, case_no: str) -> bool:
+    """Whether issuing the case's license failed for good (its approval event died in the outbox): the case
+    page then says so, and the administrators have been told."""
+    return bool(outbox.dead_for(session, f"case:{case_no}", ("case.approve",)))
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",

@@ -152,6 +152,9 @@ class ItemGuide(ItemSummary):
     status: str
     published_at: str | None
     extra: dict[str, Any]
+    # the API's guide carries the effective form (the generic applicant form when the item has none of its
+    # own); this says which it is
+    form_is_generic: bool = False
 
 
 class MaterialSpec(BaseModel):

@@ -66,6 +66,7 @@ class ImportOutcome:
     published: bool
     problems: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    quality_warnings: list[dict[str, str]] = field(default_factory=list)  # published all the same
 
 
 # --- records → versions ---------------------------------------------------------------------------
@@ -214,8 +215,10 @@ def import_record(session: Session, actor: Actor, record: ItemIn, *, publish: bo
     outcome = ImportOutcome(record.code, action, False, warnings=warnings)
     if publish:
         problems = quality.check(version, repo.materials(session, version.id))
-        if problems:
-            outcome.problems = [p.as_dict() for p in problems]
+        outcome.quality_warnings = [p.as_dict() for p in problems if not p.blocking]
+        blocking = quality.blocking(problems)
+        if blocking:
+            outcome.problems = [p.as_dict() for p in blocking]
         else:
             _publish(session, actor, item, version)
             outcome.published = True
@@ -273,9 +276,9 @@ def publish(session: Session, actor: Actor, *, code: str) -> ItemVersion:
     latest = repo.latest_version(session, item.id)
     if latest is None or latest.status != DRAFT:
         raise VersionStateError("该事项没有待发布的草稿", field="code")
-    problems = quality.check(latest, repo.materials(session, latest.id))
+    problems = quality.blocking(quality.check(latest, repo.materials(session, latest.id)))
     if problems:
-        raise QualityRulesFailed(f"事项不符合办事指南质量规则（{len(problems)} 项），请修改后再发布",
+        raise QualityRulesFailed(f"事项有 {len(problems)} 个阻止发布的问题，请修改后再发布",
                                  field=problems[0].field, extra={"problems": [p.as_dict() for p in problems]})
     _publish(session, actor, item, latest)
     return latest
@@ -429,6 +432,16 @@ def _published(session: Session, code: str, field: str) -> tuple[ServiceItem, It
 def get_guide(session: Session, code: str) -> ItemGuide:
     """The published guide of an item (public)."""
     return guide_of(session, *_published(session, code, "code"))
+
+
+def get_effective_guide(session: Session, code: str) -> ItemGuide:
+    """The published guide with the form an application must fill in — the item's own e-form or, when it
+    has none, the generic applicant form: the same schema submission validates against."""
+    from yiwang.catalog import eforms
+
+    guide = get_guide(session, code)
+    return guide.model_copy(update={"form_schema": eforms.schema_or_generic(guide.form_schema),
+                                    "form_is_generic": not guide.form_schema})
 
 
 def get_published_version(session: Session, code: str) -> ItemVersion:
@@ -619,6 +632,8 @@ def set_window_may_decide(session: Session, actor: Actor, *, code: str, allowed:
         audit.record(session, actor, "catalog.window_may_decide", "catalog_item", code,
                      {"window_may_decide": allowed})
     return item
+
+
 # --- the portal's listing ----------------------------------------------------------------------------
 
 def catalog_stamp(session: Session) -> tuple[str | None, int]:
@@ -641,3 +656,49 @@ def published_listing(session: Session) -> list[ItemListing]:
                                themes=[str(t) for t in v.themes or []],
                                flags=[str(f) for f in extra.get("flags") or []], keywords=" ".join(names)))
     return out
+
+
+# --- quality report -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QualityRow:
+    code: str
+    name: str
+    department: str
+    status: str
+    version_no: int
+    severity: str
+    rule: str
+    field: str
+    message: str
+
+
+def quality_report(session: Session, actor: Actor, *, severity: str | None = None) -> list[QualityRow]:
+    """Every quality problem of the newest version of every item in the actor's scope (catalog managers see
+    their departments' items): blocking problems keep a draft from being published, warnings are published
+    items' defects to fix. Ordered by severity, then item code."""
+    actor.require(Perm.CATALOG_ITEM_EDIT)
+    if severity not in (None, quality.BLOCKING, quality.WARNING):
+        raise ValidationFailed("严重程度应为 blocking 或 warning", field="severity")
+    departments = None
+    if actor.is_staff:
+        departments = [d.id for d in org_service.list_departments(session, actor)]
+    rows: list[QualityRow] = []
+    after = 0
+    while True:
+        batch = repo.newest_versions(session, after_item_id=after, batch=1000, department_ids=departments)
+        if not batch:
+            break
+        names = {d.id: d.name for d in org_service.departments_by_ids(session, {v.department_id for _, v in batch})
+                 .values()}
+        mats = repo.materials_for(session, [v.id for _, v in batch])
+        for item, v in batch:
+            if v.status == RETIRED:
+                continue
+            for p in quality.check(v, mats.get(v.id, [])):
+                if severity is None or p.severity == severity:
+                    rows.append(QualityRow(item.code, v.name, names.get(v.department_id, ""), v.status,
+                                           v.version_no, p.severity, p.rule, p.field, p.message))
+        after = batch[-1][0].id
+    rows.sort(key=lambda r: (r.severity != quality.BLOCKING, r.code))
+    return rows

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +44,8 @@ class ImportReport:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (line, reason)
     drafts: list[tuple[str, str, list[dict[str, str]]]] = field(default_factory=list)  # (line, code, problems)
     warnings: Counter[str] = field(default_factory=Counter)
+    committed: int = 0  # records read up to the last commit (with a commit callback)
+    quality_warnings: Counter[str] = field(default_factory=Counter)  # rule message → items (published anyway)
 
     def summary_lines(self, limit: int = 50) -> list[str]:
         out = [f"共 {self.total} 行：新增 {self.created}，新版本 {self.new_version}，未变化 {self.unchanged}，"
@@ -52,8 +56,11 @@ class ImportReport:
             out.append(f"  ……另有 {len(self.errors) - limit} 个错误")
         problem_counts = Counter(p["message"].split("（")[0] for _, _, ps in self.drafts for p in ps)
         if self.drafts:
-            out.append("  未通过质量规则、保留为草稿的事项（按问题统计）：")
+            out.append("  有阻止发布的问题、保留为草稿的事项（按问题统计）：")
             out += [f"    {msg}：{n}" for msg, n in problem_counts.most_common(20)]
+        if self.quality_warnings:
+            out.append("  质量警告（已发布，列入质量报告，`yiwang catalog quality` 查看明细）：")
+            out += [f"    {msg}：{n}" for msg, n in self.quality_warnings.most_common(20)]
         if self.warnings:
             out.append("  提示（已导入，但值得检查）：")
             out += [f"    {msg}：{n}" for msg, n in self.warnings.most_common(20)]
@@ -74,25 +81,33 @@ def _pydantic_reason(exc: ValidationError) -> str:
 
 def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, dict[str, Any] | str]], *,
                    publish: bool = True, batch: int = 200, progress: Progress | None = None,
-                   expected: int | None = None, commit: Callable[[], None] | None = None) -> ImportReport:
+                   expected: int | None = None, commit: Callable[[], None] | None = None,
+                   commit_seconds: float | None = None) -> ImportReport:
     """Import (line label, record or parse error) pairs. ``commit`` (the command line passes
-    session.commit) is called every ``batch`` records so a long import keeps what it has done; without
-    it everything stays in the caller's transaction."""
+    session.commit) is called every ``batch`` records, and at the latest ``commit_seconds`` after the
+    previous commit, so a long import keeps what it has done and never holds the database's write lock
+    for long (people using the site meanwhile wait at most that long); without it everything stays in
+    the caller's transaction. Import is idempotent, so an interrupted import resumes by running it again:
+    what was committed is recognised as unchanged and skipped."""
     report = ImportReport()
     seen_codes: dict[str, str] = {}
+    last_commit = time.monotonic()
     for n, (line, raw) in enumerate(records, start=1):
         report.total += 1
         if isinstance(raw, str):
             report.errors.append((line, raw))
         else:
             _import_one(session, actor, line, raw, publish, report, seen_codes)
-        if n % batch == 0:
-            if commit:
-                commit()
-            if progress:
-                progress(n, expected)
+        if commit and (n % batch == 0 or (commit_seconds is not None
+                                         and time.monotonic() - last_commit >= commit_seconds)):
+            commit()
+            report.committed = report.total
+            last_commit = time.monotonic()
+        if n % batch == 0 and progress:
+            progress(n, expected)
     if commit:
         commit()
+        report.committed = report.total
     if progress:
         progress(report.total, expected)
     return report
@@ -124,6 +139,9 @@ def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], 
         report.drafts.append((line, record.code, outcome.problems))
     for w in outcome.warnings:
         report.warnings[w.split("，实际")[0]] += 1
+    if outcome.action != "unchanged":
+        for q in outcome.quality_warnings:
+            report.quality_warnings[re.sub(r"\d+", "N", q["message"])] += 1
 
 
 # --- JSON lines --------------------------------------------------------------------------------

@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     # and how many working days before that date the one reminder goes out
     supplement_working_days: int = 5
     supplement_remind_days: int = 2
+    # Catalog import while serving (SQLite): how long a writer waits for the database's write lock, and the
+    # longest an import holds it before committing what it has done (it also commits every 200 records).
+    sqlite_busy_timeout_ms: int = 30_000
+    import_commit_seconds: float = 1.0
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once into var/secret_key."""

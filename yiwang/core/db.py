@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -64,6 +65,27 @@ Uuid = String(ID_LEN)
 
 _engines: dict[str, Engine] = {}
 
+_WRITE_RE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
+_CTE_WRITE_RE = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _sqlite_begin_writer(conn: Any, cursor: Any, statement: str, _params: Any, _context: Any,
+                         _executemany: bool) -> None:
+    """Begin SQLite transactions as writers, lazily, just before their first write.
+
+    A DEFERRED transaction that has read and then writes cannot wait for the write lock: when another
+    connection wrote in the meantime SQLite fails at once with SQLITE_BUSY ("database is locked") whatever
+    the busy timeout. So reads outside a transaction run on their own (read-only requests stay concurrent
+    under WAL), and the first write of a unit of work (or its first savepoint) is preceded by
+    ``BEGIN IMMEDIATE``, which queues for the write lock up to the busy timeout. Everything the unit does
+    from then on, reads included, is one transaction committed or rolled back by the session.
+    """
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None or dbapi.in_transaction:
+        return
+    if _WRITE_RE.match(statement) or (statement.lstrip()[:4].upper() == "WITH" and _CTE_WRITE_RE.search(statement)):
+        dbapi.execute("BEGIN IMMEDIATE")
+
 
 def _private_sqlite_file(name: str) -> None:
     """Create the database file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
@@ -89,17 +111,24 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             _private_sqlite_file(url.removeprefix("sqlite:///"))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        # a writer waits this long for the write lock before SQLite gives up with "database is locked"
+        busy_ms = max(0, int(get_settings().sqlite_busy_timeout_ms))
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # the driver must not open transactions on its own (its implicit BEGIN is DEFERRED and it
+            # ignores SAVEPOINT); _sqlite_begin_writer below decides when a transaction begins
+            dbapi_conn.isolation_level = None
 
+        event.listen(engine, "before_cursor_execute", _sqlite_begin_writer)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -131,6 +160,12 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether an error is SQLite's "database is locked" after the busy timeout ran out."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database table is locked" in text
 
 
 def dispose_engines() -> None:

@@ -43,16 +43,40 @@ class OutboxEvent(Base):
     available_at: Mapped[dt.datetime]
     processed_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # what the event is about ("case:<case_no>"), so a page can tell when that thing's side effect failed
+    subject: Mapped[str | None] = mapped_column(String(100))
 
-    __table_args__ = (Index("ix_outbox_event_due", "status", "available_at"),)
+    __table_args__ = (Index("ix_outbox_event_due", "status", "available_at"),
+                      Index("ix_outbox_event_subject", "subject"))
 
 
-def emit(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
+def emit(session: Session, topic: str, payload: dict[str, Any], *, subject: str | None = None) -> OutboxEvent:
     now = clock.now()
     event = OutboxEvent(topic=topic, payload=payload, status=PENDING, attempts=0, created_at=now,
-                        available_at=now)
+                        available_at=now, subject=subject[:100] if subject else None)
     session.add(event)
     return event
+
+
+DeadHook = Callable[[Session, "OutboxEvent"], None]
+_dead_hooks: list[DeadHook] = []
+
+
+def on_dead(fn: DeadHook) -> DeadHook:
+    """Register a function told when an event dies (the notify domain writes administrators a message).
+    It runs in the transaction that marks the event dead; its failure is logged and never stops that."""
+    if fn not in _dead_hooks:
+        _dead_hooks.append(fn)
+    return fn
+
+
+def _tell_dead(session: Session, event: OutboxEvent) -> None:
+    for fn in list(_dead_hooks):
+        try:
+            with session.begin_nested():
+                fn(session, event)
+        except Exception:
+            log.exception("dead-event hook %s failed for event %s", fn.__qualname__, event.id)
 
 
 def handler(topic: str) -> Callable[[Handler], Handler]:
@@ -139,17 +163,48 @@ def _record_failure(make: Callable[[], Session], event_id: int, error: str) -> N
         event.last_error = error[:4000]
         if event.attempts >= get_settings().outbox_max_attempts:
             event.status = DEAD
+            log.error("outbox event %s (%s) is dead after %s attempts", event_id, event.topic, event.attempts)
+            session.flush()
+            _tell_dead(session, event)
         else:
             event.status, event.available_at = PENDING, clock.now() + _backoff(event.attempts)
         session.commit()
 
 
-def resend(session: Session, actor: Actor, event_id: int) -> None:
-    """Put a dead event back in the queue (admin action, audited)."""
+def resend(session: Session, actor: Actor, event_id: int) -> OutboxEvent | None:
+    """Put a dead event back in the queue (admin action, audited); None when there is no such dead event."""
+    from yiwang.core.permissions import Perm
+
+    if actor.is_staff:
+        actor.require(Perm.OUTBOX_MANAGE)
     event = session.get(OutboxEvent, event_id)
-    if event is not None and event.status == DEAD:
-        event.status, event.attempts, event.available_at = PENDING, 0, clock.now()
-        audit.record(session, actor, "outbox.resend", "outbox_event", event_id, {"topic": event.topic})
+    if event is None or event.status != DEAD:
+        return None
+    event.status, event.attempts, event.available_at = PENDING, 0, clock.now()
+    audit.record(session, actor, "outbox.resend", "outbox_event", event_id, {"topic": event.topic})
+    return event
+
+
+def dead_events(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0
+                ) -> tuple[int, list[OutboxEvent]]:
+    """Events that died, newest first (administrators)."""
+    from sqlalchemy import func
+
+    from yiwang.core.permissions import Perm
+
+    actor.require(Perm.OUTBOX_MANAGE)
+    total = session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status == DEAD)) or 0
+    rows = session.scalars(select(OutboxEvent).where(OutboxEvent.status == DEAD)
+                           .order_by(OutboxEvent.id.desc()).limit(limit).offset(offset)).all()
+    return total, list(rows)
+
+
+def dead_for(session: Session, subject: str, topics: tuple[str, ...] | None = None) -> list[OutboxEvent]:
+    """The dead events about one subject ("case:<case_no>"), optionally of some topics."""
+    stmt = select(OutboxEvent).where(OutboxEvent.subject == subject, OutboxEvent.status == DEAD)
+    if topics:
+        stmt = stmt.where(OutboxEvent.topic.in_(topics))
+    return list(session.scalars(stmt))
 
 
 Job = Callable[[Engine | None], None]

@@ -51,6 +51,8 @@ class Perm(enum.StrEnum):
     LICENSE_SEARCH_HOLDER = "licenses:license:search_holder"
     # portal: announcements (通知公告)
     PORTAL_ANNOUNCE = "portal:announcement:publish"
+    # failed outbox events (dead letters): list and resend
+    OUTBOX_MANAGE = "core:outbox:manage"
 
 
 class Role(enum.StrEnum):
@@ -96,6 +98,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
                            Perm.CATALOG_ITEM_PUBLISH, Perm.SEAL_MANAGE, Perm.LICENSE_READ,
                            Perm.SUPERVISION_RULE_MANAGE, Perm.PORTAL_ANNOUNCE}),
 }
+# administrators see and resend outbox events that died
+ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.OUTBOX_MANAGE}
 
 # Searching licences by a holder's full ID number belongs to the case roles of the issuing department (who
 # handle the holder's cases); administrators, supervisors and catalog staff see ID numbers masked.

@@ -570,3 +570,14 @@ def staff_of_department(session: Session, department_id: int, roles: Iterable[st
         if wanted is None or wanted & set(repo.staff_roles(session, s.id)):
             out.append(f"staff:{s.id}")
     return out
+
+
+def staff_with_role(session: Session, role: str) -> list[str]:
+    """Labels ("staff:7") of every active staff member holding ``role`` (administrators told about failures)."""
+    from sqlalchemy import select
+
+    from yiwang.identity.models import Staff, StaffRole
+
+    ids = session.scalars(select(Staff.id).join(StaffRole, StaffRole.staff_id == Staff.id)
+                          .where(StaffRole.role == role, Staff.active.is_(True)).order_by(Staff.id)).all()
+    return [f"staff:{i}" for i in ids]

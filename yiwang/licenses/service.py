@@ -189,6 +189,35 @@ def list_types(session: Session) -> list[LicenseTypeOut]:
 
 # --- issuance ----------------------------------------------------------------------------------------
 
+def check_issuable(session: Session, *, type_ref: str | None, department_id: int) -> None:
+    """Refuse (409 ``license_not_issuable``, naming the reason) when a license of ``type_ref`` could not be
+    issued by the department: called before a decision that issues one, so an approval never concludes with a
+    license that silently never comes. Checks what ``issue`` needs: a known (or creatable) license type, the
+    department's valid USCC, and a seal it has or can have made."""
+    from yiwang.core.codes import uscc_problem
+    from yiwang.licenses.errors import LicenseNotIssuable
+
+    def refuse(reason: str) -> None:
+        raise LicenseNotIssuable(f"无法签发电子证照：{reason}。请先排除该问题再作出准予决定", field="action")
+
+    ref = (type_ref or "").strip()
+    if not ref:
+        refuse("事项未指明证照类型")
+    if _find_type(session, ref) is None and (len(ref) > 200 or (
+            len(ref) == ident.TYPE_CODE_LENGTH and all(c in ident.ALPHABET for c in ref.upper())
+            and any(c.isdigit() for c in ref))):
+        refuse(f"证照类型“{ref[:40]}”不在证照目录中")
+    dept = org_service.get_department(session, department_id)
+    if not dept.uscc:
+        refuse(f"发证部门“{dept.name}”尚未登记统一社会信用代码")
+    problem = uscc_problem(dept.uscc or "")
+    if problem:
+        refuse(f"发证部门“{dept.name}”的统一社会信用代码无效（{problem}）")
+    seal_problem = seals.seal_problem(session, department_id)
+    if seal_problem:
+        refuse(seal_problem)
+
+
 def _next_serial(session: Session, type_code: str, issuer_code: str) -> int:
     stmt = text("UPDATE license_counter SET last = last + 1 WHERE type_code = :t AND issuer_code = :i RETURNING last")
     row = session.execute(stmt, {"t": type_code, "i": issuer_code}).first()

@@ -8,10 +8,12 @@ tells anyone twice. Several handlers may share a topic (``case.approve`` also is
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from yiwang.core import outbox
@@ -129,7 +131,7 @@ def deliver(session: Session, event: OutboxEvent) -> None:
     """Hand one queued delivery to its channel's backend.
 
     On success the delivery is marked sent in the worker's transaction. On failure the attempt and the error
-    are recorded in a transaction of their own (the worker's is rolled back) and the error is raised again,
+    are recorded in a transaction of their own once the worker's has ended, and the error is raised again,
     so the outbox retries with back-off. Runs as the worker runs it: in a transaction that has written
     nothing yet. A crash between the hand-over and the commit sends the message again (at least once).
     """
@@ -152,8 +154,41 @@ def deliver(session: Session, event: OutboxEvent) -> None:
 
 
 def _record_failure(session: Session, delivery_id: int, error: str) -> None:
-    try:
-        with session_scope(session.get_bind().engine) as own:
-            service.record_failure(own, delivery_id, error)
-    except Exception:  # the outbox still records the failure on the event and retries it
-        log.exception("could not record the failure of delivery %s", delivery_id)
+    """Record the failed attempt in a transaction of its own once the worker's transaction has ended (the
+    handler's savepoint is rolled back). Not earlier: on SQLite the worker's transaction holds the write lock
+    until then, and a second connection writing meanwhile would only wait for it."""
+    engine = session.get_bind().engine
+
+    def record(_session: Session, transaction: Any) -> None:
+        if transaction.parent is not None:
+            return  # a savepoint (the handler's own) ended: the worker's transaction still runs
+        sa_event.remove(session, "after_transaction_end", record)
+        try:
+            with session_scope(engine) as own:
+                service.record_failure(own, delivery_id, error)
+        except Exception:  # the outbox still records the failure on the event and retries it
+            log.exception("could not record the failure of delivery %s", delivery_id)
+
+    sa_event.listen(session, "after_transaction_end", record)
+
+
+# --- failed events (dead letters) ------------------------------------------------------------------------
+
+EVENT_SUBJECTS = {"case.approve": "办件准予后的证照签发"}
+
+
+@outbox.on_dead
+def on_event_dead(session: Session, event: OutboxEvent) -> None:
+    """An outbox event died (its side effect failed every retry) → every administrator, in the app only."""
+    what = EVENT_SUBJECTS.get(event.topic, f"后台任务“{event.topic}”")
+    case_no = event.payload.get("case_no") if isinstance(event.payload, dict) else None
+    about = f"（办件 {case_no}）" if case_no else ""
+    error = (event.last_error or "").splitlines()[0][:300] if event.last_error else "未知错误"
+    text = Text(title=f"{what}失败{about}",
+                body=f"{what}{about}在重试 {event.attempts} 次后仍失败，已停止重试。错误：{error}。"
+                     "请排除原因后在“失败任务”页面重新投递。",
+                sms="")
+    died = int(time.time())  # an event resent and dead again is told again
+    for label in identity.staff_with_role(session, Role.ADMIN.value):
+        service.send(session, recipient=label, topic="outbox.dead", title=text.title, body=text.body,
+                     link="/admin/outbox", event_key=f"dead:{event.id}:{died}:{label}", channels=())

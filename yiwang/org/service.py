@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 
@@ -216,3 +217,41 @@ def set_combined_duties(session: Session, actor: Actor, *, department_id: int, c
         audit.record(session, actor, "department.combined_duties", "department", dept.id,
                      {"combined_duties": combined, "reason": reason})
     return dept
+
+
+_PHONE = re.compile(r"[0-9][0-9\-\s()（）转,，、]{2,48}[0-9]")
+
+
+def register_department(session: Session, actor: Actor, *, name: str, uscc: str, region_code: str | None = None,
+                        phone: str | None = None) -> tuple[Department, bool]:
+    """Create the department, or update the one with this name in the region (default: the home region):
+    its USCC (GB 32100, validated) and phone. Returns (department, created). Audited."""
+    actor.require(Perm.ORG_DEPARTMENT_MANAGE)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写部门名称", field="name")
+    code = validate_uscc(uscc or "")
+    if region_code:
+        region_code = validate_region_code(region_code)
+        if repo.region(session, region_code) is None:
+            raise RegionNotFound(f"区划 {region_code} 不存在，请先建立该区划", field="region_code")
+    else:
+        region_code = ensure_home_region(session, actor).code
+    _check_within(actor, region_code, "region_code")
+    phone = (phone or "").strip() or None
+    if phone is not None and not _PHONE.fullmatch(phone):
+        raise ValidationFailed("电话号码格式不正确（如 020-83001234）", field="phone", code="invalid_phone")
+    holder = repo.department_by_uscc(session, code)
+    existing = repo.department_by_name(session, name, region_code)
+    if holder is not None and (existing is None or holder.id != existing.id):
+        raise DuplicateDepartment(f"统一社会信用代码 {code} 已属于部门“{holder.name}”", field="uscc")
+    if existing is None:
+        return _add_department(session, actor, name=name, region_code=region_code, uscc=code, phone=phone), True
+    changes = {k: v for k, v in (("uscc", code), ("phone", phone)) if v is not None and getattr(existing, k) != v}
+    for key, value in changes.items():
+        setattr(existing, key, value)
+    session.flush()
+    if changes:
+        audit.record(session, actor, "department.update", "department", existing.id,
+                     {"name": name, "region_code": region_code, **changes})
+    return existing, False

@@ -229,3 +229,20 @@ def verify_document(session: Session, signature: dict[str, Any], document: bytes
     if seal.status == "revoked" and seal.revoked_at is not None and (signed_at is None or signed_at >= seal.revoked_at):
         problems.append("签章时印章已被注销")
     return problems
+
+
+def seal_problem(session: Session, department_id: int) -> str | None:
+    """Why the department could not seal a document now (None when it can): it needs a valid active seal, or
+    a USCC and a supported algorithm to have one made on first use."""
+    seal = _active(session, department_id)
+    if seal is not None and seal.valid_until > clock.now():
+        if seal.algorithm not in crypto.ALGORITHMS:
+            return f"电子印章的签章算法“{seal.algorithm}”不受支持"
+        return None
+    dept = org_service.get_department(session, department_id)
+    if not dept.uscc:
+        return f"“{dept.name}”尚未登记统一社会信用代码，无法制作电子印章"
+    algorithm = get_settings().seal_algorithm
+    if algorithm not in crypto.ALGORITHMS:
+        return f"“{dept.name}”没有有效的电子印章，且配置的签章算法“{algorithm}”不受支持，无法制作"
+    return None

@@ -213,3 +213,6 @@ def install(app: FastAPI) -> None:
 
     app.include_router(portal_account.router)
     app.include_router(admin_announcements.router)
+    from yiwang.web.admin import outbox as admin_outbox  # failed background tasks
+
+    app.include_router(admin_outbox.router)

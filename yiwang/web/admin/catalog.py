@@ -9,6 +9,7 @@ for the publish permission itself, and the export covers the whole catalog.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -18,8 +19,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import get_session
+from yiwang.catalog import quality, quality_report, transfer
 from yiwang.catalog import service as catalog
-from yiwang.catalog import transfer
 from yiwang.catalog.errors import QualityRulesFailed
 from yiwang.catalog.excel import write_workbook
 from yiwang.catalog.standards import (
@@ -128,6 +129,55 @@ def export(session: Session = Depends(get_session, scope="function"), actor: Act
     name = f"事项目录-{clock.today().isoformat()}.xlsx"
     return Response(write_workbook(transfer.export_records(session, actor)), media_type=XLSX,
                     headers=attachment_headers(name))
+
+
+# --- quality report ---------------------------------------------------------------------------------------
+
+QUALITY_PAGE_SIZE = 100
+CSV = "text/csv; charset=utf-8"
+
+
+@router.get("/quality")
+def quality_page(request: Request, severity: str = "", page: str = "1",
+                 session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """The catalog manager's quality report: the problems of the items in the actor's scope."""
+    _staff(actor)
+    severity = severity if severity in quality.SEVERITIES else ""
+    rows = catalog.quality_report(session, actor, severity=severity or None)
+    number = page_number(page)
+    start = (number - 1) * QUALITY_PAGE_SIZE
+    by_rule: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r.severity, re.sub(r"\d+", "N", r.message))
+        by_rule[key] = by_rule.get(key, 0) + 1
+    params = {"severity": severity}
+    return render(request, "admin/catalog_quality.html", {
+        "rows": rows[start:start + QUALITY_PAGE_SIZE], "total": len(rows), "params": params,
+        "severities": quality.SEVERITIES, "statuses": STATUS_LABELS,
+        "by_rule": sorted(by_rule.items(), key=lambda kv: (kv[0][0] != quality.BLOCKING, -kv[1])),
+        "items": len({r.code for r in rows}),
+        "pager": pager("/admin/catalog/quality", params, number, len(rows), QUALITY_PAGE_SIZE)})
+
+
+@router.get("/quality.xlsx")
+def quality_xlsx(severity: str = "", session: Session = Depends(get_session, scope="function"),
+                 actor: Actor = Depends(current_actor)) -> Response:
+    return _quality_download("xlsx", severity, session, actor)
+
+
+@router.get("/quality.csv")
+def quality_csv(severity: str = "", session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)) -> Response:
+    return _quality_download("csv", severity, session, actor)
+
+
+def _quality_download(fmt: str, severity: str, session: Session, actor: Actor) -> Response:
+    _staff(actor)
+    rows = catalog.quality_report(session, actor, severity=severity if severity in quality.SEVERITIES else None)
+    name = f"事项质量报告-{clock.today().isoformat()}.{fmt}"
+    if fmt == "csv":
+        return Response(quality_report.to_csv(rows), media_type=CSV, headers=attachment_headers(name))
+    return Response(quality_report.to_xlsx(rows), media_type=XLSX, headers=attachment_headers(name))
 
 
 # --- one item ---------------------------------------------------------------------------------------------

@@ -1,0 +1,41 @@
+"""Failed background tasks (dead outbox events): administrators see why each failed and resend it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
+
+from yiwang.api.deps import get_session
+from yiwang.core import outbox
+from yiwang.core.errors import NotFound
+from yiwang.core.permissions import Actor, Perm
+from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.portal.guide import page_number, pager
+from yiwang.web.setup import check_csrf, render
+
+router = APIRouter(prefix="/admin/outbox", include_in_schema=False)
+
+PAGE_SIZE = 50
+TOPIC_LABELS = {"case.approve": "准予决定后签发证照并通知申请人", "notify.deliver": "发送短信或电子邮件",
+                "license.issued": "通知持证人证照已签发", "catalog.item_published": "事项发布后更新检索"}
+
+
+@router.get("")
+def dead_list(request: Request, page: str = "1", done: str = "",
+              session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.OUTBOX_MANAGE)
+    number = page_number(page)
+    total, events = outbox.dead_events(session, actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return render(request, "admin/outbox.html", {
+        "events": events, "total": total, "labels": TOPIC_LABELS, "resent": done == "resent",
+        "pager": pager("/admin/outbox", {}, number, total, PAGE_SIZE)})
+
+
+@router.post("/{event_id}/resend")
+def dead_resend(request: Request, event_id: int, csrf_token: str = Form(""),
+                session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor, Perm.OUTBOX_MANAGE)
+    check_csrf(request, csrf_token)
+    if outbox.resend(session, actor, event_id) is None:
+        raise NotFound("没有这个失败任务，或它已重新投递", field="event_id")
+    return redirect("/admin/outbox?done=resent")
