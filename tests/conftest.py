@@ -145,3 +145,13 @@ def _fresh_rate_limits() -> Iterator[None]:
 
     licenses.VERIFICATIONS._hits.clear()
     yield
+
+
+@pytest.fixture()
+def api_docs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The OpenAPI document is served only when YIWANG_API_DOCS is on (off by default)."""
+    monkeypatch.setenv("YIWANG_API_DOCS", "true")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()

@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+import pytest
+
+pytestmark = pytest.mark.usefixtures("api_docs")  # the document is served only when the docs are on
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERROR_REF = "#/components/schemas/ErrorResponse"

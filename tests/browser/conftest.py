@@ -29,7 +29,7 @@ ROLES = {"applicant": ("440104199003071239", False), "clerk": ("clerk", True), "
          "checker": ("checker", True), "approver": ("approver", True), "supervisor": ("supervisor", True)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # one deployment for this package
 def live() -> Iterator[Deployment]:
     try:
         with scratch_database() as url, serve_demo(url) as dep:
@@ -38,7 +38,7 @@ def live() -> Iterator[Deployment]:
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # torn down after this package: Playwright keeps an event loop running
 def browser() -> Iterator[Any]:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make browser-deps` (scripts/browser_deps.sh)")
@@ -74,7 +74,7 @@ class Roles:
             page.context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def roles(browser: Any, live: Deployment) -> Iterator[Roles]:
     r = Roles(browser, live)
     yield r

@@ -36,7 +36,6 @@ from schemathesis.specs.openapi.checks import (
 from tests import factories as f
 from tests.cases import factories as cw
 from tests.licenses import factories as lf
-from yiwang.core.config import reset_settings
 from yiwang.core.permissions import Role
 
 pytestmark = [pytest.mark.db, pytest.mark.parametrize("migrated_engine", ["postgresql"], indirect=True)]
@@ -90,16 +89,6 @@ def _fuzz(schema: Any, client: Any, headers: dict[str, str], skip: set[str]) -> 
         except Exception as exc:  # noqa: BLE001 - every operation is tried; all failures are reported together
             failures.append(f"{operation.label}: {exc}")
     return failures
-
-
-@pytest.fixture()
-def api_docs(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The OpenAPI document is served only when YIWANG_API_DOCS is on (off by default)."""
-    monkeypatch.setenv("YIWANG_API_DOCS", "true")
-    reset_settings()
-    yield
-    monkeypatch.undo()
-    reset_settings()
 
 
 def test_api_answers_generated_requests_without_server_errors(app, client, session, api_docs) -> None:  # type: ignore[no-untyped-def]

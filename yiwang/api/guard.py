@@ -33,6 +33,7 @@ UPLOAD_ROUTES: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
         (r"/verify", "verify", None),
         (r"/apply/[^/]+", "multipart", "web"),
         (r"/my/cases/[^/]+/resubmit", "multipart", "web"),
+        (r"/my/cases/[^/]+/supplement", "multipart", "web"),
         (r"/workbench/intake", "multipart", "web"),
         (r"/workbench/cases/[^/]+/actions", "multipart", "web"),
         (r"/admin/catalog/import", "multipart", "web"),

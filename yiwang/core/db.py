@@ -97,7 +97,14 @@ def _private_sqlite_file(name: str) -> None:
 
     path = Path(name)
     private_dirs(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    # Never open (and close) a descriptor on an existing database: closing any descriptor of a file drops every
+    # POSIX lock this process holds on it, the locks SQLite's open connections (e.g. the main pool's, when a
+    # second engine is made for the same file) rely on — and unlocked connections corrupt the database.
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
     for part in (path, Path(f"{name}-wal"), Path(f"{name}-shm"), Path(f"{name}-journal")):
         try:
             st = part.stat()
