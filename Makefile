@@ -9,7 +9,9 @@ PORT ?= 8000
 
 .PHONY: install install-test run test lint bench clean browser-deps screenshots
 
-# Each step prints one line; pip and the build backend stay quiet unless something fails.
+# Each step prints one line; pip and the build backend stay quiet unless something fails (setuptools'
+# editable-install notice is a UserWarning printed by the build backend; errors still show).
+PIP_QUIET := PYTHONWARNINGS=ignore::UserWarning
 $(BIN)/python:
 	@echo "creating $(VENV)"
 	@$(PY) -m venv $(VENV)
@@ -17,12 +19,12 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing yiwang into $(VENV)"
-	@$(BIN)/pip install -q -e .
+	@$(PIP_QUIET) $(BIN)/pip install -q -e .
 	@touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	@echo "installing the test tools"
-	@$(BIN)/pip install -q -e '.[test]'
+	@$(PIP_QUIET) $(BIN)/pip install -q -e '.[test]'
 	@touch $(TEST_STAMP)
 
 install: $(STAMP)
