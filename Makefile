@@ -15,16 +15,16 @@ PIP_QUIET := PYTHONWARNINGS=ignore::UserWarning
 $(BIN)/python:
 	@echo "creating $(VENV)"
 	@$(PY) -m venv $(VENV)
-	@$(BIN)/pip install -q --upgrade pip
+	@$(BIN)/pip install -qq --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing yiwang into $(VENV)"
-	@$(PIP_QUIET) $(BIN)/pip install -q -e .
+	@$(PIP_QUIET) $(BIN)/pip install -qq -e .
 	@touch $(STAMP)
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	@echo "installing the test tools"
-	@$(PIP_QUIET) $(BIN)/pip install -q -e '.[test]'
+	@$(PIP_QUIET) $(BIN)/pip install -qq -e '.[test]'
 	@touch $(TEST_STAMP)
 
 install: $(STAMP)

@@ -25,7 +25,7 @@ def main() -> None:
 
 
 # libraries whose INFO lines are progress chatter (font subsetting, each migration step), not news
-QUIET_LOGGERS = ("fontTools", "alembic.runtime.migration")
+QUIET_LOGGERS = ("fontTools", "alembic")
 
 
 def configure_logging() -> None:
