@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories as f
+from tests.hostile import login_token
 from tests.notify import factories as nf
 from tests.web.helpers import csrf_of
 
@@ -65,3 +66,16 @@ def test_an_upload_behind_a_trusted_https_proxy_passes_the_guard(engine, session
             r = _upload_after_login(client, number, {"X-Forwarded-Proto": "https"})
     assert _past_the_guard(r), (r.status_code, r.headers.get("location"))
     assert r.status_code == 404
+
+
+def test_signed_in_pages_over_https_are_not_stored(app, session) -> None:  # type: ignore[no-untyped-def]
+    """Row 9 under row 5's cookie name: a signed-in visitor's public pages (which greet them by name) are not
+    stored by caches over https either."""
+    actor, _ = f.person(session)
+    web = login_token(session, actor, "web")
+    session.commit()
+    with TestClient(app, base_url="https://testserver") as client:
+        assert "no-store" not in client.get("/items").headers.get("cache-control", "")
+        for path in ("/", "/items"):
+            r = client.get(path, headers={"Cookie": f"__Host-yw_session={web}"}, follow_redirects=False)
+            assert r.status_code == 200 and "no-store" in r.headers.get("cache-control", ""), path
