@@ -134,3 +134,20 @@ def test_no_licence_in_a_departments_name_for_a_decision_taken_outside_it(sessio
     session.commit()
     refused = session.scalars(select(AuditRecord).where(AuditRecord.action == "license.issue_refused")).all()
     assert [r.object_id for r in refused] == [no]
+
+
+def test_a_window_decision_keeps_its_licence_when_the_owner_withdraws_the_flag_before_issuing(client, session) -> None:  # type: ignore[no-untyped-def]
+    """A decision the owner had authorised is a decision: withdrawing the flag afterwards (before the worker
+    issues, or before a failed issuance is resent) must not leave an approved case without its licence."""
+    w = _world(session)
+    session.commit()
+    handler = f.api_login(client, "handler")
+    url = f"/api/v1/items/{w.code}/window-decision"
+    assert client.post(url, json={"window_may_decide": True}, headers=handler).status_code == 200
+    no = _file_at_window(client, w)
+    r = client.post(f"/api/v1/cases/{no}/actions", json={"action": "approve"}, headers=f.api_login(client, "clerk"))
+    assert r.status_code == 200 and r.json()["outcome"] == "approved", r.text
+    assert client.post(url, json={"window_may_decide": False}, headers=handler).status_code == 200
+    session.expire_all()
+    assert not catalog.window_may_decide(session, w.code)
+    assert len(case_jobs.issue_for_case(session, no)) == 1
