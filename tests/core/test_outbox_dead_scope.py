@@ -1,5 +1,6 @@
 """Failed background tasks are narrowed to the administrator's region: a district administrator sees, resends
-and is told about the failed tasks of their own region's cases only; the top region's administrators see all."""
+and is told about the failed tasks of their own region's cases only (and every task about no case); the top
+region's administrators see all."""
 
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def test_a_district_administrator_sees_only_failed_tasks_of_their_region(session
     assert page.status_code == 200 and no not in page.text and "没有失败的任务" in page.text
     r = client.post(f"/admin/outbox/{dead.id}/resend", data={"csrf_token": csrf(client, "/admin/outbox")})
     assert r.status_code == 404
+    # a failed task about no case concerns the whole deployment: every administrator sees it
+    nocase = OutboxEvent(topic="catalog.item_published", payload={"code": "X"}, status="dead", attempts=1,
+                         created_at=clock.now(), available_at=clock.now(), last_error="检索更新失败")
+    session.add(nocase)
+    session.commit()
+    page = client.get("/admin/outbox")
+    assert "检索更新失败" in page.text and no not in page.text
     session.expire_all()
     assert session.get(OutboxEvent, dead.id).status == "dead"
     for login in ("own_admin", "top_admin"):

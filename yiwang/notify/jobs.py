@@ -17,7 +17,6 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from yiwang.core import outbox
-from yiwang.core.config import get_settings
 from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import Role
@@ -180,9 +179,9 @@ EVENT_SUBJECTS = {"case.approve": "办件准予后的证照签发"}
 
 @outbox.on_dead
 def on_event_dead(session: Session, event: OutboxEvent) -> None:
-    """An outbox event died (its side effect failed every retry) → the administrators who see it on the failed
-    tasks page (those whose region covers the case's region, or the top region's for an event about no case),
-    in the app only."""
+    """An outbox event died (its side effect failed every retry) → the administrators whose region covers the
+    case's (those who see it on the failed tasks page), or every administrator for an event about no case or
+    when none covers it — never nobody; in the app only."""
     what = EVENT_SUBJECTS.get(event.topic, f"后台任务“{event.topic}”")
     case_no = event.payload.get("case_no") if isinstance(event.payload, dict) else None
     about = f"（办件 {case_no}）" if case_no else ""
@@ -193,7 +192,7 @@ def on_event_dead(session: Session, event: OutboxEvent) -> None:
                 sms="")
     died = int(time.time())  # an event resent and dead again is told again
     region = event.payload.get("region_code") if isinstance(event.payload, dict) and case_no else None
-    covering = str(region) if region else get_settings().home_region_code
-    for label in identity.staff_with_role(session, Role.ADMIN.value, covering=covering):
+    admins = identity.staff_with_role(session, Role.ADMIN.value, covering=str(region)) if region else []
+    for label in admins or identity.staff_with_role(session, Role.ADMIN.value):
         service.send(session, recipient=label, topic="outbox.dead", title=text.title, body=text.body,
                      link="/admin/outbox", event_key=f"dead:{event.id}:{died}:{label}", channels=())

@@ -1,13 +1,13 @@
 """Failed background tasks (dead outbox events): administrators see why each failed and resend it.
 
 Administrators of the deployment's top region see every failed task; an administrator of a city or district
-sees only the failed tasks about cases of their own region (a task about no case, e.g. a search update,
-concerns the whole deployment)."""
+sees the failed tasks about cases of their own region only, and every task about no case (a search update,
+say: it concerns the whole deployment)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
-from sqlalchemy import ColumnElement, literal, select
+from sqlalchemy import ColumnElement, literal, or_, select
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import get_session
@@ -24,20 +24,23 @@ from yiwang.web.setup import check_csrf, render
 router = APIRouter(prefix="/admin/outbox", include_in_schema=False)
 
 PAGE_SIZE = 50
+CASE_SUBJECT = "case:"
 TOPIC_LABELS = {"case.approve": "准予决定后签发证照并通知申请人", "notify.deliver": "发送短信或电子邮件",
                 "license.issued": "通知持证人证照已签发", "catalog.item_published": "事项发布后更新检索"}
 
 
 def visible_events(actor: Actor) -> ColumnElement[bool] | None:
     """The failed tasks ``actor`` may see and resend: all of them for the system and for administrators of the
-    top (home) region; otherwise those about cases of the administrator's region. None means all."""
+    top (home) region; otherwise those about no case and those about cases of the administrator's region.
+    None means all."""
     if actor.kind is ActorKind.SYSTEM:
         return None
     home = get_settings().home_region_code
     if actor.region_code and home.startswith(region_prefix(actor.region_code)):
         return None
-    own_cases = select(literal("case:") + Case.case_no).where(scope_clause(actor, region_col=Case.region_code))
-    return OutboxEvent.subject.in_(own_cases)
+    own_cases = select(literal(CASE_SUBJECT) + Case.case_no).where(scope_clause(actor, region_col=Case.region_code))
+    subject = OutboxEvent.subject
+    return or_(subject.is_(None), ~subject.startswith(CASE_SUBJECT), subject.in_(own_cases))
 
 
 @router.get("")
