@@ -151,3 +151,21 @@ def test_a_window_decision_keeps_its_licence_when_the_owner_withdraws_the_flag_b
     session.expire_all()
     assert not catalog.window_may_decide(session, w.code)
     assert len(case_jobs.issue_for_case(session, no)) == 1
+
+
+def test_the_catalog_page_form_sets_the_flag_with_its_own_token(client, session) -> None:  # type: ignore[no-untyped-def]
+    """The item page's form carries a token of the signed-in session that the route accepts; the page then
+    says the window is authorised."""
+    from tests.web.helpers import csrf_of, staff_login
+
+    w = _world(session)
+    session.commit()
+    staff_login(client, "handler")
+    page = client.get(f"/admin/catalog/{w.code}")
+    assert page.status_code == 200 and "授权窗口当场办结" in page.text
+    r = client.post(f"/admin/catalog/{w.code}/window-decision", data={"allowed": "1", "csrf_token": csrf_of(page.text)},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    session.expire_all()
+    assert catalog.window_may_decide(session, w.code)
+    assert "撤销窗口当场办结授权" in client.get(f"/admin/catalog/{w.code}").text
