@@ -76,7 +76,6 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     app = FastAPI(title="一网 Yiwang 政务服务平台 API", version=__version__, docs_url="/api/docs",
                   openapi_url="/api/v1/openapi.json", redoc_url=None, lifespan=lifespan)
     app.state.session_factory = session_factory(engine)
-    _trust_proxies(app)
     from yiwang.api.openapi import ERROR_RESPONSES  # the error body every 4xx carries, in the document
 
     api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -97,4 +96,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     # security: the request-size guard sits in front of every parser; the headers wrap every response
     guard.install(app)
     headers.install(app)
+    # outermost (added last): everything inside, the guard included, sees the scheme and client a trusted proxy
+    # reports (the guard finds the session under the cookie name the pages use over https)
+    _trust_proxies(app)
     return app

@@ -134,3 +134,38 @@ def test_no_licence_in_a_departments_name_for_a_decision_taken_outside_it(sessio
     session.commit()
     refused = session.scalars(select(AuditRecord).where(AuditRecord.action == "license.issue_refused")).all()
     assert [r.object_id for r in refused] == [no]
+
+
+def test_a_window_decision_keeps_its_licence_when_the_owner_withdraws_the_flag_before_issuing(client, session) -> None:  # type: ignore[no-untyped-def]
+    """A decision the owner had authorised is a decision: withdrawing the flag afterwards (before the worker
+    issues, or before a failed issuance is resent) must not leave an approved case without its licence."""
+    w = _world(session)
+    session.commit()
+    handler = f.api_login(client, "handler")
+    url = f"/api/v1/items/{w.code}/window-decision"
+    assert client.post(url, json={"window_may_decide": True}, headers=handler).status_code == 200
+    no = _file_at_window(client, w)
+    r = client.post(f"/api/v1/cases/{no}/actions", json={"action": "approve"}, headers=f.api_login(client, "clerk"))
+    assert r.status_code == 200 and r.json()["outcome"] == "approved", r.text
+    assert client.post(url, json={"window_may_decide": False}, headers=handler).status_code == 200
+    session.expire_all()
+    assert not catalog.window_may_decide(session, w.code)
+    assert len(case_jobs.issue_for_case(session, no)) == 1
+
+
+def test_the_catalog_page_form_sets_the_flag_with_its_own_token(client, session) -> None:  # type: ignore[no-untyped-def]
+    """The item page's form carries a token of the signed-in session that the route accepts; the page then
+    says the window is authorised."""
+    from tests.web.helpers import csrf_of, staff_login
+
+    w = _world(session)
+    session.commit()
+    staff_login(client, "handler")
+    page = client.get(f"/admin/catalog/{w.code}")
+    assert page.status_code == 200 and "授权窗口当场办结" in page.text
+    r = client.post(f"/admin/catalog/{w.code}/window-decision", data={"allowed": "1", "csrf_token": csrf_of(page.text)},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    session.expire_all()
+    assert catalog.window_may_decide(session, w.code)
+    assert "撤销窗口当场办结授权" in client.get(f"/admin/catalog/{w.code}").text

@@ -140,3 +140,23 @@ def test_the_departments_page_switches_combined_duties(app, session) -> None:  #
     session.expire_all()
     assert org_service.combined_duties(session, dept_id)
     assert "一人多岗" in client.get("/admin/departments").text
+
+
+def test_a_return_to_the_handler_does_not_let_the_earlier_handler_decide(session) -> None:  # type: ignore[no-untyped-def]
+    """退回 to the 承办 step and another handler's work do not wash out who handled the case before: the earlier
+    handler (who also holds the approver role) may still send it back but not decide it — and is not offered it."""
+    w = lf.world(session)
+    multi = f.staff(session, "multi", ["handler", "approver"], cw.DEPT)
+    no = _handled_by_one_person(session, w, multi)
+    with clock.frozen(lf.MONDAY):
+        assert "return_previous" in cases.allowed_actions(multi, cases.get_case(session, multi, no))
+        cases.apply(session, multi, case_no=no, action="return_previous", comment="请补充核查意见")
+        cases.apply(session, w.checker, case_no=no, action="return_previous", comment="请重新承办")
+        cases.apply(session, w.handler, case_no=no, action="review")
+        cases.apply(session, w.checker, case_no=no, action="review")
+    case = cases.get_case(session, multi, no)
+    assert case.review_step == "approve"
+    assert not {"approve", "deny"} & set(cases.allowed_actions(multi, case))
+    with pytest.raises(duties.SeparationOfDuties):
+        cases.apply(session, multi, case_no=no, action="approve")
+    assert cases.apply(session, w.approver, case_no=no, action="approve").outcome == "approved"

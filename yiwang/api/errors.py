@@ -106,6 +106,11 @@ def install(app: FastAPI) -> None:
         return error_response(request, 422, {"code": "invalid", "message": "输入内容过长或包含无效字符",
                                              "field": None})
 
+    @app.exception_handler(OverflowError)
+    async def number_out_of_range(request: Request, exc: OverflowError) -> Response:
+        # a number beyond the database's integers (an id in a path, say): SQLite's driver cannot even bind it
+        return error_response(request, 422, {"code": "invalid", "message": "输入的数值超出范围", "field": None})
+
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         # two requests creating the same thing at once: the loser hears about it as a conflict

@@ -93,9 +93,9 @@ def _raw_credentials(request: Request, kind: str) -> str:
     if kind == "api":
         scheme, _, raw = request.headers.get("authorization", "").partition(" ")
         return raw.strip() if scheme.lower() == "bearer" else ""
-    from yiwang.web.setup import SESSION_COOKIE
+    from yiwang.web.setup import session_cookie
 
-    return request.cookies.get(SESSION_COOKIE, "")
+    return session_cookie(request)  # under its https name (``__Host-``) when the pages use that
 
 
 def _too_large(request: Request, rule: Rule) -> Response:

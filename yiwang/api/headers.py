@@ -31,16 +31,17 @@ PRIVATE_PREFIXES = ("/my", "/workbench", "/console", "/admin", "/apply", "/login
                     "/progress", "/api/v1/auth")
 
 
-def _session_cookie() -> str:
+def _session_cookies() -> tuple[str, str]:
+    """The session cookie's names: plain, and with the ``__Host-`` prefix it has over https."""
     from yiwang.web.setup import SESSION_COOKIE
 
-    return SESSION_COOKIE
+    return SESSION_COOKIE, f"__Host-{SESSION_COOKIE}"
 
 
 def _private(request: Request, path: str) -> bool:
     if path.startswith("/static/"):
         return False
-    return (path.startswith(PRIVATE_PREFIXES) or _session_cookie() in request.cookies
+    return (path.startswith(PRIVATE_PREFIXES) or any(name in request.cookies for name in _session_cookies())
             or bool(request.headers.get("authorization")))
 
 
@@ -67,7 +68,7 @@ class SecurityHeadersMiddleware:
     def _send(self, send: Send, path: str, *, private: bool) -> Send:
         hsts = get_settings().hsts_seconds
         docs_page = path == "/api/docs" and get_settings().api_docs
-        session_cookie = _session_cookie() + "="
+        session_cookies = tuple(f"{name}=" for name in _session_cookies())
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -80,7 +81,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 if hsts > 0:
                     headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
-                if private or any(v.startswith(session_cookie) for v in headers.getlist("set-cookie")):
+                if private or any(v.startswith(session_cookies) for v in headers.getlist("set-cookie")):
                     cache = headers.get("cache-control", "")
                     if "no-store" not in cache:
                         headers["Cache-Control"] = "no-store"

@@ -121,6 +121,10 @@ def may_issue_license(session: Session, case: Case) -> bool:
     decider = identity.actor_for_principal(session, label)
     if decider is not None and decider.department_id == case.department_id:
         return True  # the owner's staff
+    if (decided[-1].data or {}).get("window_decision"):
+        # decided at a window that the owner had authorised then (``check`` records it only when it let the
+        # decision through): the licence follows even if the owner withdrew the flag before it was issued
+        return True
     return catalog.window_may_decide(session, case.item_code)
 
 

@@ -79,11 +79,19 @@ def _sqlite_begin_writer(conn: Any, cursor: Any, statement: str, _params: Any, _
     under WAL), and the first write of a unit of work (or its first savepoint) is preceded by
     ``BEGIN IMMEDIATE``, which queues for the write lock up to the busy timeout. Everything the unit does
     from then on, reads included, is one transaction committed or rolled back by the session.
+
+    A read that locks what it reads (``select(...).with_for_update()``: "read the status, then change it")
+    begins the writer too. SQLite has no row locks and SQLAlchemy leaves the clause out, so without this two
+    units could both read the old status and both write; with it the second waits for the first to finish and
+    then reads what the first wrote, as with PostgreSQL's row lock.
     """
     dbapi = conn.connection.dbapi_connection
     if dbapi is None or dbapi.in_transaction:
         return
-    if _WRITE_RE.match(statement) or (statement.lstrip()[:4].upper() == "WITH" and _CTE_WRITE_RE.search(statement)):
+    compiled = getattr(_context, "compiled", None)
+    locking_read = getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+    if locking_read or _WRITE_RE.match(statement) \
+            or (statement.lstrip()[:4].upper() == "WITH" and _CTE_WRITE_RE.search(statement)):
         dbapi.execute("BEGIN IMMEDIATE")
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String, Text, select, update
+from sqlalchemy import ColumnElement, Index, Integer, String, Text, select, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -171,30 +171,34 @@ def _record_failure(make: Callable[[], Session], event_id: int, error: str) -> N
         session.commit()
 
 
-def resend(session: Session, actor: Actor, event_id: int) -> OutboxEvent | None:
-    """Put a dead event back in the queue (admin action, audited); None when there is no such dead event."""
+def resend(session: Session, actor: Actor, event_id: int, *, visible: ColumnElement[bool] | None = None
+           ) -> OutboxEvent | None:
+    """Put a dead event back in the queue (admin action, audited); None when there is no such dead event (or
+    none the caller may see: ``visible`` narrows the events, as in ``dead_events``)."""
     from yiwang.core.permissions import Perm
 
     if actor.is_staff:
         actor.require(Perm.OUTBOX_MANAGE)
-    event = session.get(OutboxEvent, event_id)
-    if event is None or event.status != DEAD:
+    stmt = select(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.status == DEAD)
+    event = session.scalars(stmt.where(visible) if visible is not None else stmt).first()
+    if event is None:
         return None
     event.status, event.attempts, event.available_at = PENDING, 0, clock.now()
     audit.record(session, actor, "outbox.resend", "outbox_event", event_id, {"topic": event.topic})
     return event
 
 
-def dead_events(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0
-                ) -> tuple[int, list[OutboxEvent]]:
-    """Events that died, newest first (administrators)."""
+def dead_events(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0,
+                visible: ColumnElement[bool] | None = None) -> tuple[int, list[OutboxEvent]]:
+    """Events that died, newest first (administrators); ``visible`` narrows them to those the caller may see."""
     from sqlalchemy import func
 
     from yiwang.core.permissions import Perm
 
     actor.require(Perm.OUTBOX_MANAGE)
-    total = session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status == DEAD)) or 0
-    rows = session.scalars(select(OutboxEvent).where(OutboxEvent.status == DEAD)
+    where = [OutboxEvent.status == DEAD] + ([visible] if visible is not None else [])
+    total = session.scalar(select(func.count()).select_from(OutboxEvent).where(*where)) or 0
+    rows = session.scalars(select(OutboxEvent).where(*where)
                            .order_by(OutboxEvent.id.desc()).limit(limit).offset(offset)).all()
     return total, list(rows)
 

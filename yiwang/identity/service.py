@@ -572,12 +572,19 @@ def staff_of_department(session: Session, department_id: int, roles: Iterable[st
     return out
 
 
-def staff_with_role(session: Session, role: str) -> list[str]:
-    """Labels ("staff:7") of every active staff member holding ``role`` (administrators told about failures)."""
+def staff_with_role(session: Session, role: str, *, covering: str | None = None) -> list[str]:
+    """Labels ("staff:7") of every active staff member holding ``role`` (administrators told about failures);
+    with ``covering`` (a region code), only those whose department's region is that region or contains it."""
     from sqlalchemy import select
 
+    from yiwang.core.permissions import region_prefix
     from yiwang.identity.models import Staff, StaffRole
 
-    ids = session.scalars(select(Staff.id).join(StaffRole, StaffRole.staff_id == Staff.id)
-                          .where(StaffRole.role == role, Staff.active.is_(True)).order_by(Staff.id)).all()
-    return [f"staff:{i}" for i in ids]
+    rows = session.execute(select(Staff.id, Staff.department_id).join(StaffRole, StaffRole.staff_id == Staff.id)
+                           .where(StaffRole.role == role, Staff.active.is_(True)).order_by(Staff.id)).all()
+    if covering is None:
+        return [f"staff:{i}" for i, _ in rows]
+    departments = org_service.departments_by_ids(session, {d for _, d in rows})
+    return [f"staff:{i}" for i, d in rows
+            if d in departments and departments[d].region_code
+            and covering.startswith(region_prefix(departments[d].region_code))]

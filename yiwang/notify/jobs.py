@@ -179,7 +179,9 @@ EVENT_SUBJECTS = {"case.approve": "办件准予后的证照签发"}
 
 @outbox.on_dead
 def on_event_dead(session: Session, event: OutboxEvent) -> None:
-    """An outbox event died (its side effect failed every retry) → every administrator, in the app only."""
+    """An outbox event died (its side effect failed every retry) → the administrators whose region covers the
+    case's (those who see it on the failed tasks page), or every administrator for an event about no case or
+    when none covers it — never nobody; in the app only."""
     what = EVENT_SUBJECTS.get(event.topic, f"后台任务“{event.topic}”")
     case_no = event.payload.get("case_no") if isinstance(event.payload, dict) else None
     about = f"（办件 {case_no}）" if case_no else ""
@@ -189,6 +191,8 @@ def on_event_dead(session: Session, event: OutboxEvent) -> None:
                      "请排除原因后在“失败任务”页面重新投递。",
                 sms="")
     died = int(time.time())  # an event resent and dead again is told again
-    for label in identity.staff_with_role(session, Role.ADMIN.value):
+    region = event.payload.get("region_code") if isinstance(event.payload, dict) and case_no else None
+    admins = identity.staff_with_role(session, Role.ADMIN.value, covering=str(region)) if region else []
+    for label in admins or identity.staff_with_role(session, Role.ADMIN.value):
         service.send(session, recipient=label, topic="outbox.dead", title=text.title, body=text.body,
                      link="/admin/outbox", event_key=f"dead:{event.id}:{died}:{label}", channels=())
