@@ -109,6 +109,26 @@ def apply_for_food(page: Any, tmp_path: Path, *, defer: bool) -> str:
     return str(page.url.split("/my/cases/")[1].split("?")[0])
 
 
+def register_person(page: Any, base: str) -> str:
+    """Register a new person through /register and log in; returns the (unverified) phone number."""
+    number, phone = f.id_number(), f.phone()
+    page.goto(base + "/register")
+    page.fill("#name", "测试")
+    page.fill("#id_number", number)
+    page.fill("#phone", phone)
+    page.fill("#password", f.PASSWORD)
+    page.fill("#password2", f.PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button.primary").click()
+    no_alert(page)
+    if "/login" in page.url:
+        page.fill("#username", number)
+        page.fill("#password", f.PASSWORD)
+        with page.expect_navigation():
+            page.click("main form button.primary")
+    return phone
+
+
 # --- portal ------------------------------------------------------------------------------------------------
 
 def test_portal_home_themes_departments_and_search(roles: Roles) -> None:
@@ -136,6 +156,9 @@ def test_portal_home_themes_departments_and_search(roles: Roles) -> None:
         assert href
         visit(page, href)
         assert page.locator("main a[href^='/items/']").count() >= 1, f"{href} lists no items"
+        items = page.locator("main section.results").bounding_box()
+        others = page.locator("main nav.filters").bounding_box()
+        assert items and others and items["width"] > 2 * others["width"], "the items take the wide column"
         visit(page, "/themes")
     visit(page, "/departments")
     assert page.locator("main a[href*='department=']").count() >= 5
@@ -189,21 +212,7 @@ def test_phone_verification_with_the_sms_code(browser: Any, live: Deployment) ->
     """A newly registered person verifies the phone at /my/phone with the code of the console SMS line."""
     page = new_page(browser, live, None)
     try:
-        number, phone = f.id_number(), f.phone()
-        page.goto(live.base + "/register")
-        page.fill("#name", "测试")
-        page.fill("#id_number", number)
-        page.fill("#phone", phone)
-        page.fill("#password", f.PASSWORD)
-        page.fill("#password2", f.PASSWORD)
-        with page.expect_navigation():
-            page.locator("main form button.primary").click()
-        no_alert(page)
-        if "/login" in page.url:
-            page.fill("#username", number)
-            page.fill("#password", f.PASSWORD)
-            with page.expect_navigation():
-                page.click("main form button.primary")
+        phone = register_person(page, live.base)
         visit(page, "/my/phone")
         assert "未验证" in page.locator("main").inner_text()
         submit(page, page.get_by_role("button", name="获取短信验证码"))
