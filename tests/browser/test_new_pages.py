@@ -162,6 +162,12 @@ def test_portal_home_themes_departments_and_search(roles: Roles) -> None:
         visit(page, "/themes")
     visit(page, "/departments")
     assert page.locator("main a[href*='department=']").count() >= 5
+    # the district's departments come after the province's long list: a jump link reaches them
+    jump = page.get_by_role("navigation", name="按地区跳转").locator("a[href='#region-440104']")
+    assert jump.count() == 1
+    jump.click()
+    assert page.locator("#region-440104").is_visible()
+    assert page.evaluate("() => window.scrollY") > 0
 
 
 def test_portal_items_by_audience_and_region_then_department(roles: Roles) -> None:
