@@ -103,7 +103,8 @@ def test_item3_verify_upload_result_facts(browser: Any, live: Deployment, urls: 
 PHONE_PAGES = [("/", None), ("/items", None), ("item", None), ("apply", "applicant"), ("my_case", "applicant"),
                ("licence", "applicant"), ("verify", None), ("/progress", None), ("staff_case", "handler"),
                ("/workbench/cases?view=all", "handler"), ("/console", "supervisor"), ("order", "supervisor"),
-               ("/console/rules", "supervisor")]
+               ("/console/rules", "supervisor"), ("/themes", None), ("/departments", None),
+               ("/announcements", None), ("/items?audience=person", None), ("/my/phone", "applicant")]
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])

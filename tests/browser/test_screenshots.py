@@ -5,6 +5,7 @@ YIWANG_SCREENSHOTS names the output directory (the Makefile target sets it)."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests.browser.conftest import first_href, new_page
 from tests.browser.live import Deployment
+from tests.browser.test_new_pages import act, apply_for_food, register_person
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +33,13 @@ PAGES = [
     ("09-supervision-console", "电子监察：预警与红黄牌", "supervisor", "/console"),
     ("10-supervision-rules", "电子监察：监察规则", "supervisor", "/console/rules"),
     ("11-supervision-order", "督办单", "supervisor", "order"),
+    ("12-theme", "主题服务：个人办事主题", None, "theme_person"),
+    ("13-departments", "按部门查找（按地区分组）", None, "/departments"),
+    ("14-supplement", "补交容缺材料（容缺后补）", "applicant", "supplement"),
+    ("15-phone", "手机号验证（短信验证码）", "newcomer", "/my/phone"),
+    ("16-catalog-quality", "事项目录质量报告", "catalog", "/admin/catalog/quality"),
 ]
+FULL_PAGE = {"01-home", "12-theme"}  # long pages shown whole on a phone
 
 
 def _demo_urls(browser: Any, live: Deployment) -> dict[str, str]:
@@ -54,6 +62,28 @@ def _demo_urls(browser: Any, live: Deployment) -> dict[str, str]:
         with supervisor.expect_navigation():
             supervisor.locator("main form[action='/console/orders'] button.primary").click()
         urls["order"] = supervisor.url.split(base, 1)[1].split("?")[0]
+        applicant.goto(base + "/themes")
+        urls["theme_person"] = str(applicant.locator(
+            "section[aria-labelledby=themes-person] a[href^='/themes/']").first.get_attribute("href"))
+        # 容缺后补: an application without its deferrable material, accepted by the window clerk
+        with tempfile.TemporaryDirectory() as tmp:
+            case_no = apply_for_food(applicant, Path(tmp), defer=True)
+        clerk = new_page(browser, live, "clerk")
+        try:
+            act(clerk, case_no, "accept", "材料基本齐全，容缺受理")
+        finally:
+            clerk.context.close()
+        urls["supplement"] = f"/my/cases/{case_no}/supplement"
+        # 通知公告 on the home page: one announcement published by the administrator
+        admin = new_page(browser, live, "admin")
+        try:
+            admin.goto(base + "/admin/announcements")
+            admin.fill("#a-title", "关于政务服务大厅周六预约办理的通知")
+            admin.fill("#a-body", "自下月起，政务服务大厅周六上午 9:00-12:00 提供预约办理服务。")
+            with admin.expect_navigation():
+                admin.get_by_role("button", name="立即发布").click()
+        finally:
+            admin.context.close()
         return urls
     finally:
         for page in (applicant, handler, supervisor):
@@ -71,14 +101,18 @@ def test_screenshots(browser: Any, live: Deployment) -> None:
         try:
             for stem, title, role, where in PAGES:
                 if role not in pages:
-                    pages[role] = new_page(browser, live, role, width=width)
+                    if role == "newcomer":  # a person who registered and has not verified the phone yet
+                        pages[role] = new_page(browser, live, None, width=width)
+                        register_person(pages[role], live.base)
+                    else:
+                        pages[role] = new_page(browser, live, role, width=width)
                     pages[role].set_viewport_size({"width": width, "height": height})
                 page = pages[role]
                 path = where if where.startswith("/") else urls[where]
                 response = page.goto(live.base + path)
                 assert response is not None and response.status == 200, f"{path}: {response and response.status}"
                 name = f"{stem}-{size}.png"
-                page.screenshot(path=str(out / name), full_page=size == "mobile" and stem in ("01-home",))
+                page.screenshot(path=str(out / name), full_page=stem == "01-home" or (size == "mobile" and stem in FULL_PAGE))
                 rows.append((stem, title, size, name))
         finally:
             for page in pages.values():
