@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.common import ROOT, free_port
+from bench.common import ROOT, free_port, stop_process
 
 CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -129,12 +129,7 @@ def serve_demo(database_url: str) -> Iterator[Deployment]:
             time.sleep(0.2)
         yield dep
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)  # nothing to keep: the deployment is thrown away
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc, timeout=5)  # nothing to keep: the deployment is thrown away
         log.close()
         if os.environ.get("YIWANG_KEEP_BROWSER_DEPLOYMENT") != "1":
             shutil.rmtree(home, ignore_errors=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.common import ROOT, free_port
+from bench.common import ROOT, free_port, stop_process
 
 SEED = ROOT / "yiwang" / "catalog" / "seed_data" / "guangdong.jsonl.gz"
 pytestmark = pytest.mark.slow
@@ -96,11 +96,7 @@ def test_import_while_serving_sqlite() -> None:
             for t in threads:
                 t.join(timeout=120)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
     served = log.read_text(errors="replace")
     assert "Traceback" not in result.stderr + result.stdout, result.stderr[-3000:]
     assert result.returncode == 0, result.stderr[-3000:]

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.common import ROOT, free_port
+from bench.common import ROOT, free_port, stop_process
 
 START_TIMEOUT = 90.0
 
@@ -70,9 +70,5 @@ def demo_server() -> Iterator[DemoServer]:
             time.sleep(0.2)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
