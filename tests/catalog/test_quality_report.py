@@ -15,6 +15,7 @@ from tests.catalog import factories as cf
 from tests.web.helpers import staff_login
 from yiwang.catalog import quality_report, service, transfer
 from yiwang.catalog.schemas import ItemIn
+from yiwang.core import spreadsheet
 from yiwang.core.permissions import SYSTEM
 
 
@@ -37,8 +38,8 @@ def test_real_guangdong_catalog_is_published(session) -> None:  # type: ignore[n
 
 
 def test_formula_cells_are_written_as_text() -> None:
-    assert quality_report.safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert [quality_report.safe_cell(v) for v in ("+1", "-1", "@SUM(A1)", "普通")] == ["'+1", "'-1", "'@SUM(A1)", "普通"]
+    assert spreadsheet.safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert [spreadsheet.safe_cell(v) for v in ("+1", "-1", "@SUM(A1)", "普通")] == ["'+1", "'-1", "'@SUM(A1)", "普通"]
     row = service.QualityRow("C1", "=cmd|' /C calc'!A0", "@局", "published", 1, "warning", "r", "name", "-msg")
     ws = load_workbook(io.BytesIO(quality_report.to_xlsx([row]))).active
     assert ws is not None

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
+from yiwang.api.deps import bearer_actor, client_address, get_session, page_params, require_login
 from yiwang.api.openapi import download
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PayloadTooLarge
@@ -26,10 +26,6 @@ class StatusChangeIn(BaseModel):
 class ShareIn(BaseModel):
     days: StrictInt = 7
     note: str | None = Field(default=None, max_length=200)
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 @router.get("/licenses")
@@ -54,14 +50,14 @@ def verify_upload(request: Request, file: UploadFile = File(...),
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"文件超过 {limit // (1024 * 1024)} MB 的上限", field="file")
-    return licenses.verify_pdf(session, data, method="api", client=_client(request)).as_json()
+    return licenses.verify_pdf(session, data, method="api", client=client_address(request)).as_json()
 
 
 @router.get("/licenses/verify/{license_id}")
 def verify_registered(license_id: str, request: Request,
                       session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     """The registry's word on a license id (what the QR code's page shows), holder name masked."""
-    result, kind = licenses.check_registered(session, license_id[:32], method="api", client=_client(request))
+    result, kind = licenses.check_registered(session, license_id[:32], method="api", client=client_address(request))
     body = result.as_json()
     body["license"] = licenses.public_summary(result.license, holder_kind=kind)
     return body

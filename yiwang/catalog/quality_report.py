@@ -1,8 +1,7 @@
 """The catalog quality report as a table, CSV or Excel workbook (openpyxl).
 
-Cells come from item data anyone with catalog rights may have typed: a value starting with ``=``, ``+``,
-``-`` or ``@`` (or a tab or carriage return) is written with a leading apostrophe so a spreadsheet shows it
-as text instead of running it as a formula (CSV / formula injection).
+Cells come from item data anyone with catalog rights may have typed, so every row goes through
+``core.spreadsheet.safe_row`` (no cell is ever run as a formula).
 """
 
 from __future__ import annotations
@@ -16,18 +15,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yiwang.catalog.quality import SEVERITIES
+from yiwang.core.spreadsheet import safe_row
 
 HEADERS = ("严重程度", "实施编码", "事项名称", "实施主体", "状态", "版本", "规则", "字段", "问题")
 STATUS_LABELS = {"draft": "草稿", "published": "已发布", "retired": "已停用"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A value a spreadsheet will show as text, never evaluate."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
 
 def rows_of(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
     return [(SEVERITIES.get(r.severity, r.severity), r.code, r.name, r.department,
@@ -39,7 +30,7 @@ def to_csv(rows: Sequence[Any]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for row in rows_of(rows):
-        writer.writerow([safe_cell(c) for c in row])
+        writer.writerow(safe_row(row))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
 
 
@@ -52,7 +43,7 @@ def to_xlsx(rows: Sequence[Any]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows_of(rows):
-        ws.append([safe_cell(c) for c in row])
+        ws.append(safe_row(row))
     for col, width in zip("ABCDEFGHI", (10, 34, 40, 28, 8, 6, 24, 16, 50), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"

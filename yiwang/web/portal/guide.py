@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
+from yiwang.api.deps import client_address, get_session
 from yiwang.catalog import eforms
 from yiwang.catalog import service as catalog
 from yiwang.catalog.standards import (
@@ -169,8 +169,7 @@ def items(request: Request, q: str = "", department: str = "", type: str = "",  
                               item_type=item_type or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         total, results, facets = found.total, found.items, found.facets
         if q and number == 1:
-            client = request.client.host if request.client else ""
-            portal.record_search(session, q, client=client)
+            portal.record_search(session, q, client=client_address(request))
     except DomainError as exc:
         total, results, facets, error, status = 0, [], {}, form_error(exc), exc.status
     kind = portal.audience_kind(audience)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from yiwang.api.deps import get_session
+from yiwang.api.deps import client_address, get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
@@ -27,10 +27,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 SHARE_DAYS = (1, 7, 30)
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 # --- the wallet -----------------------------------------------------------------------------------------
@@ -118,7 +114,7 @@ async def verify_upload(request: Request, session: Session = Depends(get_session
         return render(request, "portal/verify_upload.html",
                       {"result": None, "error": f"文件超过 {limit // (1024 * 1024)} MB 的上限"}, status=413)
     # the PDF check is synchronous and runs its own event loop: never on the loop serving this request
-    result = await run_in_threadpool(licenses.verify_pdf, session, data, method="page", client=_client(request))
+    result = await run_in_threadpool(licenses.verify_pdf, session, data, method="page", client=client_address(request))
     return render(request, "portal/verify_upload.html", {
         "result": result, "summary": licenses.public_summary(result.license, holder_kind="person"),
         "filename": upload.filename})
@@ -127,14 +123,14 @@ async def verify_upload(request: Request, session: Session = Depends(get_session
 @router.get("/verify/s/{token}")
 def verify_shared(request: Request, token: str, session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    result, kind = licenses.check_shared(session, token[:64], client=_client(request))
+    result, kind = licenses.check_shared(session, token[:64], client=client_address(request))
     return _verify_page(request, result, kind, shared=True, status=200 if result.license_id else 404)
 
 
 @router.get("/verify/{license_id}")
 def verify_registered(request: Request, license_id: str, session: Session = Depends(get_session, scope="function"),
                       actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    result, kind = licenses.check_registered(session, license_id[:32], method="page", client=_client(request))
+    result, kind = licenses.check_registered(session, license_id[:32], method="page", client=client_address(request))
     return _verify_page(request, result, kind, status=200 if result.license_id else 404)
 
 
