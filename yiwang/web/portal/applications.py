@@ -292,18 +292,26 @@ def my_case(request: Request, case_no: str, done: str = "", session: Session = D
     return _case_page(request, session, actor, case, notice=notice)
 
 
+async def _posted_materials(request: Request, session: Session, actor: Actor, prefix: str,
+                            names: list[Any]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """A case page's material upload form (correction answers, 容缺 supplements): the CSRF check, then
+    the comment, the stored files by material name and the problems of the files that were refused. File
+    field ``{prefix}{j}`` carries material ``names[j]``."""
+    posted = await request.form(max_files=60, max_fields=MAX_FIELDS)
+    check_csrf(request, _text(posted, "csrf_token", 200))
+    stored, problems = await _store_uploads(session, actor, posted,
+                                            {f"{prefix}{j}": str(name) for j, name in enumerate(names)})
+    return _text(posted, "comment"), stored, problems
+
+
 @router.post("/my/cases/{case_no}/resubmit")
 async def my_case_resubmit(request: Request, case_no: str, session: Session = Depends(get_session, scope="function"),
                            actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     """Answer a correction notice: upload every corrected material at once."""
     require_applicant(actor)
     case = cases.get_case(session, actor, case_no)
-    posted = await request.form(max_files=60, max_fields=MAX_FIELDS)
-    check_csrf(request, _text(posted, "csrf_token", 200))
-    comment = _text(posted, "comment")
     listed = next((c.materials for c in reversed(cases.corrections(session, case)) if c.answered_at is None), [])
-    stored, problems = await _store_uploads(session, actor, posted,
-                                            {f"c{j}": str(name) for j, name in enumerate(listed)})
+    comment, stored, problems = await _posted_materials(request, session, actor, "c", listed)
     try:
         if problems:
             raise ValidationFailed("；".join(f"{k}：{v}" for k, v in problems.items()), field="materials")
@@ -346,11 +354,7 @@ async def my_case_supplement(request: Request, case_no: str, session: Session = 
     """容缺后补: upload the materials the case was accepted without (any of them now, the rest later)."""
     require_applicant(actor)
     case = cases.get_case(session, actor, case_no)
-    posted = await request.form(max_files=60, max_fields=MAX_FIELDS)
-    check_csrf(request, _text(posted, "csrf_token", 200))
-    comment = _text(posted, "comment")
-    owed = list(case.deferred or [])
-    stored, problems = await _store_uploads(session, actor, posted, {f"s{j}": name for j, name in enumerate(owed)})
+    comment, stored, problems = await _posted_materials(request, session, actor, "s", list(case.deferred or []))
     try:
         if problems:
             raise ValidationFailed("部分文件未能上传，请按提示重新选择文件", field="materials")
