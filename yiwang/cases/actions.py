@@ -294,16 +294,17 @@ def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[
 
 
 def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
     # every required material must be in hand — 容缺 ones included — except proofs a pledge replaced
-    owed = owed_materials(session, case)
+    owed = owed_materials(session, case, spec)
     if owed:
         raise IllegalTransition("尚有材料未补齐，不能作出准予决定：" + "、".join(owed), field="action",
                                 code="deficiency_outstanding", extra={"missing": owed})
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
     if spec.result_license_type:
-        # the license the approval issues must be issuable, or the approval is refused up front (409)
+        # the license the approval issues must be issuable, or the approval is refused up front (409), and may
+        # state only what was applied for and decided
         licenses.check_issuable(session, type_ref=spec.result_license_type, department_id=case.department_id)
-    contents.check_license_fields(session, case, comment)  # the license may state only what was applied for
+        contents.check_license_fields(session, case, comment, spec.result_license_type)
     _decide(session, case, cal, now, Outcome.APPROVED)
 
 

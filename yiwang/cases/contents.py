@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from yiwang.cases.errors import IllegalTransition
 from yiwang.cases.models import Case
-from yiwang.catalog import service as catalog
 from yiwang.core import clock
 from yiwang.licenses import service as licenses
 from yiwang.org import service as org_service
@@ -61,21 +60,19 @@ def value_of(case: Case, source: str, decision: dict[str, str]) -> str:
     return ""
 
 
-def missing_fields(session: Session, case: Case, opinion: str | None) -> list[str]:
-    """Labels of the required license fields this case would leave empty if approved now."""
-    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    if not spec.result_license_type:
-        return []
-    lt = licenses.find_type(session, spec.result_license_type)
+def missing_fields(session: Session, case: Case, opinion: str | None, license_type: str) -> list[str]:
+    """Labels of the required fields of the license of ``license_type`` this case would leave empty if
+    approved now."""
+    lt = licenses.find_type(session, license_type)
     if lt is None:
         return []
     decision = decision_of(session, case, opinion, clock.now())
     return [f["label"] for f in lt.fields if f.get("required") and not value_of(case, f["source"], decision)]
 
 
-def check_license_fields(session: Session, case: Case, opinion: str | None) -> None:
+def check_license_fields(session: Session, case: Case, opinion: str | None, license_type: str) -> None:
     """Refuse an approval whose license would lack a required field (409 license_fields_missing)."""
-    missing = missing_fields(session, case, opinion)
+    missing = missing_fields(session, case, opinion, license_type)
     if missing:
         raise IllegalTransition("证照内容缺少必填项，不能作出准予决定：" + "、".join(missing)
                                 + "（请申请人补正申请表，或由事项管理员在电子表单中增加相应字段）",
