@@ -2,7 +2,7 @@
 
 from yiwang.cases import models as cases_models  # noqa: F401
 from yiwang.catalog import models as catalog_models  # noqa: F401
-from yiwang.core import audit, calendar, outbox, ratelimit, storage  # noqa: F401
+from yiwang.core import audit, calendar, lifecycle, outbox, ratelimit, storage  # noqa: F401
 from yiwang.evaluation import models as evaluation_models  # noqa: F401
 from yiwang.identity import models as identity_models  # noqa: F401
 from yiwang.licenses import models as licenses_models  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from yiwang.core import clock
+from yiwang.core import clock, lifecycle
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.config import get_settings
 
@@ -47,26 +47,8 @@ def shifted(cal: WorkCalendar, base: dt.date, extra_working_days: int) -> dt.dat
 
 def warn_date(cal: WorkCalendar, due: dt.date, warn_days: int = 1) -> dt.date:
     """The first day on which ``due`` is ``warn_days`` working days away or closer (yellow from then)."""
-    day = due
-    while cal.working_days_between(day - dt.timedelta(days=1), due) <= warn_days:
-        day -= dt.timedelta(days=1)
-    return day
+    return lifecycle.warn_point(cal, due, warn_days)
 
 
-def remaining(cal: WorkCalendar, today: dt.date, due: dt.date) -> int:
-    """Working days left: 0 on the due day itself, negative once it has passed."""
-    if today <= due:
-        return cal.working_days_between(today, due)
-    return -max(1, cal.working_days_between(due, today))
-
-
-def light(cal: WorkCalendar, today: dt.date, due: dt.date | None, warn_days: int = 1) -> str | None:
-    """green / yellow (within ``warn_days`` working days) / red (past due); None when no clock runs."""
-    if due is None:
-        return None
-    left = remaining(cal, today, due)
-    if left < 0:
-        return "red"
-    if left <= warn_days:
-        return "yellow"
-    return "green"
+remaining = lifecycle.remaining
+light = lifecycle.light

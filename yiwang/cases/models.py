@@ -184,3 +184,43 @@ class ApplicationDraft(Base):
     updated_at: Mapped[dt.datetime]
 
     __table_args__ = (UniqueConstraint("applicant", "item_code", name="uq_case_draft_applicant_item"),)
+
+
+class CaseBranch(Base):
+    """并联审批: one department's part of a joint case. The lead department accepts and decides; each branch
+    department gives its opinion within its own working-day limit, on its own clock (paused while the case is
+    in a special procedure). Past the limit, silence counts as consent (超时默认) or goes to supervision,
+    as the item says. Status changes only through the lifecycle engine (cases.branches)."""
+
+    __tablename__ = "case_branch"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_no: Mapped[str] = mapped_column(String(40))
+    item_code: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    region_code: Mapped[str] = mapped_column(String(12))  # the branch department's region (its supervisors)
+    status: Mapped[str] = mapped_column(String(16))  # pending | consented | objected | deemed_consent | escalated
+    limit_days: Mapped[int] = mapped_column(Integer)
+    on_timeout: Mapped[str] = mapped_column(String(12))  # consent | escalate
+    materials: Mapped[list[Any] | None]  # the materials the lead lets this branch see (None: all)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    # the branch's working-day clock (core.lifecycle.WorkClock)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    warn_at: Mapped[dt.date | None] = mapped_column(Date)
+    paused_on: Mapped[dt.date | None] = mapped_column(Date)
+    paused_working_days: Mapped[int] = mapped_column(Integer, default=0)
+    opinion: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    last_action_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("case_id", "department_id", name="uq_case_branch_department"),
+        # a branch department's queue, and the supervision tick over running branch clocks
+        Index("ix_case_branch_department", "department_id", "status", "deadline"),
+        Index("ix_case_branch_running", "deadline", sqlite_where=text("status IN ('pending', 'escalated')"),
+              postgresql_where=text("status IN ('pending', 'escalated')")),
+    )

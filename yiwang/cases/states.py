@@ -40,6 +40,9 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
     SUPPLEMENT = "supplement"
     RETURN_PREVIOUS = "return_previous"
+    # 并联审批: a branch department's opinion, given through the case's action endpoint
+    BRANCH_CONSENT = "branch_consent"
+    BRANCH_OBJECT = "branch_object"
 
 
 class Outcome(enum.StrEnum):
@@ -127,4 +130,35 @@ STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审�
 SUSPENSION_KINDS = {
     "hearing": "听证", "tender": "招标", "auction": "拍卖", "inspection": "检验", "testing": "检测",
     "quarantine": "检疫", "appraisal": "鉴定", "expert_review": "专家评审",
+}
+
+
+# --- 并联审批: a branch of a joint case ------------------------------------------------------------------
+
+class BranchStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONSENTED = "consented"
+    OBJECTED = "objected"
+    DEEMED_CONSENT = "deemed_consent"  # 超时默认同意
+    ESCALATED = "escalated"  # past the limit, raised to supervision; the branch still owes its opinion
+
+
+class BranchAction(enum.StrEnum):
+    CONSENT = "branch_consent"
+    OBJECT = "branch_object"
+    DEEM_CONSENT = "deem_consent"  # the supervision tick, past the limit, when the item says silence consents
+    ESCALATE = "escalate"  # the supervision tick, past the limit, otherwise
+    REOPEN = "reopen"  # the applicant corrected after an objection and the lead accepted again
+
+
+BRANCH_OPEN = (BranchStatus.PENDING, BranchStatus.ESCALATED)
+BRANCH_AGREED = (BranchStatus.CONSENTED, BranchStatus.DEEMED_CONSENT)
+BRANCH_STATUS_LABELS = {
+    BranchStatus.PENDING: "待出具意见", BranchStatus.CONSENTED: "同意", BranchStatus.OBJECTED: "不同意",
+    BranchStatus.DEEMED_CONSENT: "超时默认同意", BranchStatus.ESCALATED: "超时，已提交监察",
+}
+BRANCH_ACTION_LABELS = {
+    BranchAction.CONSENT: "并联部门同意", BranchAction.OBJECT: "并联部门不同意",
+    BranchAction.DEEM_CONSENT: "超时默认同意", BranchAction.ESCALATE: "并联部门超时，提交监察",
+    BranchAction.REOPEN: "补正后重新征求意见",
 }

@@ -165,6 +165,25 @@ class MaterialSpec(BaseModel):
     source: str = "applicant"  # applicant | government | other: a pledge replaces the latter two
 
 
+class JointBranchSpec(BaseModel):
+    """One branch department of a joint item (并联审批), resolved to its department."""
+
+    department_id: int
+    department: str
+    limit_value: int  # working days
+    limit_unit: str = "working_day"
+    on_timeout: str  # consent (超时默认同意) | escalate (提交监察)
+    materials: list[str] | None = None  # the materials the lead lets this branch see (None: all)
+
+
+class JointSpec(BaseModel):
+    """A joint item: the lead department accepts and decides, each branch gives an opinion in parallel."""
+
+    lead_department_id: int
+    lead: str
+    branches: list[JointBranchSpec]
+
+
 class ApplicationSpec(BaseModel):
     """What the case domain needs to know of an item version to file and time an application."""
 
@@ -181,6 +200,7 @@ class ApplicationSpec(BaseModel):
     materials: list[MaterialSpec]
     form_schema: dict[str, Any] | None
     result_license_type: str | None = None  # the license type an approval issues, by code or name
+    joint: JointSpec | None = None  # 并联审批: the branch departments and their limits
 
 
 class ItemListing(ItemSummary):

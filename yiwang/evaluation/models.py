@@ -60,7 +60,9 @@ class Rectification(Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_rectification_department", "department_id", "status", "deadline"),
         Index("ix_rectification_evaluation", "evaluation_id"),

@@ -67,7 +67,9 @@ class License(Base):
     seal_signature: Mapped[dict[str, Any]]
     pdf_file_id: Mapped[str] = mapped_column(String(64))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("case_no", "type_code", name="uq_license_case_type"),  # one license per case and type
         Index("ix_license_holder", "holder", "issued_at"),

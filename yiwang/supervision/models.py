@@ -50,10 +50,13 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | cleared
     cleared_at: Mapped[dt.datetime | None]
     result: Mapped[str | None] = mapped_column(Text)  # how it ended (cleared because …, handled by order …)
+    # what on the case the alert is about: "" for the case itself, "branch:<department id>" for one branch of
+    # a joint case (each branch has its own clock and its own lights)
+    subject: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     __table_args__ = (
-        # at most one open alert per case and rule: raising is idempotent
-        Index("uq_supervision_alert_open", "case_no", "rule", unique=True,
+        # at most one open alert per case, subject and rule: raising is idempotent
+        Index("uq_supervision_alert_open", "case_no", "rule", "subject", unique=True,
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
         Index("ix_supervision_alert_department", "department_id", "status", "level"),
         Index("ix_supervision_alert_region", "region_code", "status",
@@ -87,7 +90,9 @@ class SupervisionOrder(Base):
     replied_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     close_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_supervision_order_department", "department_id", "status"),)
 
 
