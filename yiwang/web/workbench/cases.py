@@ -32,6 +32,7 @@ from yiwang.catalog.schemas import ApplicationSpec
 from yiwang.core import storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
+from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
 from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor, redirect, require_staff
@@ -250,7 +251,8 @@ def case_action(request: Request, case_no: str, posted: FormData = Depends(poste
     values = {"comment": comment, "materials": posted.getlist("materials"), "other": _text(posted, "other", 500),
               "kind": kind, "days": _text(posted, "days", 10)}
     try:
-        if _text(posted, "version", 20) != str(case.version):
+        posted_version = _text(posted, "version", 20)
+        if not posted_version.isdigit():
             raise CaseConflict(STALE, field="version", code="stale_version")
         materials: list[Any] | None = None
         if action == Action.REQUEST_CORRECTION.value:
@@ -259,12 +261,14 @@ def case_action(request: Request, case_no: str, posted: FormData = Depends(poste
             spec = _spec(session, case)
             materials = _uploads(session, actor, posted, [m.name for m in spec.materials] if spec else [])
         cases.apply(session, actor, case_no=case.case_no, action=action, comment=comment or None,
-                    materials=materials, kind=kind or None, days=_days(posted))
+                    materials=materials, kind=kind or None, days=_days(posted), expected_version=int(posted_version))
     except DomainError as exc:
         session.rollback()
         fresh = cases.get_case(session, actor, case.case_no)
-        stale = isinstance(exc, CaseConflict)
+        stale = isinstance(exc, StaleVersion)
         error = form_error(exc) | {"action": action, "inline": exc.status == 422, "label": ACTIONS.get(action)}
+        if stale:
+            error["message"] = STALE
         return case_page(request, session, actor, fresh, error=error, values={} if stale else values,
                          status=exc.status)
     return redirect(_case_url(case.case_no, action))
