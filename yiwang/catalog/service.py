@@ -32,6 +32,7 @@ from yiwang.catalog.schemas import (
     ItemIn,
     ItemListing,
     ItemSummary,
+    JointSpec,
     MaterialIn,
     MaterialOut,
     MaterialSpec,
@@ -583,6 +584,16 @@ def application_spec(session: Session, code: str, *, max_age: float = 0.0) -> Ap
         _spec_cache.clear()
     _spec_cache[key] = (time.monotonic(), spec)
     return spec
+
+
+def joint_spec(session: Session, version: ItemVersion) -> JointSpec | None:
+    """A version's 并联审批 configuration with departments resolved (None for an ordinary item)."""
+    return joint_config.spec_of(session, version.joint)
+
+
+def joint_record(session: Session, version: ItemVersion) -> dict[str, Any] | None:
+    """A version's 并联审批 configuration in the import format (departments by name), as editors show it."""
+    return joint_config.record_of(session, version.joint)
 
 
 def application_spec_of_version(session: Session, code: str, version_id: int) -> ApplicationSpec:
