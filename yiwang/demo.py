@@ -51,7 +51,11 @@ DEPARTMENTS = [
     ("广州市越秀区纪委监委", "440104", "MB2C5004"),
     ("洪桥街道便民服务中心", "440104001000", "MB2C6005"),
     ("广东省政务服务和数据管理局", "440000", "MB2A0007"),
+    # branch departments of the joint item (并联审批): they give opinions on 开办餐饮店 within their own limits
+    ("广州市越秀区消防救援大队", "440104", "MB2C7006"),
+    ("广州市生态环境局越秀分局", "440104", "MB2C8007"),
 ]
+FIRE, ECO = DEPARTMENTS[7][0], DEPARTMENTS[8][0]
 
 STAFF = [
     # role label, login, name, department index, roles
@@ -64,6 +68,10 @@ STAFF = [
     ("监察员", "supervisor", "赵刚", 4, ["supervisor"]),
     ("代办员", "proxy", "何小梅", 5, ["proxy"]),
     ("事项管理员", "catalog", "林静", 6, ["admin"]),
+    ("并联承办（消防）", "fire_handler", "梁志伟", 7, ["handler"]),
+    ("并联审批（消防）", "fire_approver", "邓国华", 7, ["approver"]),
+    ("并联承办（生态环境）", "eco_handler", "吴静怡", 8, ["handler"]),
+    ("并联审批（生态环境）", "eco_approver", "罗建明", 8, ["approver"]),
 ]
 
 PERSON = ("张三", make_id_number("44010419900307123"), "13800138000")
@@ -151,12 +159,65 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
              materials=[{"name": "公共场所卫生许可注销申请表", "required": True, "form": "electronic"},
                         {"name": "法定代表人或者负责人身份证明", "required": True, "source": "government",
                          "license_type": "居民身份证"}]),
+        joint_item(market, common),
     ]
+
+
+def joint_item(market, common: dict) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """开办餐饮店: a joint item (并联审批). The market regulator accepts and decides the food business permit;
+    on acceptance the fire brigade (营业前消防安全检查 opinion, 5 working days, escalated when late) and the
+    environment branch (环境影响 opinion, 3 working days, consent when late) answer in parallel, each seeing
+    only the materials it needs."""
+    licence, identity_doc = "营业执照", "法定代表人（负责人）身份证明"
+    layout = "经营场所平面布局图及设备设施布局、操作流程等文件"
+    fire_form, fire_rules = "公众聚集场所投入使用、营业前消防安全检查申请表", "消防安全制度、灭火和应急疏散预案"
+    eco_form, fume = "建设项目环境影响登记表", "油烟净化设施安装及排放说明"
+    return dict(
+        common, code=f"{market.uscc}{JOINT_ITEM}", department=market.name, item_type="01",
+        name="开办餐饮店（食品经营许可并联审批）", audience=["1", "2"], legal_limit={"value": 20, "unit": "working_day"},
+        promised_limit={"value": 10, "unit": "working_day"}, themes=["开办企业", "餐饮服务"],
+        conditions="申请人已取得营业执照，经营场所符合食品安全、消防安全和环境保护要求。",
+        legal_basis="《中华人民共和国食品安全法》第三十五条；《中华人民共和国消防法》第十五条；"
+                    "《中华人民共和国环境影响评价法》第十六条",
+        process="网上申请 → 市场监督管理局受理 → 消防救援大队、生态环境分局并联出具意见 → 审查 → 决定 → 发证",
+        limit_note="并联部门意见时限计入承诺时限：消防 5 个工作日，生态环境 3 个工作日。",
+        result={"name": "食品经营许可证", "license_type": "食品经营许可证"},
+        materials=[
+            {"name": "食品经营许可申请书", "required": True, "form": "electronic"},
+            {"name": licence, "required": True, "source": "government", "issuer": "市场监督管理部门",
+             "license_type": "营业执照"},
+            {"name": identity_doc, "required": True, "source": "government", "license_type": "居民身份证"},
+            {"name": layout, "required": True},
+            {"name": fire_form, "required": True, "form": "electronic"},
+            {"name": fire_rules, "required": True, "deficiency_allowed": True},
+            {"name": eco_form, "required": True},
+            {"name": fume, "required": False},
+        ],
+        form_schema={"type": "object", "title": "开办餐饮店申请表", "properties": {
+            "business_name": {"type": "string", "title": "经营者名称", "maxLength": 100},
+            "premises": {"type": "string", "title": "经营场所地址", "maxLength": 200},
+            "main_form": {"type": "string", "title": "主体业态", "enum": ["餐饮服务经营者", "单位食堂"]},
+            "business_items": {"type": "string", "title": "经营项目", "maxLength": 500,
+                               "description": "例如：热食类食品制售；冷食类食品制售"},
+            "area": {"type": "number", "title": "经营场所建筑面积（平方米）", "minimum": 1, "maximum": 100000},
+            "seats": {"type": "integer", "title": "就餐座位数", "minimum": 0, "maximum": 10000},
+            "staff_count": {"type": "integer", "title": "从业人员数", "minimum": 1, "maximum": 10000},
+            "fuel": {"type": "string", "title": "厨房燃料", "enum": ["电", "管道天然气", "瓶装液化石油气"]},
+            "fume_equipment": {"type": "string", "title": "油烟净化设施型号及处理能力", "maxLength": 200},
+            "opening_date": {"type": "string", "format": "date", "title": "拟开业日期"},
+        }, "required": ["business_name", "premises", "main_form", "business_items", "area", "seats", "staff_count",
+                        "fuel"]},
+        joint={"lead": market.name, "branches": [
+            {"department": FIRE, "limit": {"value": 5, "unit": "working_day"}, "on_timeout": "escalate",
+             "materials": [licence, layout, fire_form, fire_rules]},
+            {"department": ECO, "limit": {"value": 3, "unit": "working_day"}, "on_timeout": "consent",
+             "materials": [licence, layout, eco_form, fume]}]})
 
 
 # Immediate items whose owning department lets any window (综合窗口 included) decide them on the spot; every
 # other immediate item is only accepted at the window and decided in the owner's review chain.
 WINDOW_DECIDES = ("4440100303000",)
+JOINT_ITEM = "4440100105000"  # the code's tail after the market regulator's USCC: 开办餐饮店 (并联审批)
 # 一人多岗: the health department is too small to give handling and deciding to different people, so
 # separation of duties is off for its cases (the `health` account holds every review role)
 COMBINED_DUTIES = {2: "卫生健康局编制人数少，承办、审核、审批由同一人兼任（一人多岗）"}
@@ -222,16 +283,19 @@ def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-ar
         transfer.import_records(session, SYSTEM, transfer.read_jsonl(path), publish=True, commit=session.commit)
 
 
+def seed_departments(session: Session) -> list:  # type: ignore[type-arg]
+    """The demo regions and departments (in DEPARTMENTS order), created when missing."""
+    for code, name, parent in REGIONS:
+        org_service.ensure_region(session, SYSTEM, code=code, name=name, parent_code=parent)
+    return [org_service.ensure_department(session, SYSTEM, name=name, region_code=region,
+                                          uscc=make_uscc("11" + region[:6], org)) for name, region, org in DEPARTMENTS]
+
+
 def seed() -> list[tuple[str, str, str, str]]:
     """Create what is missing (safe to run again). Returns (role, login, name, where) for printing."""
     accounts: list[tuple[str, str, str, str]] = []
     with session_scope() as session:
-        for code, name, parent in REGIONS:
-            org_service.ensure_region(session, SYSTEM, code=code, name=name, parent_code=parent)
-        depts = []
-        for name, region, org in DEPARTMENTS:
-            depts.append(org_service.ensure_department(session, SYSTEM, name=name, region_code=region,
-                                                       uscc=make_uscc("11" + region[:6], org)))
+        depts = seed_departments(session)
         for idx, reason in COMBINED_DUTIES.items():
             org_service.set_combined_duties(session, SYSTEM, department_id=depts[idx].id, combined=True,
                                             reason=reason)

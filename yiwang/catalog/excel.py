@@ -10,12 +10,21 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yiwang.core.spreadsheet import safe_row, unquote_cell
 
 ITEM_SHEET, MATERIAL_SHEET, HELP_SHEET = "事项", "申请材料", "填写说明"
+JOINT_HEADER = "并联审批部门"
+JOINT_HELP = ("并联审批部门：并联审批事项每个并联部门写一行（单元格内换行），格式为“部门全称|时限工作日数|超时规则”，"
+              "超时规则填“超时默认同意”或“提交监察”；只让该部门看部分材料时，在后面接着写“|材料名称|材料名称”"
+              "（须与申请材料表中的名称一致），不写则可看全部材料。牵头部门即实施主体。留空表示不是并联审批事项。"
+              "例：广州市越秀区消防救援大队|5|提交监察")
+TIMEOUT_WORDS = {"consent": "超时默认同意", "escalate": "提交监察"}
+_TIMEOUT_IN = {"超时默认同意": "consent", "默认同意": "consent", "同意": "consent", "consent": "consent",
+               "提交监察": "escalate", "监察": "escalate", "escalate": "escalate"}
 
 # (key, header, kind): kinds are text, int, bool, list, limit, json
 ITEM_COLUMNS: list[tuple[str, str, str]] = [
@@ -49,6 +58,7 @@ ITEM_COLUMNS: list[tuple[str, str, str]] = [
     ("pledge_allowed", "可告知承诺", "bool"),
     ("themes", "主题分类", "list"),
     ("co_departments", "联办机构", "list"),
+    ("joint", "并联审批部门", "joint"),
     ("fees", "收费（JSON）", "json"),
     ("faq", "常见问题（JSON）", "json"),
     ("form_schema", "电子表单（JSON Schema）", "json"),
@@ -75,6 +85,7 @@ HELP = [
     "时限填“20 工作日”“15 自然日”或“即办”；留空表示未规定。",
     "是/否列填“是”或“否”。JSON 列可留空。",
     "申请材料表中每种材料一行，用实施编码关联到事项，顺序即展示顺序。",
+    JOINT_HELP,
 ]
 
 _TRUE = {"是", "true", "True", "TRUE", "1", "y", "Y", "yes"}
@@ -98,7 +109,31 @@ def _cell_out(kind: str, value: Any) -> Any:
         return f"{value['value']} {'自然日' if value['unit'] == 'natural_day' else '工作日'}"
     if kind == "json":
         return json.dumps(value, ensure_ascii=False) if value not in ([], {}) else None
+    if kind == "joint":
+        return "\n".join("|".join([str(b.get("department", "")), str((b.get("limit") or {}).get("value", "")),
+                                   TIMEOUT_WORDS.get(b.get("on_timeout"), str(b.get("on_timeout", ""))),
+                                   *(b.get("materials") or [])]) for b in value.get("branches") or []) or None
     return value
+
+
+def _joint_in(text: str, header: str) -> list[dict[str, Any]]:
+    """Branches of a 并联审批部门 cell: one per line, 部门|天数|超时规则[|材料…]. Values the catalog checks
+    (department, days, rule) pass through as written, so its messages name what is wrong."""
+    branches = []
+    for line in text.replace("\r", "\n").split("\n"):
+        parts = [p.strip() for p in line.replace("｜", "|").split("|")]
+        if not any(parts):
+            continue
+        if len(parts) < 3:
+            raise CellError(f"“{header}”每行应为“部门|时限工作日数|超时规则”，如“广州市越秀区消防救援大队|5|提交监察”")
+        days = "".join(ch for ch in parts[1] if ch.isdigit())
+        branch: dict[str, Any] = {"department": parts[0],
+                                  "limit": {"value": int(days) if days else parts[1], "unit": "working_day"},
+                                  "on_timeout": _TIMEOUT_IN.get(parts[2], parts[2])}
+        if len(parts) > 3:
+            branch["materials"] = [p for p in parts[3:] if p]
+        branches.append(branch)
+    return branches
 
 
 def _cell_in(kind: str, value: Any, header: str) -> Any:
@@ -132,6 +167,8 @@ def _cell_in(kind: str, value: Any, header: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise CellError(f"“{header}”不是有效的 JSON") from exc
+    if kind == "joint":
+        return _joint_in(text, header) or None
     return text
 
 
@@ -169,6 +206,9 @@ def write_workbook(records: Iterable[dict[str, Any]]) -> bytes:
                                  for key, _, kind in MATERIAL_COLUMNS))
     _style_header(items)
     _style_header(mats)
+    joint_cell = items.cell(row=1, column=[k for k, _, _ in ITEM_COLUMNS].index("joint") + 1)
+    joint_cell.comment = Comment(JOINT_HELP, "一网通办")
+    joint_cell.comment.width, joint_cell.comment.height = 420, 160
     help_ws = wb.create_sheet(HELP_SHEET)
     for line in HELP:
         help_ws.append(safe_row([line]))
@@ -206,6 +246,8 @@ def read_workbook(data: bytes) -> Iterator[tuple[str, dict[str, Any] | str]]:
         if row.get("result_name") or row.get("result_license_type"):
             rec["result"] = {"name": row.get("result_name"), "license_type": row.get("result_license_type")}
         rec["materials"] = materials.get(str(rec.get("code", "")), [])
+        if "joint" in rec:  # the lead is always the implementing department
+            rec["joint"] = {"lead": rec.get("department"), "branches": rec["joint"]}
         yield label, rec
     for row_label, reason in material_errors.items():
         yield f"{MATERIAL_SHEET}!第 {row_label} 行", reason

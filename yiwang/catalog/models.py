@@ -71,6 +71,9 @@ class ItemVersion(Base):
     themes: Mapped[list[Any]]
     form_schema: Mapped[dict[str, Any] | None]
     extra: Mapped[dict[str, Any]]
+    # 并联审批: {"lead_department_id", "branches": [{"department_id", "limit": {"value", "unit"}, "on_timeout",
+    # "materials"?}]} (departments by id, so a renamed department stays the same branch); None for ordinary items
+    joint: Mapped[dict[str, Any] | None]
     content_hash: Mapped[str] = mapped_column(String(64))
     index_generation: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[dt.datetime]

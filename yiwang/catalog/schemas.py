@@ -76,6 +76,8 @@ class ItemIn(BaseModel):
     themes: list[str] = Field(default_factory=list)
     form_schema: dict[str, Any] | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    # 并联审批, in the import format (departments by name); checked against the catalog by catalog.joint
+    joint: Any = None
 
     @field_validator("audience", "themes", "co_departments", mode="before")
     @classmethod

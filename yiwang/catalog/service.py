@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yiwang.catalog import joint as joint_config
 from yiwang.catalog import quality
 from yiwang.catalog import repository as repo
 from yiwang.catalog.errors import ItemNotFound, QualityRulesFailed, VersionStateError
@@ -31,6 +32,7 @@ from yiwang.catalog.schemas import (
     ItemIn,
     ItemListing,
     ItemSummary,
+    JointSpec,
     MaterialIn,
     MaterialOut,
     MaterialSpec,
@@ -53,7 +55,7 @@ _VERSION_FIELDS = (
     "conditions", "legal_basis", "process", "fees", "result_name", "result_license_type", "location",
     "office_hours", "consult_phone", "complaint_phone", "visits", "visit_reason", "online_depth", "online",
     "in_hall", "appointment", "postal_delivery", "online_payment", "pledge_allowed", "cross_region", "faq",
-    "themes", "form_schema", "extra",
+    "themes", "form_schema", "extra", "joint",
 )
 _MATERIAL_FIELDS = ("name", "required", "deficiency_allowed", "form", "originals", "copies", "source", "issuer",
                     "license_type", "notes", "basis", "blank_form_file_id", "sample_file_id")
@@ -81,8 +83,10 @@ def _limit_parts(limit: Any) -> tuple[int | None, str | None]:
 
 def content_hash(values: dict[str, Any], materials: Sequence[dict[str, Any]]) -> str:
     """Digest of a version's content (columns and materials, not its identity or state): importing the
-    same content again, or re-importing an export, is recognised as unchanged."""
-    body = json.dumps({"v": {k: values.get(k) for k in _VERSION_FIELDS},
+    same content again, or re-importing an export, is recognised as unchanged. An ordinary item's digest
+    leaves ``joint`` out, so it is the same as before joint approval existed."""
+    fields = [k for k in _VERSION_FIELDS if k != "joint" or values.get(k) is not None]
+    body = json.dumps({"v": {k: values.get(k) for k in fields},
                        "m": [{k: m.get(k) for k in _MATERIAL_FIELDS} for m in materials]},
                       ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode()).hexdigest()
@@ -160,6 +164,9 @@ def _version_values(session: Session, actor: Actor, record: ItemIn,
         cross_region=record.cross_region, faq=record.faq, themes=record.themes, form_schema=record.form_schema,
         extra=extra,
     )
+    values["joint"] = joint_config.check(session, record.joint, department_id=dept.id,
+                                         region_code=values["region_code"],
+                                         material_names={m.name for m in record.materials})
     if record.form_schema is not None:
         from yiwang.catalog import eforms
 
@@ -348,6 +355,8 @@ def update_draft(session: Session, actor: Actor, *, code: str, changes: dict[str
         from yiwang.catalog import eforms
 
         eforms.check_schema(changes["form_schema"])
+    joint_changed = "joint" in changes
+    joint = changes.pop("joint", None)
     for key, value in changes.items():
         setattr(draft, key, value)
     if materials is not None:
@@ -357,6 +366,16 @@ def update_draft(session: Session, actor: Actor, *, code: str, changes: dict[str
         session.flush()
         session.add_all(ItemMaterial(version_id=draft.id, seq=i, **row) for i, row in enumerate(rows, start=1))
     session.flush()
+    if joint_changed:  # in the import format; checked against the draft's materials as they now are
+        draft.joint = joint_config.check(session, joint, department_id=draft.department_id,
+                                         region_code=draft.region_code,
+                                         material_names={m.name for m in repo.materials(session, draft.id)})
+        changes["joint"] = joint
+    elif materials is not None and draft.joint:
+        # materials renamed or removed while a branch still names them: refuse rather than keep a dangling name
+        draft.joint = joint_config.check(session, joint_config.record_of(session, draft.joint),
+                                         department_id=draft.department_id, region_code=draft.region_code,
+                                         material_names={m.name for m in repo.materials(session, draft.id)})
     draft.content_hash = _version_hash(session, draft)
     audit.record(session, actor, "catalog.draft_updated", "catalog_item", code,
                  {"version": draft.version_no, "fields": sorted(changes)})
@@ -542,6 +561,7 @@ def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
         code=code, version_id=v.id, name=v.name, department_id=v.department_id, region_code=v.region_code,
         limit_value=value, limit_unit=unit, case_type=case_type(v), pledge_allowed=v.pledge_allowed,
         review_steps=steps, form_schema=v.form_schema, result_license_type=v.result_license_type,
+        joint=joint_config.spec_of(session, v.joint),
         materials=[MaterialSpec(name=m.name, required=m.required, deficiency_allowed=m.deficiency_allowed,
                                 license_type=m.license_type, source=m.source) for m in repo.materials(session, v.id)])
 
@@ -564,6 +584,16 @@ def application_spec(session: Session, code: str, *, max_age: float = 0.0) -> Ap
         _spec_cache.clear()
     _spec_cache[key] = (time.monotonic(), spec)
     return spec
+
+
+def joint_spec(session: Session, version: ItemVersion) -> JointSpec | None:
+    """A version's 并联审批 configuration with departments resolved (None for an ordinary item)."""
+    return joint_config.spec_of(session, version.joint)
+
+
+def joint_record(session: Session, version: ItemVersion) -> dict[str, Any] | None:
+    """A version's 并联审批 configuration in the import format (departments by name), as editors show it."""
+    return joint_config.record_of(session, version.joint)
 
 
 def application_spec_of_version(session: Session, code: str, version_id: int) -> ApplicationSpec:

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from yiwang.catalog import joint as joint_config
 from yiwang.catalog import repository as repo
 from yiwang.catalog import service
 from yiwang.catalog.schemas import ItemIn
@@ -228,11 +229,14 @@ def export_records(session: Session, actor: Actor | None = None) -> Iterator[dic
         depts = org_service.departments_by_ids(session, {v.department_id for _, v in batch})
         mats = repo.materials_for(session, [v.id for _, v in batch])
         for item, v in batch:
-            yield record_of(item.code, v, depts[v.department_id].name, mats[v.id])
+            yield record_of(item.code, v, depts[v.department_id].name, mats[v.id],
+                            joint=joint_config.record_of(session, v.joint))
         after = batch[-1][0].id
 
 
-def record_of(code: str, v: Any, department: str, materials: list[Any]) -> dict[str, Any]:
+def record_of(code: str, v: Any, department: str, materials: list[Any], *,
+              joint: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A version in the import format; ``joint`` is its 并联审批 configuration already in that format."""
     rec: dict[str, Any] = {
         "code": code, "name": v.name, "department": department, "item_type": v.item_type,
         "basic_code": v.basic_code, "region_code": v.region_code, "level": v.level, "audience": list(v.audience),
@@ -250,6 +254,7 @@ def record_of(code: str, v: Any, department: str, materials: list[Any]) -> dict[
         "postal_delivery": v.postal_delivery, "online_payment": v.online_payment,
         "pledge_allowed": v.pledge_allowed, "cross_region": v.cross_region, "co_departments": list(v.co_departments),
         "faq": list(v.faq), "themes": list(v.themes), "form_schema": v.form_schema, "extra": dict(v.extra),
+        "joint": joint,
     }
     return {k: val for k, val in rec.items() if val is not None}
 

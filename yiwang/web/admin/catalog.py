@@ -36,6 +36,7 @@ from yiwang.core import clock, storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
+from yiwang.web.admin import catalog_joint
 from yiwang.web.pagekit import current_actor, redirect, require_staff
 from yiwang.web.portal.guide import attachment_headers, file_response, guide_context, page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
@@ -199,13 +200,15 @@ def _detail_page(request: Request, session: Session, actor: Actor, code: str, *,
     newest, newest_materials = catalog.newest_version(session, actor, code=code)
     if problems is None and newest.status == catalog.DRAFT:
         problems = catalog.problems_of(session, newest)
+    shown = next(v for v in versions if v.version_no == guide.version)
     return render(request, "admin/catalog_item.html", {
         **guide_context(_staff_file_urls(guide, item.code)), "item": item, "versions": versions, "newest": newest,
         "newest_materials": newest_materials, "problems": problems or [], "statuses": STATUS_LABELS,
         "error": error, "notice": notice, "reason": reason, "upload_seq": upload_seq,
         "can_publish": actor.can(Perm.CATALOG_ITEM_PUBLISH),
         "newest_immediate": newest.promised_limit_unit == "immediate",
-        "can_window": actor.department_id == item.department_id}, status=status)
+        "can_window": actor.department_id == item.department_id,
+        "joint": catalog.joint_spec(session, shown), "timeout_labels": catalog_joint.TIMEOUT_RULES}, status=status)
 
 
 @router.get("/{code}")
@@ -325,8 +328,9 @@ def _blank_material() -> dict[str, Any]:
             "attachments": []}
 
 
-def _edit_page(request: Request, code: str, version: Any, values: dict[str, Any], rows: list[dict[str, Any]],
-               error: dict | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _edit_page(request: Request, session: Session, code: str, version: Any, values: dict[str, Any],
+               rows: list[dict[str, Any]], joint_rows: list[dict[str, Any]], error: dict | None = None,
+               status: int = 200):  # type: ignore[no-untyped-def]
     types = [(c, n) for c, n in ITEM_TYPES.items() if c != "00"]
     if values.get("item_type") and values["item_type"] not in ITEM_TYPES:
         types.append((values["item_type"], item_type_name(values["item_type"])))
@@ -334,7 +338,9 @@ def _edit_page(request: Request, code: str, version: Any, values: dict[str, Any]
         "code": code, "version": version, "values": values, "rows": rows, "error": error,
         "types": types, "levels": LEVELS, "audiences": AUDIENCES, "limit_units": LIMIT_UNIT_CHOICES,
         "online_depths": ONLINE_DEPTHS, "flags": FLAGS, "material_forms": MATERIAL_FORMS,
-        "material_sources": MATERIAL_SOURCES}, status=status)
+        "material_sources": MATERIAL_SOURCES,
+        **catalog_joint.context(session, version, joint_rows, [r["name"] for r in rows if r["name"]])},
+        status=status)
 
 
 @router.get("/{code}/edit")
@@ -344,7 +350,8 @@ def edit_form(request: Request, code: str, session: Session = Depends(get_sessio
     # reading only: the draft is created when the form is saved
     version, materials = catalog.newest_version(session, actor, code=code)
     rows = [_material_values(m) for m in materials] + [_blank_material() for _ in range(3)]
-    return _edit_page(request, code, version, _form_values(version), rows)
+    joint_rows = catalog_joint.form_rows(catalog.joint_record(session, version))
+    return _edit_page(request, session, code, version, _form_values(version), rows, joint_rows)
 
 
 def _text(form: Mapping[str, Any], key: str) -> str:
@@ -466,20 +473,24 @@ def _materials(rows: list[dict[str, Any]], existing: Sequence[Any]) -> list[dict
 async def edit_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                       actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _staff(actor)
-    form = await request.form(max_fields=MAX_MATERIAL_ROWS * 12 + 100)
+    form = await request.form(max_fields=MAX_MATERIAL_ROWS * 12 + catalog_joint.MAX_FIELDS + 100)
     token = form.get("csrf_token")
     check_csrf(request, token if isinstance(token, str) else None)
     version, existing = catalog.newest_version(session, actor, code=code)  # out of scope → 404
     values, rows = _read_form(form)
+    joint_rows = catalog_joint.read_rows(form)
+    joint, kept = catalog_joint.joint_value(catalog_joint.lead_name(session, version), joint_rows)
     by_seq = {str(m.seq): m for m in existing}
     for row in rows:  # keep showing which rows carry attachments
         if row["seq"] in by_seq:
             row["attachments"] = _material_values(by_seq[row["seq"]])["attachments"]
     try:
         changes = _changes(values)
+        changes["joint"] = joint
         materials = _materials(rows, existing)
         catalog.update_draft(session, actor, code=code, changes=changes, materials=materials)
     except DomainError as exc:
         session.rollback()
-        return _edit_page(request, code, version, values, rows, form_error(exc), exc.status)
+        catalog_joint.to_form_field(exc, kept)
+        return _edit_page(request, session, code, version, values, rows, joint_rows, form_error(exc), exc.status)
     return redirect(f"/admin/catalog/{quote(code)}?done=saved")
