@@ -20,11 +20,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, String, and_, cast, literal_column, select
 from sqlalchemy.orm import Session, object_session
 
-from yiwang.cases import machine
+from yiwang.cases import events, machine
 from yiwang.cases.models import Case, CaseBranch
 from yiwang.cases.states import (
     BRANCH_ACTION_LABELS,
@@ -38,7 +39,7 @@ from yiwang.cases.states import (
 )
 from yiwang.catalog import service as catalog
 from yiwang.catalog.schemas import JointSpec
-from yiwang.core import clock, lifecycle
+from yiwang.core import clock, lifecycle, outbox
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
@@ -167,6 +168,13 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> list[CaseB
             lifecycle.set_clock(row, start)
         out.append(row)
     session.flush()
+    for row in out:
+        if row.status == BranchStatus.PENDING:
+            outbox.emit(session, events.BRANCH_REQUESTED, events.BranchChanged(
+                action="requested", actor=ctx.actor.label, case_no=case.case_no, department_id=row.department_id,
+                lead_department_id=case.department_id, region_code=row.region_code, item_name=case.item_name,
+                status=row.status, deadline=row.deadline.isoformat() if row.deadline else None,
+            ).model_dump(mode="json"), subject=f"{machine.BRANCH.name}:{machine.branch_subject(row)}")
     ctx.data["branches"] = [b.department for b in joint.branches]
     return out
 
@@ -279,6 +287,20 @@ def time_out(session: Session, as_of: dt.date | None = None) -> list[BranchTimeo
                                  region_code=branch.region_code, item_code=branch.item_code, status=branch.status,
                                  deadline=branch.deadline))
     return out
+
+
+def supervision_feed() -> Select[Any]:
+    """The running branch clocks as electronic supervision reads them (open branches of cases under review,
+    not paused): the case number, the branch department and region, the subject "branch:<department id>" its
+    alerts carry, and the deadline."""
+    subject = literal_column("'branch:'", String) + cast(CaseBranch.department_id, String)
+    return cast_type("Select[Any]", select(CaseBranch.case_no.label("case_no"), CaseBranch.item_code.label("item_code"),
+                   CaseBranch.department_id.label("department_id"), CaseBranch.region_code.label("region_code"),
+                   subject.label("subject"), CaseBranch.deadline.label("due"), CaseBranch.status.label("status"))
+            .join(Case, Case.id == CaseBranch.case_id)
+            .where(CaseBranch.status.in_(tuple(s.value for s in BRANCH_OPEN)), CaseBranch.paused_on.is_(None),
+                   CaseBranch.deadline.is_not(None),
+                   Case.status.in_((Status.ACCEPTED.value, Status.IN_REVIEW.value))))
 
 
 # --- reading ----------------------------------------------------------------------------------------------------

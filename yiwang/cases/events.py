@@ -31,6 +31,7 @@ CASE_RETURNED = "case.return_previous"
 CASE_REPEATED_CORRECTION = "case.repeated_correction"
 CASE_SUPPLEMENT_REMINDER = "case.supplement_reminder"
 
+BRANCH_REQUESTED = "case.branch_requested"  # acceptance forked the branch (or asked it again): an opinion is due
 BRANCH_CONSENTED = "case.branch_consent"
 BRANCH_OBJECTED = "case.branch_object"
 BRANCH_DEEMED_CONSENT = "case.branch_deem_consent"

@@ -605,3 +605,15 @@ def application_counts(session: Session, *, since: dt.datetime) -> dict[str, int
     rows = session.execute(select(Case.item_code, func.count()).where(Case.submitted_at >= since)
                            .group_by(Case.item_code)).all()
     return {str(code): int(n) for code, n in rows}
+
+
+# --- 并联审批, for electronic supervision ---------------------------------------------------------------------
+
+def branch_supervision_feed() -> Select[Any]:
+    """The running branch clocks of joint cases, as a statement supervision narrows and composes."""
+    return branches.supervision_feed()
+
+
+def time_out_branches(session: Session, as_of: dt.date) -> list[branches.BranchTimeout]:
+    """Apply each overdue branch's timeout rule (超时默认同意 or escalation); what it did, for supervision."""
+    return branches.time_out(session, as_of)

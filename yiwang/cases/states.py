@@ -124,7 +124,8 @@ ACTION_LABELS = {
     Action.RESUBMIT: "补正后重新提交", Action.REVIEW: "审查通过，转下一环节", Action.SUSPEND: "启动特别程序",
     Action.RESUME: "结束特别程序", Action.EXTEND: "延长办理期限", Action.APPROVE: "准予许可",
     Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请", Action.SUPPLEMENT: "补交容缺材料",
-    Action.RETURN_PREVIOUS: "退回上一环节",
+    Action.RETURN_PREVIOUS: "退回上一环节", Action.BRANCH_CONSENT: "出具同意意见（并联审批）",
+    Action.BRANCH_OBJECT: "出具不同意意见（并联审批）",
 }
 OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
 STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}

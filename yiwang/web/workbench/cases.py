@@ -181,8 +181,24 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
         "channels": CHANNELS, "case_types": CASE_TYPES, "outcomes": OUTCOMES, "lights": LIGHTS,
         "action_labels": ACTIONS, "kinds": SUSPENSION_KINDS, "statuses": STATUSES, "steps": STEPS,
         "error": error, "values": values or {}, "notice": notice, "can_intake": _can_intake(actor),
-        "notices": notices.available(session, case), "duty_notes": duties.notes(session, actor, case)},
+        "notices": notices.available(session, case), "duty_notes": duties.notes(session, actor, case),
+        "join_note": _join_note(view, actor, case)},
         status=status)
+
+
+def _join_note(view: Any, actor: Actor, case: Case) -> str | None:
+    """Why the lead's decision is not offered yet on a joint case (the approver at the last step)."""
+    if not view.branches or case.status not in (Status.ACCEPTED.value, Status.IN_REVIEW.value):
+        return None
+    if actor.department_id != case.department_id:
+        return None
+    objected = [b.department for b in view.branches if b.status == "objected"]
+    if objected:
+        return "、".join(objected) + "不同意。可作出不予许可决定，或一次性告知申请人补正后重新受理。"
+    waiting = [b.department for b in view.branches if b.status not in ("consented", "deemed_consent")]
+    if waiting:
+        return "并联审批部门尚未全部同意（" + "、".join(waiting) + "），暂不能作出准予许可的决定。"
+    return None
 
 
 @router.get("/cases/{case_no}")
