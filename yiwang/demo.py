@@ -356,11 +356,11 @@ def seed_activity(session: Session) -> int:
     one due tomorrow (yellow), one whose correction notice asked beyond the guide (red card), one decided and
     licensed, then rated 非常不满意 (a rectification for the department), one rated 非常满意. Then one
     supervision tick. Skipped when the demo applicants already have cases. Returns how many cases it made."""
-    from yiwang.cases import jobs as case_jobs
     from yiwang.cases import service as cases
     from yiwang.core import clock, storage
     from yiwang.core.calendar import get_calendar
     from yiwang.evaluation import service as evaluation
+    from yiwang.licenses import jobs as license_jobs
     from yiwang.licenses import service as licenses
     from yiwang.supervision import service as supervision
 
@@ -427,7 +427,7 @@ def seed_activity(session: Session) -> int:
     act("checker", no, "review", at(9))
     act("approver", no, "approve", at(9, 15))
     with clock.frozen(at(9, 16)):
-        case_jobs.issue_for_case(session, no)
+        license_jobs.issue_for_case(session, no)
     act("handler", no, "deliver", at(8))
     with clock.frozen(at(2)):
         evaluation.rate(session, p_actor, case_no=no, level=5, reasons=["slow", "repeat_visits"],
@@ -440,7 +440,7 @@ def seed_activity(session: Session) -> int:
     act("checker", no, "review", at(3))
     act("approver", no, "approve", at(1))
     with clock.frozen(at(1, 16)):
-        case_jobs.issue_for_case(session, no)
+        license_jobs.issue_for_case(session, no)
         evaluation.rate(session, e_actor, case_no=no, level=1, comment="网上提交，两天就拿到了电子证照")
     made += 1
     supervision.tick(session, as_of=today)

@@ -39,7 +39,9 @@ APPLICANT_ACTIONS = {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLEMENT}
 
 # the guards on top of the table for a promised item with the default steps (handle → check → approve)
 GUARDED = {(Status.SUBMITTED, Action.APPROVE), (Status.SUBMITTED, Action.DENY), (Status.ACCEPTED, Action.APPROVE),
-           (Status.ACCEPTED, Action.DENY), (Status.IN_REVIEW, Action.APPROVE), (Status.IN_REVIEW, Action.DENY)}
+           (Status.ACCEPTED, Action.DENY), (Status.IN_REVIEW, Action.APPROVE), (Status.IN_REVIEW, Action.DENY),
+           # after acceptance, a correction only follows a joint case's branch objection (tests/cases/test_joint.py)
+           (Status.ACCEPTED, Action.REQUEST_CORRECTION), (Status.IN_REVIEW, Action.REQUEST_CORRECTION)}
 
 
 def _expected(status: Status, action: Action) -> bool:

@@ -21,7 +21,6 @@ from tests import factories as f
 from tests.cases import factories as cw
 from tests.catalog import factories as cf
 from tests.licenses import factories as lf
-from yiwang.cases import jobs as case_jobs
 from yiwang.cases import service as cases
 from yiwang.catalog import service as catalog
 from yiwang.core import clock, storage
@@ -29,6 +28,7 @@ from yiwang.core.db import Base
 from yiwang.core.permissions import SYSTEM, Actor, Role
 from yiwang.evaluation import service as evaluation
 from yiwang.identity import service as identity
+from yiwang.licenses import jobs as license_jobs
 from yiwang.licenses import service as licenses
 from yiwang.notify import service as notify
 from yiwang.org import service as org_service
@@ -88,7 +88,7 @@ def _through_review(session: Session, no: str, handler: Actor, checker: Actor, a
         cases.apply(session, checker, case_no=no, action="review")
         cases.apply(session, approver, case_no=no, action="approve")
     with clock.frozen(lf.MONDAY + dt.timedelta(minutes=5)):
-        ids = case_jobs.issue_for_case(session, no)
+        ids = license_jobs.issue_for_case(session, no)
     assert len(ids) == 1
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from tests import factories as f
 from tests.cases import factories as cw
-from yiwang.cases import jobs as case_jobs
 from yiwang.cases import service as cases
 from yiwang.core import clock
 from yiwang.core.permissions import SYSTEM
+from yiwang.licenses import jobs as license_jobs
 from yiwang.licenses import service as licenses
 from yiwang.org import service as org_service
 
@@ -42,7 +42,7 @@ def issued(session: Session, w: cw.World, **over: Any) -> tuple[str, str]:
     """(case number, license id) of an approved case whose license was issued."""
     no = approved_case(session, w, **over)
     with clock.frozen(MONDAY + dt.timedelta(minutes=5)):
-        ids = case_jobs.issue_for_case(session, no)
+        ids = license_jobs.issue_for_case(session, no)
     assert len(ids) == 1
     return no, ids[0]
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from tests.cases import factories as cw
 from tests.licenses import factories as lf
-from yiwang.cases import jobs as case_jobs
 from yiwang.cases import service as cases
 from yiwang.core import audit, clock, outbox
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM
 from yiwang.jobs import register_all
 from yiwang.licenses import identifier as ident
+from yiwang.licenses import jobs as license_jobs
 from yiwang.licenses import pdf as license_pdf
 from yiwang.licenses import service as licenses
 from yiwang.licenses.models import License, LicenseVerification
@@ -92,7 +92,7 @@ def test_approval_issues_one_signed_license_through_the_outbox(session, engine) 
     assert lic.valid_from == dt.date(2026, 3, 2) and lic.valid_until == dt.date(2031, 3, 1)
     assert lic.holder == w.applicant.label and lic.holder_code == w.applicant_id
     # a second delivery of the same approval returns the same license, never a second one
-    assert case_jobs.issue_for_case(session, no) == [lic.license_id]
+    assert license_jobs.issue_for_case(session, no) == [lic.license_id]
     assert session.scalar(select(License.id).where(License.case_no == no).offset(1)) is None
     # the case view lists it for the applicant
     view = cases.view(session, w.applicant, cases.get_case(session, w.applicant, no))
@@ -109,7 +109,7 @@ def test_denied_cases_and_items_without_a_result_issue_nothing(session) -> None:
 
     w = lf.world(session, result=None)
     no = lf.approved_case(session, w)
-    assert case_jobs.issue_for_case(session, no) == []
+    assert license_jobs.issue_for_case(session, no) == []
     w2 = dataclasses.replace(w, code=cf.published(session, department=cw.DEPT,
                                                   result={"name": lf.TYPE, "license_type": lf.TYPE}))
     with clock.frozen(lf.MONDAY):
@@ -118,7 +118,7 @@ def test_denied_cases_and_items_without_a_result_issue_nothing(session) -> None:
         cases.apply(session, w2.handler, case_no=no2, action="review")
         cases.apply(session, w2.checker, case_no=no2, action="review")
         cases.apply(session, w2.approver, case_no=no2, action="deny", comment="不符合条件")
-    assert case_jobs.issue_for_case(session, no2) == []
+    assert license_jobs.issue_for_case(session, no2) == []
 
 
 @pytest.mark.db
@@ -141,7 +141,7 @@ def test_issuance_needs_a_department_uscc(session) -> None:  # type: ignore[no-u
     org_service.find_department(session, cw.DEPT, "440104").uscc = None  # removed after the approval
     session.flush()
     with pytest.raises(ValidationFailed) as exc:
-        case_jobs.issue_for_case(session, no)
+        license_jobs.issue_for_case(session, no)
     assert exc.value.code == "department_without_uscc"
 
 
@@ -384,7 +384,7 @@ def test_a_long_term_license_still_verifies_after_its_seal_certificate_expired(s
     w = lf.world(session)
     no = lf.approved_case(session, w)
     with clock.frozen(dt.datetime(2020, 6, 1, 2, 0, tzinfo=dt.UTC)):
-        license_id = case_jobs.issue_for_case(session, no)[0]
+        license_id = license_jobs.issue_for_case(session, no)[0]
     data = licenses.pdf_bytes(session, w.applicant, license_id)[1]
     check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
     assert license_pdf.R_EXPIRED in check.reasons

@@ -12,11 +12,11 @@ from tests import factories as f
 from tests.cases import factories as cw
 from tests.licenses import factories as lf
 from yiwang import demo
-from yiwang.cases import jobs as case_jobs
 from yiwang.cases import service as cases
 from yiwang.cases.errors import IllegalTransition
 from yiwang.core import clock
 from yiwang.core.errors import ValidationFailed
+from yiwang.licenses import jobs as license_jobs
 from yiwang.licenses.models import License
 
 pytestmark = pytest.mark.db
@@ -48,7 +48,7 @@ def test_row05_license_fields_come_from_the_form_and_the_decision(session) -> No
                                 "business_items": "预包装食品销售"})
     with clock.frozen(lf.MONDAY):
         cases.apply(session, w.approver, case_no=no, action="approve", comment="同意")
-        [license_id] = case_jobs.issue_for_case(session, no)
+        [license_id] = license_jobs.issue_for_case(session, no)
     lic = session.scalars(select(License).where(License.license_id == license_id)).one()
     rows = {k: v for k, v in lic.fields}
     assert rows["经营者名称"] == "张三" and rows["经营项目"] == "预包装食品销售"

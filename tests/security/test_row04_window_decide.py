@@ -15,12 +15,12 @@ from tests import factories as f
 from tests.cases import factories as cw
 from tests.licenses import factories as lf
 from yiwang.cases import duties
-from yiwang.cases import jobs as case_jobs
 from yiwang.cases import service as cases
 from yiwang.catalog import service as catalog
 from yiwang.core import clock
 from yiwang.core.audit import AuditRecord
 from yiwang.core.errors import PermissionDenied
+from yiwang.licenses import jobs as license_jobs
 from yiwang.licenses import service as licenses
 
 MONDAY = lf.MONDAY
@@ -69,7 +69,7 @@ def test_clerk_cannot_decide_another_departments_immediate_item(client, session)
                     headers=f.api_login(client, "approver"))
     assert r.status_code == 200 and r.json()["outcome"] == "approved", r.text
     session.expire_all()
-    assert len(case_jobs.issue_for_case(session, no)) == 1
+    assert len(license_jobs.issue_for_case(session, no)) == 1
 
 
 def test_only_the_owning_department_sets_the_flag(client, session) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ def test_only_the_owning_department_sets_the_flag(client, session) -> None:  # t
     r = client.post(f"/api/v1/cases/{no}/actions", json={"action": "approve"}, headers=f.api_login(client, "clerk"))
     assert r.status_code == 200 and r.json()["outcome"] == "approved", r.text
     session.expire_all()
-    assert len(case_jobs.issue_for_case(session, no)) == 1
+    assert len(license_jobs.issue_for_case(session, no)) == 1
 
 
 def test_flag_refused_on_a_promised_item(session) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +130,7 @@ def test_no_licence_in_a_departments_name_for_a_decision_taken_outside_it(sessio
         monkeypatch.setattr(duties, "check", lambda *a, **k: None)
         cases.apply(session, w.clerk, case_no=no, action="approve")
     with clock.frozen(MONDAY + dt.timedelta(minutes=1)):
-        assert case_jobs.issue_for_case(session, no) == []
+        assert license_jobs.issue_for_case(session, no) == []
     session.commit()
     refused = session.scalars(select(AuditRecord).where(AuditRecord.action == "license.issue_refused")).all()
     assert [r.object_id for r in refused] == [no]
@@ -150,7 +150,7 @@ def test_a_window_decision_keeps_its_licence_when_the_owner_withdraws_the_flag_b
     assert client.post(url, json={"window_may_decide": False}, headers=handler).status_code == 200
     session.expire_all()
     assert not catalog.window_may_decide(session, w.code)
-    assert len(case_jobs.issue_for_case(session, no)) == 1
+    assert len(license_jobs.issue_for_case(session, no)) == 1
 
 
 def test_the_catalog_page_form_sets_the_flag_with_its_own_token(client, session) -> None:  # type: ignore[no-untyped-def]

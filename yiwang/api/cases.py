@@ -85,7 +85,8 @@ def act(case_no: str, body: ActionIn, request: Request, session: Session = Depen
         materials = [m if isinstance(m, str) else {"name": m.name, "file_id": m.file_id,
                                                    "license_ref": m.license_ref} for m in body.materials]
     case = cases.apply(session, actor, case_no=case_no, action=body.action, comment=body.comment,
-                       materials=materials, kind=body.kind, days=body.days, form=body.form)
+                       materials=materials, kind=body.kind, days=body.days, form=body.form,
+                       expected_version=body.expected_version)
     return cases.view(session, actor, case)
 
 

@@ -1,29 +1,44 @@
 """What each case action does: the guards that need the case's data and the effects, plus the clock
-recomputation. ``service.apply`` checks the transition and who may act, then calls the handler here and
-sets the status; nothing here is called from outside the case domain."""
+recomputation. ``service.apply`` checks who may act and hands the action to the lifecycle engine, which calls
+the handler here as the action's effect and sets the status; nothing here is called from outside the case
+domain."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.cases import contents, deadlines
+from yiwang.cases import contents, deadlines, duties
 from yiwang.cases import repository as repo
 from yiwang.cases.errors import IllegalTransition
+from yiwang.cases.events import CASE_REPEATED_CORRECTION, LicenceBasis, RepeatedCorrection
 from yiwang.cases.models import Case, CaseMaterial, CorrectionNotice, Suspension
 from yiwang.cases.states import SUSPENSION_KINDS, Action, Outcome, Status
 from yiwang.catalog import service as catalog
 from yiwang.catalog.schemas import ApplicationSpec
-from yiwang.core import outbox
+from yiwang.core import lifecycle, outbox
 from yiwang.core.calendar import WorkCalendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.permissions import Actor
 from yiwang.licenses import service as licenses
+
+
+@dataclass(kw_only=True)
+class CaseContext(lifecycle.Context):
+    """A case action's typed context: the calendar it is timed on and the action's own inputs."""
+
+    cal: WorkCalendar
+    materials: Sequence[Any] | None = None  # request_correction: names; resubmit/supplement: MaterialIn or dicts
+    kind: str | None = None  # suspend: the special procedure
+    days: int | None = None  # suspend: expected days; extend: working days added
+    form: dict[str, Any] | None = None  # resubmit: a corrected application form
+    license: LicenceBasis | None = None  # approve: the licence the decision earns (published with the event)
+    branches: list[Any] = field(default_factory=list)  # branch changes this action made (published after it)
 
 
 @dataclass(frozen=True)
@@ -114,19 +129,19 @@ def _reason(comment: str | None, what: str) -> str:
 
 # --- action handlers (guards and effects; the status is set by apply) ---------------------------------
 
-def _do_accept(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.accepted_at = now
+def _do_accept(session: Session, ctx: CaseContext, case: Case) -> None:
+    case.accepted_at = ctx.now
     # not answered within the 5 working days: the application counts as accepted on receipt
-    start = now if case.answer_due is None or today <= case.answer_due else _last_receipt(session, case)
-    if start is not now:
-        data["deemed_accepted_on_receipt"] = True
-    case.base_deadline = deadlines.decision_deadline(cal, start, case.limit_value, case.limit_unit)
+    start = ctx.now if case.answer_due is None or ctx.today <= case.answer_due else _last_receipt(session, case)
+    if start is not ctx.now:
+        ctx.data["deemed_accepted_on_receipt"] = True
+    case.base_deadline = deadlines.decision_deadline(ctx.cal, start, case.limit_value, case.limit_unit)
     case.review_step = case.review_steps[0]
-    _recompute_deadline(case, cal)
+    _recompute_deadline(case, ctx.cal)
     if case.deferred:
-        data["deferred"] = refresh_deferred(session, case, cal, today)
+        ctx.data["deferred"] = refresh_deferred(session, case, ctx.cal, ctx.today)
         if case.supplement_due:
-            data["supplement_due"] = case.supplement_due.isoformat()
+            ctx.data["supplement_due"] = case.supplement_due.isoformat()
 
 
 def _last_receipt(session: Session, case: Case) -> dt.datetime:
@@ -135,20 +150,20 @@ def _last_receipt(session: Session, case: Case) -> dt.datetime:
     return resubmitted[-1] if resubmitted else case.submitted_at
 
 
-def _do_reject(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.outcome_reason = _reason(comment, "不予受理的理由")
-    case.closed_at = now
+def _do_reject(session: Session, ctx: CaseContext, case: Case) -> None:
+    case.outcome_reason = _reason(ctx.comment, "不予受理的理由")
+    case.closed_at = ctx.now
 
 
-def _do_request_correction(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    if any(not isinstance(m, str) for m in (materials or [])):
+def _do_request_correction(session: Session, ctx: CaseContext, case: Case) -> None:
+    if any(not isinstance(m, str) for m in (ctx.materials or [])):
         raise ValidationFailed("补正清单应为材料名称（文字）的列表", field="materials", code="bad_materials")
-    names = list(dict.fromkeys(m.strip() for m in (materials or []) if m.strip()))
+    names = list(dict.fromkeys(m.strip() for m in (ctx.materials or []) if m.strip()))
     if not names:
         raise ValidationFailed("请列出需要补正的全部材料（一次性告知）", field="materials", code="materials_required")
     if len(names) > 50 or any(len(n) > 500 for n in names):
         raise ValidationFailed("补正材料清单过长", field="materials")
-    if case.answer_due is not None and today > case.answer_due:
+    if case.answer_due is not None and ctx.today > case.answer_due:
         raise IllegalTransition("已超过 5 个工作日的答复期限，依法视为受理，不能再要求补正，请受理后继续办理",
                                 field="action", code="answer_period_passed")
     repeated = case.correction_count > 0
@@ -160,36 +175,37 @@ def _do_request_correction(session, actor, case, cal, now, today, comment, mater
             raise IllegalTransition("补正告知须一次性告知：" + "、".join(stale) + " 应在首次告知时一并列出，"
                                     "再次告知只能针对申请人新提交的材料", field="materials",
                                     code="correction_not_one_time")
-        data["repeated"] = True
+        ctx.data["repeated"] = True
     case.correction_count += 1
-    session.add(CorrectionNotice(case_id=case.id, seq=case.correction_count, materials=names, comment=comment,
-                                 requested_at=now, requested_by=actor.label, answered_at=None, repeated=repeated))
-    data["materials"] = names
+    session.add(CorrectionNotice(case_id=case.id, seq=case.correction_count, materials=names, comment=ctx.comment,
+                                 requested_at=ctx.now, requested_by=ctx.actor.label, answered_at=None, repeated=repeated))
+    ctx.data["materials"] = names
     if repeated:
-        outbox.emit(session, "case.repeated_correction", {"case_no": case.case_no, "notice": case.correction_count})
+        outbox.emit(session, CASE_REPEATED_CORRECTION,
+                    RepeatedCorrection(case_no=case.case_no, notice=case.correction_count).model_dump(mode="json"))
 
 
-def _do_resubmit(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    given = _material_inputs(materials)
+def _do_resubmit(session: Session, ctx: CaseContext, case: Case) -> None:
+    given = _material_inputs(ctx.materials)
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    if form is not None:  # a correction may concern the form itself
-        case.form = catalog.validate_form(spec.form_schema, form)
-        data["form_changed"] = True
-    if not given and form is None and not (comment or "").strip():
+    if ctx.form is not None:  # a correction may concern the form itself
+        case.form = catalog.validate_form(spec.form_schema, ctx.form)
+        ctx.data["form_changed"] = True
+    if not given and ctx.form is None and not (ctx.comment or "").strip():
         raise ValidationFailed("请上传补正的材料，或修改申请表，或说明已补正的内容", field="materials",
                                code="materials_required")
-    checked = check_materials(session, actor, spec, given, case.pledge, at_submission=False,
+    checked = check_materials(session, ctx.actor, spec, given, case.pledge, at_submission=False,
                               holder=case.applicant)
     next_round = repo.last_round(session, case.id) + 1
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
-                                 round=next_round, provided_at=now) for m in checked)
+                                 round=next_round, provided_at=ctx.now) for m in checked)
     notice = repo.open_correction(session, case.id)
     if notice is not None:
-        notice.answered_at = now
-    case.answer_due = deadlines.answer_due(cal, now)  # the office's 5-day clock starts again
-    data["materials"] = [m.name for m in checked]
+        notice.answered_at = ctx.now
+    case.answer_due = deadlines.answer_due(ctx.cal, ctx.now)  # the office's 5-day clock starts again
+    ctx.data["materials"] = [m.name for m in checked]
     if case.deferred:
-        refresh_deferred(session, case, cal, today, spec)
+        refresh_deferred(session, case, ctx.cal, ctx.today, spec)
 
 
 def _material_inputs(materials: Sequence[Any] | None) -> list[MaterialIn]:
@@ -204,80 +220,80 @@ def _material_inputs(materials: Sequence[Any] | None) -> list[MaterialIn]:
     return out
 
 
-def _do_supplement(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+def _do_supplement(session: Session, ctx: CaseContext, case: Case) -> None:
     """容缺后补: the applicant supplies a material after acceptance (the status does not change)."""
-    given = _material_inputs(materials)
+    given = _material_inputs(ctx.materials)
     if not given:
         raise ValidationFailed("请上传需要补交的材料", field="materials", code="materials_required")
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    checked = check_materials(session, actor, spec, given, case.pledge, at_submission=False,
+    checked = check_materials(session, ctx.actor, spec, given, case.pledge, at_submission=False,
                               holder=case.applicant)
     next_round = repo.last_round(session, case.id) + 1
     session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
-                                 round=next_round, provided_at=now) for m in checked)
-    data["materials"] = [m.name for m in checked]
-    data["outstanding"] = refresh_deferred(session, case, cal, today, spec)
+                                 round=next_round, provided_at=ctx.now) for m in checked)
+    ctx.data["materials"] = [m.name for m in checked]
+    ctx.data["outstanding"] = refresh_deferred(session, case, ctx.cal, ctx.today, spec)
 
 
-def _do_review(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+def _do_review(session: Session, ctx: CaseContext, case: Case) -> None:
     steps = case.review_steps
-    data["step"] = case.review_step
+    ctx.data["step"] = case.review_step
     case.review_step = steps[steps.index(case.review_step) + 1]
-    data["to_step"] = case.review_step
+    ctx.data["to_step"] = case.review_step
 
 
-def _do_return_previous(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+def _do_return_previous(session: Session, ctx: CaseContext, case: Case) -> None:
     """退回: back to the previous review step, with the reason; at the first step the case is accepted again."""
-    reason = _reason(comment, "退回的理由")
+    reason = _reason(ctx.comment, "退回的理由")
     steps = case.review_steps
     if case.review_step not in steps or steps.index(case.review_step) == 0:
         raise IllegalTransition("当前为第一个审查环节，没有可退回的上一环节", field="action", code="no_previous_step")
     back = steps[steps.index(case.review_step) - 1]
-    data.update(step=case.review_step, to_step=back, reason=reason)
+    ctx.data.update(step=case.review_step, to_step=back, reason=reason)
     case.review_step = back
     case.status = (Status.ACCEPTED if steps.index(back) == 0 else Status.IN_REVIEW).value
 
 
-def _do_suspend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    if kind not in SUSPENSION_KINDS:
+def _do_suspend(session: Session, ctx: CaseContext, case: Case) -> None:
+    if ctx.kind not in SUSPENSION_KINDS:
         raise ValidationFailed("请选择特别程序种类：" + "、".join(SUSPENSION_KINDS.values()), field="kind",
                                code="bad_kind", extra={"kinds": list(SUSPENSION_KINDS)})
-    if not isinstance(days, int) or not 1 <= days <= 365:
+    if not isinstance(ctx.days, int) or not 1 <= ctx.days <= 365:
         raise ValidationFailed("请填写特别程序预计所需天数（1–365）", field="days")
     case.status_before_suspension = case.status
-    case.suspended_on = today
-    session.add(Suspension(case_id=case.id, kind=kind, expected_days=days, started_on=today, reason=comment))
-    data.update(kind=kind, days=days)
+    case.suspended_on = ctx.today
+    session.add(Suspension(case_id=case.id, kind=ctx.kind, expected_days=ctx.days, started_on=ctx.today, reason=ctx.comment))
+    ctx.data.update(kind=ctx.kind, days=ctx.days)
 
 
-def _do_resume(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+def _do_resume(session: Session, ctx: CaseContext, case: Case) -> None:
     suspension = repo.open_suspension(session, case.id)
-    started = case.suspended_on or today
+    started = case.suspended_on or ctx.today
     # the working days the procedure took do not count: the start day is a working day of the
     # case when the procedure started after it, so count (start, today]
-    used = max(0, cal.working_days_between(started, today))
+    used = max(0, ctx.cal.working_days_between(started, ctx.today))
     if suspension is not None:
-        suspension.ended_on, suspension.working_days = today, used
+        suspension.ended_on, suspension.working_days = ctx.today, used
     case.suspended_working_days += used
     case.status = case.status_before_suspension or Status.ACCEPTED.value
     case.status_before_suspension, case.suspended_on = None, None
-    _recompute_deadline(case, cal)
-    data["working_days"] = used
+    _recompute_deadline(case, ctx.cal)
+    ctx.data["working_days"] = used
 
 
-def _do_extend(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    reason = _reason(comment, "延长期限的理由")
-    if case.deadline is not None and today > case.deadline:
+def _do_extend(session: Session, ctx: CaseContext, case: Case) -> None:
+    reason = _reason(ctx.comment, "延长期限的理由")
+    if case.deadline is not None and ctx.today > case.deadline:
         raise IllegalTransition("办理期限已过，不能再延长", field="action", code="deadline_passed")
     if case.case_type == "immediate":
         raise IllegalTransition("即办件不适用延长期限", field="action", code="immediate_item")
     left = deadlines.MAX_EXTENSION_DAYS - case.extension_days
-    if not isinstance(days, int) or not 1 <= days <= left:
+    if not isinstance(ctx.days, int) or not 1 <= ctx.days <= left:
         raise ValidationFailed(f"延长天数应为 1–{left} 个工作日（累计不超过 {deadlines.MAX_EXTENSION_DAYS} 个）",
                                field="days", code="bad_extension")
-    case.extension_days += days
-    _recompute_deadline(case, cal)
-    data.update(days=days, reason=reason)
+    case.extension_days += ctx.days
+    _recompute_deadline(case, ctx.cal)
+    ctx.data.update(days=ctx.days, reason=reason)
 
 
 def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
@@ -293,7 +309,7 @@ def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[
     case.deliver_due = cal.add_working_days(deadlines.local_day(now), deadlines.DELIVER_DAYS)
 
 
-def _do_approve(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+def _do_approve(session: Session, ctx: CaseContext, case: Case) -> None:
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
     # every required material must be in hand — 容缺 ones included — except proofs a pledge replaced
     owed = owed_materials(session, case, spec)
@@ -304,24 +320,27 @@ def _do_approve(session, actor, case, cal, now, today, comment, materials, kind,
         # the license the approval issues must be issuable, or the approval is refused up front (409), and may
         # state only what was applied for and decided
         licenses.check_issuable(session, type_ref=spec.result_license_type, department_id=case.department_id)
-        contents.check_license_fields(session, case, comment, spec.result_license_type)
-    _decide(session, case, cal, now, Outcome.APPROVED)
+        contents.check_license_fields(session, case, ctx.comment, spec.result_license_type)
+    _decide(session, case, ctx.cal, ctx.now, Outcome.APPROVED)
+    if spec.result_license_type:
+        ctx.license = contents.license_basis(session, case, spec, ctx.comment,
+                                             may_issue=duties.may_issue_license(session, case, ctx))
 
 
-def _do_deny(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.outcome_reason = _reason(comment, "不予许可的理由")
-    _decide(session, case, cal, now, Outcome.DENIED)
+def _do_deny(session: Session, ctx: CaseContext, case: Case) -> None:
+    case.outcome_reason = _reason(ctx.comment, "不予许可的理由")
+    _decide(session, case, ctx.cal, ctx.now, Outcome.DENIED)
 
 
-def _do_deliver(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
-    case.delivered_at = case.closed_at = now
+def _do_deliver(session: Session, ctx: CaseContext, case: Case) -> None:
+    case.delivered_at = case.closed_at = ctx.now
 
 
-def _do_withdraw(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=None) -> None:  # type: ignore[no-untyped-def]
+def _do_withdraw(session: Session, ctx: CaseContext, case: Case) -> None:
     suspension = repo.open_suspension(session, case.id)
     if suspension is not None:
-        suspension.ended_on = today
-    case.closed_at = now
+        suspension.ended_on = ctx.today
+    case.closed_at = ctx.now
 
 
 HANDLERS = {

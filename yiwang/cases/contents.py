@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiwang.cases.errors import IllegalTransition
+from yiwang.cases.events import LicenceBasis
 from yiwang.cases.models import Case
+from yiwang.catalog.schemas import ApplicationSpec
 from yiwang.core import clock
 from yiwang.licenses import service as licenses
 from yiwang.org import service as org_service
@@ -77,3 +79,42 @@ def check_license_fields(session: Session, case: Case, opinion: str | None, lice
         raise IllegalTransition("证照内容缺少必填项，不能作出准予决定：" + "、".join(missing)
                                 + "（请申请人补正申请表，或由事项管理员在电子表单中增加相应字段）",
                                 field="action", code="license_fields_missing", extra={"missing": missing})
+
+
+MAX_DEFAULT_FIELDS = 10
+PRIVATE_FORMATS = ("phone", "email")
+
+
+def license_fields(case: Case, template: list[dict[str, Any]], form_schema: dict[str, Any] | None,
+                   decision: dict[str, str] | None = None) -> list[list[str]]:
+    """The [label, value] rows a case's licence prints: the template's sources (``value_of``), or, for a type
+    without a template, the item name and every titled field of the e-form (contact details left out)."""
+    if template:
+        return [[f["label"], value_of(case, f["source"], decision or {})] for f in template]
+    rows = [["许可事项", case.item_name]]
+    props = (form_schema or {}).get("properties") or {}
+    for key, prop in props.items():
+        if not isinstance(prop, dict) or not prop.get("title") or key not in case.form:
+            continue
+        if prop.get("format") in PRIVATE_FORMATS or "phone" in key or "contact" in key:
+            continue  # contact details are not part of what a license certifies
+        value = text_of(case.form[key]).strip()
+        if value:
+            rows.append([str(prop["title"]), value])
+        if len(rows) >= MAX_DEFAULT_FIELDS:
+            break
+    return rows
+
+
+def license_basis(session: Session, case: Case, spec: ApplicationSpec, opinion: str | None, *,
+                  may_issue: bool) -> LicenceBasis:
+    """The licence an approval earns, fixed at the decision: published with the case-approved event, from
+    which the licence domain issues it."""
+    assert spec.result_license_type
+    lt = licenses.find_type(session, spec.result_license_type)
+    decision = decision_of(session, case, opinion, case.concluded_at)
+    return LicenceBasis(type_ref=lt.code if lt else spec.result_license_type, department_id=case.department_id,
+                        holder=case.applicant, holder_kind=case.applicant.split(":", 1)[0],
+                        holder_name=case.applicant_name, holder_code=case.applicant_code, case_no=case.case_no,
+                        fields=license_fields(case, lt.fields if lt else [], spec.form_schema, decision),
+                        may_issue=may_issue)

@@ -27,7 +27,6 @@ from yiwang.catalog import service as catalog
 from yiwang.core.config import get_settings
 from yiwang.core.errors import Conflict, PermissionDenied
 from yiwang.core.permissions import Actor, Perm
-from yiwang.identity import service as identity
 from yiwang.org import service as org_service
 
 DECISIONS = (Action.APPROVE, Action.DENY)
@@ -108,22 +107,17 @@ def without_refused(actor: Actor, case: Case, candidates: list[str]) -> list[str
             if Action(name) not in CHAIN_ACTIONS or _problem(session, actor, case, Action(name)) is None]
 
 
-def may_issue_license(session: Session, case: Case) -> bool:
-    """Whether an approved case may get its licence in the owning department's name: whoever decided it
-    must belong to that department, unless the owner let windows decide this item on the spot. Read
-    from who took the decision, so it holds even for a decision that reached the case another way."""
-    decided = [e for e in repo.events(session, case.id) if e.action == Action.APPROVE.value]
-    if not decided:
-        return False
-    label = decided[-1].actor
-    if not label.startswith("staff:"):
+def may_issue_license(session: Session, case: Case, ctx: Any) -> bool:
+    """Whether the case being approved now (``ctx``: the approval's context) may get its licence in the owning
+    department's name: whoever decides must belong to that department, unless the owner let windows decide
+    this item on the spot (``check`` records a window decision it let through in ``ctx.data``, so the
+    licence follows even if the owner withdraws the flag before it is issued)."""
+    decider: Actor = ctx.actor
+    if not decider.is_staff:
         return True  # the system
-    decider = identity.actor_for_principal(session, label)
-    if decider is not None and decider.department_id == case.department_id:
+    if decider.department_id == case.department_id:
         return True  # the owner's staff
-    if (decided[-1].data or {}).get("window_decision"):
-        # decided at a window that the owner had authorised then (``check`` records it only when it let the
-        # decision through): the licence follows even if the owner withdrew the flag before it was issued
+    if ctx.data.get("window_decision"):
         return True
     return catalog.window_may_decide(session, case.item_code)
 

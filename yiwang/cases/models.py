@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.audit import BigId
@@ -65,6 +65,8 @@ class Case(Base):
     supplement_reminded_at: Mapped[dt.datetime | None]
     # the due date the workbench sorts by: the clock that runs in the current status (NULL when none)
     due: Mapped[dt.date | None] = mapped_column(Date)
+    # 并联审批: the item is joint, so acceptance forks one branch per branch department (case_branch)
+    joint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from yiwang.cases.models import (
     ApplicationDraft,
     Case,
+    CaseBranch,
     CaseEvent,
     CaseMaterial,
     CorrectionNotice,
@@ -22,7 +23,8 @@ from yiwang.core.permissions import Actor, ActorKind, Perm, Role, scope_clause
 from yiwang.core.storage import StoredFile
 
 
-def _visible(actor: Actor):  # type: ignore[no-untyped-def]
+def _visible(actor: Actor, *, branches: bool = True):  # type: ignore[no-untyped-def]
+    """Cases the actor may see; with ``branches``, also the joint cases its department gives an opinion on."""
     clause = scope_clause(actor, department_col=Case.department_id, region_col=Case.region_code,
                           owner_col=Case.applicant)
     if actor.kind is ActorKind.STAFF and not actor.can(Perm.CASE_READ):
@@ -30,11 +32,24 @@ def _visible(actor: Actor):  # type: ignore[no-untyped-def]
     if actor.kind is ActorKind.STAFF and Role.PROXY.value in actor.roles:
         # a village proxy's region does not cover the county departments it files with: it sees what it filed
         clause = or_(clause, Case.filed_by == actor.label)
+    if branches and actor.kind is ActorKind.STAFF and actor.department_id is not None:
+        clause = or_(clause, Case.id.in_(select(CaseBranch.case_id)
+                                         .where(CaseBranch.department_id == actor.department_id)))
     return clause
 
 
 def visible_case(session: Session, actor: Actor, case_no: str) -> Case | None:
     return session.scalars(select(Case).where(Case.case_no == case_no, _visible(actor))).first()
+
+
+def department_has_branches(session: Session, department_id: int | None) -> bool:
+    """Whether a department gives opinions on any joint case (so its lists include those cases)."""
+    if department_id is None:
+        return False
+    return session.scalar(select(CaseBranch.id).where(CaseBranch.department_id == department_id).limit(1)) is not None
+
+
+BRANCH_WAITING = ("pending", "escalated")
 
 
 def case_by_no(session: Session, case_no: str) -> Case | None:
@@ -61,11 +76,15 @@ class Queue:
     accept: bool
     resume: bool
     deliver: bool
+    branch_department: int | None = None  # a branch department: its open branch opinions wait here too
 
 
 def list_visible(session: Session, actor: Actor, *, status: str | None, due_range: tuple | None,  # type: ignore[type-arg]
                  queue: Queue | None, q: str | None, limit: int, offset: int) -> tuple[int, Sequence[Case]]:
-    stmt = select(Case).where(_visible(actor))
+    # a department's million cases list fastest by its own index: the joint cases it only gives an opinion on
+    # are added only for a department that has some
+    stmt = select(Case).where(_visible(actor, branches=department_has_branches(session, actor.department_id)
+                                       if actor.kind is ActorKind.STAFF else False))
     if status:
         stmt = stmt.where(Case.status == status)
     if due_range:
@@ -83,7 +102,14 @@ def list_visible(session: Session, actor: Actor, *, status: str | None, due_rang
             waiting.append(Case.status == "suspended")
         if queue.deliver:
             waiting.append(Case.status == "concluded")
-        stmt = stmt.where(or_(*waiting))
+        mine = or_(*waiting)
+        if queue.branch_department is not None and department_has_branches(session, queue.branch_department):
+            # the lead's steps wait for the lead's people; a branch department's opinions wait for its own
+            mine = or_(and_(mine, _visible(actor, branches=False)),
+                       and_(Case.status.in_(("accepted", "in_review", "suspended")), Case.id.in_(
+                           select(CaseBranch.case_id).where(CaseBranch.department_id == queue.branch_department,
+                                                            CaseBranch.status.in_(BRANCH_WAITING)))))
+        stmt = stmt.where(mine)
     if q:
         stmt = stmt.where(or_(Case.case_no == q.strip(), Case.item_name.contains(q.strip(), autoescape=True)))
     # counting a region's million cases on every page would cost more than the page: count up to a cap

@@ -26,6 +26,8 @@ class CaseIn(BaseModel):
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: str = Field(min_length=1, max_length=40)
+    # the case version the caller saw (CaseOut.version): 409 stale_version when someone acted since
+    expected_version: StrictInt | None = Field(default=None, ge=1)
     comment: str | None = Field(default=None, max_length=2000)
     # request_correction: names to correct; resubmit: [{"name", "file_id"}]
     materials: list[str | MaterialRef] | None = Field(default=None, max_length=100)
@@ -50,6 +52,24 @@ class CaseMaterialOut(BaseModel):
     license_ref: str | None
     round: int
     provided_at: dt.datetime
+
+
+class BranchOut(BaseModel):
+    """A branch of a joint case: its department, status (pending | consented | objected | deemed_consent |
+    escalated), deadline, opinion and when it was given, and its clock."""
+
+    department: str
+    department_id: int
+    status: str
+    status_label: str
+    deadline: dt.date | None
+    opinion: str | None
+    decided_at: dt.datetime | None
+    limit_days: int
+    on_timeout: str  # consent | escalate
+    light: str | None = None
+    remaining_working_days: int | None = None
+    paused: bool = False
 
 
 class CaseOut(BaseModel):
@@ -88,6 +108,9 @@ class CaseOut(BaseModel):
     # 容缺后补 still owed: {"materials", "due", "remaining_working_days", "overdue", "reminded_at"}, or None
     supplement: dict[str, Any] | None = None
     license_failed: bool = False  # issuing the approval's license failed for good; administrators were told
+    # 并联审批: one entry per branch department of a joint case (empty for an ordinary case)
+    branches: list[BranchOut] = []
+    version: int = 1  # send it back as expected_version: 409 stale_version when the case moved on since
 
 
 class CaseListItem(BaseModel):

@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from yiwang.cases import deadlines, duties
+from yiwang.cases import branches, deadlines, duties, events, machine
 from yiwang.cases import repository as repo
-from yiwang.cases.actions import HANDLERS, MaterialIn, check_materials, recompute_due
-from yiwang.cases.errors import CaseConflict, CaseNotFound, IllegalTransition
+from yiwang.cases.actions import HANDLERS, CaseContext, MaterialIn, check_materials, recompute_due
+from yiwang.cases.errors import CaseNotFound, IllegalTransition
 from yiwang.cases.models import (
     ApplicationDraft,
     Case,
@@ -30,7 +28,7 @@ from yiwang.cases.models import (
     Suspension,
 )
 from yiwang.cases.numbering import reserve_case_no
-from yiwang.cases.schemas import CaseListItem, CaseMaterialOut, CaseOut, TimelineEntry
+from yiwang.cases.schemas import BranchOut, CaseListItem, CaseMaterialOut, CaseOut, TimelineEntry
 from yiwang.cases.states import (
     APPLICANT,
     OPEN,
@@ -38,12 +36,11 @@ from yiwang.cases.states import (
     SUSPENSION_KINDS,
     Action,
     Status,
-    Step,
     actions_from,
     rule_for,
 )
 from yiwang.catalog import service as catalog
-from yiwang.core import audit, clock, outbox, ratelimit, storage
+from yiwang.core import audit, clock, lifecycle, outbox, ratelimit, storage
 from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
@@ -93,7 +90,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         answer_due=(deadlines.decision_deadline(cal, now, None, "immediate") if spec.case_type == "immediate"
                     else deadlines.answer_due(cal, now)),
         suspended_working_days=0, extension_days=0, correction_count=0,
-        deferred=_deferred_at_submission(spec, checked, pledge), version=1)
+        deferred=_deferred_at_submission(spec, checked, pledge), joint=spec.joint is not None, version=1)
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -110,7 +107,8 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         discard_draft(session, actor, spec.code)
     audit.record(session, actor, "case.submit", "case", case.case_no,
                  {"item": spec.code, "channel": channel, "applicant": profile.label})
-    outbox.emit(session, "case.submitted", _event_payload(case, "submit"), subject=f"case:{case.case_no}")
+    outbox.emit(session, events.CASE_SUBMITTED, machine.case_changed(case, "submit", actor.label).model_dump(mode="json"),
+                subject=f"case:{case.case_no}")
     return case
 
 
@@ -124,20 +122,7 @@ def _deferred_at_submission(spec: Any, checked: Sequence[MaterialIn], pledge: bo
 
 # --- the one writer ---------------------------------------------------------------------------------
 
-def _event_payload(case: Case, action: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "case_no": case.case_no, "action": action, "status": case.status, "outcome": case.outcome,
-        "applicant": case.applicant, "department_id": case.department_id, "item_code": case.item_code,
-        "item_name": case.item_name, "region_code": case.region_code}
-    if awaiting_supplement(case):  # 容缺后补: what the applicant still owes, and by when
-        payload["deferred"] = list(case.deferred or [])
-        payload["supplement_due"] = case.supplement_due.isoformat() if case.supplement_due else None
-    return payload
-
-
-def awaiting_supplement(case: Case) -> bool:
-    """容缺后补: the case is open and still owes materials the applicant deferred (shown as 待补材料)."""
-    return bool(case.deferred) and Status(case.status) in OPEN
+awaiting_supplement = machine.awaiting_supplement
 
 
 def supplement_view(session: Session, case: Case, today: dt.date | None = None) -> dict[str, Any] | None:
@@ -169,63 +154,30 @@ def remind_deferred(session: Session, today: dt.date | None = None) -> list[str]
         audit.record(session, SYSTEM_ACTOR, "case.supplement_reminded", "case", case.case_no,
                      {"materials": list(case.deferred), "due": case.supplement_due.isoformat() if case.supplement_due
                       else None})
-        outbox.emit(session, "case.supplement_reminder", _event_payload(case, "supplement_reminder"))
+        outbox.emit(session, events.CASE_SUPPLEMENT_REMINDER,
+                    machine.case_changed(case, "supplement_reminder", SYSTEM_ACTOR.label).model_dump(mode="json"))
         reminded.append(case.case_no)
     session.flush()
     return reminded
 
 
-def _owner(actor: Actor, case: Case) -> bool:
-    return actor.label in (case.applicant, case.filed_by)
-
-
-def _current_step(case: Case) -> Step | None:
-    return Step(case.review_step) if case.review_step else None
-
-
-def _last_step(case: Case) -> bool:
-    return case.review_step is not None and case.review_step == case.review_steps[-1]
-
-
-def _permitted(actor: Actor, case: Case, action: Action) -> bool:
-    """Whether ``actor`` may take ``action`` on ``case`` now (the transition and who may take it)."""
-    rule = rule_for(Status(case.status), action)
-    if rule is None:
-        return False
-    if rule.who == APPLICANT:
-        if action is Action.WITHDRAW:
-            return actor.label == case.applicant
-        return _owner(actor, case)
-    if not actor.is_staff:
-        return False
-    perm = rule.who
-    if action is Action.REVIEW:
-        step = _current_step(case)
-        if step is None or _last_step(case):
-            return False
-        perm = STEP_PERMISSION[step]
-    if action is Action.RETURN_PREVIOUS:  # only from a step after the first, by whoever holds that step
-        step = _current_step(case)
-        if step is None or case.review_step == case.review_steps[0]:
-            return False
-        perm = STEP_PERMISSION[step]
-    if action in (Action.APPROVE, Action.DENY):
-        if case.status == Status.SUBMITTED.value:
-            return case.case_type == "immediate" and actor.can(Perm.CASE_ACCEPT)
-        return _last_step(case) and actor.can(Perm.CASE_APPROVE)
-    return isinstance(perm, Perm) and actor.can(perm)
-
-
 def allowed_actions(actor: Actor, case: Case) -> list[str]:
-    permitted = [a.value for a in actions_from(Status(case.status)) if _permitted(actor, case, a)]
-    return duties.without_refused(actor, case, permitted)
+    permitted = [a.value for a in actions_from(Status(case.status)) if machine.permitted(actor, case, a)
+                 and branches.lead_may(case, a)]
+    return duties.without_refused(actor, case, permitted) + branches.allowed_for(actor, case)
 
 
 def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment: str | None = None,
           materials: Sequence[Any] | None = None, kind: str | None = None, days: int | None = None,
-          form: dict[str, Any] | None = None) -> Case:
-    """Take one action on a case (see states.TRANSITIONS)."""
+          form: dict[str, Any] | None = None, expected_version: int | None = None) -> Case:
+    """Take one action on a case (see states.TRANSITIONS) through the lifecycle engine; a branch department's
+    opinion on a joint case (branch_consent, branch_object) goes to its branch. ``expected_version``: the
+    version the caller saw (409 stale_version when the case has moved on since)."""
     case = get_case(session, actor, case_no)
+    if action in branches.BRANCH_ACTIONS:
+        branches.give_opinion(session, actor, case, action=action, comment=comment,
+                              expected_version=expected_version)
+        return case
     try:
         act = Action(action)
     except ValueError as exc:
@@ -236,7 +188,7 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     if rule is None:
         raise IllegalTransition(f"办件当前状态为“{status.value}”，不能执行“{act.value}”",
                                 field="action", extra={"allowed_actions": allowed_actions(actor, case)})
-    if not _permitted(actor, case, act):
+    if not machine.permitted(actor, case, act):
         if rule.who != APPLICANT and not actor.is_staff:
             raise PermissionDenied("该操作只能由工作人员执行", code="forbidden",
                                    extra={"allowed_actions": allowed_actions(actor, case)})
@@ -244,33 +196,24 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
             raise _refusal(actor, case, act)
         raise PermissionDenied("您的岗位不能执行此操作", code="forbidden",
                                extra={"allowed_actions": allowed_actions(actor, case)})
-    now = clock.now()
-    today = deadlines.local_day(now)
-    cal = get_calendar(session)
-    data: dict[str, Any] = {}
-    duties.check(session, actor, case, act, data)
-    handler = HANDLERS[act]
-    handler(session, actor, case, cal, now, today, comment, materials, kind, days, data, form=form)
-    if rule.target is not None and act is not Action.RESUME:
-        case.status = rule.target.value
-    recompute_due(case)
-    case.last_action_at = now
-    seq = case.version + 1
-    session.add(CaseEvent(case_id=case.id, seq=seq, at=now, action=act.value, actor=actor.label,
-                          actor_name=actor.name, from_status=status.value, to_status=case.status,
-                          comment=(comment or "").strip()[:2000] or None, data=data))
-    try:
-        session.flush()
-    except (StaleDataError, OperationalError) as exc:
-        # the case's version moved under us (PostgreSQL), or SQLite refused to turn this reader into a
-        # writer because another writer committed meanwhile: either way someone else acted first
-        if isinstance(exc, OperationalError) and "locked" not in str(exc):
-            raise
-        raise CaseConflict("该办件刚被其他人处理过，请刷新后查看最新状态", field="case_no") from exc
-    audit.record(session, actor, f"case.{act.value}", "case", case.case_no,
-                 {"from": status.value, "to": case.status, **{k: v for k, v in data.items() if k != "files"}})
-    outbox.emit(session, f"case.{act.value}", _event_payload(case, act.value), subject=f"case:{case.case_no}")
+    lifecycle.check_version(machine.CASE, case, expected_version)
+    ctx = CaseContext(actor=actor, action=act.value, comment=comment, cal=get_calendar(session),
+                      materials=materials, kind=kind, days=days, form=form)
+    duties.check(session, actor, case, act, ctx.data)
+    branches.check_lead(session, case, act)
+    lifecycle.apply(session, machine.CASE, case, ctx, effect=_effect, after=_clock, check_who=False)
     return case
+
+
+def _effect(session: Session, ctx: Any, case: Case) -> None:
+    """The action's own guards and effects (``actions``), and the branches it forks, pauses or reopens."""
+    HANDLERS[Action(ctx.action)](session, ctx, case)
+    branches.follow(session, ctx, case)
+
+
+def _clock(session: Session, ctx: Any, case: Case) -> None:
+    """The clock that runs in the new status."""
+    recompute_due(case)
 
 
 def _has_role_for(actor: Actor, case: Case, act: Action) -> bool:
@@ -280,7 +223,7 @@ def _has_role_for(actor: Actor, case: Case, act: Action) -> bool:
     if rule is None or rule.who == APPLICANT:
         return False
     if act in (Action.REVIEW, Action.RETURN_PREVIOUS):
-        step = _current_step(case)
+        step = machine.current_step(case)
         return step is not None and actor.can(STEP_PERMISSION[step])
     if act in (Action.APPROVE, Action.DENY) and case.status == Status.SUBMITTED.value:
         return actor.can(Perm.CASE_ACCEPT)
@@ -297,7 +240,7 @@ def _refusal(actor: Actor, case: Case, act: Action) -> Exception:
         return IllegalTransition("当前为审批环节，请作出准予或不予许可的决定", field="action", extra=allowed)
     if act is Action.RETURN_PREVIOUS:
         return IllegalTransition("当前为第一个审查环节，没有可退回的上一环节", field="action", extra=allowed)
-    if not actor.is_staff and not _owner(actor, case):
+    if not actor.is_staff and not machine.owner(actor, case):
         return PermissionDenied("只有申请人本人可以执行此操作", code="forbidden", extra=allowed)
     return PermissionDenied("您不能对该办件执行此操作", code="forbidden", extra=allowed)
 
@@ -397,9 +340,11 @@ def list_cases(session: Session, actor: Actor, *, status: str | None = None, lig
                      "green": (warn_edge + dt.timedelta(days=1), None)}[light]
     queue = None
     if mine and actor.is_staff:
+        opinion = actor.can(Perm.CASE_HANDLE) or actor.can(Perm.CASE_APPROVE)
         queue = repo.Queue(steps=[s.value for s, p in STEP_PERMISSION.items() if actor.can(p)],
                            accept=actor.can(Perm.CASE_ACCEPT), resume=actor.can(Perm.CASE_HANDLE),
-                           deliver=actor.can(Perm.CASE_DELIVER))
+                           deliver=actor.can(Perm.CASE_DELIVER),
+                           branch_department=actor.department_id if opinion else None)
     return repo.list_visible(session, actor, status=status, due_range=due_range, queue=queue, q=q,
                              limit=limit, offset=offset)
 
@@ -482,6 +427,7 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
     events = timeline(session, case)
     labels = {a.value: label for a, label in ACTION_LABELS.items()} | {"submit": "提交申请"}
     applicant_view = actor.is_applicant
+    shown_materials = branches.visible_materials(session, actor, case)
     return CaseOut(
         case_no=case.case_no, item_code=case.item_code, item_name=case.item_name, status=case.status,
         status_label=STATUS_LABELS[Status(case.status)], outcome=case.outcome, outcome_reason=case.outcome_reason,
@@ -493,7 +439,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         light=clock_now["light"], paused=clock_now["paused"], allowed_actions=allowed_actions(actor, case),
         form=case.form,
         materials=[CaseMaterialOut(name=m.name, file_id=m.file_id, license_ref=m.license_ref, round=m.round,
-                                   provided_at=m.provided_at) for m in case_materials(session, case)],
+                                   provided_at=m.provided_at) for m in case_materials(session, case)
+                   if shown_materials is None or m.name in shown_materials],
         corrections=[{"seq": c.seq, "materials": c.materials, "comment": c.comment, "requested_at": c.requested_at,
                       "answered_at": c.answered_at} for c in (corrections(session, case) if case.correction_count
                                                               else ())],
@@ -501,13 +448,27 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                       "expected_days": s.expected_days, "started_on": s.started_on, "ended_on": s.ended_on,
                       "working_days": s.working_days}
                      for s in (suspensions(session, case) if any(e.action == "suspend" for e in events) else ())],
-        timeline=[TimelineEntry(at=e.at, action=e.action, action_label=event_label(e, labels),
-                                actor=_actor_shown(e, applicant_view), comment=_comment_shown(e, applicant_view),
-                                from_status=e.from_status,
-                                to_status=e.to_status) for e in events],
+        timeline=_timeline_entries(session, case, events, labels, applicant_view),
         licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [],
         supplement=supplement_view(session, case),
-        license_failed=case.outcome == "approved" and license_failed(session, case.case_no))
+        license_failed=case.outcome == "approved" and license_failed(session, case.case_no),
+        branches=[BranchOut(**b) for b in branches.views(session, case)], version=case.version)
+
+
+def _timeline_entries(session: Session, case: Case, events: Sequence[CaseEvent], labels: dict[str, str],
+                      applicant_view: bool) -> list[TimelineEntry]:
+    """The case's own timeline, with its branches' entries (并联审批) merged in by time."""
+    entries = [(e.at, e.seq, TimelineEntry(at=e.at, action=e.action, action_label=event_label(e, labels),
+                                           actor=_actor_shown(e, applicant_view),
+                                           comment=_comment_shown(e, applicant_view), from_status=e.from_status,
+                                           to_status=e.to_status)) for e in events]
+    for i, b in enumerate(branches.timeline(session, case)):
+        shown = "工作人员" if applicant_view and b.actor.startswith("staff:") else b.actor_name
+        entries.append((b.at, 10**6 + i, TimelineEntry(
+            at=b.at, action=b.action, action_label=branches.event_label(b), actor=shown,
+            comment=None if applicant_view and b.action == "branch_consent" else b.comment,
+            from_status=b.from_status, to_status=b.to_status)))
+    return [entry for _, _, entry in sorted(entries, key=lambda t: (t[0], t[1]))]
 
 
 def event_label(event: CaseEvent, labels: dict[str, str]) -> str:
@@ -612,6 +573,10 @@ def discard_draft(session: Session, actor: Actor, item_code: str) -> None:
 def material_file(session: Session, actor: Actor, *, case_no: str, file_id: str) -> storage.StoredFile:
     """A material file of a case the actor may see (staff previewing it, the applicant re-reading it)."""
     case = repo.case_referencing_file(session, actor, file_id, case_no)
+    shown = branches.visible_materials(session, actor, case) if case is not None else None
+    if case is not None and shown is not None and not any(
+            m.file_id == file_id and m.name in shown for m in case_materials(session, case)):
+        case = None  # a branch department sees only the materials the lead lets it see
     record = session.get(storage.StoredFile, file_id) if case is not None else None
     if record is None:
         raise CaseNotFound("文件不存在", field="file_id")
@@ -640,3 +605,15 @@ def application_counts(session: Session, *, since: dt.datetime) -> dict[str, int
     rows = session.execute(select(Case.item_code, func.count()).where(Case.submitted_at >= since)
                            .group_by(Case.item_code)).all()
     return {str(code): int(n) for code, n in rows}
+
+
+# --- 并联审批, for electronic supervision ---------------------------------------------------------------------
+
+def branch_supervision_feed() -> Select[Any]:
+    """The running branch clocks of joint cases, as a statement supervision narrows and composes."""
+    return branches.supervision_feed()
+
+
+def time_out_branches(session: Session, as_of: dt.date) -> list[branches.BranchTimeout]:
+    """Apply each overdue branch's timeout rule (超时默认同意 or escalation); what it did, for supervision."""
+    return branches.time_out(session, as_of)

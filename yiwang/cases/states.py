@@ -8,8 +8,9 @@ that need the case's data (one-time correction, immediate items, reasons) live i
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
+from yiwang.core.lifecycle import APPLICANT as APPLICANT
+from yiwang.core.lifecycle import SYSTEM_ONLY, Transition
 from yiwang.core.permissions import Perm
 
 
@@ -61,13 +62,9 @@ class Step(enum.StrEnum):
 DEFAULT_STEPS: tuple[Step, ...] = (Step.HANDLE, Step.CHECK, Step.APPROVE)
 STEP_PERMISSION = {Step.HANDLE: Perm.CASE_HANDLE, Step.CHECK: Perm.CASE_CHECK, Step.APPROVE: Perm.CASE_APPROVE}
 
-APPLICANT = "applicant"  # marker: the case's owner (or the proxy who filed it) acts
-
-
-@dataclass(frozen=True)
-class Rule:
-    target: Status | None  # None: stays (extend) or returns to the status before suspension (resume)
-    who: Perm | str  # a permission, or APPLICANT
+# A transition names its target (None: stays, as an extension does, or the effect chooses it, as resume and
+# return do) and who may take it: a permission, or APPLICANT (the case's owner, or the proxy who filed it).
+Rule = Transition
 
 
 OPEN = (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED)
@@ -98,6 +95,10 @@ TRANSITIONS: dict[tuple[Status, Action], Rule] = {
     # the first step the case is "accepted" again (the current step's permission is checked, like review)
     (Status.IN_REVIEW, Action.RETURN_PREVIOUS): Rule(None, Perm.CASE_CHECK),
 }
+# 并联审批: when a branch department objects, the lead may send the application back for correction (the
+# service guards it: only after an objection)
+for _status in (Status.ACCEPTED, Status.IN_REVIEW):
+    TRANSITIONS[(_status, Action.REQUEST_CORRECTION)] = Rule(Status.CORRECTION_REQUESTED, Perm.CASE_HANDLE)
 for _status in (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.WITHDRAW)] = Rule(Status.WITHDRAWN, APPLICANT)
 # 容缺后补: a material the office accepted the case without arrives later; the status stays
@@ -123,7 +124,8 @@ ACTION_LABELS = {
     Action.RESUBMIT: "补正后重新提交", Action.REVIEW: "审查通过，转下一环节", Action.SUSPEND: "启动特别程序",
     Action.RESUME: "结束特别程序", Action.EXTEND: "延长办理期限", Action.APPROVE: "准予许可",
     Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请", Action.SUPPLEMENT: "补交容缺材料",
-    Action.RETURN_PREVIOUS: "退回上一环节",
+    Action.RETURN_PREVIOUS: "退回上一环节", Action.BRANCH_CONSENT: "出具同意意见（并联审批）",
+    Action.BRANCH_OBJECT: "出具不同意意见（并联审批）",
 }
 OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
 STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}
@@ -161,4 +163,18 @@ BRANCH_ACTION_LABELS = {
     BranchAction.CONSENT: "并联部门同意", BranchAction.OBJECT: "并联部门不同意",
     BranchAction.DEEM_CONSENT: "超时默认同意", BranchAction.ESCALATE: "并联部门超时，提交监察",
     BranchAction.REOPEN: "补正后重新征求意见",
+}
+
+BRANCH_OFFICER = "branch_officer"  # staff of the branch's department who handle or approve cases
+
+BRANCH_TRANSITIONS: dict[tuple[BranchStatus, BranchAction], Transition] = {
+    (BranchStatus.PENDING, BranchAction.CONSENT): Transition(BranchStatus.CONSENTED, BRANCH_OFFICER),
+    (BranchStatus.PENDING, BranchAction.OBJECT): Transition(BranchStatus.OBJECTED, BRANCH_OFFICER),
+    # escalated: still owes its opinion, now late (consent-on-timeout branches never get here)
+    (BranchStatus.ESCALATED, BranchAction.CONSENT): Transition(BranchStatus.CONSENTED, BRANCH_OFFICER),
+    (BranchStatus.ESCALATED, BranchAction.OBJECT): Transition(BranchStatus.OBJECTED, BRANCH_OFFICER),
+    (BranchStatus.PENDING, BranchAction.DEEM_CONSENT): Transition(BranchStatus.DEEMED_CONSENT, SYSTEM_ONLY),
+    (BranchStatus.PENDING, BranchAction.ESCALATE): Transition(BranchStatus.ESCALATED, SYSTEM_ONLY),
+    # taken inside the lead's acceptance after a correction (not by a person directly)
+    (BranchStatus.OBJECTED, BranchAction.REOPEN): Transition(BranchStatus.PENDING, SYSTEM_ONLY),
 }

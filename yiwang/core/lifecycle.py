@@ -99,7 +99,7 @@ class Machine(Generic[T]):
     topic constant; ``timeline`` writes the domain's timeline entry (default: a ``lifecycle_event`` row)."""
 
     name: str  # the audit object type and the outbox subject prefix: "case", "license", "rectification"
-    transitions: Mapping[tuple[str, str], Transition]
+    transitions: Mapping[tuple[Any, Any], Transition]  # (status, action) → transition; str enums welcome
     subject: Callable[[T], str]
     topic: Callable[[str], str | None]
     event: Callable[[T, Context], Event] | None = None
@@ -135,11 +135,12 @@ def check_version(machine: Machine[Any], instance: Any, expected: int | None) ->
 
 
 def apply(session: Session, machine: Machine[T], instance: T, ctx: Context, *, effect: Effect | None = None,
-          expected_version: int | None = None, check_who: bool = True) -> Transition:
+          after: Effect | None = None, expected_version: int | None = None, check_who: bool = True) -> Transition:
     """Take ``ctx.action`` on ``instance`` (already loaded through the domain's scoped repository). Raises
     IllegalTransition (409) when the table has no such transition, PermissionDenied (403) when the actor may
     not take it, StaleVersion (409) when ``expected_version`` is not the stored version or another writer
-    committed first. ``check_who=False`` is for a domain that already made a finer refusal itself."""
+    committed first. ``effect`` runs before the status is set, ``after`` once it is (a clock that depends on
+    the new status). ``check_who=False`` is for a domain that already made a finer refusal itself."""
     before: str = getattr(instance, machine.status_attr)
     transition = machine.rule(before, ctx.action)
     if transition is None:
@@ -155,8 +156,10 @@ def apply(session: Session, machine: Machine[T], instance: T, ctx: Context, *, e
     if effect is not None:
         effect(session, ctx, instance)
     if transition.target is not None:
-        setattr(instance, machine.status_attr, transition.target)
-    after: str = getattr(instance, machine.status_attr)
+        setattr(instance, machine.status_attr, str(transition.target))
+    if after is not None:
+        after(session, ctx, instance)
+    now_status: str = getattr(instance, machine.status_attr)
     if machine.stamp_attr:
         setattr(instance, machine.stamp_attr, ctx.now)
     seq = (machine.version_of(instance) or 0) + 1
@@ -165,11 +168,11 @@ def apply(session: Session, machine: Machine[T], instance: T, ctx: Context, *, e
     else:
         session.add(LifecycleEvent(kind=machine.name, subject=machine.subject(instance), seq=seq, at=ctx.now,
                                    action=ctx.action, actor=ctx.actor.label, actor_name=ctx.actor.name,
-                                   from_status=before, to_status=after,
+                                   from_status=before, to_status=now_status,
                                    comment=(ctx.comment or "").strip()[:2000] or None, data=ctx.data))
     flush(session)
     audit.record(session, ctx.actor, f"{machine.name}.{ctx.action}", machine.name, machine.subject(instance),
-                 {"from": before, "to": after, **{k: v for k, v in ctx.data.items() if k != "files"}})
+                 {"from": before, "to": now_status, **{k: v for k, v in ctx.data.items() if k != "files"}})
     topic = machine.topic(ctx.action)
     if topic is not None and machine.event is not None:
         payload = machine.event(instance, ctx)

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from yiwang.cases import events as case_events
 from yiwang.core import outbox
 from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
@@ -59,10 +60,46 @@ def on_case_event(session: Session, event: OutboxEvent) -> None:
 
 
 for _action in templates.CASE_ACTIONS:
-    outbox.handler(f"case.{_action}")(on_case_event)
+    outbox.handler(case_events.ACTION_TOPICS[_action])(on_case_event)
 
 
-@outbox.handler("case.supplement_reminder")
+# --- 并联审批: branches of a joint case -------------------------------------------------------------------------
+
+@outbox.handler(case_events.BRANCH_REQUESTED)
+def on_branch_requested(session: Session, event: OutboxEvent) -> None:
+    """A joint case was accepted → the branch department's handlers and approvers: an opinion is due."""
+    p = event.payload
+    text = templates.branch_requested(p)
+    for label in _department_staff(session, p):
+        _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}#branches", ())
+
+
+@outbox.handler(case_events.BRANCH_OBJECTED)
+def on_branch_objected(session: Session, event: OutboxEvent) -> None:
+    """A branch objected → the lead department's handlers and approvers, who deny or ask for a correction."""
+    p = event.payload
+    text = templates.branch_objected(p)
+    for label in _department_staff(session, {"department_id": p.get("lead_department_id")}):
+        _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}#branches", ())
+
+
+def on_branch_timed_out(session: Session, event: OutboxEvent) -> None:
+    """超时默认同意 or escalation → the branch department's staff and the supervisors covering its region."""
+    p = event.payload
+    text = templates.branch_timed_out(event.topic == case_events.BRANCH_DEEMED_CONSENT, p)
+    told = _department_staff(session, p)
+    region = p.get("region_code")
+    if isinstance(region, str) and region:
+        told += [s for s in identity.staff_with_role(session, Role.SUPERVISOR.value, covering=region) if s not in told]
+    for label in told:
+        _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}#branches")
+
+
+for _topic in (case_events.BRANCH_DEEMED_CONSENT, case_events.BRANCH_ESCALATED):
+    outbox.handler(_topic)(on_branch_timed_out)
+
+
+@outbox.handler(case_events.CASE_SUPPLEMENT_REMINDER)
 def on_supplement_reminder(session: Session, event: OutboxEvent) -> None:
     """容缺后补: deferred materials coming due → the applicant (in-app and SMS)."""
     p = event.payload

@@ -176,6 +176,32 @@ def alert_raised(payload: dict[str, Any]) -> Text:
                 sms("电子监察对办件{no}发出" + label + "，请及时处理。", no=no))
 
 
+# --- 并联审批 ---------------------------------------------------------------------------------------------
+
+def branch_requested(payload: dict[str, Any]) -> Text:
+    no, item = str(payload.get("case_no") or ""), str(payload.get("item_name") or "")
+    due = str(payload.get("deadline") or "")
+    body = f"办件 {no}（{item}）已由牵头部门受理，请在 {due} 前出具并联审批意见。" if due else \
+        f"办件 {no}（{item}）已由牵头部门受理，请出具并联审批意见。"
+    return Text(f"并联审批：请出具意见（{no}）", body, sms("办件{no}需要您出具并联审批意见。", no=no))
+
+
+def branch_objected(payload: dict[str, Any]) -> Text:
+    no = str(payload.get("case_no") or "")
+    reason = str(payload.get("opinion") or "").strip()
+    body = f"并联审批部门对办件 {no} 出具不同意意见：{reason}。请作出决定或告知申请人补正。"
+    return Text(f"并联审批：不同意意见（{no}）", body, sms("并联审批部门对办件{no}不同意，请处理。", no=no))
+
+
+def branch_timed_out(deemed: bool, payload: dict[str, Any]) -> Text:
+    no, due = str(payload.get("case_no") or ""), str(payload.get("deadline") or "")
+    if deemed:
+        body = f"办件 {no} 的并联审批意见超过时限（{due}）未出具，依超时默认制视为同意，已记入电子监察。"
+        return Text(f"并联审批超时默认同意（{no}）", body, sms("办件{no}并联审批超时，已视为同意。", no=no))
+    body = f"办件 {no} 的并联审批意见超过时限（{due}）未出具，已提交电子监察，请尽快出具意见。"
+    return Text(f"并联审批超时（{no}）", body, sms("办件{no}并联审批超时，已提交电子监察。", no=no))
+
+
 # --- e-mail ---------------------------------------------------------------------------------------------
 
 def email_body(body: str, link: str | None, public_url: str) -> str:

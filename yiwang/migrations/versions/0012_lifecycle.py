@@ -76,6 +76,8 @@ def upgrade() -> None:
     for table in ('rectification', 'license', 'supervision_order'):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+    with op.batch_alter_table('cases') as batch:
+        batch.add_column(sa.Column('joint', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('supervision_alert') as batch:
         batch.add_column(sa.Column('subject', sa.String(length=40), nullable=False, server_default=''))
         batch.drop_index('uq_supervision_alert_open', sqlite_where=OPEN, postgresql_where=OPEN)
@@ -89,6 +91,8 @@ def downgrade() -> None:
         batch.create_index('uq_supervision_alert_open', ['case_no', 'rule'], unique=True, sqlite_where=OPEN,
                            postgresql_where=OPEN)
         batch.drop_column('subject')
+    with op.batch_alter_table('cases') as batch:
+        batch.drop_column('joint')
     for table in ('supervision_order', 'license', 'rectification'):
         with op.batch_alter_table(table) as batch:
             batch.drop_column('version')

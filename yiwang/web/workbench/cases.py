@@ -32,6 +32,7 @@ from yiwang.catalog.schemas import ApplicationSpec
 from yiwang.core import storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
+from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
 from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor, redirect, require_staff
@@ -180,8 +181,24 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
         "channels": CHANNELS, "case_types": CASE_TYPES, "outcomes": OUTCOMES, "lights": LIGHTS,
         "action_labels": ACTIONS, "kinds": SUSPENSION_KINDS, "statuses": STATUSES, "steps": STEPS,
         "error": error, "values": values or {}, "notice": notice, "can_intake": _can_intake(actor),
-        "notices": notices.available(session, case), "duty_notes": duties.notes(session, actor, case)},
+        "notices": notices.available(session, case), "duty_notes": duties.notes(session, actor, case),
+        "join_note": _join_note(view, actor, case)},
         status=status)
+
+
+def _join_note(view: Any, actor: Actor, case: Case) -> str | None:
+    """Why the lead's decision is not offered yet on a joint case (the approver at the last step)."""
+    if not view.branches or case.status not in (Status.ACCEPTED.value, Status.IN_REVIEW.value):
+        return None
+    if actor.department_id != case.department_id:
+        return None
+    objected = [b.department for b in view.branches if b.status == "objected"]
+    if objected:
+        return "、".join(objected) + "不同意。可作出不予许可决定，或一次性告知申请人补正后重新受理。"
+    waiting = [b.department for b in view.branches if b.status not in ("consented", "deemed_consent")]
+    if waiting:
+        return "并联审批部门尚未全部同意（" + "、".join(waiting) + "），暂不能作出准予许可的决定。"
+    return None
 
 
 @router.get("/cases/{case_no}")
@@ -250,7 +267,8 @@ def case_action(request: Request, case_no: str, posted: FormData = Depends(poste
     values = {"comment": comment, "materials": posted.getlist("materials"), "other": _text(posted, "other", 500),
               "kind": kind, "days": _text(posted, "days", 10)}
     try:
-        if _text(posted, "version", 20) != str(case.version):
+        posted_version = _text(posted, "version", 20)
+        if not posted_version.isdigit():
             raise CaseConflict(STALE, field="version", code="stale_version")
         materials: list[Any] | None = None
         if action == Action.REQUEST_CORRECTION.value:
@@ -259,12 +277,14 @@ def case_action(request: Request, case_no: str, posted: FormData = Depends(poste
             spec = _spec(session, case)
             materials = _uploads(session, actor, posted, [m.name for m in spec.materials] if spec else [])
         cases.apply(session, actor, case_no=case.case_no, action=action, comment=comment or None,
-                    materials=materials, kind=kind or None, days=_days(posted))
+                    materials=materials, kind=kind or None, days=_days(posted), expected_version=int(posted_version))
     except DomainError as exc:
         session.rollback()
         fresh = cases.get_case(session, actor, case.case_no)
-        stale = isinstance(exc, CaseConflict)
+        stale = isinstance(exc, StaleVersion)
         error = form_error(exc) | {"action": action, "inline": exc.status == 422, "label": ACTIONS.get(action)}
+        if stale:
+            error["message"] = STALE
         return case_page(request, session, actor, fresh, error=error, values={} if stale else values,
                          status=exc.status)
     return redirect(_case_url(case.case_no, action))

@@ -1,0 +1,49 @@
+"""The licence domain's listeners: an approval issues the licence it earned (当场/按时出证).
+
+The case domain publishes ``case.approve`` with the :class:`~yiwang.cases.events.LicenceBasis` fixed at the
+decision (type, holder, printed fields); issuing from it needs nothing else of the case. Issuance is idempotent
+per case and licence type, so a redelivered event returns the licence already issued.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yiwang.cases.events import CASE_APPROVED, CaseChanged
+from yiwang.core import audit, outbox
+from yiwang.core.outbox import OutboxEvent
+from yiwang.core.permissions import SYSTEM
+from yiwang.licenses import service as licenses
+
+
+def issue_from_event(session: Session, payload: dict[str, object]) -> list[str]:
+    """Issue the licence an approval event names; returns its licence ids (the existing one on a repeat)."""
+    event = CaseChanged.model_validate(payload)
+    basis = event.license
+    if event.outcome != "approved" or basis is None:
+        return []
+    if not basis.may_issue:
+        # decided outside the owning department on an item it never let a window decide: no licence in its name
+        audit.record(session, SYSTEM, "license.issue_refused", "case", event.case_no,
+                     {"reason": "decided_outside_owning_department"})
+        return []
+    lt = licenses.ensure_type(session, basis.type_ref, department_id=basis.department_id)
+    lic = licenses.issue(session, SYSTEM, type_ref=lt.code, department_id=basis.department_id, holder=basis.holder,
+                         holder_kind=basis.holder_kind, holder_name=basis.holder_name,
+                         holder_code=basis.holder_code, fields=[(a, b) for a, b in basis.fields],
+                         case_no=basis.case_no)
+    return [lic.license_id]
+
+
+def issue_for_case(session: Session, case_no: str) -> list[str]:
+    """Issue (again) from a case's latest approval event: what the worker does, for tools and the demo."""
+    stored = session.scalars(select(OutboxEvent).where(OutboxEvent.subject == f"case:{case_no}",
+                                                       OutboxEvent.topic == CASE_APPROVED)
+                             .order_by(OutboxEvent.id.desc()).limit(1)).first()
+    return issue_from_event(session, stored.payload) if stored is not None else []
+
+
+@outbox.handler(CASE_APPROVED)
+def on_case_approved(session: Session, event: OutboxEvent) -> None:
+    issue_from_event(session, event.payload)
