@@ -23,6 +23,7 @@ from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, scope_clause
+from yiwang.evaluation import events
 from yiwang.evaluation.models import Evaluation, Rectification
 from yiwang.evaluation.schemas import (
     AnswerOut,
@@ -231,14 +232,14 @@ def rate(session: Session, actor: Actor, *, case_no: str, level: int, reasons: S
                  {"evaluation_id": evaluation.id, "level": level, "previous": previous, "reasons": codes,
                   "channel": chosen, "revision": evaluation.revision,
                   "rectification_id": opened.id if opened else None})
-    outbox.emit(session, "evaluation.rated", {
-        "case_no": evaluation.case_no, "applicant": evaluation.applicant, "evaluation_id": evaluation.id,
-        "department_id": evaluation.department_id, "item_code": evaluation.item_code, "level": level,
-        "previous_level": previous, "revision": evaluation.revision, "channel": chosen})
+    outbox.emit(session, events.EVALUATION_RATED, events.Rated(
+        case_no=evaluation.case_no, applicant=evaluation.applicant, evaluation_id=evaluation.id,
+        department_id=evaluation.department_id, item_code=evaluation.item_code, level=level,
+        previous_level=previous, revision=evaluation.revision, channel=chosen).model_dump(mode="json"))
     if opened is not None:
-        outbox.emit(session, "evaluation.rectification_opened", {
-            "case_no": opened.case_no, "department_id": opened.department_id, "rectification_id": opened.id,
-            "deadline": opened.deadline.isoformat()})
+        outbox.emit(session, events.RECTIFICATION_OPENED, events.RectificationOpened(
+            case_no=opened.case_no, department_id=opened.department_id, rectification_id=opened.id,
+            deadline=opened.deadline).model_dump(mode="json"))
     return evaluation
 
 
@@ -403,9 +404,9 @@ def reply(session: Session, actor: Actor, *, rectification_id: int, text: str,
     assert evaluation is not None
     audit.record(session, actor, "evaluation.reply", "rectification", task.id,
                  {"case_no": task.case_no, "on_time": task.on_time, "deadline": task.deadline.isoformat()})
-    outbox.emit(session, "evaluation.rectification_replied", {
-        "case_no": task.case_no, "applicant": evaluation.applicant, "rectification_id": task.id,
-        "department_id": task.department_id, "on_time": task.on_time})
+    outbox.emit(session, events.RECTIFICATION_REPLIED, events.RectificationReplied(
+        case_no=task.case_no, applicant=evaluation.applicant, rectification_id=task.id,
+        department_id=task.department_id, on_time=task.on_time).model_dump(mode="json"))
     return task
 
 
@@ -424,9 +425,9 @@ def request_appeal(session: Session, actor: Actor, *, evaluation_id: int, reason
     evaluation.appeal_status = AppealStatus.REQUESTED.value
     audit.record(session, actor, "evaluation.appeal_request", "evaluation", evaluation.case_no,
                  {"evaluation_id": evaluation.id, "reason": evaluation.appeal_reason})
-    outbox.emit(session, "evaluation.appeal_requested", {
-        "case_no": evaluation.case_no, "evaluation_id": evaluation.id, "department_id": evaluation.department_id,
-        "region_code": evaluation.region_code})
+    outbox.emit(session, events.APPEAL_REQUESTED, events.AppealRequested(
+        case_no=evaluation.case_no, evaluation_id=evaluation.id, department_id=evaluation.department_id,
+        region_code=evaluation.region_code).model_dump(mode="json"))
     return evaluation
 
 
@@ -451,9 +452,9 @@ def decide_appeal(session: Session, actor: Actor, *, evaluation_id: int, uphold:
     audit.record(session, actor, "evaluation.appeal_decide", "evaluation", evaluation.case_no,
                  {"evaluation_id": evaluation.id, "uphold": uphold, "reason": evaluation.appeal_decision,
                   "closed_rectifications": closed})
-    outbox.emit(session, "evaluation.appeal_decided", {
-        "case_no": evaluation.case_no, "evaluation_id": evaluation.id, "department_id": evaluation.department_id,
-        "upheld": uphold})
+    outbox.emit(session, events.APPEAL_DECIDED, events.AppealDecided(
+        case_no=evaluation.case_no, evaluation_id=evaluation.id, department_id=evaluation.department_id,
+        upheld=uphold).model_dump(mode="json"))
     return evaluation
 
 

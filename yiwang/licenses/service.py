@@ -32,6 +32,7 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
 from yiwang.core.ratelimit import SlidingWindow
+from yiwang.licenses import events
 from yiwang.licenses import identifier as ident
 from yiwang.licenses import pdf as license_pdf
 from yiwang.licenses.models import License, LicenseCounter, LicenseShare, LicenseType, LicenseVerification
@@ -307,8 +308,8 @@ def issue(session: Session, actor: Actor, *, type_ref: str, department_id: int, 
     audit.record(session, actor, "license.issue", "license", lic.license_id,
                  {"identifier": lic.identifier, "type": lt.code, "holder": holder, "case_no": case_no,
                   "seal": seal.code})
-    outbox.emit(session, "license.issued", {"license_id": lic.license_id, "holder": holder, "case_no": case_no,
-                                            "type": lt.name})
+    outbox.emit(session, events.LICENSE_ISSUED, events.LicenseIssued(
+        license_id=lic.license_id, holder=holder, case_no=case_no, type=lt.name).model_dump(mode="json"))
     return lic
 
 
@@ -497,8 +498,8 @@ def change_status(session: Session, actor: Actor, license_id: str, *, action: st
     lic.status_changed_at = clock.now()
     audit.record(session, actor, f"license.{action}", "license", lic.license_id,
                  {"from": before, "to": target, "reason": reason[:1000]})
-    outbox.emit(session, f"license.{action}", {"license_id": lic.license_id, "holder": lic.holder, "reason": reason,
-                                               "type": lic.type_name})
+    outbox.emit(session, events.CHANGE_TOPICS[action], events.LicenseStatusChanged(
+        license_id=lic.license_id, holder=lic.holder, reason=reason, type=lic.type_name).model_dump(mode="json"))
     return out(lic)
 
 

@@ -14,7 +14,7 @@ from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.org import service as org_service
-from yiwang.supervision import repository
+from yiwang.supervision import events, repository
 from yiwang.supervision.errors import AlertNotFound, OrderNotFound
 from yiwang.supervision.models import SupervisionOrder
 
@@ -55,8 +55,9 @@ def issue_order(session: Session, actor: Actor, *, department_id: int, subject: 
     session.flush()
     audit.record(session, actor, "supervision.order_issue", "supervision_order", order.order_no,
                  {"department_id": dept.id, "case_no": case_no, "reply_due": order.reply_due.isoformat()})
-    outbox.emit(session, "supervision.order_issued", {"order_no": order.order_no, "department_id": dept.id,
-                                                      "subject": subject, "reply_due": order.reply_due.isoformat()})
+    outbox.emit(session, events.ORDER_ISSUED, events.OrderIssued(
+        order_no=order.order_no, department_id=dept.id, subject=subject, reply_due=order.reply_due
+    ).model_dump(mode="json"))
     return order
 
 
@@ -94,7 +95,8 @@ def reply_order(session: Session, actor: Actor, order_no: str, *, reply: str) ->
         "replied"
     audit.record(session, actor, "supervision.order_reply", "supervision_order", order.order_no,
                  {"on_time": clock.today() <= order.reply_due})
-    outbox.emit(session, "supervision.order_replied", {"order_no": order.order_no, "issued_by": order.issued_by})
+    outbox.emit(session, events.ORDER_REPLIED,
+                events.OrderReplied(order_no=order.order_no, issued_by=order.issued_by).model_dump(mode="json"))
     return order
 
 

@@ -35,7 +35,7 @@ from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, outbox
 from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.permissions import SYSTEM, Actor, Perm
-from yiwang.supervision import repository
+from yiwang.supervision import events, repository
 from yiwang.supervision.models import Alert, SupervisionRun
 from yiwang.supervision.rules import (
     CONTENT,
@@ -281,9 +281,9 @@ MAX_ANNOUNCED = 500  # per tick: beyond this (a first run over an old backlog) t
 def _announce(session: Session, rows: Sequence[Any]) -> None:
     """One outbox event per newly raised alert, so the department's staff hear of it (notifications)."""
     for r in sorted(rows, key=lambda r: (r.level != "red", r.id))[:MAX_ANNOUNCED]:
-        outbox.emit(session, "supervision.alert_raised", {"alert_id": r.id, "case_no": r.case_no,
-                                                          "department_id": r.department_id, "level": r.level,
-                                                          "rule": r.rule, "content": CONTENT.get(r.rule, r.rule)})
+        outbox.emit(session, events.ALERT_RAISED, events.AlertRaised(
+            alert_id=r.id, case_no=r.case_no, department_id=r.department_id, level=r.level, rule=r.rule,
+            content=CONTENT.get(r.rule, r.rule)).model_dump(mode="json"))
 
 
 def raise_card(session: Session, *, case_no: str, rule: str, content: str, detail: dict[str, Any]) -> Alert | None:
@@ -305,7 +305,7 @@ def raise_card(session: Session, *, case_no: str, rule: str, content: str, detai
     session.add(alert)
     session.flush()
     audit.record(session, SYSTEM, "supervision.card", "supervision_alert", alert.id, {"case_no": case_no, "rule": rule})
-    outbox.emit(session, "supervision.alert_raised", {"alert_id": alert.id, "case_no": case_no,
-                                                      "department_id": alert.department_id, "level": alert.level,
-                                                      "rule": rule, "content": content})
+    outbox.emit(session, events.ALERT_RAISED, events.AlertRaised(
+        alert_id=alert.id, case_no=case_no, department_id=alert.department_id, level=alert.level, rule=rule,
+        content=content).model_dump(mode="json"))
     return alert
