@@ -1,5 +1,6 @@
 """Supervision orders (督办): a supervisor orders a department to act and reply within working days; the
-department replies (again, to amend, until the order is closed); the supervisor closes it."""
+department replies (again, to amend, until the order is closed); the supervisor closes it. Replies and closing
+go through the lifecycle engine (the table is in states.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yiwang.cases import service as cases
-from yiwang.core import audit, clock, outbox
+from yiwang.core import audit, clock, lifecycle, outbox
 from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
@@ -17,6 +18,7 @@ from yiwang.org import service as org_service
 from yiwang.supervision import events, repository
 from yiwang.supervision.errors import AlertNotFound, OrderNotFound
 from yiwang.supervision.models import SupervisionOrder
+from yiwang.supervision.states import ORDER_STATUS_LABELS, ORDER_TRANSITIONS, OrderAction
 
 
 def _order_no(session: Session, today: dt.date) -> str:
@@ -81,32 +83,64 @@ def get_order(session: Session, actor: Actor, order_no: str) -> SupervisionOrder
     return _visible_order(session, actor, order_no)
 
 
-def reply_order(session: Session, actor: Actor, order_no: str, *, reply: str) -> SupervisionOrder:
-    """The ordered department replies (what it did); replying again before closure amends the reply."""
+def _order_holds(actor: Actor, order: SupervisionOrder, transition: lifecycle.Transition, action: str) -> bool:
+    if not (actor.is_staff and isinstance(transition.who, Perm) and actor.can(transition.who)):
+        return False
+    return action != OrderAction.REPLY or actor.department_id == order.department_id  # only the ordered replies
+
+
+def _replied_event(order: SupervisionOrder, ctx: lifecycle.Context) -> events.OrderReplied:
+    return events.OrderReplied(order_no=order.order_no, issued_by=order.issued_by)
+
+
+MACHINE: lifecycle.Machine[SupervisionOrder] = lifecycle.Machine(
+    name="supervision_order", transitions=ORDER_TRANSITIONS, subject=lambda order: order.order_no,
+    topic=lambda action: events.ORDER_REPLIED if action == OrderAction.REPLY else None, event=_replied_event,
+    holds=_order_holds, labels=ORDER_STATUS_LABELS, audit_action=lambda action: f"supervision.order_{action}")
+
+
+def reply_order(session: Session, actor: Actor, order_no: str, *, reply: str,
+                expected_version: int | None = None) -> SupervisionOrder:
+    """The ordered department replies (what it did); replying again before closure amends the reply. With
+    ``expected_version`` (the version the caller was shown) a change made meanwhile is a StaleVersion."""
     actor.require(Perm.SUPERVISION_REPLY)
     order = _visible_order(session, actor, order_no)
     if actor.department_id != order.department_id:
         raise PermissionDenied("只有被督办部门可以答复", code="forbidden")
-    if order.status == "closed":
+    lifecycle.check_version(MACHINE, order, expected_version)
+    if MACHINE.rule(order.status, OrderAction.REPLY) is None:
         raise ValidationFailed("督办单已办结", field="order_no", code="order_closed")
     if not (reply or "").strip():
         raise ValidationFailed("请填写答复内容", field="reply", code="reason_required")
-    order.reply, order.replied_by, order.replied_at, order.status = reply.strip()[:5000], actor.label, clock.now(), \
-        "replied"
-    audit.record(session, actor, "supervision.order_reply", "supervision_order", order.order_no,
-                 {"on_time": clock.today() <= order.reply_due})
-    outbox.emit(session, events.ORDER_REPLIED,
-                events.OrderReplied(order_no=order.order_no, issued_by=order.issued_by).model_dump(mode="json"))
+    text = reply.strip()[:5000]
+
+    def answered(session: Session, ctx: lifecycle.Context, order: SupervisionOrder) -> None:
+        order.reply, order.replied_by, order.replied_at = text, ctx.actor.label, ctx.now
+
+    now = clock.now()
+    lifecycle.apply(session, MACHINE, order,
+                    lifecycle.Context(actor=actor, action=OrderAction.REPLY.value, now=now, comment=text,
+                                      data={"on_time": clock.to_local(now).date() <= order.reply_due}),
+                    effect=answered, expected_version=expected_version)
     return order
 
 
-def close_order(session: Session, actor: Actor, order_no: str, *, note: str) -> SupervisionOrder:
+def close_order(session: Session, actor: Actor, order_no: str, *, note: str,
+                expected_version: int | None = None) -> SupervisionOrder:
     actor.require(Perm.SUPERVISION_ORDER)
     order = _visible_order(session, actor, order_no)
-    if order.status != "replied":
+    lifecycle.check_version(MACHINE, order, expected_version)
+    if MACHINE.rule(order.status, OrderAction.CLOSE) is None:
         raise ValidationFailed("督办单尚未答复，不能办结", field="order_no", code="not_replied")
-    order.status, order.closed_at, order.close_note = "closed", clock.now(), (note or "").strip()[:2000] or None
-    audit.record(session, actor, "supervision.order_close", "supervision_order", order.order_no, {"note": order.close_note})
+    close_note = (note or "").strip()[:2000] or None
+
+    def closed(session: Session, ctx: lifecycle.Context, order: SupervisionOrder) -> None:
+        order.closed_at, order.close_note = ctx.now, close_note
+
+    lifecycle.apply(session, MACHINE, order,
+                    lifecycle.Context(actor=actor, action=OrderAction.CLOSE.value, comment=close_note,
+                                      data={"note": close_note}),
+                    effect=closed, expected_version=expected_version)
     return order
 
 
@@ -117,4 +151,4 @@ def order_out(session: Session, order: SupervisionOrder) -> dict[str, Any]:
             "status": order.status, "issued_at": order.issued_at.isoformat(), "reply": order.reply,
             "replied_at": order.replied_at.isoformat() if order.replied_at else None,
             "overdue": order.status == "issued" and clock.today() > order.reply_due,
-            "close_note": order.close_note}
+            "close_note": order.close_note, "version": order.version}
