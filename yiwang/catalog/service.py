@@ -21,8 +21,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yiwang.catalog import events, quality
 from yiwang.catalog import joint as joint_config
-from yiwang.catalog import quality
 from yiwang.catalog import repository as repo
 from yiwang.catalog.errors import ItemNotFound, QualityRulesFailed, VersionStateError
 from yiwang.catalog.models import CatalogIndexState, ItemMaterial, ItemVersion, ServiceItem
@@ -261,7 +261,8 @@ def _publish(session: Session, actor: Actor, item: ServiceItem, version: ItemVer
     item.department_id, item.region_code = version.department_id, version.region_code
     session.flush()
     audit.record(session, actor, "catalog.publish", "catalog_item", item.code, {"version": version.version_no})
-    outbox.emit(session, "catalog.item_published", {"code": item.code, "version_id": version.id})
+    outbox.emit(session, events.ITEM_PUBLISHED,
+                events.ItemPublished(code=item.code, version_id=version.id).model_dump(mode="json"))
 
 
 def _scoped_item(session: Session, actor: Actor, code: str) -> ServiceItem:
@@ -304,7 +305,7 @@ def retire(session: Session, actor: Actor, *, code: str, reason: str) -> Service
     item.published_version_id = None
     audit.record(session, actor, "catalog.retire", "catalog_item", code, {"version": current.version_no,
                                                                           "reason": reason})
-    outbox.emit(session, "catalog.item_retired", {"code": code})
+    outbox.emit(session, events.ITEM_RETIRED, events.ItemRetired(code=code).model_dump(mode="json"))
     return item
 
 

@@ -39,6 +39,7 @@ GENESIS = "0" * 64
 LEGACY = "sha256"  # records written before the chain was keyed
 KEYED = "hmac-sha256"
 CHECKPOINT_KIND = "yiwang-audit-checkpoint"
+CHECKPOINT_TOPIC = "audit.checkpoint"  # the outbox event a checkpoint writes (a copy of the signed heads)
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -359,7 +360,7 @@ def checkpoint(session: Session, directory: Path) -> tuple[Path, dict[str, Any]]
         out.write("\n")
         out.flush()
         os.fsync(out.fileno())
-    outbox.emit(session, "audit.checkpoint", body | {"file": path.name})
+    outbox.emit(session, CHECKPOINT_TOPIC, body | {"file": path.name})
     return path, body
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from yiwang.core.errors import Conflict, NotFound
+from yiwang.core.errors import NotFound
+from yiwang.core.lifecycle import IllegalTransition
 
 
 class AnnouncementNotFound(NotFound):
@@ -11,5 +12,5 @@ class ThemeNotFound(NotFound):
     code = "theme_not_found"
 
 
-class IllegalAnnouncementTransition(Conflict):
-    code = "illegal_transition"
+# the lifecycle engine's refusal (409 illegal_transition), under the name the portal's callers know
+IllegalAnnouncementTransition = IllegalTransition

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from yiwang.cases import service as cases_service
 from yiwang.catalog import service as catalog_service
 from yiwang.catalog.schemas import ItemListing, ItemSummary
-from yiwang.core import audit, clock
+from yiwang.core import audit, clock, lifecycle
 from yiwang.core.config import get_settings
 from yiwang.core.errors import TooManyRequests, ValidationFailed
 from yiwang.core.permissions import Actor, ActorKind, Perm, region_prefix
@@ -32,10 +32,10 @@ from yiwang.core.ratelimit import SlidingWindow
 from yiwang.org import service as org_service
 from yiwang.portal import repository as repo
 from yiwang.portal import themes as theme_rules
-from yiwang.portal.errors import AnnouncementNotFound, IllegalAnnouncementTransition, ThemeNotFound
+from yiwang.portal.errors import AnnouncementNotFound, ThemeNotFound
 from yiwang.portal.models import Announcement
 from yiwang.portal.schemas import ItemPage, PopularItem, RegionDepartments, ThemeCount
-from yiwang.portal.states import TRANSITIONS, AnnouncementStatus
+from yiwang.portal.states import STATUS_NAMES, TRANSITIONS, AnnouncementStatus
 from yiwang.portal.themes import ENTERPRISE, PERSON, Theme
 
 DEMAND_DAYS = 30
@@ -355,18 +355,23 @@ def _scoped(session: Session, actor: Actor, announcement_id: int) -> Announcemen
     return row
 
 
-def _transition(session: Session, actor: Actor, row: Announcement, action: str) -> None:
-    sources, target = TRANSITIONS[action]
-    if AnnouncementStatus(row.status) not in sources:
-        raise IllegalAnnouncementTransition("公告当前状态不能执行此操作", field="status")
-    now = clock.now()
-    row.status = target.value
-    if target is AnnouncementStatus.PUBLISHED:
-        row.published_at, row.withdrawn_at = now, None
+def _stamp(session: Session, ctx: lifecycle.Context, row: Announcement) -> None:
+    if row.status == AnnouncementStatus.PUBLISHED:
+        row.published_at, row.withdrawn_at = ctx.now, None
     else:
-        row.withdrawn_at = now
-    audit.record(session, actor, f"portal.announcement.{action}", "announcement", row.id,
-                 {"title": row.title, "region": row.region_code})
+        row.withdrawn_at = ctx.now
+
+
+ANNOUNCEMENT: lifecycle.Machine[Announcement] = lifecycle.Machine(
+    name="announcement", transitions=TRANSITIONS, subject=lambda row: str(row.id), topic=lambda action: None,
+    version_attr=None, audit_action=lambda action: f"portal.announcement.{action}",
+    labels={s.value: label for s, label in STATUS_NAMES.items()})
+
+
+def _transition(session: Session, actor: Actor, row: Announcement, action: str) -> None:
+    """Publish or withdraw through the lifecycle engine: the status, the timeline and the audit record."""
+    lifecycle.apply(session, ANNOUNCEMENT, row, lifecycle.Context(
+        actor=actor, action=action, data={"title": row.title, "region": row.region_code}), after=_stamp)
 
 
 def publish_announcement(session: Session, actor: Actor, *, announcement_id: int) -> Announcement:

@@ -1,8 +1,11 @@
-"""Announcement statuses and the allowed transitions (pure data)."""
+"""Announcement statuses, actions and the transition table (pure data)."""
 
 from __future__ import annotations
 
 import enum
+
+from yiwang.core.lifecycle import Transition
+from yiwang.core.permissions import Perm
 
 
 class AnnouncementStatus(enum.StrEnum):
@@ -14,8 +17,19 @@ class AnnouncementStatus(enum.StrEnum):
 STATUS_NAMES = {AnnouncementStatus.DRAFT: "草稿", AnnouncementStatus.PUBLISHED: "已发布",
                 AnnouncementStatus.WITHDRAWN: "已撤回"}
 
-# action → (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[AnnouncementStatus], AnnouncementStatus]] = {
-    "publish": (frozenset({AnnouncementStatus.DRAFT, AnnouncementStatus.WITHDRAWN}), AnnouncementStatus.PUBLISHED),
-    "withdraw": (frozenset({AnnouncementStatus.PUBLISHED}), AnnouncementStatus.WITHDRAWN),
+
+
+class AnnouncementAction(enum.StrEnum):
+    PUBLISH = "publish"
+    WITHDRAW = "withdraw"
+
+
+# (status, action) → transition, run by the core lifecycle engine (portal.service)
+TRANSITIONS: dict[tuple[AnnouncementStatus, AnnouncementAction], Transition] = {
+    (AnnouncementStatus.DRAFT, AnnouncementAction.PUBLISH): Transition(AnnouncementStatus.PUBLISHED,
+                                                                      Perm.PORTAL_ANNOUNCE),
+    (AnnouncementStatus.WITHDRAWN, AnnouncementAction.PUBLISH): Transition(AnnouncementStatus.PUBLISHED,
+                                                                          Perm.PORTAL_ANNOUNCE),
+    (AnnouncementStatus.PUBLISHED, AnnouncementAction.WITHDRAW): Transition(AnnouncementStatus.WITHDRAWN,
+                                                                           Perm.PORTAL_ANNOUNCE),
 }

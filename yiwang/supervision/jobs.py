@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from yiwang.cases import events as case_events
 from yiwang.cases import service as cases
 from yiwang.catalog import service as catalog
 from yiwang.core import outbox
@@ -27,7 +28,7 @@ def periodic_tick(engine: Engine | None) -> None:
              result.open_by_level)
 
 
-@outbox.handler("case.request_correction")
+@outbox.handler(case_events.CASE_CORRECTION_REQUESTED)
 def check_correction_against_guide(session: Session, event: OutboxEvent) -> None:
     """A correction notice may ask only for what the published guide lists (red card otherwise)."""
     case_no = str(event.payload["case_no"])
@@ -44,7 +45,7 @@ def check_correction_against_guide(session: Session, event: OutboxEvent) -> None
                                detail={"materials": beyond, "notice": notices[-1].seq})
 
 
-@outbox.handler("case.repeated_correction")
+@outbox.handler(case_events.CASE_REPEATED_CORRECTION)
 def repeated_correction(session: Session, event: OutboxEvent) -> None:
     supervision.raise_card(session, case_no=str(event.payload["case_no"]), rule="repeated_correction",
                            content=supervision.CONTENT["repeated_correction"],
