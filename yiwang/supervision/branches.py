@@ -69,7 +69,7 @@ def run(session: Session, cal: WorkCalendar, as_of: dt.date, now: dt.datetime, *
             condition = false()
         ended = ~exists(select(c.case_no).where(c.case_no == Alert.case_no, c.subject == Alert.subject, condition))
         ended_levels = session.scalars(
-            update(Alert).where(Alert.status == "open", Alert.rule == rule, ended)
+            update(Alert).where(Alert.status == "open", Alert.subject != "", Alert.rule == rule, ended)
             .values(status="cleared", cleared_at=now, result="条件已解除（并联部门已出具意见、办件暂停或已办结）")
             .returning(Alert.level).execution_options(synchronize_session=False)).all()
         out.cleared += len(ended_levels)

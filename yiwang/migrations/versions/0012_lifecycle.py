@@ -19,6 +19,7 @@ depends_on = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 OPEN = sa.text("status = 'open'")
+OPEN_SUBJECT = sa.text("status = 'open' AND subject <> ''")
 RUNNING = sa.text("status IN ('pending', 'escalated')")
 
 
@@ -83,10 +84,14 @@ def upgrade() -> None:
         batch.drop_index('uq_supervision_alert_open', sqlite_where=OPEN, postgresql_where=OPEN)
         batch.create_index('uq_supervision_alert_open', ['case_no', 'rule', 'subject'], unique=True,
                            sqlite_where=OPEN, postgresql_where=OPEN)
+        batch.create_index('ix_supervision_alert_open_subject', ['rule'], sqlite_where=OPEN_SUBJECT,
+                           postgresql_where=OPEN_SUBJECT)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('supervision_alert') as batch:
+        batch.drop_index('ix_supervision_alert_open_subject', sqlite_where=OPEN_SUBJECT,
+                         postgresql_where=OPEN_SUBJECT)
         batch.drop_index('uq_supervision_alert_open', sqlite_where=OPEN, postgresql_where=OPEN)
         batch.create_index('uq_supervision_alert_open', ['case_no', 'rule'], unique=True, sqlite_where=OPEN,
                            postgresql_where=OPEN)
