@@ -288,3 +288,15 @@ def test_the_supervision_tick_times_out_branches_and_lights_them(session, j) -> 
     supervision.tick(session, as_of=fire_due + dt.timedelta(days=2))
     assert ("branch_overdue", f"branch:{fire_id}", fire_id) not in open_alerts()
     assert ("branch_escalated", f"branch:{fire_id}", fire_id) in open_alerts()  # a finding stays
+
+
+def test_a_withdrawn_joint_case_asks_no_branch_for_an_opinion(session, j) -> None:  # type: ignore[no-untyped-def]
+    no = accepted(session, j)
+    cases.apply(session, j.w.applicant, case_no=no, action="withdraw")
+    got = _branches(session, j.w.handler, no)
+    assert got[FIRE].status == "pending" and got[FIRE].status_label == "办件已终止，无需出具意见"
+    assert got[FIRE].light is None
+    assert cases.list_cases(session, j.fire, mine=True)[0] == 0  # gone from the branch queue
+    assert branches.time_out(session, clock.today() + dt.timedelta(days=60)) == []
+    with pytest.raises(IllegalTransition):
+        cases.apply(session, j.fire, case_no=no, action="branch_consent")

@@ -318,8 +318,11 @@ def views(session: Session, case: Case, today: dt.date | None = None) -> list[di
     for b in rows:
         running = b.status in BRANCH_OPEN and case.status in OPINION_STATUSES
         work = lifecycle.clock_of(b)
+        label = BRANCH_STATUS_LABELS[BranchStatus(b.status)]
+        if b.status in BRANCH_OPEN and (case.closed_at is not None or case.concluded_at is not None):
+            label = "办件已终止，无需出具意见"
         out.append({"department": _name(names, b), "department_id": b.department_id, "status": b.status,
-                    "status_label": BRANCH_STATUS_LABELS[BranchStatus(b.status)], "deadline": b.deadline,
+                    "status_label": label, "deadline": b.deadline,
                     "opinion": b.opinion, "decided_at": b.decided_at, "limit_days": b.limit_days,
                     "on_timeout": b.on_timeout, "paused": running and work.paused,
                     "light": work.light(cal, today, warn) if running else None,
