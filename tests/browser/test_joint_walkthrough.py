@@ -1,6 +1,6 @@
 """并联审批 through the pages of the demo deployment, in headless chromium: 张三 applies online for 开办餐饮店;
 the market regulator's handler accepts it and the case page shows both branch departments pending; the fire
-brigade's handler finds it under 我的待办, objects without a reason (the Chinese error beside the field), then
+brigade's handler finds it under 我的待办, sees only the materials meant for it, objects without a reason (the Chinese error beside the field), then
 consents; the environment branch consents; the lead's handler and checker take their steps and the approver
 approves; 张三's case page shows the decision. Every visited page passes the page checks (axe-core, WCAG 2.1
 A/AA), the workbench case page also at 390 px without sideways scrolling.
@@ -158,6 +158,9 @@ def test_fire_brigade_objects_without_reason_then_consents(roles: Roles, tmp_pat
         assert case_no in page.locator("main").inner_text(), "the branch's queue lists the case"
         submit(page, page.get_by_role("link", name=case_no))
         assert page.locator("#act-branch_consent").count() == 1 and page.locator("#act-accept").count() == 0
+        # the fire brigade sees only the materials the item lets it see
+        shown = {t.strip() for t in page.locator("section[aria-labelledby=h-materials] tbody th").all_inner_texts()}
+        assert "公众聚集场所投入使用、营业前消防安全检查申请表" in shown and "建设项目环境影响登记表" not in shown, shown
         # an objection needs its reason: blanks pass the browser's check, the server says what is missing
         box = page.locator("#act-branch_object")
         box.locator("textarea[name=comment]").fill("   ")
