@@ -205,3 +205,50 @@ def test_ordinary_cases_are_untouched(session) -> None:  # type: ignore[no-untyp
     case = cases.apply(session, w.handler, case_no=no, action="accept")
     assert not case.joint and cases.view(session, w.handler, case).branches == []
     assert not outbox.dead_for(session, f"case:{no}")
+
+
+def test_simultaneous_branch_officers_and_the_lead_make_exactly_one_outcome(session, engine, j) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from yiwang.core.db import session_factory
+    from yiwang.core.errors import Conflict
+
+    no = accepted(session, j)
+    to_approval_step(session, j, no)
+    cases.apply(session, j.env, case_no=no, action="branch_consent")
+    session.commit()
+    make = session_factory(engine)
+    barrier = threading.Barrier(3)
+    results: dict[str, str] = {}
+
+    def act(name, actor, action, comment) -> None:  # type: ignore[no-untyped-def]
+        with make() as s:
+            cases.get_case(s, actor, no)
+            barrier.wait()
+            try:
+                cases.apply(s, actor, case_no=no, action=action, comment=comment)
+                s.commit()
+                results[name] = "ok"
+            except Conflict as exc:
+                s.rollback()
+                results[name] = exc.code
+
+    threads = [threading.Thread(target=act, args=a) for a in (
+        ("consent", j.fire, "branch_consent", "同意"), ("object", j.fire2, "branch_object", "不同意"),
+        ("approve", j.w.approver, "approve", "准予"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    session.expire_all()
+    case = cases.get_case(session, j.w.handler, no)
+    fire = _branches(session, j.w.handler, no)[FIRE]
+    # exactly one of the two officers decided the branch; the other got a 409
+    assert sorted([results["consent"], results["object"]]).count("ok") == 1, results
+    assert fire.status in ("consented", "objected")
+    # the lead approved only if the consent was already in when it looked
+    if case.outcome == "approved":
+        assert results["approve"] == "ok" and fire.status == "consented"
+    else:
+        assert results["approve"] in ("branches_pending", "branch_objected", "stale_version"), results
+        assert case.status == "in_review"

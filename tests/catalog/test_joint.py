@@ -192,3 +192,12 @@ def test_excel_joint_cell_a_clerk_writes(session, departments) -> None:  # type:
     wb.save(buf)
     [(label, reason)] = list(excel.read_workbook(buf.getvalue()))
     assert label == "事项!第 2 行" and isinstance(reason, str) and excel.JOINT_HEADER in reason
+
+
+def test_quality_report_warns_of_a_branch_department_without_staff(session, departments) -> None:  # type: ignore[no-untyped-def]
+    code = cf.published(session, joint=joint())
+    f.staff(session, "fire1", ["handler"], FIRE)
+    session.commit()
+    rows = [r for r in catalog.quality_report(session, SYSTEM) if r.code == code and r.rule == "joint_branch_unstaffed"]
+    assert [(r.severity, r.field, r.message) for r in rows] == [
+        ("warning", "joint", f"并联部门“{ECO}”没有承办或审批人员，并联意见将无人办理")]

@@ -94,7 +94,7 @@ def reply(rectification_id: Id, body: ReplyIn, request: Request,
     """Report back what was fixed or explained (the applicant reads it and may re-rate)."""
     actor = require_login(bearer_actor(request, session))
     task = evaluation.reply(session, actor, rectification_id=rectification_id, text=body.text,
-                            callback_note=body.callback_note)
+                            callback_note=body.callback_note, expected_version=body.expected_version)
     return evaluation.rectification_views(session, [task])[0]
 
 

@@ -21,6 +21,7 @@ router = APIRouter(tags=["电子证照"])
 class StatusChangeIn(BaseModel):
     action: str = Field(max_length=20)
     reason: str = Field(default="", max_length=1000)
+    expected_version: StrictInt | None = None  # the ``version`` the caller was shown: 409 stale_version if it moved
 
 
 class ShareIn(BaseModel):
@@ -91,7 +92,8 @@ def change_status(license_id: str, body: StatusChangeIn, request: Request,
                   session: Session = Depends(get_session, scope="function")) -> Any:
     """Suspend, revoke or reinstate (the issuing department's approvers, with a reason)."""
     actor = require_login(bearer_actor(request, session))
-    return licenses.change_status(session, actor, license_id[:32], action=body.action, reason=body.reason)
+    return licenses.change_status(session, actor, license_id[:32], action=body.action, reason=body.reason,
+                                  expected_version=body.expected_version)
 
 
 @router.post("/licenses/{license_id}/share", status_code=201)

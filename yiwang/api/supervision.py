@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from yiwang.api.deps import bearer_actor, get_session, page_params, require_login
@@ -30,10 +30,15 @@ class OrderIn(BaseModel):
 
 class ReplyIn(BaseModel):
     reply: str = Field(max_length=5000)
+    expected_version: StrictInt | None = None  # the order's ``version`` the caller was shown (409 if it moved)
 
 
 class NoteIn(BaseModel):
     note: str = Field(default="", max_length=2000)
+
+
+class CloseIn(NoteIn):
+    expected_version: StrictInt | None = None  # the order's ``version`` the caller was shown (409 if it moved)
 
 
 class RuleIn(BaseModel):
@@ -107,14 +112,16 @@ def issue_order(body: OrderIn, request: Request, session: Session = Depends(get_
 def reply_order(order_no: str, body: ReplyIn, request: Request,
                 session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     actor = require_login(bearer_actor(request, session))
-    return supervision.order_out(session, supervision.reply_order(session, actor, order_no[:30], reply=body.reply))
+    return supervision.order_out(session, supervision.reply_order(session, actor, order_no[:30], reply=body.reply,
+                                                                         expected_version=body.expected_version))
 
 
 @router.post("/orders/{order_no}/close")
-def close_order(order_no: str, body: NoteIn, request: Request,
+def close_order(order_no: str, body: CloseIn, request: Request,
                 session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
     actor = require_login(bearer_actor(request, session))
-    return supervision.order_out(session, supervision.close_order(session, actor, order_no[:30], note=body.note))
+    return supervision.order_out(session, supervision.close_order(session, actor, order_no[:30], note=body.note,
+                                                                         expected_version=body.expected_version))
 
 
 @router.get("/scores", responses={200: {"description": "部门得分（JSON），或 format=csv / xlsx 时的文件", "content": {

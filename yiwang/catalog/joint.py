@@ -152,3 +152,15 @@ def spec_of(session: Session, stored: Mapping[str, Any] | None) -> JointSpec | N
                         limit_value=b["limit"]["value"], limit_unit=b["limit"].get("unit", "working_day"),
                         on_timeout=b["on_timeout"], materials=b.get("materials"))
         for b in stored["branches"]])
+
+
+def unstaffed_branches(session: Session, stored: Mapping[str, Any] | None) -> list[str]:
+    """Names of branch departments with no active staff who could handle or decide their opinion: a quality
+    warning, since a case forked to them would wait for nobody."""
+    if not stored:
+        return []
+    from yiwang.identity import service as identity_service
+
+    names = _names(session, stored)
+    return [names.get(b["department_id"], str(b["department_id"])) for b in stored["branches"]
+            if not identity_service.staff_of_department(session, b["department_id"], roles=("handler", "approver"))]

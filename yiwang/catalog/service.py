@@ -725,7 +725,11 @@ def quality_report(session: Session, actor: Actor, *, severity: str | None = Non
         for item, v in batch:
             if v.status == RETIRED:
                 continue
-            for p in quality.check(v, mats.get(v.id, [])):
+            problems = quality.check(v, mats.get(v.id, []))
+            problems += [quality.Problem("joint", f"并联部门“{name}”没有承办或审批人员，并联意见将无人办理",
+                                         quality.WARNING, "joint_branch_unstaffed")
+                         for name in joint_config.unstaffed_branches(session, v.joint)]
+            for p in problems:
                 if severity is None or p.severity == severity:
                     rows.append(QualityRow(item.code, v.name, names.get(v.department_id, ""), v.status,
                                            v.version_no, p.severity, p.rule, p.field, p.message))

@@ -102,13 +102,16 @@ class Machine(Generic[T]):
     transitions: Mapping[tuple[Any, Any], Transition]  # (status, action) → transition; str enums welcome
     subject: Callable[[T], str]
     topic: Callable[[str], str | None]
-    event: Callable[[T, Context], Event] | None = None
+    event: Callable[[T, Context], BaseModel] | None = None  # an Event, or a domain's own payload model
     holds: Callable[[Actor, T, Transition, str], bool] = _default_holds
     timeline: Callable[[Session, T, Context, str | None, int], None] | None = None
     status_attr: str = "status"
     version_attr: str | None = "version"  # mapped as the model's version_id_col
     stamp_attr: str | None = None  # a timestamp set on every action (so the row is always written)
     labels: Mapping[str, str] = field(default_factory=dict)  # status → Chinese label, for error messages
+    # the audit record's action for an action (default "<name>.<action>"), for domains whose audit names predate
+    # the engine ("evaluation.reply" on a rectification, "supervision.order_reply" on an order)
+    audit_action: Callable[[str], str] | None = None
 
     def rule(self, status: str, action: str) -> Transition | None:
         return self.transitions.get((status, action))
@@ -171,7 +174,8 @@ def apply(session: Session, machine: Machine[T], instance: T, ctx: Context, *, e
                                    from_status=before, to_status=now_status,
                                    comment=(ctx.comment or "").strip()[:2000] or None, data=ctx.data))
     flush(session)
-    audit.record(session, ctx.actor, f"{machine.name}.{ctx.action}", machine.name, machine.subject(instance),
+    audit_action = machine.audit_action(ctx.action) if machine.audit_action else f"{machine.name}.{ctx.action}"
+    audit.record(session, ctx.actor, audit_action, machine.name, machine.subject(instance),
                  {"from": before, "to": now_status, **{k: v for k, v in ctx.data.items() if k != "files"}})
     topic = machine.topic(ctx.action)
     if topic is not None and machine.event is not None:

@@ -27,6 +27,7 @@ class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=4000)
     callback_note: str | None = Field(default=None, max_length=2000)  # record the callback in the same step
+    expected_version: StrictInt | None = None  # the task's ``version`` the caller was shown (409 if it moved)
 
 
 class AppealIn(BaseModel):
@@ -104,6 +105,7 @@ class RectificationOut(BaseModel):
     appeal_status_label: str | None
     appeal_reason: str | None
     appeal_decision: str | None
+    version: int  # send it back as ``expected_version`` when replying
 
 
 class AppealOut(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, select, true
@@ -18,11 +19,12 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from yiwang.cases import service as cases
-from yiwang.core import audit, clock, outbox
+from yiwang.core import audit, clock, lifecycle, outbox
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
-from yiwang.core.permissions import Actor, Perm, scope_clause
+from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
+from yiwang.evaluation import events
 from yiwang.evaluation.models import Evaluation, Rectification
 from yiwang.evaluation.schemas import (
     AnswerOut,
@@ -41,6 +43,7 @@ from yiwang.evaluation.states import (
     RATEABLE_CASE_STATUSES,
     REASON_NEEDS_COMMENT,
     RECT_STATUS_LABELS,
+    RECT_TRANSITIONS,
     AppealStatus,
     RectAction,
     RectStatus,
@@ -225,45 +228,79 @@ def rate(session: Session, actor: Actor, *, case_no: str, level: int, reasons: S
         evaluation.level, evaluation.reasons, evaluation.comment = level, codes, text
         evaluation.channel, evaluation.updated_at = chosen, now
         evaluation.revision += 1
-    opened = _follow_up(session, evaluation, now)
+    opened = _follow_up(session, actor, evaluation, now)
     session.flush()
     audit.record(session, actor, "evaluation.rate", "evaluation", evaluation.case_no,
                  {"evaluation_id": evaluation.id, "level": level, "previous": previous, "reasons": codes,
                   "channel": chosen, "revision": evaluation.revision,
                   "rectification_id": opened.id if opened else None})
-    outbox.emit(session, "evaluation.rated", {
-        "case_no": evaluation.case_no, "applicant": evaluation.applicant, "evaluation_id": evaluation.id,
-        "department_id": evaluation.department_id, "item_code": evaluation.item_code, "level": level,
-        "previous_level": previous, "revision": evaluation.revision, "channel": chosen})
+    outbox.emit(session, events.EVALUATION_RATED, events.Rated(
+        case_no=evaluation.case_no, applicant=evaluation.applicant, evaluation_id=evaluation.id,
+        department_id=evaluation.department_id, item_code=evaluation.item_code, level=level,
+        previous_level=previous, revision=evaluation.revision, channel=chosen).model_dump(mode="json"))
     if opened is not None:
-        outbox.emit(session, "evaluation.rectification_opened", {
-            "case_no": opened.case_no, "department_id": opened.department_id, "rectification_id": opened.id,
-            "deadline": opened.deadline.isoformat()})
+        outbox.emit(session, events.RECTIFICATION_OPENED, events.RectificationOpened(
+            case_no=opened.case_no, department_id=opened.department_id, rectification_id=opened.id,
+            deadline=opened.deadline).model_dump(mode="json"))
     return evaluation
 
 
-def _move(task: Rectification, action: RectAction, now: dt.datetime) -> None:
-    """The one writer of a rectification's status (see states.RECT_TRANSITIONS)."""
-    target = rect_target(task.status, action)
-    if target is None:
+@dataclass
+class RectContext(lifecycle.Context):
+    applicant: str = ""  # the rater, whom the reply's event tells
+
+
+def _rect_holds(actor: Actor, task: Rectification, transition: lifecycle.Transition, action: str) -> bool:
+    if transition.who == lifecycle.APPLICANT:
+        return actor.is_applicant  # the rating itself was reached through the applicant's own case
+    return isinstance(transition.who, Perm) and (actor is SYSTEM or (actor.is_staff and actor.can(transition.who)))
+
+
+def _replied_event(task: Rectification, ctx: lifecycle.Context) -> events.RectificationReplied:
+    return events.RectificationReplied(
+        case_no=task.case_no, applicant=ctx.applicant if isinstance(ctx, RectContext) else "",
+        rectification_id=task.id, department_id=task.department_id, on_time=task.on_time)
+
+
+RECT_MACHINE: lifecycle.Machine[Rectification] = lifecycle.Machine(
+    name="rectification", transitions=RECT_TRANSITIONS, subject=lambda task: str(task.id),
+    topic=lambda action: events.RECTIFICATION_REPLIED if action == RectAction.REPLY else None,
+    event=_replied_event, holds=_rect_holds, labels=RECT_STATUS_LABELS,
+    audit_action=lambda action: f"evaluation.{action}")
+
+
+def _move(session: Session, actor: Actor, task: Rectification, action: RectAction, now: dt.datetime, *,
+          data: dict[str, Any] | None = None, effect: lifecycle.Effect | None = None, applicant: str = "",
+          comment: str | None = None, expected_version: int | None = None) -> None:
+    """Every change of a rectification's status goes through the engine (see states.RECT_TRANSITIONS)."""
+    rule = RECT_MACHINE.rule(task.status, action)
+    if rule is None:
         raise Conflict(f"整改任务当前为“{RECT_STATUS_LABELS.get(task.status, task.status)}”，不能执行此操作",
                        field="rectification_id", code="rectification_not_open")
-    task.status = target.value
-    if target is RectStatus.CLOSED:
-        task.closed_at = now
+
+    def act(session: Session, ctx: lifecycle.Context, task: Rectification) -> None:
+        if effect is not None:
+            effect(session, ctx, task)
+        if rule.target == RectStatus.CLOSED:
+            task.closed_at = ctx.now
+
+    lifecycle.apply(session, RECT_MACHINE, task,
+                    RectContext(actor=actor, action=action.value, now=now, comment=comment,
+                                data=data if data is not None else {"case_no": task.case_no}, applicant=applicant),
+                    effect=act, expected_version=expected_version)
 
 
-def _follow_up(session: Session, evaluation: Evaluation, now: dt.datetime) -> Rectification | None:
+def _follow_up(session: Session, actor: Actor, evaluation: Evaluation, now: dt.datetime) -> Rectification | None:
     """Keep the evaluation's rectifications in step with its level; returns a newly opened task."""
     tasks = _tasks_of(session, [evaluation.id])[evaluation.id]
     replied = [t for t in tasks if t.status == RectStatus.REPLIED]
     if not is_bad(evaluation.level):
         # satisfied with the answer: settled. A task not yet answered stays open: the department still reports back
         for task in replied:
-            _move(task, RectAction.SETTLE, now)
+            _move(session, actor, task, RectAction.SETTLE, now)
         return None
     for task in replied:  # still dissatisfied after the answer: a new task replaces the answered one
-        _move(task, RectAction.SUPERSEDE, now)
+        _move(session, actor, task, RectAction.SUPERSEDE, now)
     if any(t.status == RectStatus.OPEN for t in tasks):
         return None
     days = max(1, get_settings().rectify_working_days)
@@ -365,7 +402,7 @@ def rectification_views(session: Session, tasks: Sequence[Rectification]) -> lis
             replied_by=t.replied_by, replied_at=t.replied_at, on_time=t.on_time, created_at=t.created_at,
             closed_at=t.closed_at, excluded=e.excluded, appeal_status=e.appeal_status,
             appeal_status_label=APPEAL_STATUS_LABELS.get(e.appeal_status or ""), appeal_reason=e.appeal_reason,
-            appeal_decision=e.appeal_decision))
+            appeal_decision=e.appeal_decision, version=t.version))
     return out
 
 
@@ -382,11 +419,13 @@ def record_callback(session: Session, actor: Actor, *, rectification_id: int, no
 
 
 def reply(session: Session, actor: Actor, *, rectification_id: int, text: str,
-          callback_note: str | None = None) -> Rectification:
+          callback_note: str | None = None, expected_version: int | None = None) -> Rectification:
     """Report back to the rater what was fixed or explained (整改反馈). The callback must be on record first
-    (it may be given in the same step). Answered by the deadline counts as rectified on time."""
+    (it may be given in the same step). Answered by the deadline counts as rectified on time. With
+    ``expected_version`` (the version the caller was shown) a change made meanwhile is a StaleVersion."""
     _staff_with(actor, Perm.EVALUATION_RECTIFY)
     task = _scoped_task(session, actor, rectification_id, lock=True)
+    lifecycle.check_version(RECT_MACHINE, task, expected_version)
     if task.status != RectStatus.OPEN:
         raise Conflict("该整改任务已答复或已办结", field="rectification_id", code="rectification_not_open")
     if callback_note is not None and callback_note.strip():
@@ -396,16 +435,16 @@ def reply(session: Session, actor: Actor, *, rectification_id: int, text: str,
                                code="callback_required")
     answer = _required_text(text, "text", "整改或解释情况", REPLY_MAX)
     now = clock.now()
-    _move(task, RectAction.REPLY, now)
-    task.reply, task.replied_by, task.replied_at = answer, actor.label, now
-    task.on_time = _local_day(now) <= task.deadline
+    on_time = _local_day(now) <= task.deadline
     evaluation = session.get(Evaluation, task.evaluation_id)
     assert evaluation is not None
-    audit.record(session, actor, "evaluation.reply", "rectification", task.id,
-                 {"case_no": task.case_no, "on_time": task.on_time, "deadline": task.deadline.isoformat()})
-    outbox.emit(session, "evaluation.rectification_replied", {
-        "case_no": task.case_no, "applicant": evaluation.applicant, "rectification_id": task.id,
-        "department_id": task.department_id, "on_time": task.on_time})
+
+    def answered(session: Session, ctx: lifecycle.Context, task: Rectification) -> None:
+        task.reply, task.replied_by, task.replied_at, task.on_time = answer, actor.label, now, on_time
+
+    _move(session, actor, task, RectAction.REPLY, now, effect=answered, applicant=evaluation.applicant, comment=answer,
+          data={"case_no": task.case_no, "on_time": on_time, "deadline": task.deadline.isoformat()},
+          expected_version=expected_version)
     return task
 
 
@@ -424,9 +463,9 @@ def request_appeal(session: Session, actor: Actor, *, evaluation_id: int, reason
     evaluation.appeal_status = AppealStatus.REQUESTED.value
     audit.record(session, actor, "evaluation.appeal_request", "evaluation", evaluation.case_no,
                  {"evaluation_id": evaluation.id, "reason": evaluation.appeal_reason})
-    outbox.emit(session, "evaluation.appeal_requested", {
-        "case_no": evaluation.case_no, "evaluation_id": evaluation.id, "department_id": evaluation.department_id,
-        "region_code": evaluation.region_code})
+    outbox.emit(session, events.APPEAL_REQUESTED, events.AppealRequested(
+        case_no=evaluation.case_no, evaluation_id=evaluation.id, department_id=evaluation.department_id,
+        region_code=evaluation.region_code).model_dump(mode="json"))
     return evaluation
 
 
@@ -444,16 +483,17 @@ def decide_appeal(session: Session, actor: Actor, *, evaluation_id: int, uphold:
         evaluation.appeal_status, evaluation.excluded = AppealStatus.UPHELD.value, True
         for task in _tasks_of(session, [evaluation.id])[evaluation.id]:
             if rect_target(task.status, RectAction.EXCLUDE) is not None:
-                _move(task, RectAction.EXCLUDE, now)
+                _move(session, actor, task, RectAction.EXCLUDE, now,
+                      data={"case_no": task.case_no, "evaluation_id": evaluation.id})
                 closed.append(task.id)
     else:
         evaluation.appeal_status = AppealStatus.REJECTED.value
     audit.record(session, actor, "evaluation.appeal_decide", "evaluation", evaluation.case_no,
                  {"evaluation_id": evaluation.id, "uphold": uphold, "reason": evaluation.appeal_decision,
                   "closed_rectifications": closed})
-    outbox.emit(session, "evaluation.appeal_decided", {
-        "case_no": evaluation.case_no, "evaluation_id": evaluation.id, "department_id": evaluation.department_id,
-        "upheld": uphold})
+    outbox.emit(session, events.APPEAL_DECIDED, events.AppealDecided(
+        case_no=evaluation.case_no, evaluation_id=evaluation.id, department_id=evaluation.department_id,
+        upheld=uphold).model_dump(mode="json"))
     return evaluation
 
 

@@ -1,4 +1,4 @@
-"""Levels, reasons, channels and the lifecycles of a rectification and an appeal — pure data, no I/O.
+"""Levels, reasons, channels and the lifecycles of a rectification and an appeal — data, no I/O.
 
 Levels follow GB/T 39046 A.8 (1 非常满意 … 5 非常不满意); 4 and 5 are bad reviews (差评) and need at least one
 reason from ``BAD_REASONS``. Outside systems that count the other way round (5 = best) must be mapped
@@ -8,6 +8,9 @@ explicitly with ``from_five_is_best``.
 from __future__ import annotations
 
 import enum
+
+from yiwang.core.lifecycle import APPLICANT, Transition
+from yiwang.core.permissions import Perm
 
 
 class Level(enum.IntEnum):
@@ -92,18 +95,21 @@ class RectAction(enum.StrEnum):
     EXCLUDE = "exclude"  # a supervisor upheld the department's appeal
 
 
-RECT_TRANSITIONS: dict[tuple[RectStatus, RectAction], RectStatus] = {
-    (RectStatus.OPEN, RectAction.REPLY): RectStatus.REPLIED,
-    (RectStatus.REPLIED, RectAction.SETTLE): RectStatus.CLOSED,
-    (RectStatus.REPLIED, RectAction.SUPERSEDE): RectStatus.CLOSED,
-    (RectStatus.OPEN, RectAction.EXCLUDE): RectStatus.CLOSED,
-    (RectStatus.REPLIED, RectAction.EXCLUDE): RectStatus.CLOSED,
+# who takes each action: the handling department's rectifiers reply; the applicant's re-rating settles or
+# supersedes; a supervisor's upheld appeal excludes
+RECT_TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (RectStatus.OPEN, RectAction.REPLY): Transition(RectStatus.REPLIED.value, Perm.EVALUATION_RECTIFY),
+    (RectStatus.REPLIED, RectAction.SETTLE): Transition(RectStatus.CLOSED.value, APPLICANT),
+    (RectStatus.REPLIED, RectAction.SUPERSEDE): Transition(RectStatus.CLOSED.value, APPLICANT),
+    (RectStatus.OPEN, RectAction.EXCLUDE): Transition(RectStatus.CLOSED.value, Perm.EVALUATION_APPEAL),
+    (RectStatus.REPLIED, RectAction.EXCLUDE): Transition(RectStatus.CLOSED.value, Perm.EVALUATION_APPEAL),
 }
 
 
 def rect_target(status: str, action: RectAction) -> RectStatus | None:
     """The status ``action`` leads to from ``status``, or None when it is not allowed."""
-    return RECT_TRANSITIONS.get((RectStatus(status), action))
+    rule = RECT_TRANSITIONS.get((status, action))
+    return RectStatus(rule.target) if rule is not None and rule.target is not None else None
 
 
 class AppealStatus(enum.StrEnum):

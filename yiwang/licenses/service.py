@@ -8,7 +8,7 @@ The PDF embeds the signed data as ``license.json``, so a verifier that holds onl
 license it claims to be and whether it matches the registry.
 
 Status changes (suspend, revoke, reinstate) are made only here, by the issuing department, with a reason,
-and are audited. "Expired" is not stored: it follows from the validity dates.
+through the lifecycle engine (the table is in states.py): timeline, audit record and event in one go. "Expired" is not stored: it follows from the validity dates.
 """
 
 from __future__ import annotations
@@ -26,21 +26,20 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yiwang.core import audit, clock, outbox, storage
+from yiwang.core import audit, clock, lifecycle, outbox, storage
 from yiwang.core.codes import mask_id_number
 from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
 from yiwang.core.ratelimit import SlidingWindow
+from yiwang.licenses import events
 from yiwang.licenses import identifier as ident
 from yiwang.licenses import pdf as license_pdf
 from yiwang.licenses.models import License, LicenseCounter, LicenseShare, LicenseType, LicenseVerification
+from yiwang.licenses.states import ACTION_WORDS, FINAL, STATUS_LABELS, TRANSITIONS
 from yiwang.org import service as org_service
 from yiwang.seals import service as seals
 
-STATUS_LABELS = {"valid": "有效", "suspended": "已暂扣", "revoked": "已注销", "expired": "已过期"}
-CHANGES = {"suspend": ("valid", "suspended", "暂扣"), "revoke": (None, "revoked", "注销"),
-           "reinstate": ("suspended", "valid", "恢复")}
 ATTACHMENT = "license.json"
 
 
@@ -61,6 +60,7 @@ class LicenseOut(BaseModel):
     valid_until: dt.date | None
     issued_at: dt.datetime
     seal_code: str
+    version: int  # send it back as ``expected_version`` when changing the status
 
 
 class LicenseTypeOut(BaseModel):
@@ -307,8 +307,8 @@ def issue(session: Session, actor: Actor, *, type_ref: str, department_id: int, 
     audit.record(session, actor, "license.issue", "license", lic.license_id,
                  {"identifier": lic.identifier, "type": lt.code, "holder": holder, "case_no": case_no,
                   "seal": seal.code})
-    outbox.emit(session, "license.issued", {"license_id": lic.license_id, "holder": holder, "case_no": case_no,
-                                            "type": lt.name})
+    outbox.emit(session, events.LICENSE_ISSUED, events.LicenseIssued(
+        license_id=lic.license_id, holder=holder, case_no=case_no, type=lt.name).model_dump(mode="json"))
     return lic
 
 
@@ -328,7 +328,7 @@ def out(lic: License) -> LicenseOut:
                       status_reason=lic.status_reason, holder_name=lic.holder_name, holder_code=lic.holder_code,
                       issuer=lic.issuer_name, case_no=lic.case_no, fields=[[str(a), str(b)] for a, b in lic.fields],
                       valid_from=lic.valid_from, valid_until=lic.valid_until, issued_at=lic.issued_at,
-                      seal_code=lic.seal_code)
+                      seal_code=lic.seal_code, version=lic.version)
 
 
 def mask_name(name: str, kind: str) -> str:
@@ -476,29 +476,55 @@ def check_reuse(session: Session, holder: str, license_id: str, type_ref: str | 
 
 # --- status changes -------------------------------------------------------------------------------------
 
-def change_status(session: Session, actor: Actor, license_id: str, *, action: str, reason: str) -> LicenseOut:
-    """Suspend, revoke or reinstate a license: only the issuing department, always with a reason."""
-    if action not in CHANGES:
+@dataclass
+class StatusChange(lifecycle.Context):
+    reason: str = ""
+
+
+def _is_issuer(actor: Actor, lic: License) -> bool:
+    return actor.is_staff and actor.can(Perm.LICENSE_REVOKE) and actor.department_id == lic.department_id
+
+
+def _status_event(lic: License, ctx: lifecycle.Context) -> events.LicenseStatusChanged:
+    reason = ctx.reason if isinstance(ctx, StatusChange) else str(ctx.data.get("reason", ""))
+    return events.LicenseStatusChanged(license_id=lic.license_id, holder=lic.holder, reason=reason,
+                                       type=lic.type_name)
+
+
+MACHINE: lifecycle.Machine[License] = lifecycle.Machine(
+    name="license", transitions=TRANSITIONS, subject=lambda lic: lic.license_id,
+    topic=lambda action: events.CHANGE_TOPICS.get(action), event=_status_event,
+    holds=lambda actor, lic, transition, action: _is_issuer(actor, lic), stamp_attr="status_changed_at",
+    labels=STATUS_LABELS)
+
+
+def change_status(session: Session, actor: Actor, license_id: str, *, action: str, reason: str,
+                  expected_version: int | None = None) -> LicenseOut:
+    """Suspend, revoke or reinstate a license: only the issuing department, always with a reason. With
+    ``expected_version`` (the version the caller was shown) a change someone made meanwhile is a StaleVersion."""
+    if action not in ACTION_WORDS:
         raise ValidationFailed("操作应为：暂扣、注销或恢复", field="action", code="bad_action")
     lic = _visible(session, actor, license_id)
-    if not actor.is_staff or not actor.can(Perm.LICENSE_REVOKE) or actor.department_id != lic.department_id:
+    if not _is_issuer(actor, lic):
         raise PermissionDenied("只有发证部门的审批人员可以变更证照状态", code="forbidden")
-    required, target, word = CHANGES[action]
-    if lic.status == "revoked":
+    lifecycle.check_version(MACHINE, lic, expected_version)  # a stale page hears so before anything else
+    word = ACTION_WORDS[action]
+    if lic.status in FINAL:
         raise ValidationFailed("证照已注销，不能再变更", field="action", code="license_revoked")
-    if required is not None and lic.status != required:
+    transition = MACHINE.rule(lic.status, action)
+    if transition is None:
         raise ValidationFailed(f"证照当前{STATUS_LABELS[lic.status]}，不能{word}", field="action", code="bad_status")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(f"请填写{word}的原因", field="reason", code="reason_required")
-    before = lic.status
-    lic.status = target
-    lic.status_reason = reason[:1000] if target != "valid" else None
-    lic.status_changed_at = clock.now()
-    audit.record(session, actor, f"license.{action}", "license", lic.license_id,
-                 {"from": before, "to": target, "reason": reason[:1000]})
-    outbox.emit(session, f"license.{action}", {"license_id": lic.license_id, "holder": lic.holder, "reason": reason,
-                                               "type": lic.type_name})
+    kept = reason[:1000] if transition.target != "valid" else None
+
+    def keep_reason(session: Session, ctx: lifecycle.Context, lic: License) -> None:
+        lic.status_reason = kept
+
+    lifecycle.apply(session, MACHINE, lic, StatusChange(actor=actor, action=action, comment=reason[:1000],
+                                                        data={"reason": reason[:1000]}, reason=reason),
+                    effect=keep_reason, expected_version=expected_version)
     return out(lic)
 
 

@@ -21,9 +21,12 @@ from yiwang.core import outbox
 from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import Role
+from yiwang.evaluation import events as evaluation_events
 from yiwang.identity import service as identity
+from yiwang.licenses import events as license_events
 from yiwang.notify import backends, service, templates
 from yiwang.notify.templates import Text
+from yiwang.supervision import events as supervision_events
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ def on_supplement_reminder(session: Session, event: OutboxEvent) -> None:
 
 # --- licenses -------------------------------------------------------------------------------------------
 
-@outbox.handler("license.issued")
+@outbox.handler(license_events.LICENSE_ISSUED)
 def on_license_issued(session: Session, event: OutboxEvent) -> None:
     p = event.payload
     if p.get("holder") and p.get("license_id"):
@@ -126,13 +129,14 @@ def on_license_changed(session: Session, event: OutboxEvent) -> None:
               f"/my/licenses/{_path(p['license_id'])}")
 
 
-for _action in templates.LICENSE_ACTIONS:
-    outbox.handler(f"license.{_action}")(on_license_changed)
+for _action, _topic in license_events.CHANGE_TOPICS.items():
+    if _action in templates.LICENSE_ACTIONS:
+        outbox.handler(_topic)(on_license_changed)
 
 
 # --- evaluation (好差评) -----------------------------------------------------------------------------------
 
-@outbox.handler("evaluation.rectification_replied")
+@outbox.handler(evaluation_events.RECTIFICATION_REPLIED)
 def on_rectification_replied(session: Session, event: OutboxEvent) -> None:
     p = event.payload
     if p.get("applicant") and p.get("case_no"):
@@ -140,7 +144,7 @@ def on_rectification_replied(session: Session, event: OutboxEvent) -> None:
               f"/my/cases/{_path(p['case_no'])}/evaluation")
 
 
-@outbox.handler("evaluation.rectification_opened")
+@outbox.handler(evaluation_events.RECTIFICATION_OPENED)
 def on_rectification_opened(session: Session, event: OutboxEvent) -> None:
     text = templates.rectification_opened(event.payload)
     for label in _department_staff(session, event.payload):
@@ -149,7 +153,7 @@ def on_rectification_opened(session: Session, event: OutboxEvent) -> None:
 
 # --- supervision (电子监察) --------------------------------------------------------------------------------
 
-@outbox.handler("supervision.alert_raised")
+@outbox.handler(supervision_events.ALERT_RAISED)
 def on_alert_raised(session: Session, event: OutboxEvent) -> None:
     """An alert → the department's handlers and approvers; by SMS too only when it is red."""
     p = event.payload

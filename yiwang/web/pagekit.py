@@ -45,3 +45,10 @@ def require_applicant(actor: Actor) -> Actor:
 def login_redirect(request: Request, exc: LoginRequired) -> Any:
     target = "/staff/login" if exc.staff else "/login"
     return redirect(f"{target}?next={request.url.path}")
+
+
+def shown_version(posted: str | None) -> int | None:
+    """The record version a page showed (its hidden ``version`` field), to send as ``expected_version``; None
+    when the form carried none (an older page, a hand-made post): then no version is checked."""
+    text = (posted or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 12 else None

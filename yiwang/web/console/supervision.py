@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from yiwang.api.deps import get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
+from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.org import service as org_service
 from yiwang.supervision import service as supervision
-from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.pagekit import current_actor, redirect, require_staff, shown_version
 from yiwang.web.portal.guide import page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
 
@@ -67,6 +68,7 @@ def close_alert(request: Request, alert_id: int, result: str = Form(""), csrf_to
 
 # --- orders ----------------------------------------------------------------------------------------------
 
+ORDER_STALE = "该督办单在您打开页面之后已被其他人处理，您的操作没有执行。下面是督办单的最新情况，请核对后再决定是否操作。"
 ORDER_DONE = {"issued": "督办单已发出，已通知被督办部门。", "replied": "答复已提交，已通知监察部门。",
               "closed": "督办单已办结。"}
 
@@ -138,30 +140,33 @@ def _order_step(request: Request, session: Session, actor: Actor, order_no: str,
         with session.begin_nested():
             step()
     except DomainError as exc:
-        return _order_page(request, session, actor, order_no, status=exc.status, error=form_error(exc))
+        error = {"message": ORDER_STALE, "field": "version"} if isinstance(exc, StaleVersion) else form_error(exc)
+        return _order_page(request, session, actor, order_no, status=exc.status, error=error)
     return redirect(f"/console/orders/{quote(order_no)}?done={done}")
 
 
 @router.post("/orders/{order_no}/reply")
-def reply_order(request: Request, order_no: str, reply: str = Form(""), csrf_token: str = Form(""),
-                session: Session = Depends(get_session, scope="function"),
+def reply_order(request: Request, order_no: str, reply: str = Form(""), version: str = Form(""),
+                csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
     check_csrf(request, csrf_token)
     no = order_no[:30]
     return _order_step(request, session, actor, no,
-                       lambda: supervision.reply_order(session, actor, no, reply=reply[:5000]), "replied")
+                       lambda: supervision.reply_order(session, actor, no, reply=reply[:5000],
+                                                       expected_version=shown_version(version)), "replied")
 
 
 @router.post("/orders/{order_no}/close")
-def close_order(request: Request, order_no: str, note: str = Form(""), csrf_token: str = Form(""),
-                session: Session = Depends(get_session, scope="function"),
+def close_order(request: Request, order_no: str, note: str = Form(""), version: str = Form(""),
+                csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.SUPERVISION_ORDER)
     check_csrf(request, csrf_token)
     no = order_no[:30]
     return _order_step(request, session, actor, no,
-                       lambda: supervision.close_order(session, actor, no, note=note[:2000]), "closed")
+                       lambda: supervision.close_order(session, actor, no, note=note[:2000],
+                                                       expected_version=shown_version(version)), "closed")
 
 
 # --- scores and rules -------------------------------------------------------------------------------------

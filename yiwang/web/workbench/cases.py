@@ -268,7 +268,7 @@ def case_action(request: Request, case_no: str, posted: FormData = Depends(poste
               "kind": kind, "days": _text(posted, "days", 10)}
     try:
         posted_version = _text(posted, "version", 20)
-        if not posted_version.isdigit():
+        if posted_version != str(case.version):  # the page showed an older case: say so before anything else
             raise CaseConflict(STALE, field="version", code="stale_version")
         materials: list[Any] | None = None
         if action == Action.REQUEST_CORRECTION.value:
@@ -283,8 +283,6 @@ def case_action(request: Request, case_no: str, posted: FormData = Depends(poste
         fresh = cases.get_case(session, actor, case.case_no)
         stale = isinstance(exc, StaleVersion)
         error = form_error(exc) | {"action": action, "inline": exc.status == 422, "label": ACTIONS.get(action)}
-        if stale:
-            error["message"] = STALE
         return case_page(request, session, actor, fresh, error=error, values={} if stale else values,
                          status=exc.status)
     return redirect(_case_url(case.case_no, action))

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from yiwang.api.deps import get_session
 from yiwang.core.errors import DomainError
+from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
 from yiwang.licenses import service as licenses
-from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.pagekit import current_actor, redirect, require_staff, shown_version
 from yiwang.web.portal.guide import attachment_headers, page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
 
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/workbench", include_in_schema=False)
 PAGE_SIZE = 30
 STATUS_FILTERS = {"": "全部", "valid": "有效", "suspended": "已暂扣", "revoked": "已注销", "expired": "已过期"}
 CHANGE_WORDS = {"suspend": "暂扣", "revoke": "注销", "reinstate": "恢复"}
+STALE = "该证照在您打开页面之后已被其他人变更，您的操作没有执行。下面是证照的最新情况，请核对后再决定是否操作。"
 
 
 @router.get("/licenses")
@@ -78,13 +80,16 @@ def license_pdf(license_id: str, session: Session = Depends(get_session, scope="
 
 @router.post("/licenses/{license_id}/status")
 def license_status(request: Request, license_id: str, action: str = Form(""), reason: str = Form(""),
-                   csrf_token: str = Form(""), session: Session = Depends(get_session, scope="function"),
+                   version: str = Form(""), csrf_token: str = Form(""),
+                   session: Session = Depends(get_session, scope="function"),
                    actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.LICENSE_READ)
     check_csrf(request, csrf_token)
     try:
         with session.begin_nested():
-            licenses.change_status(session, actor, license_id[:32], action=action[:20], reason=reason[:1000])
+            licenses.change_status(session, actor, license_id[:32], action=action[:20], reason=reason[:1000],
+                                   expected_version=shown_version(version))
     except DomainError as exc:
-        return _page(request, session, actor, license_id[:32], status=exc.status, error=form_error(exc))
+        error = {"message": STALE, "field": "version"} if isinstance(exc, StaleVersion) else form_error(exc)
+        return _page(request, session, actor, license_id[:32], status=exc.status, error=error)
     return redirect(f"/workbench/licenses/{quote(license_id[:32], safe='')}?done={quote(action[:20])}")

@@ -13,10 +13,11 @@ from starlette.datastructures import FormData
 from yiwang.api.deps import get_session
 from yiwang.cases import service as cases
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
 from yiwang.evaluation import service as evaluation
 from yiwang.evaluation.states import APPEAL_STATUS_LABELS, RECT_STATUS_LABELS
-from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.pagekit import current_actor, redirect, require_staff, shown_version
 from yiwang.web.portal.guide import page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
 from yiwang.web.workbench.cases import posted_form
@@ -27,6 +28,7 @@ PAGE_SIZE = 30
 STATUS_FILTERS = {"": "全部", **RECT_STATUS_LABELS}
 DONE = {"callback": "回访核实情况已记录。", "reply": "整改答复已提交，申请人可在评价页面看到答复。",
         "appeal": "申诉已提交，等待监察员审核。"}
+STALE = "该整改任务在您打开页面之后已被其他人处理，您的答复没有提交。下面是任务的最新情况，请核对后再决定是否操作。"
 APPEAL_FILTERS = {"requested": "待审核", "upheld": "申诉成立", "rejected": "申诉不成立", "": "全部"}
 
 
@@ -95,13 +97,13 @@ def _act(request: Request, session: Session, actor: Actor, raw_id: str, posted: 
     require_staff(actor)
     check_csrf(request, _text(posted, "csrf_token", 200))
     rectification_id = _id(raw_id, "整改任务")
-    values = {k: _text(posted, k) for k in ("note", "callback_note", "text", "reason")}
+    values = {k: _text(posted, k) for k in ("note", "callback_note", "text", "reason", "version")}
     try:
         with session.begin_nested():
             action(rectification_id, values)
     except DomainError as exc:
-        return _detail(request, session, actor, rectification_id, status=exc.status, error=form_error(exc),
-                       values=values)
+        error = {"message": STALE, "field": "version"} if isinstance(exc, StaleVersion) else form_error(exc)
+        return _detail(request, session, actor, rectification_id, status=exc.status, error=error, values=values)
     return redirect(f"/workbench/rectifications/{rectification_id}?done={done}")
 
 
@@ -118,7 +120,8 @@ def rectification_reply(request: Request, rectification_id: str, posted: FormDat
                         session: Session = Depends(get_session, scope="function"),
                         actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     return _act(request, session, actor, rectification_id, posted, "reply", lambda i, v: evaluation.reply(
-        session, actor, rectification_id=i, text=v["text"], callback_note=v["callback_note"] or None))
+        session, actor, rectification_id=i, text=v["text"], callback_note=v["callback_note"] or None,
+        expected_version=shown_version(v["version"])))
 
 
 @router.post("/rectifications/{rectification_id}/appeal")

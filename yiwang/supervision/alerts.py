@@ -1,0 +1,88 @@
+"""Alerts as supervisors read and close them: counts per level and department, the filtered list, one alert
+as JSON, and closing a card (a finding) with what was done about it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from yiwang.core import audit, clock
+from yiwang.core.errors import ValidationFailed
+from yiwang.core.permissions import Actor, Perm
+from yiwang.org import service as org_service
+from yiwang.supervision import repository
+from yiwang.supervision.errors import AlertNotFound, LightNotClosable
+from yiwang.supervision.models import Alert
+from yiwang.supervision.rules import CARD_RULES, LEVEL_LABELS, Level, default_rules
+
+open_counts = repository.open_counts
+
+
+def open_by_department(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Open alerts per department and level, busiest first (the console's overview)."""
+    rows = repository.open_by_department_level(session, actor)
+    out: dict[int, dict[str, Any]] = {}
+    for dept_id, level, n, oldest in rows:
+        entry = out.setdefault(dept_id, {"department_id": dept_id, **{lv.value: 0 for lv in Level},
+                                         "total": 0, "oldest": oldest})
+        entry[level] = int(n)
+        entry["total"] += int(n)
+        entry["oldest"] = min(entry["oldest"], oldest)
+    names = org_service.departments_by_ids(session, out)
+    for dept_id, entry in out.items():
+        entry["department"] = names[dept_id].name if dept_id in names else str(dept_id)
+    return sorted(out.values(), key=lambda e: (-e["red"] - e["red_card"], -e["total"]))
+
+
+def list_alerts(session: Session, actor: Actor, *, level: str | None = None, department_id: int | None = None,
+                status: str | None = "open", rule: str | None = None, min_age_days: int | None = None,
+                limit: int = 50, offset: int = 0) -> tuple[int, list[Alert]]:
+    """Alerts the supervisor may see, newest first, filtered by level, department, rule, status and age."""
+    where: list[ColumnElement[bool]] = [repository.alert_scope(actor)]
+    if level:
+        if level not in {lv.value for lv in Level}:
+            raise ValidationFailed("预警级别应为 yellow、red、yellow_card 或 red_card", field="level")
+        where.append(Alert.level == level)
+    if department_id is not None:
+        where.append(Alert.department_id == department_id)
+    if status:
+        if status not in ("open", "cleared"):
+            raise ValidationFailed("状态应为 open 或 cleared", field="status")
+        where.append(Alert.status == status)
+    if rule:
+        where.append(Alert.rule == rule)
+    if min_age_days:
+        where.append(Alert.raised_on <= clock.today() - dt.timedelta(days=min_age_days))
+    return repository.alerts_page(session, where, limit=limit, offset=offset)
+
+
+def alert_out(session: Session, alert: Alert) -> dict[str, Any]:
+    return {"id": alert.id, "case_no": alert.case_no, "level": alert.level,
+            "level_label": LEVEL_LABELS[Level(alert.level)], "rule": alert.rule,
+            "rule_label": default_rules()[alert.rule].label if alert.rule in default_rules() else alert.rule,
+            "content": alert.content, "raised_at": alert.raised_at.isoformat(), "raised_on": alert.raised_on.isoformat(),
+            "due": alert.due.isoformat() if alert.due else None, "status": alert.status,
+            "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None, "result": alert.result,
+            "department_id": alert.department_id,
+            "department": org_service.department_name(session, alert.department_id),
+            "item_code": alert.item_code, "item_type": alert.item_type}
+
+
+def close_card(session: Session, actor: Actor, alert_id: int, *, result: str) -> Alert:
+    """A supervisor closes a card (a finding) with what was done about it."""
+    actor.require(Perm.SUPERVISION_ORDER)
+    alert = repository.alert_in_scope(session, actor, alert_id)
+    if alert is None:
+        raise AlertNotFound("预警不存在", field="alert_id")
+    if alert.status != "open":
+        raise ValidationFailed("该预警已处理", field="alert_id", code="already_closed")
+    if alert.rule not in CARD_RULES:
+        raise LightNotClosable("红灯、黄灯随办件处理自动解除，不能手工办结", field="alert_id")
+    if not result.strip():
+        raise ValidationFailed("请填写处理结果", field="result", code="reason_required")
+    alert.status, alert.cleared_at, alert.result = "cleared", clock.now(), result.strip()[:1000]
+    audit.record(session, actor, "supervision.close_alert", "supervision_alert", alert.id, {"result": alert.result})
+    return alert
