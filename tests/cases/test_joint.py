@@ -252,3 +252,39 @@ def test_simultaneous_branch_officers_and_the_lead_make_exactly_one_outcome(sess
     else:
         assert results["approve"] in ("branches_pending", "branch_objected", "stale_version"), results
         assert case.status == "in_review"
+
+
+def test_the_supervision_tick_times_out_branches_and_lights_them(session, j) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.supervision import service as supervision
+    from yiwang.supervision.models import Alert
+
+    with clock.frozen(MONDAY):
+        no = accepted(session, j)
+    cal = get_calendar(session)
+    got = _branches(session, j.w.handler, no)
+    fire_id, env_id = got[FIRE].department_id, got[ENV].department_id
+    env_due = cal.add_working_days(MONDAY.date(), 3)
+
+    def open_alerts() -> set[tuple[str, str, int]]:
+        return {(a.rule, a.subject, a.department_id) for a in session.scalars(
+            select(Alert).where(Alert.case_no == no, Alert.status == "open", Alert.subject != ""))}
+
+    supervision.tick(session, as_of=env_due)  # the environment branch is due today: yellow, in its own name
+    assert ("branch_approaching", f"branch:{env_id}", env_id) in open_alerts()
+    result = supervision.tick(session, as_of=env_due + dt.timedelta(days=1))
+    assert _branches(session, j.w.handler, no)[ENV].status == "deemed_consent"
+    assert ("branch_deemed_consent", f"branch:{env_id}", env_id) in open_alerts()
+    assert not any(rule == "branch_approaching" and subject == f"branch:{env_id}"
+                   for rule, subject, _ in open_alerts())  # the light went out with the clock
+    assert result.raised >= 1
+    fire_due = cal.add_working_days(MONDAY.date(), 5)
+    supervision.tick(session, as_of=fire_due + dt.timedelta(days=1))
+    alerts = open_alerts()
+    assert ("branch_escalated", f"branch:{fire_id}", fire_id) in alerts
+    assert ("branch_overdue", f"branch:{fire_id}", fire_id) in alerts  # red until it answers
+    again = supervision.tick(session, as_of=fire_due + dt.timedelta(days=1))
+    assert open_alerts() == alerts and again.raised == 0  # idempotent
+    cases.apply(session, j.fire, case_no=no, action="branch_consent", comment="补出具意见")
+    supervision.tick(session, as_of=fire_due + dt.timedelta(days=2))
+    assert ("branch_overdue", f"branch:{fire_id}", fire_id) not in open_alerts()
+    assert ("branch_escalated", f"branch:{fire_id}", fire_id) in open_alerts()  # a finding stays

@@ -68,7 +68,7 @@ def alert_out(session: Session, alert: Alert) -> dict[str, Any]:
             "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None, "result": alert.result,
             "department_id": alert.department_id,
             "department": org_service.department_name(session, alert.department_id),
-            "item_code": alert.item_code, "item_type": alert.item_type}
+            "item_code": alert.item_code, "item_type": alert.item_type, "subject": alert.subject}
 
 
 def close_card(session: Session, actor: Actor, alert_id: int, *, result: str) -> Alert:

@@ -35,8 +35,7 @@ class BranchPass:
     cleared: int = 0
 
 
-def _conditions(cal: WorkCalendar, as_of: dt.date, warn_days: int) -> dict[str, ColumnElement[bool]]:
-    c = cases.branch_supervision_feed().selected_columns
+def _conditions(c: Any, cal: WorkCalendar, as_of: dt.date, warn_days: int) -> dict[str, ColumnElement[bool]]:
     return {"branch_approaching": and_(c.due >= as_of, c.due < cal.add_working_days(as_of, warn_days + 1)),
             "branch_overdue": c.due < as_of}
 
@@ -61,12 +60,14 @@ def run(session: Session, cal: WorkCalendar, as_of: dt.date, now: dt.datetime, *
                      {"case_no": timeout.case_no, "rule": rule, "department_id": timeout.department_id})
         out.raised.append(alert)
         out.delta[alert.level] = out.delta.get(alert.level, 0) + 1
-    feed = cases.branch_supervision_feed()
-    c = feed.selected_columns
-    for rule, condition in _conditions(cal, as_of, warn_days).items():
+    # the feed narrows itself (open branches of cases under review): read it as a subquery, so its own
+    # conditions hold in every statement below
+    feed = cases.branch_supervision_feed().subquery("branch_feed")
+    c = feed.c
+    for rule, condition in _conditions(c, cal, as_of, warn_days).items():
         if not enabled.get(rule, True):
             condition = false()
-        ended = ~exists(feed.where(c.case_no == Alert.case_no, c.subject == Alert.subject, condition))
+        ended = ~exists(select(c.case_no).where(c.case_no == Alert.case_no, c.subject == Alert.subject, condition))
         ended_levels = session.scalars(
             update(Alert).where(Alert.status == "open", Alert.rule == rule, ended)
             .values(status="cleared", cleared_at=now, result="条件已解除（并联部门已出具意见、办件暂停或已办结）")

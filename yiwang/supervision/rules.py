@@ -7,7 +7,9 @@ which beats the default).
 - ``step_overdue`` (yellow): the current review step has run longer than its own limit in working days;
 - ``repeated_correction`` (red card): more correction notices than allowed on one case;
 - ``beyond_guide`` (red card): a correction notice asks for materials the published guide does not list;
-- ``no_reason`` (yellow card): a rejection or denial whose reason is missing or a word or two.
+- ``no_reason`` (yellow card): a rejection or denial whose reason is missing or a word or two;
+- ``branch_approaching`` / ``branch_overdue`` (lights) and ``branch_escalated`` / ``branch_deemed_consent``
+  (cards): the branches of joint cases, each on its own clock (supervision/branches.py; default scope only).
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ class Level(enum.StrEnum):
 
 
 LEVEL_LABELS = {Level.YELLOW: "黄灯", Level.RED: "红灯", Level.YELLOW_CARD: "黄牌", Level.RED_CARD: "红牌"}
-LIGHT_RULES = ("approaching", "overdue", "step_overdue")  # clear themselves when the condition ends
-CARD_RULES = ("repeated_correction", "beyond_guide", "no_reason")  # findings: closed by a supervisor
+# clear themselves when the condition ends (the branch lights: supervision/branches.py)
+LIGHT_RULES = ("approaching", "overdue", "step_overdue", "branch_approaching", "branch_overdue")
+# findings: closed by a supervisor
+CARD_RULES = ("repeated_correction", "beyond_guide", "no_reason", "branch_escalated", "branch_deemed_consent")
 STEP_NAMES = {"handle": "承办", "check": "审核", "approve": "审批"}
 
 
@@ -58,6 +62,12 @@ def default_rules() -> dict[str, RuleDef]:
                 {"limit": settings.supervision_correction_limit}),
         RuleDef("beyond_guide", Level.RED_CARD, "要求办事指南以外的材料", {}),
         RuleDef("no_reason", Level.YELLOW_CARD, "不予受理或不予许可未说明理由", {"min_chars": 4, "lookback_days": 90}),
+        # 并联审批: each branch of a joint case on its own clock (default scope only)
+        RuleDef("branch_approaching", Level.YELLOW, "并联审批意见即将超时",
+                {"working_days": settings.warn_working_days}),
+        RuleDef("branch_overdue", Level.RED, "并联审批意见超过时限", {}),
+        RuleDef("branch_escalated", Level.RED_CARD, "并联审批超时未出具意见，已提交监察", {}),
+        RuleDef("branch_deemed_consent", Level.YELLOW_CARD, "并联审批超时，依超时默认制视为同意", {}),
     )}
 
 
@@ -67,6 +77,10 @@ CONTENT = {
     "step_overdue": "办件在当前环节停留超过该环节时限",
     "repeated_correction": "同一办件多次要求申请人补正材料",
     "no_reason": "不予受理或不予许可未说明充分理由",
+    "branch_approaching": "并联审批部门出具意见的时限即将届满，请抓紧出具意见",
+    "branch_overdue": "并联审批部门超过时限未出具意见",
+    "branch_escalated": "并联审批部门超过时限未出具意见，依事项规定提交电子监察",
+    "branch_deemed_consent": "并联审批部门超过时限未出具意见，依超时默认制视为同意",
 }
 
 

@@ -35,6 +35,7 @@ from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, outbox
 from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.permissions import SYSTEM, Actor, Perm
+from yiwang.supervision import branches as branch_supervision
 from yiwang.supervision import events, repository
 from yiwang.supervision.models import Alert, SupervisionRun
 from yiwang.supervision.rules import (
@@ -248,6 +249,16 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
         for r in new_rows:
             delta[r.level] = delta.get(r.level, 0) + 1
         _analyze_if_big(session, len(new_rows))
+    # 并联审批: time out overdue branches, then the branch lights (a handful of rows, every tick in full)
+    in_force = {r.code: r for r in rules(session) if r.scope == "default"}
+    branch_pass = branch_supervision.run(
+        session, cal, as_of, now, levels={code: r.level for code, r in in_force.items()}, contents=CONTENT,
+        enabled={code: r.enabled for code, r in in_force.items()},
+        warn_days=int(in_force["branch_approaching"].params["working_days"]))
+    raised_rows += branch_pass.raised
+    cleared += branch_pass.cleared
+    for level_code, n in branch_pass.delta.items():
+        delta[level_code] = delta.get(level_code, 0) + n
     _announce(session, raised_rows)
     if last is not None and last.counts:
         # lights change only here: carry them forward (counting a million open alerts is not free); cards are
