@@ -26,6 +26,8 @@ BENCHMARKS = [
     ("Licenses: issuance and verification (vs the raw signature operations)", ["bench.bench_licenses"]),
     ("Supervision tick over 1,000,000 open cases on PostgreSQL (vs a bare indexed count)",
      ["bench.bench_supervision"]),
+    ("Joint approval (并联审批) on PostgreSQL: accept + approve of a joint case vs a plain case of the same item",
+     ["bench.bench_joint"]),
 ]
 
 

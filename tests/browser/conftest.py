@@ -27,7 +27,9 @@ except ImportError:  # pragma: no cover - the test extras install it
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ROLES = {"applicant": ("440104199003071239", False), "clerk": ("clerk", True), "handler": ("handler", True),
          "checker": ("checker", True), "approver": ("approver", True), "supervisor": ("supervisor", True),
-         "admin": ("admin", True), "catalog": ("catalog", True)}
+         "admin": ("admin", True), "catalog": ("catalog", True),
+         # 并联审批 branch departments (demo staff of the fire brigade and the environment branch)
+         "fire_handler": ("fire_handler", True), "eco_handler": ("eco_handler", True)}
 
 
 @pytest.fixture(scope="package")  # one deployment for this package
