@@ -84,7 +84,7 @@ def generate_branches(url: str, share: float, department_ids: list[int]) -> tupl
         wanted = min(eligible, int(total * share))
         step = max(1, eligible // max(1, wanted))
         joint = conn.execute("""
-            UPDATE cases SET joint = true WHERE id IN (
+            UPDATE cases SET joint = '{"branches": []}'::json WHERE id IN (
                 SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM cases
                                 WHERE status IN ('accepted', 'in_review')) AS t
                 WHERE t.rn %% %(step)s = 0 ORDER BY id LIMIT %(wanted)s)""",
@@ -97,7 +97,7 @@ def generate_branches(url: str, share: float, department_ids: list[int]) -> tupl
                        FROM cases c JOIN dk lead ON lead.id = c.department_id
                        CROSS JOIN generate_series(0, 1) AS s(k)
                        JOIN dk d ON d.k = (lead.k + 1 + s.k) %% (SELECT count(*) FROM dk)
-                       WHERE c.joint)
+                       WHERE c.joint IS NOT NULL)
             INSERT INTO case_branch (case_id, case_no, item_code, department_id, region_code, status, limit_days,
                 on_timeout, materials, started_on, deadline, warn_at, paused_on, paused_working_days, opinion,
                 decided_at, decided_by, last_action_at, version)

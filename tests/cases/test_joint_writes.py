@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from sqlalchemy import select
 
 from tests.cases import factories as cw
@@ -14,9 +13,6 @@ from yiwang.cases import service as cases
 from yiwang.cases.models import CaseEvent
 
 
-@pytest.mark.xfail(strict=True, reason="branches.follow runs inside the accept effect, before the status is set: "
-                   "its SELECTs (the item spec, existing branches) autoflush the half-updated case row, so a joint "
-                   "acceptance UPDATEs the case twice — the version goes up by 2 and the timeline seq skips one")
 def test_joint_acceptance_moves_the_case_version_by_one(session) -> None:  # type: ignore[no-untyped-def]
     j = joint_world(session)
     plain = dataclasses.replace(j.w, code=cf.published(session, department=cw.DEPT))  # same staff, no branches

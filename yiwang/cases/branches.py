@@ -37,7 +37,6 @@ from yiwang.cases.states import (
     BranchStatus,
     Status,
 )
-from yiwang.catalog import service as catalog
 from yiwang.catalog.schemas import JointSpec
 from yiwang.core import clock, lifecycle, outbox
 from yiwang.core.calendar import get_calendar
@@ -90,6 +89,8 @@ def check_lead(session: Session, case: Case, act: Action) -> None:
     if act is not Action.APPROVE or not case.joint or case.status == Status.SUBMITTED.value:
         return
     rows = branches_of(session, case)
+    if all(b.status in BRANCH_AGREED for b in rows):
+        return
     names = org_service.departments_by_ids(session, {b.department_id for b in rows})
     objected = [b for b in rows if b.status == BranchStatus.OBJECTED]
     if objected:
@@ -115,11 +116,16 @@ def follow(session: Session, ctx: Any, case: Case) -> None:
     suspension resumes them."""
     if not case.joint:
         return
+    # the case row is half-updated here (the engine sets its status next): reading must not write it early
+    with session.no_autoflush:
+        _follow(session, ctx, case)
+
+
+def _follow(session: Session, ctx: Any, case: Case) -> None:
     act = Action(ctx.action)
     if act is Action.ACCEPT:
-        spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-        if spec.joint is not None:
-            fork(session, ctx, case, spec.joint)
+        assert case.joint is not None
+        fork(session, ctx, case, JointSpec.model_validate(case.joint))
     elif act is Action.SUSPEND or (act is Action.REQUEST_CORRECTION and case.accepted_at is not None):
         for b in branches_of(session, case):
             if b.status in BRANCH_OPEN:
@@ -137,18 +143,16 @@ def follow(session: Session, ctx: Any, case: Case) -> None:
 def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> list[CaseBranch]:
     """One branch per branch department, each on a clock of its own limit from today. Accepted again after a
     correction: objecting branches are asked again and open ones start over; consents stand."""
-    existing = {b.department_id: b for b in branches_of(session, case)}
-    regions = org_service.departments_by_ids(session, {j.department_id for j in joint.branches})
+    # branches exist only if the case was accepted before (then sent back for a correction)
+    existing = {b.department_id: b for b in branches_of(session, case)} if case.correction_count else {}
     warn = get_settings().warn_working_days
     out = []
     for spec in joint.branches:
         start = WorkClock.start(ctx.cal, ctx.today, spec.limit_value, warn)
         row = existing.get(spec.department_id)
         if row is None:
-            dept = regions.get(spec.department_id)
             row = CaseBranch(case_id=case.id, case_no=case.case_no, item_code=case.item_code,
-                             department_id=spec.department_id,
-                             region_code=dept.region_code if dept is not None else case.region_code,
+                             department_id=spec.department_id, region_code=spec.region_code or case.region_code,
                              status=BranchStatus.PENDING.value, limit_days=spec.limit_value,
                              on_timeout=spec.on_timeout, materials=spec.materials, started_on=ctx.today,
                              paused_working_days=0, last_action_at=ctx.now, version=1)
@@ -167,7 +171,6 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> list[CaseB
             row.started_on, row.last_action_at = ctx.today, ctx.now
             lifecycle.set_clock(row, start)
         out.append(row)
-    session.flush()
     for row in out:
         if row.status == BranchStatus.PENDING:
             outbox.emit(session, events.BRANCH_REQUESTED, events.BranchChanged(
@@ -301,6 +304,27 @@ def supervision_feed() -> Select[Any]:
             .where(CaseBranch.status.in_(tuple(s.value for s in BRANCH_OPEN)), CaseBranch.paused_on.is_(None),
                    CaseBranch.deadline.is_not(None),
                    Case.status.in_((Status.ACCEPTED.value, Status.IN_REVIEW.value))))
+
+
+def touched_since(session: Session, *, since: dt.datetime, windows: Sequence[tuple[dt.date, dt.date]],
+                  cap: int = 5000) -> set[str] | None:
+    """The joint cases whose branch lights may differ from the last supervision tick's: a branch or its case
+    acted on since ``since``, or a running branch deadline inside one of ``windows`` ([from, to) date ranges
+    a threshold crossed). None when there are more than ``cap`` (look at everything instead)."""
+    parts: list[Select[Any]] = [
+        select(CaseBranch.case_no).where(CaseBranch.last_action_at >= since),
+        select(Case.case_no).where(Case.last_action_at >= since, Case.joint.is_not(None))]
+    open_statuses = tuple(s.value for s in BRANCH_OPEN)
+    for lo, hi in windows:
+        if lo < hi:
+            parts.append(select(CaseBranch.case_no).where(CaseBranch.status.in_(open_statuses),
+                                                          CaseBranch.deadline >= lo, CaseBranch.deadline < hi))
+    found: set[str] = set()
+    for part in parts:
+        found.update(session.scalars(part.limit(cap + 1)))
+        if len(found) > cap:
+            return None
+    return found
 
 
 # --- reading ----------------------------------------------------------------------------------------------------

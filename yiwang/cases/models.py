@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.audit import BigId
@@ -65,8 +65,10 @@ class Case(Base):
     supplement_reminded_at: Mapped[dt.datetime | None]
     # the due date the workbench sorts by: the clock that runs in the current status (NULL when none)
     due: Mapped[dt.date | None] = mapped_column(Date)
-    # 并联审批: the item is joint, so acceptance forks one branch per branch department (case_branch)
-    joint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 并联审批: the joint configuration of the item version applied for (catalog JointSpec), kept with the case
+    # so acceptance forks one branch per branch department (case_branch) without reading the catalog again;
+    # NULL for an ordinary case
+    joint: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -221,6 +223,8 @@ class CaseBranch(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         UniqueConstraint("case_id", "department_id", name="uq_case_branch_department"),
+        Index("ix_case_branch_case_no", "case_no", "department_id"),  # alerts name a branch by these two
+        Index("ix_case_branch_last_action", "last_action_at"),  # what changed since the last supervision tick
         # a branch department's queue, and the supervision tick over running branch clocks
         Index("ix_case_branch_department", "department_id", "status", "deadline"),
         Index("ix_case_branch_running", "deadline", sqlite_where=text("status IN ('pending', 'escalated')"),

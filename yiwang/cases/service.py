@@ -90,7 +90,8 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         answer_due=(deadlines.decision_deadline(cal, now, None, "immediate") if spec.case_type == "immediate"
                     else deadlines.answer_due(cal, now)),
         suspended_working_days=0, extension_days=0, correction_count=0,
-        deferred=_deferred_at_submission(spec, checked, pledge), joint=spec.joint is not None, version=1)
+        deferred=_deferred_at_submission(spec, checked, pledge),
+        joint=spec.joint.model_dump(mode="json") if spec.joint else None, version=1)
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -617,3 +618,9 @@ def branch_supervision_feed() -> Select[Any]:
 def time_out_branches(session: Session, as_of: dt.date) -> list[branches.BranchTimeout]:
     """Apply each overdue branch's timeout rule (超时默认同意 or escalation); what it did, for supervision."""
     return branches.time_out(session, as_of)
+
+
+def branch_cases_touched(session: Session, *, since: dt.datetime, windows: Sequence[tuple[dt.date, dt.date]]
+                         ) -> set[str] | None:
+    """Joint cases whose branch lights may have changed since ``since`` (None: too many, look at all)."""
+    return branches.touched_since(session, since=since, windows=windows)

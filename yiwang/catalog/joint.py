@@ -145,10 +145,13 @@ def spec_of(session: Session, stored: Mapping[str, Any] | None) -> JointSpec | N
     """The resolved configuration the case domain forks branches from (None for an ordinary item)."""
     if not stored:
         return None
-    names = _names(session, stored)
+    departments = org_service.departments_by_ids(session, department_ids(stored))
+    names = {d.id: d.name for d in departments.values()}
     lead = int(stored["lead_department_id"])
     return JointSpec(lead_department_id=lead, lead=names.get(lead, ""), branches=[
         JointBranchSpec(department_id=b["department_id"], department=names.get(b["department_id"], ""),
+                        region_code=departments[b["department_id"]].region_code
+                        if b["department_id"] in departments else "",
                         limit_value=b["limit"]["value"], limit_unit=b["limit"].get("unit", "working_day"),
                         on_timeout=b["on_timeout"], materials=b.get("materials"))
         for b in stored["branches"]])

@@ -172,6 +172,7 @@ class JointBranchSpec(BaseModel):
 
     department_id: int
     department: str
+    region_code: str = ""  # the branch department's region (its supervisors)
     limit_value: int  # working days
     limit_unit: str = "working_day"
     on_timeout: str  # consent (超时默认同意) | escalate (提交监察)

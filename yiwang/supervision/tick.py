@@ -254,7 +254,9 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     branch_pass = branch_supervision.run(
         session, cal, as_of, now, levels={code: r.level for code, r in in_force.items()}, contents=CONTENT,
         enabled={code: r.enabled for code, r in in_force.items()},
-        warn_days=int(in_force["branch_approaching"].params["working_days"]))
+        warn_days=int(in_force["branch_approaching"].params["working_days"]),
+        since=last.started_at - CHANGE_MARGIN if last is not None else None,
+        before=last.as_of if last is not None else None)
     raised_rows += branch_pass.raised
     cleared += branch_pass.cleared
     for level_code, n in branch_pass.delta.items():

@@ -74,11 +74,13 @@ def upgrade() -> None:
     op.create_index('ix_case_branch_department', 'case_branch', ['department_id', 'status', 'deadline'])
     op.create_index('ix_case_branch_running', 'case_branch', ['deadline'], sqlite_where=RUNNING,
                     postgresql_where=RUNNING)
+    op.create_index('ix_case_branch_case_no', 'case_branch', ['case_no', 'department_id'])
+    op.create_index('ix_case_branch_last_action', 'case_branch', ['last_action_at'])
     for table in ('rectification', 'license', 'supervision_order'):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
     with op.batch_alter_table('cases') as batch:
-        batch.add_column(sa.Column('joint', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column('joint', sa.JSON(none_as_null=True), nullable=True))
     with op.batch_alter_table('supervision_alert') as batch:
         batch.add_column(sa.Column('subject', sa.String(length=40), nullable=False, server_default=''))
         batch.drop_index('uq_supervision_alert_open', sqlite_where=OPEN, postgresql_where=OPEN)
@@ -101,6 +103,8 @@ def downgrade() -> None:
     for table in ('supervision_order', 'license', 'rectification'):
         with op.batch_alter_table(table) as batch:
             batch.drop_column('version')
+    op.drop_index('ix_case_branch_last_action', table_name='case_branch')
+    op.drop_index('ix_case_branch_case_no', table_name='case_branch')
     op.drop_index('ix_case_branch_running', table_name='case_branch')
     op.drop_index('ix_case_branch_department', table_name='case_branch')
     op.drop_table('case_branch')
