@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ class CaseContext(lifecycle.Context):
     days: int | None = None  # suspend: expected days; extend: working days added
     form: dict[str, Any] | None = None  # resubmit: a corrected application form
     license: LicenceBasis | None = None  # approve: the licence the decision earns (published with the event)
-    branches: list[Any] = field(default_factory=list)  # branch changes this action made (published after it)
+    requested: list[Any] | None = None  # accept of a joint case: the branches asked for an opinion (events)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from yiwang.cases.states import (
     Status,
 )
 from yiwang.catalog.schemas import JointSpec
-from yiwang.core import clock, lifecycle, outbox
+from yiwang.core import clock, lifecycle
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
@@ -171,13 +171,10 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> list[CaseB
             row.started_on, row.last_action_at = ctx.today, ctx.now
             lifecycle.set_clock(row, start)
         out.append(row)
-    for row in out:
-        if row.status == BranchStatus.PENDING:
-            outbox.emit(session, events.BRANCH_REQUESTED, events.BranchChanged(
-                action="requested", actor=ctx.actor.label, case_no=case.case_no, department_id=row.department_id,
-                lead_department_id=case.department_id, region_code=row.region_code, item_name=case.item_name,
-                status=row.status, deadline=row.deadline.isoformat() if row.deadline else None,
-            ).model_dump(mode="json"), subject=f"{machine.BRANCH.name}:{machine.branch_subject(row)}")
+    # published with the acceptance itself (one event): each branch department hears an opinion is due
+    ctx.requested = [events.BranchRequested(department_id=row.department_id,
+                                            deadline=row.deadline.isoformat() if row.deadline else None)
+                     for row in out if row.status == BranchStatus.PENDING]
     ctx.data["branches"] = [b.department for b in joint.branches]
     return out
 

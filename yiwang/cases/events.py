@@ -31,7 +31,6 @@ CASE_RETURNED = "case.return_previous"
 CASE_REPEATED_CORRECTION = "case.repeated_correction"
 CASE_SUPPLEMENT_REMINDER = "case.supplement_reminder"
 
-BRANCH_REQUESTED = "case.branch_requested"  # acceptance forked the branch (or asked it again): an opinion is due
 BRANCH_CONSENTED = "case.branch_consent"
 BRANCH_OBJECTED = "case.branch_object"
 BRANCH_DEEMED_CONSENT = "case.branch_deem_consent"
@@ -66,6 +65,13 @@ class LicenceBasis(BaseModel):
     may_issue: bool = True
 
 
+class BranchRequested(BaseModel):
+    """A branch an acceptance forked (or asked again after a correction): its department owes an opinion."""
+
+    department_id: int
+    deadline: str | None
+
+
 class CaseChanged(Event):
     case_no: str
     status: str
@@ -79,6 +85,7 @@ class CaseChanged(Event):
     deferred: list[str] | None = None
     supplement_due: str | None = None
     license: LicenceBasis | None = None  # on an approval whose item issues a licence
+    branches: list[BranchRequested] | None = None  # on the acceptance of a joint case (并联审批)
 
 
 class RepeatedCorrection(BaseModel):

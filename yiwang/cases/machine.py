@@ -83,8 +83,8 @@ def awaiting_supplement(case: Case) -> bool:
     return bool(case.deferred) and Status(case.status) in OPEN
 
 
-def case_changed(case: Case, action: str, actor: str, license: events.LicenceBasis | None = None
-                 ) -> events.CaseChanged:
+def case_changed(case: Case, action: str, actor: str, license: events.LicenceBasis | None = None,
+                 branches: list[events.BranchRequested] | None = None) -> events.CaseChanged:
     owed = awaiting_supplement(case)
     return events.CaseChanged(
         action=action, actor=actor, case_no=case.case_no, status=case.status, outcome=case.outcome,
@@ -92,11 +92,12 @@ def case_changed(case: Case, action: str, actor: str, license: events.LicenceBas
         item_name=case.item_name, region_code=case.region_code,
         deferred=list(case.deferred or []) if owed else None,
         supplement_due=case.supplement_due.isoformat() if owed and case.supplement_due else None,
-        license=license)
+        license=license, branches=branches)
 
 
 def _case_event(case: Case, ctx: Context) -> events.CaseChanged:
-    return case_changed(case, ctx.action, ctx.actor.label, getattr(ctx, "license", None))
+    return case_changed(case, ctx.action, ctx.actor.label, getattr(ctx, "license", None),
+                        getattr(ctx, "requested", None))
 
 
 CASE: Machine[Case] = Machine(

@@ -68,13 +68,14 @@ for _action in templates.CASE_ACTIONS:
 
 # --- 并联审批: branches of a joint case -------------------------------------------------------------------------
 
-@outbox.handler(case_events.BRANCH_REQUESTED)
-def on_branch_requested(session: Session, event: OutboxEvent) -> None:
-    """A joint case was accepted → the branch department's handlers and approvers: an opinion is due."""
+@outbox.handler(case_events.CASE_ACCEPTED)
+def on_branches_requested(session: Session, event: OutboxEvent) -> None:
+    """A joint case was accepted → each branch department's handlers and approvers: an opinion is due."""
     p = event.payload
-    text = templates.branch_requested(p)
-    for label in _department_staff(session, p):
-        _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}#branches", ())
+    for branch in p.get("branches") or []:
+        text = templates.branch_requested(p | {"deadline": branch.get("deadline")})
+        for label in _department_staff(session, {"department_id": branch.get("department_id")}):
+            _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}#branches", ())
 
 
 @outbox.handler(case_events.BRANCH_OBJECTED)
