@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import cast as cast_type
 
-from sqlalchemy import Select, String, and_, cast, literal_column, select
+from sqlalchemy import Select, String, and_, cast, insert, literal_column, select
 from sqlalchemy.orm import Session, object_session
 
 from yiwang.cases import events, machine
@@ -88,9 +88,11 @@ def check_lead(session: Session, case: Case, act: Action) -> None:
         return
     if act is not Action.APPROVE or not case.joint or case.status == Status.SUBMITTED.value:
         return
+    agreed = tuple(s.value for s in BRANCH_AGREED)
+    if session.scalar(select(CaseBranch.id).where(CaseBranch.case_id == case.id,
+                                                  CaseBranch.status.notin_(agreed)).limit(1)) is None:
+        return  # every branch agreed: the join holds (the usual case: one indexed probe, no rows loaded)
     rows = branches_of(session, case)
-    if all(b.status in BRANCH_AGREED for b in rows):
-        return
     names = org_service.departments_by_ids(session, {b.department_id for b in rows})
     objected = [b for b in rows if b.status == BranchStatus.OBJECTED]
     if objected:
@@ -140,25 +142,31 @@ def _follow(session: Session, ctx: Any, case: Case) -> None:
                 b.last_action_at = ctx.now
 
 
-def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> list[CaseBranch]:
+def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> None:
     """One branch per branch department, each on a clock of its own limit from today. Accepted again after a
-    correction: objecting branches are asked again and open ones start over; consents stand."""
+    correction: objecting branches are asked again and open ones start over; consents stand. The branches
+    asked for an opinion go out with the acceptance's event (``ctx.requested``)."""
     # branches exist only if the case was accepted before (then sent back for a correction)
     existing = {b.department_id: b for b in branches_of(session, case)} if case.correction_count else {}
     warn = get_settings().warn_working_days
-    out = []
+    new_rows: list[dict[str, Any]] = []
+    requested: list[events.BranchRequested] = []
     for spec in joint.branches:
         start = WorkClock.start(ctx.cal, ctx.today, spec.limit_value, warn)
         row = existing.get(spec.department_id)
         if row is None:
-            row = CaseBranch(case_id=case.id, case_no=case.case_no, item_code=case.item_code,
-                             department_id=spec.department_id, region_code=spec.region_code or case.region_code,
-                             status=BranchStatus.PENDING.value, limit_days=spec.limit_value,
-                             on_timeout=spec.on_timeout, materials=spec.materials, started_on=ctx.today,
-                             paused_working_days=0, last_action_at=ctx.now, version=1)
-            lifecycle.set_clock(row, start)
-            session.add(row)
-        elif row.status == BranchStatus.OBJECTED:
+            # a first fork writes its rows in one INSERT (nothing reads them back in this action)
+            new_rows.append({
+                "case_id": case.id, "case_no": case.case_no, "item_code": case.item_code,
+                "department_id": spec.department_id, "region_code": spec.region_code or case.region_code,
+                "status": BranchStatus.PENDING.value, "limit_days": spec.limit_value, "on_timeout": spec.on_timeout,
+                "materials": spec.materials, "started_on": ctx.today, "deadline": start.deadline,
+                "warn_at": start.warn_at, "paused_on": None, "paused_working_days": 0, "opinion": None,
+                "decided_at": None, "decided_by": None, "last_action_at": ctx.now, "version": 1})
+            requested.append(events.BranchRequested(
+                department_id=spec.department_id, deadline=start.deadline.isoformat() if start.deadline else None))
+            continue
+        if row.status == BranchStatus.OBJECTED:
             reopen = Context(actor=ctx.actor, action=BranchAction.REOPEN.value, now=ctx.now,
                              data=_data(case, row, spec.department))
 
@@ -170,13 +178,14 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> list[CaseB
         elif row.status in BRANCH_OPEN:
             row.started_on, row.last_action_at = ctx.today, ctx.now
             lifecycle.set_clock(row, start)
-        out.append(row)
+        if row.status == BranchStatus.PENDING:
+            requested.append(events.BranchRequested(
+                department_id=row.department_id, deadline=row.deadline.isoformat() if row.deadline else None))
+    if new_rows:
+        session.execute(insert(CaseBranch), new_rows)
     # published with the acceptance itself (one event): each branch department hears an opinion is due
-    ctx.requested = [events.BranchRequested(department_id=row.department_id,
-                                            deadline=row.deadline.isoformat() if row.deadline else None)
-                     for row in out if row.status == BranchStatus.PENDING]
+    ctx.requested = requested
     ctx.data["branches"] = [b.department for b in joint.branches]
-    return out
 
 
 def _data(case: Case, branch: CaseBranch, department: str) -> dict[str, Any]:
