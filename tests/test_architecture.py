@@ -22,6 +22,9 @@ ALLOWED: dict[str, set[str]] = {
     "evaluation": {"core", "org", "identity", "catalog", "cases"},
     "portal": {"core", "org", "identity", "catalog", "cases"},
 }
+# Domains that react to others' events import only their ``events`` (topic constants and payloads): notify tells
+# people what happened in the domains below it without depending on how those domains work.
+EVENTS_ONLY: dict[str, set[str]] = {"notify": {"cases", "licenses", "evaluation", "supervision"}}
 # "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
 PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture"}
 # Composition roots may import anything.
@@ -59,6 +62,10 @@ def test_import_directions() -> None:
             parts = name.split(".")
             target = parts[1]
             if target == domain or target == "__init__":
+                continue
+            if target in EVENTS_ONLY.get(domain, set()):
+                if parts[2:3] != ["events"]:
+                    problems.append(f"{path.relative_to(ROOT)} imports {name}: {domain} uses only {target}.events")
                 continue
             if target not in ALLOWED.get(domain, set()):
                 problems.append(f"{path.relative_to(ROOT)} imports {name} ({domain} may not use {target})")
