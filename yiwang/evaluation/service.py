@@ -590,6 +590,12 @@ def department_figures(session: Session, *, department_ids: list[int] | None = N
     return out
 
 
+def visible_figures(session: Session, actor: Actor, *, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """:func:`department_figures` for the departments ``actor`` may see (supervision's monthly scores)."""
+    visible = [d.id for d in org_service.list_departments(session, actor)]
+    return department_figures(session, department_ids=visible, since=since, until=until)
+
+
 def figures_total(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The sum of ``department_figures`` rows with the rates recomputed (the 合计 line of the public page; no
     average level, which the rounded per-department averages cannot give exactly)."""
