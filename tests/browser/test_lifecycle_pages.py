@@ -87,3 +87,34 @@ def test_order_page_sends_its_version_and_refuses_a_stale_close(roles: Roles) ->
     submit(supervisor, close.locator("button.primary"))
     assert "已被其他人处理" in supervisor.locator("main .alert[role=alert]").first.inner_text()
     check_page(supervisor)
+
+
+def test_rectification_page_refuses_a_stale_reply(roles: Roles) -> None:
+    """The demo's bad review: a colleague records the callback in another tab after the page was opened; the
+    reply from the older page is refused (the task stays open, for the walk-through to answer)."""
+    handler = roles["handler"]
+    visit(handler, roles.live.base + "/workbench/rectifications?status=open")
+    with handler.expect_navigation():
+        handler.locator("main a[href^='/workbench/rectifications/']").first.click()
+    url = handler.url.split("?")[0]
+    visit(handler, url)
+    reply = handler.locator("main form[action$='/reply']")
+    shown = reply.locator("input[name=version]").get_attribute("value")
+    assert shown and shown.isdigit()
+
+    other = _second_tab(handler)
+    try:
+        other.goto(url)
+        other.fill("#note", "同事已电话回访申请人。")
+        with other.expect_navigation():
+            other.locator("main form[action$='/callback'] button").click()
+        no_alert(other)
+    finally:
+        other.close()
+
+    if reply.locator("#callback_note").count():
+        reply.locator("#callback_note").fill("电话回访")
+    reply.locator("#text").fill("过期页面上的答复")
+    submit(handler, reply.locator("button"))
+    assert "已被其他人处理" in handler.locator("main .alert[role=alert]").first.inner_text()
+    assert handler.locator("main form[action$='/reply']").count() == 1  # still open: nothing was answered
