@@ -1,33 +1,17 @@
-"""Request-scoped dependencies: the database session (committed when the request succeeds) and the
-calling actor (bearer token for the API, session cookie for pages)."""
+"""Request-scoped dependencies of the JSON API: the calling actor (bearer token) and paging. The database
+session and the client address come from ``yiwang.core.requests`` (shared with the pages) and are re-exported."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from yiwang.core.db import session_factory
 from yiwang.core.errors import Unauthenticated
 from yiwang.core.permissions import ANONYMOUS, Actor
+from yiwang.core.requests import client_address, get_session
 from yiwang.identity import service as identity
 
-
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work. Routes take it with ``scope="function"``: the commit happens when the
-    handler returns and before the response leaves, so a client that follows a redirect always sees what
-    the request wrote."""
-    make = request.app.state.session_factory if hasattr(request.app.state, "session_factory") else session_factory()
-    session = make()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+__all__ = ["bearer_actor", "client_address", "get_session", "page_params", "require_login"]
 
 
 def bearer_actor(request: Request, session: Session) -> Actor:
@@ -39,25 +23,6 @@ def bearer_actor(request: Request, session: Session) -> Actor:
     if resolved is None:
         raise Unauthenticated("登录已失效，请重新登录", code="invalid_token")
     return resolved[0]
-
-
-def client_address(request: Request) -> str:
-    """Who is asking, for rate limits: the connecting address, or the client a trusted reverse proxy names
-    (``YIWANG_TRUSTED_PROXIES``; the app's proxy-headers middleware has already replaced it then). An IPv6
-    client counts as its /64 (one subscriber's prefix: rotating addresses inside it gains nothing); an
-    IPv4-mapped address as the IPv4 address."""
-    import ipaddress
-
-    host = (request.client.host if request.client else "") or "unknown"
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
 
 
 def require_login(actor: Actor) -> Actor:

@@ -13,7 +13,6 @@ from yiwang.api.openapi import XLSX
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Perm
 from yiwang.evaluation import service as evaluation
-from yiwang.org import service as org_service
 from yiwang.supervision import service as supervision
 
 router = APIRouter(prefix="/supervision", tags=["电子监察"])
@@ -147,9 +146,7 @@ def scores(request: Request, session: Session = Depends(get_session, scope="func
 def _figures(session: Session, actor: Any, month: str | None) -> list[dict[str, Any]]:
     """The month's 好差评 figures for the departments the actor may see (`until` counts inclusively there)."""
     first, following = supervision.month_bounds(month)
-    visible = [d.id for d in org_service.list_departments(session, actor)]
-    return list(evaluation.department_figures(session, department_ids=visible, since=first,
-                                              until=following - dt.timedelta(days=1)))
+    return evaluation.visible_figures(session, actor, since=first, until=following - dt.timedelta(days=1))
 
 
 @router.get("/rules")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, select, true
+from sqlalchemy import and_, false, func, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -22,9 +22,21 @@ from yiwang.cases import service as cases
 from yiwang.core import audit, clock, lifecycle, outbox
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
-from yiwang.core.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
-from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
-from yiwang.evaluation import events
+from yiwang.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
+from yiwang.core.permissions import SYSTEM, Actor, Perm
+from yiwang.evaluation import events, repository
+from yiwang.evaluation.errors import (
+    AppealExists,
+    AppealNotPending,
+    CaseNotConcluded,
+    CaseNotRateable,
+    EvaluationExcluded,
+    EvaluationLocked,
+    EvaluationNotFound,
+    NotBadReview,
+    RectificationNotFound,
+    RectificationNotOpen,
+)
 from yiwang.evaluation.models import Evaluation, Rectification
 from yiwang.evaluation.schemas import (
     AnswerOut,
@@ -118,58 +130,25 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=clock.LOCAL_TZ)
 
 
-# --- queries (every one narrowed to the caller's scope where staff read) ---------------------------------
-
-def _evaluation_scope(actor: Actor) -> Any:
-    return scope_clause(actor, department_col=Evaluation.department_id, region_col=Evaluation.region_code)
-
-
-def _task_scope(actor: Actor) -> Any:
-    return scope_clause(actor, department_col=Rectification.department_id, region_col=Rectification.region_code)
-
-
-def _locked(stmt: Select[Any]) -> Select[Any]:
-    # PostgreSQL: the row lock serialises two writers (the second then sees the first one's status). SQLite has no
-    # row locks (SQLAlchemy leaves the clause out); its single writer lock refuses the second writer instead.
-    return stmt.with_for_update()
-
-
-def _own_evaluation(session: Session, case_no: str, applicant: str, *, lock: bool = False) -> Evaluation | None:
-    stmt = select(Evaluation).where(Evaluation.case_no == case_no, Evaluation.applicant == applicant)
-    return session.scalars(_locked(stmt) if lock else stmt).first()
-
+# --- lookups (queries in repository.py, narrowed to the caller's scope where staff read) -------------------
 
 def _scoped_evaluation(session: Session, actor: Actor, evaluation_id: int, *, lock: bool = False) -> Evaluation:
-    stmt = select(Evaluation).where(Evaluation.id == evaluation_id, _evaluation_scope(actor))
-    found = session.scalars(_locked(stmt) if lock else stmt).first()
+    found = repository.evaluation_in_scope(session, actor, evaluation_id, lock=lock)
     if found is None:
-        raise NotFound("评价不存在", field="evaluation_id", code="evaluation_not_found")
+        raise EvaluationNotFound("评价不存在", field="evaluation_id")
     return found
 
 
 def _scoped_task(session: Session, actor: Actor, rectification_id: int, *, lock: bool = False) -> Rectification:
-    stmt = select(Rectification).where(Rectification.id == rectification_id, _task_scope(actor))
-    found = session.scalars(_locked(stmt) if lock else stmt).first()
+    found = repository.task_in_scope(session, actor, rectification_id, lock=lock)
     if found is None:
-        raise NotFound("整改任务不存在", field="rectification_id", code="rectification_not_found")
+        raise RectificationNotFound("整改任务不存在", field="rectification_id")
     return found
 
 
-def _tasks_of(session: Session, evaluation_ids: Iterable[int]) -> dict[int, list[Rectification]]:
-    ids = set(evaluation_ids)
-    out: dict[int, list[Rectification]] = {i: [] for i in ids}
-    if ids:
-        stmt = select(Rectification).where(Rectification.evaluation_id.in_(ids)).order_by(Rectification.id)
-        for task in session.scalars(stmt):
-            out[task.evaluation_id].append(task)
-    return out
-
-
-def _evaluations_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Evaluation]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {e.id: e for e in session.scalars(select(Evaluation).where(Evaluation.id.in_(wanted)))}
+_own_evaluation = repository.own_evaluation
+_tasks_of = repository.tasks_of
+_evaluations_by_ids = repository.evaluations_by_ids
 
 
 def _department_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -181,8 +160,7 @@ def _department_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 def changeable_until(session: Session, evaluation: Evaluation) -> dt.datetime:
     """Until when the applicant may change the rating: ``evaluation_change_days`` after it was first given, or
     after the department's latest answer to it (the applicant sees the answer and may re-rate)."""
-    last_reply = session.scalar(select(func.max(Rectification.replied_at))
-                                .where(Rectification.evaluation_id == evaluation.id))
+    last_reply = repository.last_reply_at(session, evaluation.id)
     start = max(clock.as_utc(evaluation.created_at), clock.as_utc(last_reply) if last_reply else evaluation.created_at)
     return start + dt.timedelta(days=get_settings().evaluation_change_days)
 
@@ -194,7 +172,7 @@ def _rateable_case(session: Session, actor: Actor, case_no: str) -> Any:
         raise Unauthenticated("请先登录")
     case = cases.get_case(session, actor, case_no)  # someone else's case: not found
     if case.applicant != actor.label:  # e.g. an applicant who is not the owner but can see it: same answer
-        raise NotFound("办件不存在", field="case_no", code="case_not_found")
+        raise CaseNotRateable("办件不存在", field="case_no")
     return case
 
 
@@ -205,7 +183,7 @@ def rate(session: Session, actor: Actor, *, case_no: str, level: int, reasons: S
     re-rating 1–3 after the department's answer settles it."""
     case = _rateable_case(session, actor, case_no)
     if case.status not in RATEABLE_CASE_STATUSES:
-        raise Conflict("办件办结后才能评价，请在办理完毕后再来", field="case_no", code="case_not_concluded")
+        raise CaseNotConcluded("办件办结后才能评价，请在办理完毕后再来", field="case_no")
     level, codes, text, chosen = check_rating(level, reasons, comment, channel)
     now = clock.now()
     evaluation = _own_evaluation(session, case.case_no, actor.label, lock=True)
@@ -219,11 +197,11 @@ def rate(session: Session, actor: Actor, *, case_no: str, level: int, reasons: S
         session.flush()
     else:
         if evaluation.excluded:
-            raise Conflict("该评价经申诉核实已不计入统计，不能再修改", field="level", code="evaluation_excluded")
+            raise EvaluationExcluded("该评价经申诉核实已不计入统计，不能再修改", field="level")
         until = changeable_until(session, evaluation)
         if now > until:
-            raise Conflict(f"评价提交后 {get_settings().evaluation_change_days} 天内可以修改，已于 "
-                           f"{clock.to_local(until):%Y-%m-%d %H:%M} 截止", field="level", code="evaluation_locked")
+            raise EvaluationLocked(f"评价提交后 {get_settings().evaluation_change_days} 天内可以修改，已于 "
+                                   f"{clock.to_local(until):%Y-%m-%d %H:%M} 截止", field="level")
         previous = evaluation.level
         evaluation.level, evaluation.reasons, evaluation.comment = level, codes, text
         evaluation.channel, evaluation.updated_at = chosen, now
@@ -275,8 +253,8 @@ def _move(session: Session, actor: Actor, task: Rectification, action: RectActio
     """Every change of a rectification's status goes through the engine (see states.RECT_TRANSITIONS)."""
     rule = RECT_MACHINE.rule(task.status, action)
     if rule is None:
-        raise Conflict(f"整改任务当前为“{RECT_STATUS_LABELS.get(task.status, task.status)}”，不能执行此操作",
-                       field="rectification_id", code="rectification_not_open")
+        label = RECT_STATUS_LABELS.get(task.status, task.status)
+        raise RectificationNotOpen(f"整改任务当前为“{label}”，不能执行此操作", field="rectification_id")
 
     def act(session: Session, ctx: lifecycle.Context, task: Rectification) -> None:
         if effect is not None:
@@ -354,7 +332,7 @@ def get_evaluation(session: Session, actor: Actor, case_no: str) -> Evaluation:
     case = _rateable_case(session, actor, case_no)
     evaluation = _own_evaluation(session, case.case_no, actor.label)
     if evaluation is None:
-        raise NotFound("您尚未评价该办件", field="case_no", code="evaluation_not_found")
+        raise EvaluationNotFound("您尚未评价该办件", field="case_no")
     return evaluation
 
 
@@ -366,16 +344,9 @@ def list_rectifications(session: Session, actor: Actor, *, status: str | None = 
     _staff_with(actor, Perm.EVALUATION_RECTIFY, Perm.EVALUATION_APPEAL)
     if status is not None and status not in RECT_STATUS_LABELS:
         raise ValidationFailed("状态应为 open、replied 或 closed", field="status", code="invalid_status")
-    stmt = select(Rectification).where(_task_scope(actor))
-    if status:
-        stmt = stmt.where(Rectification.status == status)
-    if overdue:
-        stmt = stmt.where(Rectification.status == RectStatus.OPEN.value, Rectification.deadline < clock.today())
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order = sql_case((Rectification.status == RectStatus.OPEN.value, 0),
-                 (Rectification.status == RectStatus.REPLIED.value, 1), else_=2)
-    rows = session.scalars(stmt.order_by(order, Rectification.deadline, Rectification.id)
-                           .limit(limit).offset(offset)).all()
+    total, rows = repository.rectifications_page(session, actor, status=status,
+                                                 overdue_on=clock.today() if overdue else None,
+                                                 limit=limit, offset=offset)
     return total, rectification_views(session, rows)
 
 
@@ -411,8 +382,7 @@ def record_callback(session: Session, actor: Actor, *, rectification_id: int, no
     _staff_with(actor, Perm.EVALUATION_RECTIFY)
     task = _scoped_task(session, actor, rectification_id, lock=True)
     if task.status != RectStatus.OPEN:
-        raise Conflict("该整改任务已答复或已办结，不能再修改回访记录", field="rectification_id",
-                       code="rectification_not_open")
+        raise RectificationNotOpen("该整改任务已答复或已办结，不能再修改回访记录", field="rectification_id")
     task.callback_note = _required_text(note, "note", "回访核实情况", NOTE_MAX)
     audit.record(session, actor, "evaluation.callback", "rectification", task.id, {"case_no": task.case_no})
     return task
@@ -427,7 +397,7 @@ def reply(session: Session, actor: Actor, *, rectification_id: int, text: str,
     task = _scoped_task(session, actor, rectification_id, lock=True)
     lifecycle.check_version(RECT_MACHINE, task, expected_version)
     if task.status != RectStatus.OPEN:
-        raise Conflict("该整改任务已答复或已办结", field="rectification_id", code="rectification_not_open")
+        raise RectificationNotOpen("该整改任务已答复或已办结", field="rectification_id")
     if callback_note is not None and callback_note.strip():
         task.callback_note = _required_text(callback_note, "callback_note", "回访核实情况", NOTE_MAX)
     if not task.callback_note:
@@ -455,10 +425,10 @@ def request_appeal(session: Session, actor: Actor, *, evaluation_id: int, reason
     _staff_with(actor, Perm.EVALUATION_RECTIFY)
     evaluation = _scoped_evaluation(session, actor, evaluation_id, lock=True)
     if evaluation.level not in BAD_LEVELS:
-        raise Conflict("只有差评（不满意、非常不满意）可以申诉", field="evaluation_id", code="not_bad_review")
+        raise NotBadReview("只有差评（不满意、非常不满意）可以申诉", field="evaluation_id")
     if evaluation.appeal_status is not None:
-        raise Conflict(f"该评价已提出过申诉（{APPEAL_STATUS_LABELS.get(evaluation.appeal_status, '')}）",
-                       field="evaluation_id", code="appeal_exists")
+        raise AppealExists(f"该评价已提出过申诉（{APPEAL_STATUS_LABELS.get(evaluation.appeal_status, '')}）",
+                           field="evaluation_id")
     evaluation.appeal_reason = _required_text(reason, "reason", "申诉理由", NOTE_MAX)
     evaluation.appeal_status = AppealStatus.REQUESTED.value
     audit.record(session, actor, "evaluation.appeal_request", "evaluation", evaluation.case_no,
@@ -475,7 +445,7 @@ def decide_appeal(session: Session, actor: Actor, *, evaluation_id: int, uphold:
     _staff_with(actor, Perm.EVALUATION_APPEAL)
     evaluation = _scoped_evaluation(session, actor, evaluation_id, lock=True)
     if evaluation.appeal_status != AppealStatus.REQUESTED:
-        raise Conflict("该评价没有待审核的申诉", field="evaluation_id", code="appeal_not_pending")
+        raise AppealNotPending("该评价没有待审核的申诉", field="evaluation_id")
     evaluation.appeal_decision = _required_text(reason, "reason", "审核意见", NOTE_MAX)
     now = clock.now()
     closed: list[int] = []
@@ -503,11 +473,7 @@ def list_appeals(session: Session, actor: Actor, *, status: str | None = AppealS
     _staff_with(actor, Perm.EVALUATION_APPEAL)
     if status is not None and status not in APPEAL_STATUS_LABELS:
         raise ValidationFailed("状态应为 requested、upheld 或 rejected", field="status", code="invalid_status")
-    stmt = select(Evaluation).where(_evaluation_scope(actor), Evaluation.appeal_status.is_not(None))
-    if status:
-        stmt = stmt.where(Evaluation.appeal_status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Evaluation.updated_at, Evaluation.id).limit(limit).offset(offset)).all()
+    total, rows = repository.appeals_page(session, actor, status=status, limit=limit, offset=offset)
     tasks = _tasks_of(session, (e.id for e in rows))
     names = _department_names(session, (e.department_id for e in rows))
     return total, [AppealOut(
@@ -588,6 +554,12 @@ def department_figures(session: Session, *, department_ids: list[int] | None = N
             average_level=row.get("average_level"), excluded=row.get("excluded", 0)).model_dump())
     out.sort(key=lambda r: (-r["ratings"], r["department"]))
     return out
+
+
+def visible_figures(session: Session, actor: Actor, *, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """:func:`department_figures` for the departments ``actor`` may see (supervision's monthly scores)."""
+    visible = [d.id for d in org_service.list_departments(session, actor)]
+    return department_figures(session, department_ids=visible, since=since, until=until)
 
 
 def figures_total(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

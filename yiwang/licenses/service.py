@@ -30,9 +30,9 @@ from yiwang.core import audit, clock, lifecycle, outbox, storage
 from yiwang.core.codes import mask_id_number
 from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
-from yiwang.core.permissions import SYSTEM, Actor, Perm, scope_clause
+from yiwang.core.permissions import SYSTEM, Actor, Perm
 from yiwang.core.ratelimit import SlidingWindow
-from yiwang.licenses import events
+from yiwang.licenses import events, repository
 from yiwang.licenses import identifier as ident
 from yiwang.licenses import pdf as license_pdf
 from yiwang.licenses.models import License, LicenseCounter, LicenseShare, LicenseType, LicenseVerification
@@ -129,8 +129,7 @@ def default_type_code(name: str, region_code: str = "") -> str:
 
 def _find_type(session: Session, ref: str) -> LicenseType | None:
     ref = ref.strip()
-    return session.scalars(select(LicenseType).where((LicenseType.code == ref.upper()) | (LicenseType.name == ref))
-                           ).first()
+    return repository.type_by_ref(session, ref)
 
 
 def add_type(session: Session, actor: Actor, *, name: str, code: str | None = None, department_id: int | None = None,
@@ -184,7 +183,7 @@ def ensure_type(session: Session, ref: str, *, department_id: int | None = None)
 
 
 def list_types(session: Session) -> list[LicenseTypeOut]:
-    return [_type_out(t) for t in session.scalars(select(LicenseType).order_by(LicenseType.name))]
+    return [_type_out(t) for t in repository.all_types(session)]
 
 
 # --- issuance ----------------------------------------------------------------------------------------
@@ -261,13 +260,12 @@ def issue(session: Session, actor: Actor, *, type_ref: str, department_id: int, 
     if actor is not SYSTEM:
         actor.require(Perm.CASE_APPROVE)
     lt_out = ensure_type(session, type_ref, department_id=department_id)
-    lt = session.scalars(select(LicenseType).where(LicenseType.code == lt_out.code)).one()
+    lt = repository.type_by_code(session, lt_out.code)
     if case_no:
         if session.get_bind().dialect.name == "postgresql":
             # two workers delivering the same approval: the second waits here, then finds the first's license
             session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"license:{case_no}:{lt.code}"))))
-        existing = session.scalars(select(License).where(License.case_no == case_no,
-                                                         License.type_code == lt.code)).first()
+        existing = repository.of_case_and_type(session, case_no, lt.code)
         if existing is not None:
             return existing
     # the department that decided the case issues it; the type's own department is only its catalog owner
@@ -352,10 +350,7 @@ def _visible(session: Session, actor: Actor, license_id: str) -> License:
     Anything else is 'not found', so that identifiers of others cannot be probed."""
     if not (actor.is_applicant or (actor.is_staff and actor.can(Perm.LICENSE_READ)) or actor is SYSTEM):
         raise NotFound("证照不存在", field="license_id")
-    stmt = select(License).where(License.license_id == license_id,
-                                 scope_clause(actor, department_col=License.department_id,
-                                              region_col=License.region_code, owner_col=License.holder))
-    lic = session.scalars(stmt).first()
+    lic = repository.in_scope(session, actor, license_id)
     if lic is None:
         raise NotFound("证照不存在", field="license_id")
     return lic
@@ -400,31 +395,20 @@ def list_licenses(session: Session, actor: Actor, *, status: str | None = None, 
         actor.require(Perm.LICENSE_READ)
     elif not actor.is_applicant:
         raise PermissionDenied("请先登录", code="forbidden")
-    where = [scope_clause(actor, department_col=License.department_id, region_col=License.region_code,
-                          owner_col=License.holder)]
-    today = clock.today()
-    if status == "expired":
-        where += [License.status == "valid", License.valid_until < today]
-    elif status == "valid":
-        where += [License.status == "valid", (License.valid_until.is_(None)) | (License.valid_until >= today)]
-    elif status in ("suspended", "revoked"):
-        where.append(License.status == status)
-    elif status:
+    if status and status not in ("expired", "valid", "suspended", "revoked"):
         raise ValidationFailed("状态应为：有效、已暂扣、已注销或已过期", field="status")
+    term: str | None = None
     if q and q.strip():
         term = q.strip()[:100]
         _holder_search(session, actor, term.upper())
-        where.append((License.identifier == term) | (License.holder_code == term) | (License.case_no == term)
-                     | License.holder_name.contains(term))
-    total = session.scalar(select(func.count()).select_from(License).where(*where)) or 0
-    rows = session.scalars(select(License).where(*where).order_by(License.issued_at.desc(), License.id.desc())
-                           .limit(limit).offset(offset)).all()
+    total, rows = repository.page(session, actor, status=status or None, term=term, today=clock.today(),
+                                  limit=limit, offset=offset)
     return total, [shown_to(actor, r) for r in rows]
 
 
 def for_case(session: Session, case_no: str) -> list[dict[str, Any]]:
     """What a concluded case lists: [{"license_id", "identifier", "type", "status"}]."""
-    rows = session.scalars(select(License).where(License.case_no == case_no).order_by(License.id)).all()
+    rows = repository.of_case(session, case_no)
     return [{"license_id": r.license_id, "identifier": r.identifier, "type": r.type_name,
              "status": effective_status(r)} for r in rows]
 
@@ -447,11 +431,7 @@ def held(session: Session, holder: str, type_ref: str) -> list[LicenseOut]:
     lt = _find_type(session, type_ref)
     if lt is None:
         return []
-    today = clock.today()
-    rows = session.scalars(select(License).where(
-        License.holder == holder, License.type_code == lt.code, License.status == "valid",
-        (License.valid_until.is_(None)) | (License.valid_until >= today)).order_by(License.issued_at.desc())).all()
-    return [out(r) for r in rows]
+    return [out(r) for r in repository.valid_held(session, holder, lt.code, clock.today())]
 
 
 def check_reuse(session: Session, holder: str, license_id: str, type_ref: str | None, *, field_name: str) -> LicenseOut:
@@ -459,8 +439,7 @@ def check_reuse(session: Session, holder: str, license_id: str, type_ref: str | 
     names, valid today, and its seal signature intact. Returns it, for the case to record the reference."""
     if not type_ref:
         raise ValidationFailed("该材料不接受以电子证照代替", field=field_name, code="license_not_accepted")
-    lic = session.scalars(select(License).where(License.license_id == license_id.strip()[:32],
-                                                License.holder == holder)).first()
+    lic = repository.holders(session, license_id.strip()[:32], holder)
     lt = _find_type(session, type_ref)
     if lic is None:
         raise ValidationFailed("未找到您持有的该电子证照", field=field_name, code="license_not_found")
@@ -581,7 +560,7 @@ def check_registered(session: Session, license_id: str, *, method: str = "page",
     """What the QR code's page shows: the registry's word on a license id. Returns (result, holder kind)."""
     if method in ("api", "page", "share"):
         VERIFICATIONS.check(client or "unknown")
-    lic = session.scalars(select(License).where(License.license_id == license_id[:32])).first()
+    lic = repository.by_license_id(session, license_id[:32])
     if lic is None:
         result = Verification(valid=False, reasons=["证照库中没有该证照"], license_id=None)
         _log(session, license_id=None, method=method, valid=False, reasons=result.reasons, client=client)
@@ -595,7 +574,7 @@ def check_registered(session: Session, license_id: str, *, method: str = "page",
 
 
 def check_shared(session: Session, token: str, *, client: str | None = None) -> tuple[Verification, str]:
-    share_row = session.scalars(select(LicenseShare).where(LicenseShare.token_hash == _token_hash(token))).first()
+    share_row = repository.share_by_token_hash(session, _token_hash(token))
     if share_row is None or share_row.expires_at <= clock.now():
         result = Verification(valid=False, reasons=["分享链接不存在或已过期"])
         _log(session, license_id=None, method="share", valid=False, reasons=result.reasons, client=client)
@@ -613,7 +592,7 @@ def verify_pdf(session: Session, data: bytes, *, method: str = "api", client: st
     if method in ("api", "page"):
         VERIFICATIONS.check(client or "unknown")
     digest = hashlib.sha256(data).hexdigest()
-    lic = session.scalars(select(License).where(License.pdf_sha256 == digest)).first()
+    lic = repository.by_pdf_digest(session, digest)
     try:
         check = license_pdf.inspect(data, trust_pems=seals.trust_roots(session))
     except license_pdf.CheckUnavailable:
@@ -653,5 +632,4 @@ def _claimed_id(attachment: bytes | None) -> str | None:
 
 
 def verification_count(session: Session, license_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(LicenseVerification)
-                          .where(LicenseVerification.license_id == license_id)) or 0
+    return repository.verification_count(session, license_id)

@@ -9,7 +9,9 @@ This module is the domain's one door: other domains, the API and the pages impor
 - :mod:`yiwang.supervision.alerts` — reading alerts and closing cards;
 - :mod:`yiwang.supervision.orders` — supervision orders (督办);
 - :mod:`yiwang.supervision.scores` — department scores and their exports;
-- :mod:`yiwang.supervision.repository` — the reads of supervision's tables.
+- :mod:`yiwang.supervision.repository` — the reads of supervision's tables;
+- :mod:`yiwang.supervision.states`, :mod:`yiwang.supervision.events`, :mod:`yiwang.supervision.errors` — the
+  order's transition table, the events published, the domain's errors (imported directly, as other domains do).
 """
 
 from __future__ import annotations

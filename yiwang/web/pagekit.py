@@ -8,8 +8,8 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
 from yiwang.web.setup import page_actor
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
 from yiwang.portal import service as portal
 from yiwang.portal.states import STATUS_NAMES
 from yiwang.web.pagekit import current_actor, redirect, require_staff

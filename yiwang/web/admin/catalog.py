@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.catalog import quality, quality_report, transfer
 from yiwang.catalog import service as catalog
 from yiwang.catalog.errors import QualityRulesFailed
@@ -36,6 +35,7 @@ from yiwang.core import clock, storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
 from yiwang.web.admin import catalog_joint
 from yiwang.web.pagekit import current_actor, redirect, require_staff
 from yiwang.web.portal.guide import attachment_headers, file_response, guide_context, page_number, pager

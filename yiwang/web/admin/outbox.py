@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import ColumnElement, literal, or_, select
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.cases.models import Case
 from yiwang.core import outbox
 from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import Actor, ActorKind, Perm, region_prefix, scope_clause
+from yiwang.core.requests import get_session
 from yiwang.web.pagekit import current_actor, redirect, require_staff
 from yiwang.web.portal.guide import page_number, pager
 from yiwang.web.setup import check_csrf, render

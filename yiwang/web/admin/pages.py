@@ -7,10 +7,10 @@ import datetime as dt
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core import calendar
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import ROLE_LABELS, Actor, Perm, Role
+from yiwang.core.requests import get_session
 from yiwang.identity import service as identity
 from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor, redirect, require_staff

@@ -4,6 +4,7 @@ Supervisors see their region; a department's handlers and approvers see the orde
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
@@ -11,11 +12,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm, region_prefix
+from yiwang.core.requests import get_session
+from yiwang.evaluation import service as evaluation
 from yiwang.org import service as org_service
 from yiwang.supervision import service as supervision
 from yiwang.web.pagekit import current_actor, redirect, require_staff, shown_version
@@ -175,14 +177,14 @@ def close_order(request: Request, order_no: str, note: str = Form(""), version: 
 def scores(request: Request, month: str = "", format: str = "",  # noqa: A002
            session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor, Perm.SUPERVISION_READ)
-    from yiwang.api.supervision import _figures
-
     try:
         first, _ = supervision.month_bounds(month[:7] or None)
     except DomainError as exc:
         return render(request, "console/scores.html", {"rows": [], "month": month[:7], "error": form_error(exc)},
                       status=exc.status)
-    rows = supervision.scores(session, actor, month=f"{first:%Y-%m}", figures=_figures(session, actor, f"{first:%Y-%m}"))
+    following = supervision.month_bounds(f"{first:%Y-%m}")[1]
+    figures = evaluation.visible_figures(session, actor, since=first, until=following - dt.timedelta(days=1))
+    rows = supervision.scores(session, actor, month=f"{first:%Y-%m}", figures=figures)
     if format == "csv":
         return Response(supervision.scores_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="scores-{first:%Y-%m}.csv"'})

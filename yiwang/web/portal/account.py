@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.codes import mask_phone
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import get_session
 from yiwang.identity import service as identity
 from yiwang.notify import service as notify
 from yiwang.web.pagekit import current_actor, redirect, require_applicant

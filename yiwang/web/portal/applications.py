@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from yiwang.api.deps import client_address, get_session
 from yiwang.cases import notices
 from yiwang.cases import service as cases
 from yiwang.cases.models import Case
@@ -28,6 +27,7 @@ from yiwang.core import storage
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import client_address, get_session
 from yiwang.licenses import service as licenses
 from yiwang.web.pagekit import current_actor, redirect, require_applicant
 from yiwang.web.portal.guide import (

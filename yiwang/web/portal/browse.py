@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import get_session
 from yiwang.portal import service as portal
 from yiwang.portal.themes import AUDIENCE_NAMES, ENTERPRISE, PERSON
 from yiwang.web.pagekit import current_actor

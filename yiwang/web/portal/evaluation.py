@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from yiwang.api.deps import get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import get_session
 from yiwang.evaluation import service as evaluation
 from yiwang.evaluation.states import BAD_LEVELS, BAD_REASONS, LEVEL_LABELS
 from yiwang.web.pagekit import current_actor, redirect, require_applicant

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import client_address, get_session
 from yiwang.catalog import eforms
 from yiwang.catalog import service as catalog
 from yiwang.catalog.standards import (
@@ -27,6 +26,7 @@ from yiwang.catalog.standards import (
 from yiwang.core import clock, storage
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import client_address, get_session
 from yiwang.web.pagekit import current_actor
 from yiwang.web.setup import check_csrf, form_error, render
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from yiwang.api.deps import client_address, get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import client_address, get_session
 from yiwang.licenses import service as licenses
 from yiwang.web.pagekit import current_actor, require_applicant
 from yiwang.web.portal.guide import attachment_headers, page_number, pager

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import get_session
 from yiwang.notify import service as notify
 from yiwang.notify.errors import MessageNotFound
 from yiwang.web.pagekit import current_actor, redirect, require_applicant, require_staff

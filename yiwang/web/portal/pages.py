@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import client_address, get_session
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
+from yiwang.core.requests import client_address, get_session
 from yiwang.identity import service as identity
 from yiwang.identity.errors import BadCredentials
 from yiwang.web.pagekit import current_actor, redirect

@@ -20,7 +20,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from yiwang.api.deps import get_session
 from yiwang.cases import duties, notices
 from yiwang.cases import service as cases
 from yiwang.cases.deadlines import MAX_EXTENSION_DAYS
@@ -34,6 +33,7 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
 from yiwang.org import service as org_service
 from yiwang.web.pagekit import current_actor, redirect, require_staff
 from yiwang.web.portal.applications import notice_response

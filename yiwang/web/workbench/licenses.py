@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.core.errors import DomainError
 from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
 from yiwang.licenses import service as licenses
 from yiwang.web.pagekit import current_actor, redirect, require_staff, shown_version
 from yiwang.web.portal.guide import attachment_headers, page_number, pager

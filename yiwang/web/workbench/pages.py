@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from yiwang.api.deps import get_session
 from yiwang.cases import service as cases
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import ROLE_LABELS, Actor, Perm, Role
+from yiwang.core.requests import get_session
 from yiwang.identity import service as identity
 from yiwang.identity.errors import BadCredentials
 from yiwang.web.pagekit import current_actor, require_staff

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from yiwang.api.deps import get_session
 from yiwang.cases import service as cases
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.lifecycle import StaleVersion
 from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
 from yiwang.evaluation import service as evaluation
 from yiwang.evaluation.states import APPEAL_STATUS_LABELS, RECT_STATUS_LABELS
 from yiwang.web.pagekit import current_actor, redirect, require_staff, shown_version
