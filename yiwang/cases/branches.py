@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import cast as cast_type
 
-from sqlalchemy import Select, String, cast, insert, literal_column, select
+from sqlalchemy import Select, String, and_, cast, insert, literal_column, select
 from sqlalchemy.orm import Session, object_session
 
 from yiwang.cases import events, machine
@@ -324,9 +324,12 @@ def touched_since(session: Session, *, since: dt.datetime, windows: Sequence[tup
                   cap: int = 5000) -> set[str] | None:
     """The joint cases whose branch lights may differ from the last supervision tick's: a branch or its case
     acted on since ``since``, or a running branch deadline inside one of ``windows`` ([from, to) date ranges
-    a threshold crossed). None when there are more than ``cap`` (look at everything instead)."""
+    a threshold crossed). A branch whose last action was its timeout is left out: only a tick times a branch
+    out, and that tick settled its lights. None when there are more than ``cap`` (look at everything)."""
+    acted = and_(CaseBranch.last_action_at >= since,
+                 CaseBranch.status.notin_((BranchStatus.DEEMED_CONSENT.value, BranchStatus.ESCALATED.value)))
     parts: list[Select[Any]] = [
-        select(CaseBranch.case_no).where(CaseBranch.last_action_at >= since),
+        select(CaseBranch.case_no).where(acted),
         select(Case.case_no).where(Case.last_action_at >= since, Case.joint.is_not(None))]
     open_statuses = tuple(s.value for s in BRANCH_OPEN)
     for lo, hi in windows:
