@@ -151,3 +151,25 @@ def login(context: Any, base: str, username: str, *, staff: bool) -> Any:
         page.click("main form button.primary")
     assert "/login" not in page.url, f"login as {username} failed: {page.locator('main').inner_text()[:300]}"
     return page
+
+
+class Walk:
+    """Steps of a walk through the pages that run in order and share ``state``: a step that fails skips the
+    ones after it (call ``skip_after_failure`` from an autouse fixture, wrap each step in ``step``)."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+
+    def skip_after_failure(self, test_name: str) -> None:
+        import pytest
+
+        failed = self.state.get("failed")
+        if failed and failed != test_name:
+            pytest.skip(f"an earlier step failed: {failed}")
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Mark the step failed unless it finishes."""
+        self.state["failed"] = name
+        yield
+        self.state["failed"] = None

@@ -17,61 +17,24 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Roles, check_page, horizontal_overflow
+from tests.browser.live import Walk
+from tests.browser.steps import act, go, submit
 
 pytestmark = pytest.mark.browser
 
 ITEM = "开办餐饮店"
 FIRE, ECO = "广州市越秀区消防救援大队", "广州市生态环境局越秀分局"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-STATE: dict[str, Any] = {}
+WALK = Walk()
+STATE = WALK.state
 
 
 @pytest.fixture(autouse=True)
 def _in_order(request: pytest.FixtureRequest) -> None:
-    failed = STATE.get("failed")
-    if failed and failed != request.node.name:
-        pytest.skip(f"an earlier step failed: {failed}")
+    WALK.skip_after_failure(request.node.name)
 
 
-def _step(name: str) -> Any:
-    class _Guard:
-        def __enter__(self) -> None:
-            STATE["failed"] = name
-
-        def __exit__(self, exc_type: Any, *_: Any) -> None:
-            if exc_type is None:
-                STATE["failed"] = None
-    return _Guard()
-
-
-def _base(page: Any) -> str:
-    m = re.match(r"https?://[^/]+", page.url)
-    assert m, page.url
-    return m.group(0)
-
-
-def go(page: Any, url: str) -> Any:
-    response = page.goto(url if url.startswith("http") else _base(page) + url)
-    assert response is not None and response.status < 400, f"{url}: HTTP {response and response.status}"
-    check_page(page)
-    return page
-
-
-def submit(page: Any, locator: Any) -> None:
-    with page.expect_navigation():
-        locator.click()
-    check_page(page)
-
-
-def act(page: Any, case_no: str, action: str, comment: str | None = None) -> None:
-    """One workbench action through its form on the case page (``#act-<action>``), which must succeed."""
-    go(page, f"/workbench/cases/{case_no}")
-    box = page.locator(f"#act-{action}")
-    assert box.count() == 1, f"{action} is not offered: {page.locator('#actions').inner_text()[:500]}"
-    if comment is not None:
-        box.locator("textarea[name=comment]").fill(comment)
-    submit(page, box.locator("button"))
-    assert page.locator(".alert, .field-error").count() == 0, page.locator(".alert, .field-error").first.inner_text()
+_step = WALK.step
 
 
 def branch_rows(page: Any) -> dict[str, str]:

@@ -13,67 +13,28 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.browser.conftest import Roles, check_page
+from tests.browser.live import Walk
+from tests.browser.steps import act, base_of, go, submit
 
 pytestmark = pytest.mark.browser
 
 ITEM_NAME = "食品经营许可（新办）"
 ID_NUMBER = "440104199003071239"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-STATE: dict[str, Any] = {}
+WALK = Walk()
+STATE = WALK.state
 
 
 @pytest.fixture(autouse=True)
 def _in_order(request: pytest.FixtureRequest) -> None:
-    failed = STATE.get("failed")
-    if failed and failed != request.node.name:
-        pytest.skip(f"an earlier step failed: {failed}")
+    WALK.skip_after_failure(request.node.name)
 
 
-def _step(name: str) -> Any:
-    """Mark a step failed unless it finishes."""
-    class _Guard:
-        def __enter__(self) -> None:
-            STATE["failed"] = name
-
-        def __exit__(self, exc_type: Any, *_: Any) -> None:
-            if exc_type is None:
-                STATE["failed"] = None
-    return _Guard()
-
-
-def go(page: Any, url: str) -> Any:
-    response = page.goto(url if url.startswith("http") else _base(page) + url)
-    assert response is not None and response.status < 400, f"{url}: HTTP {response and response.status}"
-    check_page(page)
-    return page
-
-
-def submit(page: Any, locator: Any) -> None:
-    with page.expect_navigation():
-        locator.click()
-    check_page(page)
-
-
-def _base(page: Any) -> str:
-    m = re.match(r"https?://[^/]+", page.url)
-    assert m, page.url
-    return m.group(0)
-
-
-def act(page: Any, case_no: str, action: str, comment: str | None = None) -> None:
-    """Take one workbench action on the case page through its form (``#act-<action>``)."""
-    go(page, f"/workbench/cases/{case_no}")
-    box = page.locator(f"#act-{action}")
-    assert box.count() == 1, f"{action} is not offered: {page.locator('#actions').inner_text()[:500]}"
-    if comment is not None:
-        box.locator("textarea[name=comment]").fill(comment)
-    submit(page, box.locator("button"))
-    assert page.locator(".alert").count() == 0, page.locator(".alert").first.inner_text()
+_step = WALK.step
 
 
 def test_applicant_finds_the_item_and_applies(roles: Roles, tmp_path: Path) -> None:
@@ -155,7 +116,7 @@ def test_applicant_follows_the_case_and_downloads_notices(roles: Roles, tmp_path
         assert saved.read_bytes().startswith(b"%PDF")
         # anyone can follow the case at /progress with the case number and the last four digits
         anon = roles["anonymous"]
-        go(anon, _base(page) + "/progress")
+        go(anon, base_of(page) + "/progress")
         anon.fill("#case_no", STATE["case_no"])
         anon.fill("#tail", ID_NUMBER[-4:])
         submit(anon, anon.locator("main form button.primary"))
@@ -182,7 +143,7 @@ def test_applicant_downloads_and_shares_the_licence(roles: Roles) -> None:
         go(anon, link)
         assert "核验通过" in anon.locator("main").inner_text()
         # the QR code's target: /verify/<id>
-        go(anon, _base(page) + "/verify/" + STATE["license_url"].rsplit("/", 1)[1])
+        go(anon, base_of(page) + "/verify/" + STATE["license_url"].rsplit("/", 1)[1])
 
 
 def test_verify_page_upload_says_the_licence_is_genuine(roles: Roles) -> None:
@@ -190,7 +151,7 @@ def test_verify_page_upload_says_the_licence_is_genuine(roles: Roles) -> None:
     if pdf is None:
         pytest.skip("no licence downloaded")
     anon = roles["anonymous"]
-    go(anon, _base(roles["applicant"]) + "/verify")
+    go(anon, base_of(roles["applicant"]) + "/verify")
     anon.set_input_files("#file", str(pdf))
     submit(anon, anon.locator("main form button.primary"))
     result = anon.locator("main .verify-result").inner_text()
@@ -212,7 +173,7 @@ def test_supervisor_issues_an_order_the_handler_answers(roles: Roles) -> None:
         sup.fill("#o-content", "请于期限内说明原因并加快办理。")
         submit(sup, sup.locator("main form[action='/console/orders'] button.primary"))
         assert "/console/orders/" in sup.url, sup.locator("main").inner_text()[:800]
-        STATE["order_url"] = sup.url.split(_base(sup))[1].split("?")[0]
+        STATE["order_url"] = sup.url.split(base_of(sup))[1].split("?")[0]
         assert sup.get_by_test_id("flash").count() == 1, "issuing confirms with a message"
         handler = roles["handler"]
         go(handler, "/console/orders")
@@ -231,7 +192,7 @@ def test_supervisor_scores_the_month_and_exports(roles: Roles) -> None:
         go(sup, "/console/scores")
         assert sup.locator("main table tbody tr").count() >= 1
         for fmt in ("csv", "xlsx"):
-            response = sup.context.request.get(_base(sup) + f"/console/scores?format={fmt}")
+            response = sup.context.request.get(base_of(sup) + f"/console/scores?format={fmt}")
             assert response.status == 200 and len(response.body()) > 20
         go(sup, "/console/rules")
         # change a rule through the Chinese form, for an item of the supervisor's district

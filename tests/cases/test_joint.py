@@ -300,3 +300,15 @@ def test_a_withdrawn_joint_case_asks_no_branch_for_an_opinion(session, j) -> Non
     assert branches.time_out(session, clock.today() + dt.timedelta(days=60)) == []
     with pytest.raises(IllegalTransition):
         cases.apply(session, j.fire, case_no=no, action="branch_consent")
+
+
+def test_branch_rules_are_set_for_the_default_scope_only(session, j) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.supervision import service as supervision
+
+    admin = SYSTEM
+    rule = supervision.set_rule(session, admin, code="branch_approaching", params={"working_days": 2})
+    assert rule.params["working_days"] == 2
+    with pytest.raises(ValidationFailed) as refused:
+        supervision.set_rule(session, admin, code="branch_overdue", scope="item", scope_value=j.w.code)
+    assert refused.value.code == "branch_rule_default_only"

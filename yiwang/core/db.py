@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
@@ -164,9 +164,9 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 
 
 @contextlib.contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work for a job or command: commit on success, roll back on error."""
-    session = session_factory(engine)()
+def unit_of_work(make: Callable[[], Session]) -> Iterator[Session]:
+    """A session from ``make`` that commits on success and rolls back on any error (requests and jobs alike)."""
+    session = make()
     try:
         yield session
         session.commit()
@@ -175,6 +175,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextlib.contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work for a job or command: commit on success, roll back on error."""
+    with unit_of_work(session_factory(engine)) as session:
+        yield session
 
 
 def is_lock_timeout(exc: BaseException) -> bool:

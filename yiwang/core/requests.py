@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from yiwang.core.db import session_factory
+from yiwang.core.db import session_factory, unit_of_work
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -17,15 +17,8 @@ def get_session(request: Request) -> Iterator[Session]:
     handler returns and before the response leaves, so a client that follows a redirect always sees what
     the request wrote."""
     make = request.app.state.session_factory if hasattr(request.app.state, "session_factory") else session_factory()
-    session = make()
-    try:
+    with unit_of_work(make) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def client_address(request: Request) -> str:

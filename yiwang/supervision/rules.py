@@ -39,6 +39,8 @@ class Level(enum.StrEnum):
 LEVEL_LABELS = {Level.YELLOW: "黄灯", Level.RED: "红灯", Level.YELLOW_CARD: "黄牌", Level.RED_CARD: "红牌"}
 # clear themselves when the condition ends (the branch lights: supervision/branches.py)
 LIGHT_RULES = ("approaching", "overdue", "step_overdue", "branch_approaching", "branch_overdue")
+# the branches of joint cases (default scope only: a branch's own limit is set in the catalog)
+BRANCH_RULES = ("branch_approaching", "branch_overdue", "branch_escalated", "branch_deemed_consent")
 # findings: closed by a supervisor
 CARD_RULES = ("repeated_correction", "beyond_guide", "no_reason", "branch_escalated", "branch_deemed_consent")
 STEP_NAMES = {"handle": "承办", "check": "审核", "approve": "审批"}
@@ -120,6 +122,9 @@ def set_rule(session: Session, actor: Actor, *, code: str, scope: str = "default
         raise ValidationFailed("未知的监察规则：" + code, field="code", code="unknown_rule")
     if scope not in ("default", "item_type", "item") or (scope == "default") != (not scope_value):
         raise ValidationFailed("规则范围应为：默认、事项类型（附类型代码）或事项（附事项编码）", field="scope")
+    if code in BRANCH_RULES and scope != "default":
+        raise ValidationFailed("并联审批的监察规则只设默认规则（各并联部门的时限在事项目录中设置）", field="scope",
+                               code="branch_rule_default_only")
     if level is not None and level not in {lv.value for lv in Level}:
         raise ValidationFailed("预警级别应为 yellow、red、yellow_card 或 red_card", field="level")
     clean = _check_params(code, params or {})
