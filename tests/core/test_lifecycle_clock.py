@@ -49,7 +49,7 @@ def test_a_pause_adds_back_the_working_days_it_lasted(cal) -> None:  # type: ign
 
 
 @settings(max_examples=200, deadline=None)
-@given(start=st.dates(dt.date(2020, 2, 1), dt.date(2026, 11, 30)), days=st.integers(1, 30),
+@given(start=st.dates(dt.date(2020, 2, 1), dt.date(2026, 9, 30)), days=st.integers(1, 30),
        gap=st.integers(0, 20))
 def test_remaining_counts_down_to_zero_on_the_deadline(cal, start, days, gap) -> None:  # type: ignore[no-untyped-def]
     clock = WorkClock.start(cal, start, days, warn_days=2)
@@ -57,6 +57,6 @@ def test_remaining_counts_down_to_zero_on_the_deadline(cal, start, days, gap) ->
     assert remaining(cal, clock.deadline, clock.deadline) == 0
     assert light(cal, clock.deadline + dt.timedelta(days=1), clock.deadline) == "red"
     # resuming never moves a deadline earlier
-    pause_day = min(start + dt.timedelta(days=gap), dt.date(2026, 12, 1))
+    pause_day = start + dt.timedelta(days=gap)
     resumed, used = clock.pause(start).resume(cal, pause_day, warn_days=2)
     assert resumed.deadline is not None and resumed.deadline >= clock.deadline and used >= 0
