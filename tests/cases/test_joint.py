@@ -312,3 +312,89 @@ def test_branch_rules_are_set_for_the_default_scope_only(session, j) -> None:  #
     with pytest.raises(ValidationFailed) as refused:
         supervision.set_rule(session, admin, code="branch_overdue", scope="item", scope_value=j.w.code)
     assert refused.value.code == "branch_rule_default_only"
+
+
+def test_branch_staff_never_take_the_leads_actions(session, j) -> None:  # type: ignore[no-untyped-def]
+    no = accepted(session, j)
+    cases.apply(session, j.fire, case_no=no, action="branch_object", comment="平面图不符")
+    case = cases.get_case(session, j.fire, no)
+    assert cases.allowed_actions(j.fire, case) == []
+    with pytest.raises(PermissionDenied) as refused:
+        cases.apply(session, j.fire, case_no=no, action="request_correction", materials=["申请书"])
+    assert refused.value.code == "branch_department"
+    cases.apply(session, j.w.handler, case_no=no, action="request_correction", materials=["申请书"])
+    cases.apply(session, j.w.applicant, case_no=no, action="resubmit",
+                materials=[{"name": "申请书", "file_id": cw.upload(session, j.w.applicant, "b.pdf")}])
+    assert "accept" not in cases.allowed_actions(j.fire, cases.get_case(session, j.fire, no))
+    with pytest.raises(PermissionDenied):
+        cases.apply(session, j.fire, case_no=no, action="accept")
+
+
+def test_a_correction_after_an_objection_is_not_bound_by_the_answer_period(session, j) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.cases.models import CaseEvent
+
+    with clock.frozen(MONDAY):
+        no = cw.submit(session, j.w)
+        cases.apply(session, j.w.handler, case_no=no, action="request_correction", materials=["申请书"])
+        cases.apply(session, j.w.applicant, case_no=no, action="resubmit",
+                    materials=[{"name": "申请书", "file_id": cw.upload(session, j.w.applicant, "c.pdf")}])
+        cases.apply(session, j.w.handler, case_no=no, action="accept")
+    later = MONDAY + dt.timedelta(days=14)  # well past the 5-day answer period
+    with clock.frozen(later):
+        cases.apply(session, j.fire, case_no=no, action="branch_object", comment="疏散通道不足")
+        case = cases.apply(session, j.w.handler, case_no=no, action="request_correction",
+                           materials=["身份证明"], comment="按消防意见补正")
+    assert case.status == "correction_requested"
+    assert case.correction_count == 1  # the objection's correction is not a repeat of the first notice
+    assert "case.repeated_correction" not in {e.topic for e in session.scalars(select(OutboxEvent))}
+    with clock.frozen(later):
+        cases.apply(session, j.w.applicant, case_no=no, action="resubmit",
+                    materials=[{"name": "身份证明", "file_id": cw.upload(session, j.w.applicant, "d.pdf")}])
+        before = cases.get_case(session, j.w.handler, no).version
+        case = cases.apply(session, j.w.handler, case_no=no, action="accept")
+    session.flush()
+    assert case.version == before + 1  # accepting again (a branch reopened) writes the case once
+    seqs = list(session.scalars(select(CaseEvent.seq).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert _branches(session, j.w.handler, no)[FIRE].status == "pending"
+    view = cases.view(session, j.w.handler, case)
+    assert len(view.corrections) == 2
+
+
+def test_a_branch_escalated_twice_does_not_stop_the_tick(session) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.supervision import service as supervision
+    from yiwang.supervision.models import Alert
+
+    jj = joint_world(session, fire_days=1)
+    with clock.frozen(MONDAY):
+        no = accepted(session, jj)
+    cal = get_calendar(session)
+    day = cal.add_working_days(MONDAY.date(), 2)
+    supervision.tick(session, as_of=day)
+    assert _branches(session, jj.w.handler, no)[FIRE].status == "escalated"
+    with clock.frozen(dt.datetime.combine(day, dt.time(2), tzinfo=dt.UTC)):
+        cases.apply(session, jj.fire, case_no=no, action="branch_object", comment="逾期后出具：不同意")
+        cases.apply(session, jj.w.handler, case_no=no, action="request_correction", materials=["申请书"])
+        cases.apply(session, jj.w.applicant, case_no=no, action="resubmit",
+                    materials=[{"name": "申请书", "file_id": cw.upload(session, jj.w.applicant, "e.pdf")}])
+        cases.apply(session, jj.w.handler, case_no=no, action="accept")
+    again = cal.add_working_days(day, 3)
+    supervision.tick(session, as_of=again)  # escalated a second time while the first card is open: no crash
+    assert _branches(session, jj.w.handler, no)[FIRE].status == "escalated"
+    cards = session.scalars(select(Alert).where(Alert.case_no == no, Alert.rule == "branch_escalated")).all()
+    assert len(cards) == 1
+
+
+def test_supervisors_may_order_a_branch_department_about_the_case(session, j) -> None:  # type: ignore[no-untyped-def]
+    from tests import factories as f
+    from yiwang.supervision import service as supervision
+
+    no = accepted(session, j)
+    supervisor = f.staff(session, "sup2", ["supervisor"], "区政务服务数据管理局")
+    fire_dept = _branches(session, j.w.handler, no)[FIRE].department_id
+    order = supervision.issue_order(session, supervisor, department_id=fire_dept, subject="并联意见超时",
+                                    content="请立即出具意见", case_no=no)
+    assert order.case_no == no
+    with pytest.raises(ValidationFailed):  # a department with no part in the case
+        supervision.issue_order(session, supervisor, department_id=j.stranger.department_id, subject="无关",
+                                content="无关", case_no=no)

@@ -201,3 +201,12 @@ def test_quality_report_warns_of_a_branch_department_without_staff(session, depa
     rows = [r for r in catalog.quality_report(session, SYSTEM) if r.code == code and r.rule == "joint_branch_unstaffed"]
     assert [(r.severity, r.field, r.message) for r in rows] == [
         ("warning", "joint", f"并联部门“{ECO}”没有承办或审批人员，并联意见将无人办理")]
+
+
+def test_an_immediate_item_cannot_be_joint(session, departments) -> None:  # type: ignore[no-untyped-def]
+    from yiwang.catalog.schemas import ItemIn
+
+    rec = cf.record(joint=joint(), promised_limit="immediate")
+    with pytest.raises(ValidationFailed) as refused:
+        catalog.import_record(session, SYSTEM, ItemIn.model_validate(rec), publish=True)
+    assert refused.value.code == "joint_immediate_item" and refused.value.field == "joint"

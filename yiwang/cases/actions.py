@@ -130,6 +130,8 @@ def _reason(comment: str | None, what: str) -> str:
 # --- action handlers (guards and effects; the status is set by apply) ---------------------------------
 
 def _do_accept(session: Session, ctx: CaseContext, case: Case) -> None:
+    if case.accepted_at is not None:  # accepted again after a correction (a joint case's objection)
+        ctx.data["accepted_again"] = True
     case.accepted_at = ctx.now
     # not answered within the 5 working days: the application counts as accepted on receipt
     start = ctx.now if case.answer_due is None or ctx.today <= case.answer_due else _last_receipt(session, case)
@@ -163,10 +165,13 @@ def _do_request_correction(session: Session, ctx: CaseContext, case: Case) -> No
         raise ValidationFailed("请列出需要补正的全部材料（一次性告知）", field="materials", code="materials_required")
     if len(names) > 50 or any(len(n) > 500 for n in names):
         raise ValidationFailed("补正材料清单过长", field="materials")
-    if case.answer_due is not None and ctx.today > case.answer_due:
+    # after acceptance a correction answers a branch department's objection (并联审批; the service guards it):
+    # the 5-day answer period and the one-time rule are about the application as received, not about this
+    after_objection = case.status in (Status.ACCEPTED.value, Status.IN_REVIEW.value)
+    if not after_objection and case.answer_due is not None and ctx.today > case.answer_due:
         raise IllegalTransition("已超过 5 个工作日的答复期限，依法视为受理，不能再要求补正，请受理后继续办理",
                                 field="action", code="answer_period_passed")
-    repeated = case.correction_count > 0
+    repeated = case.correction_count > 0 and not after_objection
     if repeated:
         # 一次性告知: a second notice may only concern what the applicant newly provided since the first
         changed = repo.materials_of_round(session, case.id, repo.last_round(session, case.id))
@@ -176,8 +181,13 @@ def _do_request_correction(session: Session, ctx: CaseContext, case: Case) -> No
                                     "再次告知只能针对申请人新提交的材料", field="materials",
                                     code="correction_not_one_time")
         ctx.data["repeated"] = True
-    case.correction_count += 1
-    session.add(CorrectionNotice(case_id=case.id, seq=case.correction_count, materials=names, comment=ctx.comment,
+    if after_objection:
+        ctx.data["after_objection"] = True
+        seq = len(repo.corrections(session, case.id)) + 1  # not counted against the one-time rule
+    else:
+        case.correction_count += 1
+        seq = case.correction_count
+    session.add(CorrectionNotice(case_id=case.id, seq=seq, materials=names, comment=ctx.comment,
                                  requested_at=ctx.now, requested_by=ctx.actor.label, answered_at=None, repeated=repeated))
     ctx.data["materials"] = names
     if repeated:

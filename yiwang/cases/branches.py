@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from typing import cast as cast_type
 
-from sqlalchemy import Select, String, and_, cast, insert, literal_column, select
+from sqlalchemy import Select, String, and_, cast, exists, insert, literal_column, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from yiwang.cases import events, machine
@@ -42,7 +43,7 @@ from yiwang.core import clock, lifecycle
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
-from yiwang.core.lifecycle import Context, IllegalTransition, WorkClock
+from yiwang.core.lifecycle import Context, IllegalTransition, StaleVersion, WorkClock
 from yiwang.core.permissions import SYSTEM, Actor
 from yiwang.org import service as org_service
 
@@ -71,6 +72,8 @@ def _session(case: Case) -> Session:
 
 def lead_may(case: Case, act: Action) -> bool:
     """Whether the lead's ``act`` is open now as far as the branches go (for the actions a page offers)."""
+    if act in (Action.APPROVE, Action.DENY) and case.joint and case.status == Status.SUBMITTED.value:
+        return False  # no decision at intake: the branches have not been asked
     if act is Action.REQUEST_CORRECTION and case.status in (Status.ACCEPTED.value, Status.IN_REVIEW.value):
         return any(b.status == BranchStatus.OBJECTED for b in branches_of(_session(case), case))
     if act is Action.APPROVE and case.joint and case.status != Status.SUBMITTED.value:
@@ -86,6 +89,9 @@ def check_lead(session: Session, case: Case, act: Action) -> None:
             raise IllegalTransition("受理后只有在并联审批部门提出不同意见时，才能一次性告知申请人补正",
                                     field="action", code="correction_after_acceptance")
         return
+    if act in (Action.APPROVE, Action.DENY) and case.joint and case.status == Status.SUBMITTED.value:
+        raise IllegalTransition("并联审批事项须受理后由各并联部门出具意见，不能在受理时当场办结", field="action",
+                                code="joint_not_immediate")
     if act is not Action.APPROVE or not case.joint or case.status == Status.SUBMITTED.value:
         return
     agreed = tuple(s.value for s in BRANCH_AGREED)
@@ -147,7 +153,7 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> None:
     correction: objecting branches are asked again and open ones start over; consents stand. The branches
     asked for an opinion go out with the acceptance's event (``ctx.requested``)."""
     # branches exist only if the case was accepted before (then sent back for a correction)
-    existing = {b.department_id: b for b in branches_of(session, case)} if case.correction_count else {}
+    existing = {b.department_id: b for b in branches_of(session, case)} if ctx.data.get("accepted_again") else {}
     warn = get_settings().warn_working_days
     new_rows: list[dict[str, Any]] = []
     requested: list[events.BranchRequested] = []
@@ -174,7 +180,7 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> None:
                 b.opinion, b.decided_at, b.decided_by, b.started_on = None, None, None, c.today
                 lifecycle.set_clock(b, start)
 
-            lifecycle.apply(session, machine.BRANCH, row, reopen, effect=restart, check_who=False)
+            lifecycle.apply(session, machine.BRANCH, row, reopen, effect=restart, check_who=False, nested=True)
         elif row.status in BRANCH_OPEN:
             row.started_on, row.last_action_at = ctx.today, ctx.now
             lifecycle.set_clock(row, start)
@@ -182,7 +188,10 @@ def fork(session: Session, ctx: Any, case: Case, joint: JointSpec) -> None:
             requested.append(events.BranchRequested(
                 department_id=row.department_id, deadline=row.deadline.isoformat() if row.deadline else None))
     if new_rows:
-        session.execute(insert(CaseBranch), new_rows)
+        try:
+            session.execute(insert(CaseBranch), new_rows)
+        except IntegrityError as exc:  # another acceptance of the same case forked it first
+            raise StaleVersion("该办件刚被其他人受理，请刷新后查看最新状态", field="expected_version") from exc
     # published with the acceptance itself (one event): each branch department hears an opinion is due
     ctx.requested = requested
     ctx.data["branches"] = [b.department for b in joint.branches]
@@ -258,20 +267,16 @@ class BranchTimeout:
 
 
 def timed_out(session: Session, as_of: dt.date, *, limit: int = 5000) -> Sequence[CaseBranch]:
-    """Pending branches of open cases whose running clock ended before ``as_of``. Two small steps rather than a
-    join: the branches by their running-deadline index (usually none: each times out once), then their
-    cases' statuses by primary key — a join would let the planner scan a million cases to find a few."""
-    rows = session.scalars(
+    """Pending branches of open cases whose running clock ended before ``as_of``: the branches by their
+    running-deadline index, each case probed by its key (branches of closed cases never fill the window)."""
+    case_open = exists(select(Case.id).where(Case.id == CaseBranch.case_id,
+                                             Case.status.in_((Status.ACCEPTED.value, Status.IN_REVIEW.value))))
+    return session.scalars(
         select(CaseBranch).where(CaseBranch.status == BranchStatus.PENDING.value,
                                  # repeats the partial index's predicate, so the planner takes the index
                                  CaseBranch.status.in_(tuple(s.value for s in BRANCH_OPEN)),
-                                 CaseBranch.deadline < as_of, CaseBranch.paused_on.is_(None))
+                                 CaseBranch.deadline < as_of, CaseBranch.paused_on.is_(None), case_open)
         .order_by(CaseBranch.deadline, CaseBranch.id).limit(limit)).all()
-    if not rows:
-        return rows
-    open_cases = set(session.scalars(select(Case.id).where(
-        Case.id.in_({b.case_id for b in rows}), Case.status.in_((Status.ACCEPTED.value, Status.IN_REVIEW.value)))))
-    return [b for b in rows if b.case_id in open_cases]
 
 
 def time_out(session: Session, as_of: dt.date | None = None) -> list[BranchTimeout]:
@@ -282,8 +287,12 @@ def time_out(session: Session, as_of: dt.date | None = None) -> list[BranchTimeo
     out = []
     names: dict[int, str] = {}
     for branch in timed_out(session, as_of):
-        case = session.get(Case, branch.case_id)
-        assert case is not None
+        # under the case's lock, as an opinion or the lead's decision takes it: whoever comes first acts
+        case = session.scalars(select(Case).where(Case.id == branch.case_id).with_for_update()
+                               .execution_options(populate_existing=True)).one()
+        session.refresh(branch, with_for_update=True)
+        if case.status not in (Status.ACCEPTED.value, Status.IN_REVIEW.value) or branch.status != BranchStatus.PENDING:
+            continue  # decided, or answered, meanwhile
         if branch.department_id not in names:
             names[branch.department_id] = org_service.department_name(session, branch.department_id)
         consent = branch.on_timeout == "consent"

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
+from yiwang.cases import branches
 from yiwang.cases import repository as repo
 from yiwang.cases.models import Case
 from yiwang.cases.states import Action, Status, Step, rule_for
@@ -38,6 +39,7 @@ WINDOW_REFUSAL = ("该即办件的实施部门未授权窗口当场办结：请�
                   "（授权由实施部门在事项目录中设置“窗口可当场办结”）")
 SOD_REFUSAL = "职责分离：您已承办（受理或初审）本件，不能再作出审批决定，请由本部门其他审批人员决定。"
 DEPARTMENT_REFUSAL = "只有办件实施部门的工作人员可以审查和作出决定"
+BRANCH_REFUSAL = "并联审批部门只出具本部门的意见；受理、补正、审查、决定和送达由牵头部门办理"
 
 
 class WindowDecisionRefused(Conflict):
@@ -79,6 +81,9 @@ def _problem(session: Session, actor: Actor, case: Case, act: Action) -> Excepti
         return None  # the owner let the window decide on the spot: one person, by the owner's choice
     if act in CHAIN_ACTIONS and actor.department_id != case.department_id:
         return PermissionDenied(DEPARTMENT_REFUSAL, field="action", code="not_owning_department", extra=allowed)
+    if case.joint and actor.department_id != case.department_id and branches.own_branch(session, actor, case):
+        # a branch department gives its own opinion; the lead's actions (accept, correction, delivery …) are not its
+        return PermissionDenied(BRANCH_REFUSAL, field="action", code="branch_department", extra=allowed)
     if act in DECISIONS and actor.label in handlers_of(session, case) and separation_applies(session, case):
         return SeparationOfDuties(SOD_REFUSAL, field="action", extra=allowed)
     return None
@@ -104,7 +109,8 @@ def without_refused(actor: Actor, case: Case, candidates: list[str]) -> list[str
     if not actor.is_staff or session is None:
         return candidates
     return [name for name in candidates
-            if Action(name) not in CHAIN_ACTIONS or _problem(session, actor, case, Action(name)) is None]
+            if (Action(name) not in CHAIN_ACTIONS and not case.joint)
+            or _problem(session, actor, case, Action(name)) is None]
 
 
 def may_issue_license(session: Session, case: Case, ctx: Any) -> bool:

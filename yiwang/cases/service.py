@@ -443,8 +443,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
                                    provided_at=m.provided_at) for m in case_materials(session, case)
                    if shown_materials is None or m.name in shown_materials],
         corrections=[{"seq": c.seq, "materials": c.materials, "comment": c.comment, "requested_at": c.requested_at,
-                      "answered_at": c.answered_at} for c in (corrections(session, case) if case.correction_count
-                                                              else ())],
+                      "answered_at": c.answered_at} for c in (corrections(session, case)
+                                                              if case.correction_count or case.joint else ())],
         suspensions=[{"kind": s.kind, "kind_label": SUSPENSION_KINDS.get(s.kind, s.kind),
                       "expected_days": s.expected_days, "started_on": s.started_on, "ended_on": s.ended_on,
                       "working_days": s.working_days}
@@ -624,3 +624,9 @@ def branch_cases_touched(session: Session, *, since: dt.datetime, windows: Seque
                          ) -> set[str] | None:
     """Joint cases whose branch lights may have changed since ``since`` (None: too many, look at all)."""
     return branches.touched_since(session, since=since, windows=windows)
+
+
+def involves_department(session: Session, case: Case, department_id: int) -> bool:
+    """Whether a department handles the case: its own, or one of its branches (并联审批)."""
+    return case.department_id == department_id or any(
+        b.department_id == department_id for b in branches.branches_of(session, case))

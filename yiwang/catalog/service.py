@@ -164,6 +164,9 @@ def _version_values(session: Session, actor: Actor, record: ItemIn,
         cross_region=record.cross_region, faq=record.faq, themes=record.themes, form_schema=record.form_schema,
         extra=extra,
     )
+    if record.joint is not None and promised_unit == "immediate":
+        raise ValidationFailed("并联审批 joint：即办件当场办结，不能设置并联审批部门", field="joint",
+                               code="joint_immediate_item")
     values["joint"] = joint_config.check(session, record.joint, department_id=dept.id,
                                          region_code=values["region_code"],
                                          material_names={m.name for m in record.materials})

@@ -138,12 +138,15 @@ def check_version(machine: Machine[Any], instance: Any, expected: int | None) ->
 
 
 def apply(session: Session, machine: Machine[T], instance: T, ctx: Context, *, effect: Effect | None = None,
-          after: Effect | None = None, expected_version: int | None = None, check_who: bool = True) -> Transition:
+          after: Effect | None = None, expected_version: int | None = None, check_who: bool = True,
+          nested: bool = False) -> Transition:
     """Take ``ctx.action`` on ``instance`` (already loaded through the domain's scoped repository). Raises
     IllegalTransition (409) when the table has no such transition, PermissionDenied (403) when the actor may
     not take it, StaleVersion (409) when ``expected_version`` is not the stored version or another writer
     committed first. ``effect`` runs before the status is set, ``after`` once it is (a clock that depends on
-    the new status). ``check_who=False`` is for a domain that already made a finer refusal itself."""
+    the new status). ``check_who=False`` is for a domain that already made a finer refusal itself;
+    ``nested=True`` for a transition taken inside another's effect (a case's acceptance reopening a branch): it
+    leaves the flush to the outer action, so the outer row is written once."""
     before: str = getattr(instance, machine.status_attr)
     transition = machine.rule(before, ctx.action)
     if transition is None:
@@ -173,7 +176,8 @@ def apply(session: Session, machine: Machine[T], instance: T, ctx: Context, *, e
                                    action=ctx.action, actor=ctx.actor.label, actor_name=ctx.actor.name,
                                    from_status=before, to_status=now_status,
                                    comment=(ctx.comment or "").strip()[:2000] or None, data=ctx.data))
-    flush(session)
+    if not nested:
+        flush(session)
     audit_action = machine.audit_action(ctx.action) if machine.audit_action else f"{machine.name}.{ctx.action}"
     audit.record(session, ctx.actor, audit_action, machine.name, machine.subject(instance),
                  {"from": before, "to": now_status, **{k: v for k, v in ctx.data.items() if k != "files"}})

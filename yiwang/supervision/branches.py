@@ -53,12 +53,15 @@ def run(session: Session, cal: WorkCalendar, as_of: dt.date, now: dt.datetime, *
         rule = "branch_escalated" if timeout.status == "escalated" else "branch_deemed_consent"
         if not enabled.get(rule, True):
             continue
+        subject = f"branch:{timeout.department_id}"
+        if session.scalar(select(Alert.id).where(Alert.case_no == timeout.case_no, Alert.rule == rule,
+                                                 Alert.subject == subject, Alert.status == "open")) is not None:
+            continue  # timed out again (asked again after a correction) while its card is still open
         alert = Alert(case_no=timeout.case_no, item_code=timeout.item_code, item_type=None,
                       department_id=timeout.department_id, region_code=timeout.region_code, rule=rule,
                       level=levels[rule], content=contents[rule],
                       detail={"as_of": as_of.isoformat(), "deadline": timeout.deadline.isoformat()},
-                      due=timeout.deadline, raised_at=now, raised_on=as_of, status="open",
-                      subject=f"branch:{timeout.department_id}")
+                      due=timeout.deadline, raised_at=now, raised_on=as_of, status="open", subject=subject)
         session.add(alert)
         session.flush()
         audit.record(session, SYSTEM, "supervision.card", "supervision_alert", alert.id,

@@ -43,7 +43,7 @@ def issue_order(session: Session, actor: Actor, *, department_id: int, subject: 
         raise ValidationFailed("答复期限应为 1–30 个工作日", field="reply_days")
     if case_no:
         case = cases.get_case(session, actor, case_no)
-        if case.department_id != dept.id:
+        if not cases.involves_department(session, case, dept.id):
             raise ValidationFailed("该办件不属于所选部门", field="case_no")
     if alert_id is not None and not repository.alert_of_department(session, actor, alert_id, dept.id):
         raise AlertNotFound("预警不存在", field="alert_id")
