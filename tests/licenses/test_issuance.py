@@ -410,3 +410,35 @@ def test_region_wide_roles_do_not_act_for_the_issuing_department(session) -> Non
 def test_validity_from_29_february(session) -> None:  # type: ignore[no-untyped-def]
     assert licenses._add_years(dt.date(2028, 2, 29), 5) == dt.date(2033, 2, 28)
     assert licenses._add_years(dt.date(2026, 3, 2), 5) == dt.date(2031, 3, 1)
+
+
+def test_an_approval_queued_before_the_upgrade_still_issues_its_licence(session, engine) -> None:  # type: ignore[no-untyped-def]
+    """An approval event from before approvals carried their licence basis (no actor, no licence in the payload):
+    the case domain publishes the basis under its own topic and the licence is issued from it, once."""
+    register_all()
+    w = lf.world(session)
+    no = lf.approved_case(session, w)
+    event = session.scalars(select(outbox.OutboxEvent).where(outbox.OutboxEvent.subject == f"case:{no}",
+                                                             outbox.OutboxEvent.topic == "case.approve")).one()
+    legacy = {k: v for k, v in event.payload.items() if k not in ("actor", "license", "branches")}
+    event.payload = legacy  # as written by the previous version
+    session.commit()
+    with clock.frozen(lf.MONDAY + dt.timedelta(minutes=5)):
+        while outbox.run_once(engine):
+            pass
+    session.expire_all()
+    assert len(licenses.for_case(session, no)) == 1
+    topics = [e.topic for e in session.scalars(select(outbox.OutboxEvent).where(
+        outbox.OutboxEvent.subject == f"case:{no}"))]
+    assert topics.count("case.licence_basis") == 1
+    assert not outbox.dead_for(session, f"case:{no}")
+
+
+def test_the_worker_registers_every_domains_jobs() -> None:
+    from yiwang.cases import jobs as case_jobs
+
+    register_all()
+    assert case_jobs.republish_legacy_approval in outbox.handlers_for("case.approve")
+    assert license_jobs.on_case_approved in outbox.handlers_for("case.approve")
+    assert "cases.supplement_reminders" in outbox._scheduled  # 容缺 reminders run in the worker
+    assert "supervision.tick" in outbox._scheduled

@@ -30,6 +30,8 @@ CASE_SUPPLEMENTED = "case.supplement"
 CASE_RETURNED = "case.return_previous"
 CASE_REPEATED_CORRECTION = "case.repeated_correction"
 CASE_SUPPLEMENT_REMINDER = "case.supplement_reminder"
+# the licence basis of an approval published before approvals carried it (events queued across an upgrade)
+CASE_LICENCE_BASIS = "case.licence_basis"
 
 BRANCH_CONSENTED = "case.branch_consent"
 BRANCH_OBJECTED = "case.branch_object"

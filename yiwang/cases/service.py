@@ -630,3 +630,25 @@ def involves_department(session: Session, case: Case, department_id: int) -> boo
     """Whether a department handles the case: its own, or one of its branches (并联审批)."""
     return case.department_id == department_id or any(
         b.department_id == department_id for b in branches.branches_of(session, case))
+
+
+def legacy_licence_basis(session: Session, case_no: str) -> events.LicenceBasis | None:
+    """The licence basis of a case approved before approvals carried it in their event (an event queued across
+    the upgrade): computed now from the case, its approval and the item version it was decided under."""
+    case = repo.case_by_no(session, case_no)
+    if case is None or case.outcome != "approved":
+        return None
+    spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
+    if not spec.result_license_type:
+        return None
+    approvals = [e for e in repo.events(session, case.id) if e.action == Action.APPROVE.value]
+    if not approvals:
+        return None
+    decider = identity.actor_for_principal(session, approvals[-1].actor) \
+        if approvals[-1].actor.startswith("staff:") else SYSTEM_ACTOR
+    ctx = CaseContext(actor=decider or SYSTEM_ACTOR, action=Action.APPROVE.value, cal=get_calendar(session),
+                      data=dict(approvals[-1].data or {}))
+    from yiwang.cases import contents
+
+    return contents.license_basis(session, case, spec, approvals[-1].comment,
+                                  may_issue=duties.may_issue_license(session, case, ctx))

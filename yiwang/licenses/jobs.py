@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yiwang.cases.events import CASE_APPROVED, CaseChanged
+from yiwang.cases.events import CASE_APPROVED, CASE_LICENCE_BASIS, CaseChanged, LicenceBasis
 from yiwang.core import audit, outbox
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import SYSTEM
@@ -18,14 +18,22 @@ from yiwang.licenses import service as licenses
 
 
 def issue_from_event(session: Session, payload: dict[str, object]) -> list[str]:
-    """Issue the licence an approval event names; returns its licence ids (the existing one on a repeat)."""
-    event = CaseChanged.model_validate(payload)
-    basis = event.license
-    if event.outcome != "approved" or basis is None:
+    """Issue the licence an approval event names; returns its licence ids (the existing one on a repeat). An
+    approval queued before approvals carried their basis is skipped here: the case domain publishes its basis
+    (``case.licence_basis``) and the licence is issued from that."""
+    if "actor" not in payload:
         return []
+    event = CaseChanged.model_validate(payload)
+    if event.outcome != "approved" or event.license is None:
+        return []
+    return issue_from_basis(session, event.license)
+
+
+def issue_from_basis(session: Session, basis: LicenceBasis) -> list[str]:
+    """Issue the licence a decision's basis describes (idempotent per case and licence type)."""
     if not basis.may_issue:
         # decided outside the owning department on an item it never let a window decide: no licence in its name
-        audit.record(session, SYSTEM, "license.issue_refused", "case", event.case_no,
+        audit.record(session, SYSTEM, "license.issue_refused", "case", basis.case_no,
                      {"reason": "decided_outside_owning_department"})
         return []
     lt = licenses.ensure_type(session, basis.type_ref, department_id=basis.department_id)
@@ -47,3 +55,8 @@ def issue_for_case(session: Session, case_no: str) -> list[str]:
 @outbox.handler(CASE_APPROVED)
 def on_case_approved(session: Session, event: OutboxEvent) -> None:
     issue_from_event(session, event.payload)
+
+
+@outbox.handler(CASE_LICENCE_BASIS)
+def on_licence_basis(session: Session, event: OutboxEvent) -> None:
+    issue_from_basis(session, LicenceBasis.model_validate(event.payload))
