@@ -354,9 +354,11 @@ def _working_days_ago(cal: WorkCalendar, today: dt.date, n: int) -> dt.date:
 def seed_activity(session: Session) -> int:
     """Cases in every interesting state, dated in the past working days: one not answered in time (red),
     one due tomorrow (yellow), one whose correction notice asked beyond the guide (red card), one decided and
-    licensed, then rated 非常不满意 (a rectification for the department), one rated 非常满意. Then one
+    licensed, then rated 非常不满意 (a rectification for the department), one rated 非常满意, and a joint case
+    (并联审批) the fire brigade consented to while the environment branch's opinion is due. Then one
     supervision tick. Skipped when the demo applicants already have cases. Returns how many cases it made."""
     from yiwang.cases import service as cases
+    from yiwang.catalog import service as catalog
     from yiwang.core import clock, storage
     from yiwang.core.calendar import get_calendar
     from yiwang.evaluation import service as evaluation
@@ -443,6 +445,24 @@ def seed_activity(session: Session) -> int:
         license_jobs.issue_for_case(session, no)
         evaluation.rate(session, e_actor, case_no=no, level=1, comment="网上提交，两天就拿到了电子证照")
     made += 1
+    # 6. 并联审批: 开办餐饮店 accepted two working days ago; the fire brigade consented yesterday, the environment
+    #    branch's opinion is due within its 3 working days (on its own clock; it waits in eco_handler's 我的待办)
+    branch_staff = {login: identity.actor_for_staff(session, s) for login in ("fire_handler",)
+                    if (s := identity_repo.staff_by_login(session, login)) is not None}
+    joint_code = f"{market.uscc}{JOINT_ITEM}"
+    if branch_staff:
+        spec = catalog.application_spec(session, joint_code)
+        with clock.frozen(at(3)):
+            case = cases.submit(session, e_actor, item_code=joint_code, form={
+                "business_name": "广州越秀示范餐饮有限公司（农林下路分店）", "premises": "广州市越秀区农林下路 37 号首层",
+                "main_form": "餐饮服务经营者", "business_items": "热食类食品制售；冷食类食品制售", "area": 160,
+                "seats": 48, "staff_count": 9, "fuel": "管道天然气", "fume_equipment": "静电式油烟净化器 8000 m³/h"},
+                materials=[cases.MaterialIn(m.name, upload(e_actor, m.name)) for m in spec.materials if m.required])
+        act("handler", case.case_no, "accept", at(2))
+        with clock.frozen(at(1)):
+            cases.apply(session, branch_staff["fire_handler"], case_no=case.case_no, action="branch_consent",
+                        comment="消防安全检查合格，同意")
+        made += 1
     supervision.tick(session, as_of=today)
     return made
 
