@@ -16,18 +16,13 @@ import pytest
 from tests import factories as f
 from tests.browser.conftest import Roles, check_page, horizontal_overflow, new_page
 from tests.browser.live import Deployment
+from tests.browser.steps import base_of
 
 pytestmark = pytest.mark.browser
 
 PHONE = 390
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FOOD = "食品经营许可（新办）"
-
-
-def _base(page: Any) -> str:
-    m = re.match(r"https?://[^/]+", page.url)
-    assert m, page.url
-    return m.group(0)
 
 
 def _phone_check(page: Any) -> None:
@@ -49,7 +44,7 @@ def _phone_check(page: Any) -> None:
 
 def visit(page: Any, url: str) -> Any:
     """Open ``url`` (absolute or relative to the page's site) and run the checks at both widths."""
-    response = page.goto(url if url.startswith("http") else _base(page) + url)
+    response = page.goto(url if url.startswith("http") else base_of(page) + url)
     assert response is not None and response.status < 400, f"{url}: HTTP {response and response.status}"
     check_page(page)
     _phone_check(page)
@@ -274,7 +269,7 @@ def test_deferred_material_supplied_returned_once_and_decision_notice(roles: Rol
     decision = applicant.locator("main a[href*='/notices/approve']")
     assert decision.count() == 1, applicant.locator("main").inner_text()[-800:]
     assert "准予行政许可决定书" in decision.inner_text()
-    response = applicant.context.request.get(_base(applicant) + str(decision.get_attribute("href")))
+    response = applicant.context.request.get(base_of(applicant) + str(decision.get_attribute("href")))
     assert response.status == 200
     assert response.headers["content-type"].startswith("application/pdf")
     assert response.body().startswith(b"%PDF")
