@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "supervision": {"core", "org", "identity", "catalog", "cases"},
     "evaluation": {"core", "org", "identity", "catalog", "cases"},
     "portal": {"core", "org", "identity", "catalog", "cases"},
+    "bundles": {"core", "org", "identity", "catalog", "cases", "licenses"},
 }
 # Domains that react to others' events import only their ``events`` (topic constants and payloads): notify tells
 # people what happened in the domains below it without depending on how those domains work.

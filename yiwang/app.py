@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from yiwang import __version__
 from yiwang.api import auth as auth_api
+from yiwang.api import bundles as bundles_api
 from yiwang.api import cases as cases_api
 from yiwang.api import catalog as catalog_api
 from yiwang.api import errors as api_errors
@@ -84,6 +85,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     api.include_router(workdays_api.router)
     api.include_router(catalog_api.router)
     api.include_router(cases_api.router)
+    api.include_router(bundles_api.router)
     api.include_router(licenses_api.router)
     api.include_router(supervision_api.router)
     api.include_router(evaluation_api.router)

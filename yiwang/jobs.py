@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def register_all() -> None:
     """Import each domain's ``jobs`` module so its @outbox.handler decorators run."""
     # Domains add their jobs modules here as they gain side effects.
+    from yiwang.bundles import jobs as bundle_jobs  # noqa: F401
     from yiwang.cases import jobs as case_jobs  # noqa: F401
     from yiwang.evaluation import jobs as evaluation_jobs  # noqa: F401
     from yiwang.licenses import jobs as license_jobs  # noqa: F401

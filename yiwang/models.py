@@ -1,5 +1,6 @@
 """Every mapped class, imported once so that the metadata (and Alembic) sees all tables."""
 
+from yiwang.bundles import models as bundles_models  # noqa: F401
 from yiwang.cases import models as cases_models  # noqa: F401
 from yiwang.catalog import models as catalog_models  # noqa: F401
 from yiwang.core import audit, calendar, lifecycle, outbox, ratelimit, storage  # noqa: F401

@@ -39,6 +39,7 @@ class CaseContext(lifecycle.Context):
     form: dict[str, Any] | None = None  # resubmit: a corrected application form
     license: LicenceBasis | None = None  # approve: the licence the decision earns (published with the event)
     requested: list[Any] | None = None  # accept of a joint case: the branches asked for an opinion (events)
+    together: bool = False  # deliver: the 一件事 delivery of every result of a bundle application at once
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,9 @@ def _decide(session, case, cal, now, outcome: Outcome) -> None:  # type: ignore[
     case.concluded_at = now
     case.review_step = None
     case.on_time = case.deadline is None or deadlines.local_day(now) <= case.deadline
-    case.deliver_due = cal.add_working_days(deadlines.local_day(now), deadlines.DELIVER_DAYS)
+    # a 一件事 case is delivered with the application's others as soon as the last concludes: no clock of its own
+    case.deliver_due = (None if case.bundle_application_id is not None
+                        else cal.add_working_days(deadlines.local_day(now), deadlines.DELIVER_DAYS))
 
 
 def _do_approve(session: Session, ctx: CaseContext, case: Case) -> None:
@@ -343,6 +346,9 @@ def _do_deny(session: Session, ctx: CaseContext, case: Case) -> None:
 
 
 def _do_deliver(session: Session, ctx: CaseContext, case: Case) -> None:
+    if case.bundle_application_id is not None and not ctx.together:
+        raise IllegalTransition("该办件属于“一件事”申请，全部事项办结后由系统统一送达，不能单独送达",
+                                field="action", code="bundle_delivers_together")
     case.delivered_at = case.closed_at = ctx.now
 
 

@@ -69,6 +69,9 @@ class Case(Base):
     # so acceptance forks one branch per branch department (case_branch) without reading the catalog again;
     # NULL for an ordinary case
     joint: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # 一件事: the bundle application this case was filed under (NULL for a case filed on its own); such a case
+    # is delivered together with the application's other cases
+    bundle_application_id: Mapped[int | None] = mapped_column(BigId, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

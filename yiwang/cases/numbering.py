@@ -18,18 +18,23 @@ from yiwang.core.config import get_settings
 
 
 def reserve_case_no(session: Session, region_code: str, day: dt.date) -> str:
+    return reserve_case_nos(session, region_code, day, 1)[0]
+
+
+def reserve_case_nos(session: Session, region_code: str, day: dt.date, n: int) -> list[str]:
+    """``n`` consecutive numbers in one counter update (a 一件事 application files several cases at once)."""
     if session.get_bind().dialect.name == "postgresql":
         with Session(session.get_bind().engine) as own:
-            number = _reserve(own, region_code, day)
+            numbers = _reserve(own, region_code, day, n)
             own.commit()
-        return number
-    return _reserve(session, region_code, day)
+        return numbers
+    return _reserve(session, region_code, day, n)
 
 
-def _reserve(session: Session, region_code: str, day: dt.date) -> str:
+def _reserve(session: Session, region_code: str, day: dt.date, n: int) -> list[str]:
     region = region_code[:6]
-    stmt = text("UPDATE case_number_counter SET last = last + 1 WHERE region_code = :r AND day = :d RETURNING last")
-    row = session.execute(stmt, {"r": region, "d": day}).first()
+    stmt = text("UPDATE case_number_counter SET last = last + :n WHERE region_code = :r AND day = :d RETURNING last")
+    row = session.execute(stmt, {"r": region, "d": day, "n": n}).first()
     if row is None:
         try:
             with session.begin_nested():
@@ -37,5 +42,6 @@ def _reserve(session: Session, region_code: str, day: dt.date) -> str:
                                 {"r": region, "d": day})
         except IntegrityError:
             pass  # another filing created the counter first
-        row = session.execute(stmt, {"r": region, "d": day}).one()
-    return get_settings().case_no_format.format(region=region, date=day, seq=int(row[0]))
+        row = session.execute(stmt, {"r": region, "d": day, "n": n}).one()
+    last, fmt = int(row[0]), get_settings().case_no_format
+    return [fmt.format(region=region, date=day, seq=seq) for seq in range(last - n + 1, last + 1)]

@@ -188,3 +188,32 @@ def file_owners(session: Session, file_ids: Collection[str]) -> dict[str, str]:
         return {}
     stmt = select(StoredFile.id, StoredFile.owner).where(StoredFile.id.in_(list(file_ids)))
     return {fid: owner for fid, owner in session.execute(stmt).all()}
+
+
+# --- 一件事: the cases of bundle applications -----------------------------------------------------------
+
+def bundle_cases(session: Session, application_ids: Collection[int]) -> Sequence[Case]:
+    """Every case filed under these bundle applications (the caller has checked the application is the actor's
+    to see), in filing order."""
+    if not application_ids:
+        return []
+    return session.scalars(select(Case).where(Case.bundle_application_id.in_(list(application_ids)))
+                           .order_by(Case.id)).all()
+
+
+def visible_bundle_ids(session: Session, actor: Actor, *, limit: int, offset: int = 0,
+                       open_only: bool = False) -> tuple[int, list[int]]:
+    """(total, page) of the bundle applications with at least one case the actor may see, newest first."""
+    clause = and_(Case.bundle_application_id.is_not(None), _visible(actor))
+    if open_only:
+        clause = and_(clause, Case.closed_at.is_(None))
+    ids = select(Case.bundle_application_id).where(clause).distinct().subquery()
+    total = session.scalar(select(func.count()).select_from(ids)) or 0
+    page = session.scalars(select(ids.c.bundle_application_id).order_by(ids.c.bundle_application_id.desc())
+                           .limit(limit).offset(offset)).all()
+    return int(total), [int(i) for i in page]
+
+
+def sees_bundle(session: Session, actor: Actor, application_id: int) -> bool:
+    return session.scalar(select(Case.id).where(Case.bundle_application_id == application_id, _visible(actor))
+                          .limit(1)) is not None

@@ -27,7 +27,7 @@ from yiwang.cases.models import (
     SubmissionKey,
     Suspension,
 )
-from yiwang.cases.numbering import reserve_case_no
+from yiwang.cases.numbering import reserve_case_no, reserve_case_nos
 from yiwang.cases.states import (
     APPLICANT,
     OPEN,
@@ -47,9 +47,11 @@ from yiwang.identity import service as identity
 
 
 def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
-           pledge: bool = False, idempotency_key: str | None = None, applicant_code: str | None = None) -> Case:
+           pledge: bool = False, idempotency_key: str | None = None, applicant_code: str | None = None,
+           bundle_application_id: int | None = None, case_no: str | None = None) -> Case:
     """File an application. Applicants file for themselves; a window clerk or a village proxy files for a
-    registered applicant named by ``applicant_code``. The same idempotency key never creates two cases."""
+    registered applicant named by ``applicant_code``. The same idempotency key never creates two cases.
+    A 一件事 application files each of its cases here with its id and a number it reserved for them all."""
     if actor.is_applicant:
         applicant, channel = actor, "online"
     elif actor.is_staff and applicant_code:
@@ -75,7 +77,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     now = clock.now()
     cal = get_calendar(session)
     case = Case(
-        case_no=reserve_case_no(session, spec.region_code, deadlines.local_day(now)), item_code=spec.code,
+        case_no=case_no or reserve_case_no(session, spec.region_code, deadlines.local_day(now)), item_code=spec.code,
         item_version_id=spec.version_id, item_name=spec.name, department_id=spec.department_id,
         region_code=spec.region_code, applicant=profile.label, applicant_name=profile.name,
         applicant_code=profile.code, applicant_phone=profile.phone,
@@ -87,7 +89,8 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
                     else deadlines.answer_due(cal, now)),
         suspended_working_days=0, extension_days=0, correction_count=0,
         deferred=_deferred_at_submission(spec, checked, pledge),
-        joint=spec.joint.model_dump(mode="json") if spec.joint else None, version=1)
+        joint=spec.joint.model_dump(mode="json") if spec.joint else None, bundle_application_id=bundle_application_id,
+        version=1)
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -103,10 +106,36 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     if actor.is_applicant:
         discard_draft(session, actor, spec.code)
     audit.record(session, actor, "case.submit", "case", case.case_no,
-                 {"item": spec.code, "channel": channel, "applicant": profile.label})
+                 {"item": spec.code, "channel": channel, "applicant": profile.label}
+                 | ({"bundle_application_id": bundle_application_id} if bundle_application_id else {}))
     outbox.emit(session, events.CASE_SUBMITTED, machine.case_changed(case, "submit", actor.label).model_dump(mode="json"),
                 subject=f"case:{case.case_no}")
     return case
+
+
+def reserve_numbers(session: Session, region_code: str, n: int) -> list[str]:
+    """``n`` case numbers of a region for today, reserved at once (a 一件事 application's cases)."""
+    return reserve_case_nos(session, region_code, deadlines.local_day(clock.now()), n)
+
+
+bundle_cases = repo.bundle_cases
+
+
+def bundle_application_of(session: Session, case_no: str) -> int | None:
+    case = repo.case_by_no(session, case_no)
+    return case.bundle_application_id if case is not None else None
+
+
+visible_bundle_ids = repo.visible_bundle_ids
+sees_bundle = repo.sees_bundle
+
+
+def deliver_together(session: Session, case: Case, comment: str) -> None:
+    """一件事统一送达: the system delivers a concluded case of a bundle application with the others, once every
+    case of the application is concluded or closed (the only way such a case is delivered)."""
+    ctx = CaseContext(actor=SYSTEM_ACTOR, action=Action.DELIVER.value, comment=comment, cal=get_calendar(session),
+                      together=True)
+    lifecycle.apply(session, machine.CASE, case, ctx, effect=_effect, after=_clock, check_who=False)
 
 
 def _deferred_at_submission(spec: Any, checked: Sequence[MaterialIn], pledge: bool) -> list[str] | None:

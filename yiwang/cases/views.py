@@ -36,7 +36,8 @@ def supplement_view(session: Session, case: Case, today: dt.date | None = None) 
 
 def allowed_actions(actor: Actor, case: Case) -> list[str]:
     permitted = [a.value for a in actions_from(Status(case.status)) if machine.permitted(actor, case, a)
-                 and branches.lead_may(case, a)]
+                 and branches.lead_may(case, a)
+                 and not (a is Action.DELIVER and case.bundle_application_id is not None)]  # delivered together
     return duties.without_refused(actor, case, permitted) + branches.allowed_for(actor, case)
 
 

@@ -11,3 +11,7 @@ class QualityRulesFailed(ValidationFailed):
 
 class VersionStateError(Conflict):
     code = "version_state"
+
+
+class BundleNotFound(NotFound):
+    code = "bundle_not_found"

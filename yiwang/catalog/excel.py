@@ -183,6 +183,8 @@ def _style_header(ws: Worksheet) -> None:
 
 
 def write_workbook(records: Iterable[dict[str, Any]]) -> bytes:
+    # the template holds items; 一件事 bundles travel in JSON lines only
+    records = [r for r in records if r.get("kind") != "bundle"]
     wb = Workbook()
     items = wb.active
     assert items is not None

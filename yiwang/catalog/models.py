@@ -118,3 +118,21 @@ class CatalogIndexState(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     # changes when the state row is recreated (a restored or rebuilt database): indexes rebuild fully
     epoch: Mapped[str] = mapped_column(String(32))
+
+
+class Bundle(Base):
+    """一件事: items of several departments behind one application (one merged e-form, one materials list, one
+    clock, one delivery). Catalog data: imported and exported with the items, by code."""
+
+    __tablename__ = "catalog_bundle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(12))  # person | enterprise
+    items: Mapped[list[Any]]  # item codes, in the order the guide lists them
+    themes: Mapped[list[Any]]
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))

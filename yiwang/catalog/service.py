@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yiwang.catalog import bundles as bundle_catalog
 from yiwang.catalog import events, quality
 from yiwang.catalog import joint as joint_config
 from yiwang.catalog import repository as repo
@@ -740,3 +741,26 @@ def quality_report(session: Session, actor: Actor, *, severity: str | None = Non
         after = batch[-1][0].id
     rows.sort(key=lambda r: (r.severity != quality.BLOCKING, r.code))
     return rows
+
+
+# --- 一件事 bundles (catalog.bundles): what other domains and the pages use ------------------------------
+
+def bundle(session: Session, code: str) -> Any:
+    return bundle_catalog.get(session, code)
+
+
+def search_bundles(session: Session, q: str | None = None, audience: str | None = None) -> list[Any]:
+    return bundle_catalog.search(session, q, audience)
+
+
+def bundle_item_names(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, int, bool]]:
+    return bundle_catalog.item_names(session, codes)
+
+
+def merged_bundle(specs: Sequence[ApplicationSpec], title: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The merged e-form and the de-duplicated materials of a bundle's chosen items."""
+    return bundle_catalog.merged_form(specs, title), bundle_catalog.merged_materials(specs)
+
+
+def bundle_item_form(spec: ApplicationSpec, merged: dict[str, Any]) -> dict[str, Any]:
+    return bundle_catalog.item_form(spec, merged)

@@ -22,12 +22,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from yiwang.catalog import bundles as bundle_catalog
 from yiwang.catalog import joint as joint_config
 from yiwang.catalog import repository as repo
 from yiwang.catalog import service
 from yiwang.catalog.schemas import ItemIn
 from yiwang.core.errors import DomainError, ValidationFailed
-from yiwang.core.permissions import Actor
+from yiwang.core.permissions import Actor, Perm
 from yiwang.org import service as org_service
 
 MAX_UPLOAD = 50 * 1024 * 1024  # one import file
@@ -47,10 +48,12 @@ class ImportReport:
     warnings: Counter[str] = field(default_factory=Counter)
     committed: int = 0  # records read up to the last commit (with a commit callback)
     quality_warnings: Counter[str] = field(default_factory=Counter)  # rule message → items (published anyway)
+    bundles: int = 0  # 一件事 lines imported (created, changed or unchanged; counted in the totals too)
 
     def summary_lines(self, limit: int = 50) -> list[str]:
         out = [f"共 {self.total} 行：新增 {self.created}，新版本 {self.new_version}，未变化 {self.unchanged}，"
-               f"已发布 {self.published}，草稿 {len(self.drafts)}，错误 {len(self.errors)}"]
+               f"已发布 {self.published}，草稿 {len(self.drafts)}，错误 {len(self.errors)}"
+               + (f"（其中“一件事” {self.bundles} 个）" if self.bundles else "")]
         for line, reason in self.errors[:limit]:
             out.append(f"  错误 {line}：{reason}")
         if len(self.errors) > limit:
@@ -92,11 +95,14 @@ def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, 
     what was committed is recognised as unchanged and skipped."""
     report = ImportReport()
     seen_codes: dict[str, str] = {}
+    bundle_lines: list[tuple[str, dict[str, Any]]] = []
     last_commit = time.monotonic()
     for n, (line, raw) in enumerate(records, start=1):
         report.total += 1
         if isinstance(raw, str):
             report.errors.append((line, raw))
+        elif raw.get("kind") == "bundle":
+            bundle_lines.append((line, raw))  # after the items: a bundle may name items later in the file
         else:
             _import_one(session, actor, line, raw, publish, report, seen_codes)
         if commit and (n % batch == 0 or (commit_seconds is not None
@@ -106,6 +112,9 @@ def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, 
             last_commit = time.monotonic()
         if n % batch == 0 and progress:
             progress(n, expected)
+    seen_bundles: dict[str, str] = {}
+    for line, raw in bundle_lines:
+        _import_bundle(session, actor, line, raw, report, seen_bundles)
     if commit:
         commit()
         report.committed = report.total
@@ -143,6 +152,31 @@ def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], 
     if outcome.action != "unchanged":
         for q in outcome.quality_warnings:
             report.quality_warnings[re.sub(r"\d+", "N", q["message"])] += 1
+
+
+def _import_bundle(session: Session, actor: Actor, line: str, raw: dict[str, Any], report: ImportReport,
+                   seen: dict[str, str]) -> None:
+    """A ``{"kind": "bundle", ...}`` line (一件事): counted with the items, reported the same way."""
+    try:
+        record = bundle_catalog.BundleIn.model_validate(raw)
+    except ValidationError as exc:
+        report.errors.append((line, _pydantic_reason(exc)))
+        return
+    if record.code in seen:
+        report.errors.append((line, f"一件事编码 {record.code} 与{seen[record.code]}重复"))
+        return
+    seen[record.code] = line
+    try:
+        with session.begin_nested():
+            outcome = bundle_catalog.import_bundle(session, actor, record)
+    except DomainError as exc:
+        report.errors.append((line, exc.message))
+        return
+    except (DataError, IntegrityError) as exc:
+        report.errors.append((line, f"数据库拒绝了该记录（{type(exc.orig).__name__}）"))
+        return
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    report.bundles += 1
 
 
 # --- JSON lines --------------------------------------------------------------------------------
@@ -225,13 +259,17 @@ def export_records(session: Session, actor: Actor | None = None) -> Iterator[dic
     while True:
         batch = repo.newest_versions(session, after_item_id=after, batch=1000, department_ids=departments)
         if not batch:
-            return
+            break
         depts = org_service.departments_by_ids(session, {v.department_id for _, v in batch})
         mats = repo.materials_for(session, [v.id for _, v in batch])
         for item, v in batch:
             yield record_of(item.code, v, depts[v.department_id].name, mats[v.id],
                             joint=joint_config.record_of(session, v.joint))
         after = batch[-1][0].id
+    # bundles span departments: a full export carries them after the items they name, as does the export of
+    # whoever may import them
+    if departments is None or (actor is not None and actor.can(Perm.CATALOG_ITEM_PUBLISH)):
+        yield from bundle_catalog.export_records(session)
 
 
 def record_of(code: str, v: Any, department: str, materials: list[Any], *,

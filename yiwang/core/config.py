@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     audit_chains: int = 1
     # Case numbers: region (6 digits) + date + a sequence per region and day; never reused.
     case_no_format: str = "{region}{date:%Y%m%d}{seq:06d}"
+    # 一件事 application numbers: this prefix + a case number of the application's first item's region
+    bundle_no_prefix: str = "YJS"
     # A clock turns yellow this many working days before its due date (电子监察 default: 1).
     warn_working_days: int = 1
     # Office hours (local time) for "immediate" items received late.
