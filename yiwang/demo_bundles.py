@@ -21,6 +21,7 @@ once and its de-duplicated material list is visibly shorter than the sum of its 
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 from typing import Any
 
@@ -183,7 +184,8 @@ def _limit(days: int) -> dict[str, Any]:
 
 
 def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
-    """New 越秀区 items the bundles need (ItemIn records, level 4, online and in the hall)."""
+    """New 越秀区 items the bundles need (ItemIn records, level 4 — the street office's level 5 — online and in
+    the hall)."""
     common: dict[str, Any] = {
         "region_code": DISTRICT, "level": 4, "complaint_phone": "020-12345", "online": True, "online_depth": 4,
         "in_hall": True, "appointment": True, "postal_delivery": True, "visits": 0,
@@ -199,7 +201,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
         record = dict(common, code=f"{d.uscc}{tail}", department=d.name, item_type=item_type, name=name,
                       audience=["2"] if audience == "enterprise" else ["1"], consult_phone=CONSULT[dept])
         record.update(kw)
-        return record
+        return copy.deepcopy(record)  # shared materials and fields stay shared by value, not by object
 
     ent, per = "enterprise", "person"
     items = [
@@ -294,7 +296,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
         item(WATER, "20", "非居民用水报装", ent, legal_limit=_limit(5), promised_limit=_limit(4),
              themes=["工程建设"],
              conditions="在供水管网覆盖范围内，需新装生产经营用水的单位。",
-             legal_basis="《城市供水条例》第二十二条；《广州市供水用水条例》",
+             legal_basis="《城市供水条例》；《广州市供水用水条例》",
              result={"name": "供用水合同"},
              materials=[LICENCE, LEGAL_ID, PROPERTY, _m("用水报装申请表", form="electronic")],
              form_schema=form("用水报装申请表", [*ENTERPRISE_FORM, "premises", "planned_date"], {
@@ -311,7 +313,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                               "maximum": 10000}})),
         item(TELECOM, "20", "企业宽带（互联网专线）报装", ent, legal_limit=_limit(5), promised_limit=_limit(3),
              themes=["工程建设"], conditions="在光纤网络覆盖范围内需开通宽带或互联网专线的企业。",
-             legal_basis="《中华人民共和国电信条例》第二十九条",
+             legal_basis="《中华人民共和国电信条例》",
              result={"name": "电信业务服务协议"},
              materials=[LICENCE, LEGAL_ID, PROPERTY],
              form_schema=form("宽带报装申请表", [*ENTERPRISE_FORM, "premises", "planned_date"], {
@@ -331,7 +333,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
         item(TAX, "07", "纳税信用修复", ent, legal_limit=_limit(15), promised_limit=_limit(5),
              themes=["纳税缴费"],
              conditions="纳入纳税信用管理、已纠正失信行为并履行相应义务的企业纳税人。",
-             legal_basis="《纳税信用管理办法》；《纳税信用修复管理办法》",
+             legal_basis="《纳税信用管理办法》；《国家税务总局关于纳税信用修复有关事项的公告》（2019 年第 37 号）",
              result={"name": "纳税信用修复结果告知书"},
              materials=[LICENCE, _m("信用修复申请书", form="electronic"), _m("信用修复承诺书", form="electronic"),
                         _m("已履行法定义务的证明材料")],
@@ -357,12 +359,12 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                    "purpose": {"type": "string", "title": "用途", "enum": ["首次公开发行股票并上市", "新三板挂牌",
                                                                         "再融资", "重大资产重组"]}}
     for dept, area, basis in (
-            (MARKET, "市场监管", "《中华人民共和国行政处罚法》；《广东省社会信用条例》第二十七条"),
-            (TAX, "税务", "《中华人民共和国税收征收管理法》；《广东省社会信用条例》第二十七条"),
-            (HRSS, "人力资源和社会保障", "《中华人民共和国社会保险法》；《广东省社会信用条例》第二十七条"),
-            (FUND, "住房公积金", "《住房公积金管理条例》；《广东省社会信用条例》第二十七条"),
-            (ECO, "生态环境", "《中华人民共和国环境保护法》；《广东省社会信用条例》第二十七条"),
-            (FIRE, "消防安全", "《中华人民共和国消防法》；《广东省社会信用条例》第二十七条")):
+            (MARKET, "市场监管", "《中华人民共和国行政处罚法》；《广东省社会信用条例》"),
+            (TAX, "税务", "《中华人民共和国税收征收管理法》；《广东省社会信用条例》"),
+            (HRSS, "人力资源和社会保障", "《中华人民共和国社会保险法》；《广东省社会信用条例》"),
+            (FUND, "住房公积金", "《住房公积金管理条例》；《广东省社会信用条例》"),
+            (ECO, "生态环境", "《中华人民共和国环境保护法》；《广东省社会信用条例》"),
+            (FIRE, "消防安全", "《中华人民共和国消防法》；《广东省社会信用条例》")):
         items.append(item(dept, "20", f"企业上市{area}领域合法合规情况核查", ent, legal_limit=_limit(10),
                           promised_limit=_limit(5), themes=["变更注销"],
                           conditions="拟上市（挂牌）或再融资的企业，申请核查其在本领域的行政处罚和违法违规记录。",
@@ -453,7 +455,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                                   "maximum": 1000000}})),
         item(MEDICAL, "20", "职工基本医疗保险参保登记", ent, legal_limit=_limit(5), promised_limit="immediate",
              themes=["用工人才"], conditions="用人单位为新录用职工办理职工基本医疗保险（含生育保险）参保。",
-             legal_basis="《中华人民共和国社会保险法》第二十三条；《医疗保障基金使用监督管理条例》",
+             legal_basis="《中华人民共和国社会保险法》第二十三条",
              materials=[LICENCE, employee_id],
              form_schema=hire_form("职工医保参保登记表", {
                  "designated_hospital": {"type": "string", "title": "选定的定点医疗机构", "maxLength": 100}})),
@@ -486,7 +488,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                                        "enum": ["父亲", "母亲", "祖父母、外祖父母", "其他监护人"]}})),
         item(MEDICAL, "20", "新生儿城乡居民基本医疗保险参保登记", per, legal_limit=_limit(5), promised_limit="immediate",
              themes=["生育收养", "医疗保障"], conditions="本市户籍或持居住证人员的新生儿，出生后办理城乡居民医保参保缴费。",
-             legal_basis="《中华人民共和国社会保险法》第二十五条；《广州市城乡居民社会医疗保险办法》",
+             legal_basis="《中华人民共和国社会保险法》第二十五条；《广州市城乡居民社会医疗保险试行办法》",
              materials=[BIRTH_CERT, PARENTS_ID, HUKOU],
              form_schema=form("城乡居民医保参保登记表", newborn, {
                  "child_id_number": dict(FIELDS["child_id_number"]),
@@ -504,7 +506,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
         # --- 教育入学 ----------------------------------------------------------------------------------
         item(EDUCATION, "20", "义务教育阶段新生入学报名", per, legal_limit=_limit(20), promised_limit=_limit(15),
              themes=["教育入学"], conditions="年满六周岁的适龄儿童，按学区划分由监护人申请入读小学一年级；初一新生按对口直升或电脑派位入学。",
-             legal_basis="《中华人民共和国义务教育法》第十二条；《广州市义务教育阶段学校招生工作实施办法》",
+             legal_basis="《中华人民共和国义务教育法》第十二条",
              result={"name": "入学通知书"},
              materials=[HUKOU, PARENTS_ID, PROPERTY, BIRTH_CERT],
              form_schema=form("义务教育新生入学报名表", [*CHILD_FORM, "child_id_number", "household_address"], {
@@ -512,7 +514,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                  "school": {"type": "string", "title": "对应学区学校", "maxLength": 100}})),
         item(EDUCATION, "20", "来穗人员随迁子女积分入学申请", per, legal_limit=_limit(20), promised_limit=_limit(15),
              themes=["教育入学"], conditions="持有效《广东省居住证》的来穗人员，为其适龄随迁子女申请积分入读公办学校学位。",
-             legal_basis="《中华人民共和国义务教育法》第十二条；《广州市来穗人员随迁子女接受义务教育实施办法》",
+             legal_basis="《中华人民共和国义务教育法》第十二条；《广州市来穗人员随迁子女申请接受义务教育实施办法》",
              result={"name": "积分入学学位分配结果"},
              materials=[PARENTS_ID, HUKOU, PROPERTY, _m("广东省居住证", source="government", issuer="公安机关",
                                                        license_type="居住证"),
@@ -565,7 +567,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                              "enum": ["困难残疾人生活补贴", "重度残疾人护理补贴", "两项补贴"]}})),
         item(DISABLED, "20", "残疾人基本型辅助器具适配", per, legal_limit=_limit(20), promised_limit=_limit(15),
              themes=["残疾人服务"], conditions="持残疾人证、户籍在本区、经评估有辅助器具需求的残疾人。",
-             legal_basis="《中华人民共和国残疾人保障法》第十九条；《残疾预防和残疾人康复条例》",
+             legal_basis="《中华人民共和国残疾人保障法》；《残疾预防和残疾人康复条例》",
              result={"name": "辅助器具适配服务单"},
              materials=[ID_PROOF, HUKOU, DISABILITY_CERT, _m("辅助器具适配评估表")],
              form_schema=form("辅助器具适配申请表", PERSON_FORM, {
@@ -597,6 +599,7 @@ def bundle_items(depts_by_name: dict[str, Any]) -> list[dict[str, Any]]:
                  "retire_date": {"type": "string", "format": "date", "title": "退休日期"},
                  "bank_account": {"type": "string", "title": "收款银行账号", "maxLength": 40}})),
         item(STREET, "20", "退休人员社会化管理服务登记", per, legal_limit=_limit(10), promised_limit=_limit(5),
+             region_code=demo.DEPARTMENTS[5][1], level=5,  # the street's own item (乡镇（街道）级)
              themes=["养老服务"], conditions="企业退休人员纳入居住地街道（社区）社会化管理服务。",
              legal_basis="《关于进一步加强企业退休人员社会化管理服务工作的意见》",
              materials=[ID_PROOF, HUKOU, PROXY],
