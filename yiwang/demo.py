@@ -269,11 +269,13 @@ def seed_licenses(session: Session, depts: list) -> None:  # type: ignore[type-a
 
 def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-arg]
     """The district's own items plus the published Guangdong provincial catalog (real data)."""
+    from yiwang import demo_bundles
     from yiwang.catalog import service as catalog
     from yiwang.catalog import transfer
     from yiwang.catalog.schemas import ItemIn
 
-    for record in local_items(depts):
+    by_name = demo_bundles.seed_departments(session)
+    for record in local_items(depts) + demo_bundles.bundle_items(by_name):
         catalog.import_record(session, SYSTEM, ItemIn.model_validate(record), publish=True)
         if record["code"].endswith(WINDOW_DECIDES):
             catalog.set_window_may_decide(session, SYSTEM, code=record["code"], allowed=True)
@@ -281,6 +283,12 @@ def seed_catalog(session: Session, depts: list) -> None:  # type: ignore[type-ar
     seed_file = resources.files("yiwang.catalog") / "seed_data" / "guangdong.jsonl.gz"
     with resources.as_file(seed_file) as path:
         transfer.import_records(session, SYSTEM, transfer.read_jsonl(path), publish=True, commit=session.commit)
+    # the 13 一件事 of the seeds, from the district's and the province's real items
+    report = transfer.import_records(session, SYSTEM, [(rec["code"], rec) for rec in
+                                                        demo_bundles.bundle_records(by_name)])
+    for line, reason in report.errors:
+        log.warning("demo bundle %s not imported: %s", line, reason)
+    session.commit()
 
 
 def seed_departments(session: Session) -> list:  # type: ignore[type-arg]

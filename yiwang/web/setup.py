@@ -182,6 +182,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
     from yiwang.web.portal import browse as portal_browse
+    from yiwang.web.portal import bundles as portal_bundles
     from yiwang.web.portal import evaluation as portal_evaluation
     from yiwang.web.portal import guide as portal_guide
     from yiwang.web.portal import licenses as portal_licenses
@@ -199,6 +200,7 @@ def install(app: FastAPI) -> None:
     app.include_router(portal_guide.router)
     app.include_router(portal_browse.router)
     app.include_router(portal_applications.router)
+    app.include_router(portal_bundles.router)
     app.include_router(portal_licenses.router)
     app.include_router(portal_evaluation.router)
     app.include_router(portal_messages.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
+from yiwang.catalog import service as catalog
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
@@ -56,7 +57,7 @@ def home(request: Request, session: Session = Depends(get_session, scope="functi
         "theme_groups": [(kind, AUDIENCE_NAMES[kind], portal.theme_counts(session, kind))
                          for kind in (PERSON, ENTERPRISE)],
         "popular": portal.popular_items(session, limit=8), "popular_queries": portal.popular_queries(session, 8),
-        "announcements": notices})
+        "announcements": notices, "bundles": catalog.search_bundles(session)})
 
 
 @router.get("/login")

@@ -1,0 +1,215 @@
+"""一件事 pages: the entrance (every bundle, for enterprises and for persons), a bundle's guide, the one
+application (one merged form, each material once) and following it as one thing; and the staff's 一件事 queue.
+Every form works without JavaScript; a refused application is shown again with the Chinese message and what
+was entered."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yiwang.bundles import service as bundles
+from yiwang.catalog import eforms
+from yiwang.catalog import service as catalog
+from yiwang.core.config import get_settings
+from yiwang.core.errors import DomainError, ValidationFailed
+from yiwang.core.permissions import Actor, Perm
+from yiwang.core.requests import get_session
+from yiwang.licenses import service as licenses
+from yiwang.web.pagekit import current_actor, redirect, require_applicant, require_staff
+from yiwang.web.portal.applications import LIGHT_WORDS, MAX_FIELDS, UPLOAD_ACCEPT, _store_uploads, _text
+from yiwang.web.portal.guide import page_number, pager
+from yiwang.web.setup import check_csrf, form_error, render
+
+router = APIRouter(include_in_schema=False)
+AUDIENCES = (("enterprise", "企业（法人）一件事", "从开办到注销，企业全生命周期的关联事项一次办"),
+             ("person", "个人一件事", "从出生到退休，个人全生命周期的关联事项一次办"))
+PAGE_SIZE = 20
+
+
+@router.get("/bundles")
+def entrance(request: Request, q: str = "", session: Session = Depends(get_session, scope="function"),
+             actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    q = q.strip()[:100]
+    rows = catalog.search_bundles(session, q or None)
+    names = catalog.bundle_item_names(session, [c for b in rows for c in b.items])
+    groups = []
+    for audience, title, lead in AUDIENCES:
+        cards = [{"code": b.code, "name": b.name, "description": b.description, "themes": b.themes,
+                  "items": [names.get(c, ("", 0, False))[0] for c in b.items],
+                  "departments": len({names.get(c, ("", 0, False))[1] for c in b.items})}
+                 for b in rows if b.audience == audience]
+        groups.append({"audience": audience, "title": title, "lead": lead, "cards": cards})
+    return render(request, "portal/bundles.html", {"groups": groups, "q": q, "total": len(rows)})
+
+
+@router.get("/bundles/{code}")
+def bundle_guide(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
+                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    guide = bundles.guide(session, code[:64])
+    names = {i["code"]: i["name"] for i in guide["items"]}
+    return render(request, "portal/bundle.html", {"b": guide, "names": names,
+                                                  "fields": eforms.fields(guide["form_schema"])})
+
+
+# --- applying ----------------------------------------------------------------------------------------------
+
+def _chosen(request: Request, guide_items: list[dict[str, Any]]) -> list[str] | None:
+    wanted = [c for c in request.query_params.getlist("items") if c][:20]
+    codes = [i["code"] for i in guide_items]
+    picked = [c for c in codes if c in wanted]
+    return picked if wanted and picked and len(picked) < len(codes) else None
+
+
+def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[str, Any], *,
+                items: list[str] | None, values: dict[str, Any], kept: dict[str, str], chosen: dict[str, str],
+                form_token: str, status: int = 200, error: dict[str, Any] | None = None,
+                problems: dict[str, str] | None = None) -> Any:
+    problems = problems or {}
+    names = {i["code"]: i["name"] for i in guide["items"]}
+    rows = []
+    for i, m in enumerate(guide["materials"]):
+        held = licenses.held(session, actor.label, m["license_type"]) if m["license_type"] else []
+        word = ("必要" if not m["deficiency_allowed"] else "容缺后补") if m["required"] else "可选"
+        rows.append({"index": i, "name": m["name"], "requirement": word,
+                     "level": "required" if word == "必要" else ("deferred" if m["required"] else "optional"),
+                     "for": [names.get(c, c) for c in m["items"]], "kept": kept.get(m["name"]),
+                     "licenses": held, "chosen": chosen.get(m["name"], held[0].license_id if held else ""),
+                     "problem": problems.get(m["name"])})
+    form_problems = {k.removeprefix("form."): v for k, v in problems.items() if k.startswith("form.")}
+    return render(request, "portal/bundle_apply.html", {
+        "b": guide, "items": items, "materials": rows, "form_fields": eforms.fields(guide["form_schema"]),
+        "form_values": values, "form_problems": form_problems, "form_token": form_token, "error": error,
+        "max_mb": get_settings().max_upload_bytes // (1024 * 1024), "accept": UPLOAD_ACCEPT,
+        "query": urlencode([("items", c) for c in items or []])}, status=status)
+
+
+@router.get("/bundles/{code}/apply")
+def apply_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
+               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_applicant(actor)
+    whole = bundles.guide(session, code[:64])
+    items = _chosen(request, whole["items"])
+    guide = bundles.guide(session, code[:64], items) if items else whole
+    return _apply_page(request, session, actor, guide, items=items, values={}, kept={}, chosen={},
+                       form_token=secrets.token_urlsafe(18))
+
+
+@router.post("/bundles/{code}/apply")
+async def apply_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
+                       actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_applicant(actor)
+    whole = bundles.guide(session, code[:64])
+    items = _chosen(request, whole["items"])
+    guide = bundles.guide(session, code[:64], items) if items else whole
+    materials = guide["materials"]
+    posted = await request.form(max_files=len(materials) + 5, max_fields=MAX_FIELDS)
+    check_csrf(request, _text(posted, "csrf_token", 200))
+    form_token = _text(posted, "form_token", 200) or secrets.token_urlsafe(18)
+    raw = {f.name: _text(posted, f.name, 10_000) for f in eforms.fields(guide["form_schema"])
+           if isinstance(posted.get(f.name), str)}
+    kept = {m["name"]: _text(posted, f"keep{i}", 32) for i, m in enumerate(materials) if _text(posted, f"keep{i}", 32)}
+    chosen = {m["name"]: _text(posted, f"lic{i}", 32) for i, m in enumerate(materials)
+              if m["license_type"] and _text(posted, f"lic{i}", 32)}
+    stored, file_problems = await _store_uploads(session, actor, posted,
+                                                 {f"m{i}": m["name"] for i, m in enumerate(materials)
+                                                  if m["name"] not in chosen})
+    kept.update(stored)
+
+    def again(status: int, error: dict[str, Any], problems: dict[str, str]) -> Any:
+        return _apply_page(request, session, actor, guide, items=items, values=raw, kept=kept, chosen=chosen,
+                           form_token=form_token, status=status, error=error, problems=problems)
+
+    if file_problems:
+        return again(422, {"message": "部分文件未能上传，请按提示重新选择文件"}, file_problems)
+    given = [bundles.MaterialGiven(m["name"], None, chosen[m["name"]]) if m["name"] in chosen
+             else bundles.MaterialGiven(m["name"], kept[m["name"]]) for m in materials
+             if m["name"] in chosen or m["name"] in kept]
+    form = eforms.coerce_form(guide["form_schema"], raw)
+    try:
+        app = _submit_once(session, actor, guide["code"], form, given, items, form_token)
+    except DomainError as exc:
+        return again(exc.status, form_error(exc), _problems(exc, guide))
+    return redirect(f"/my/bundles/{quote(app.application_no)}?done=1")
+
+
+def _submit_once(session: Session, actor: Actor, code: str, form: dict[str, Any],
+                 given: list[bundles.MaterialGiven], items: list[str] | None, key: str) -> Any:
+    """The form token is the idempotency key: a double click or a resent form files once."""
+    try:
+        with session.begin_nested():
+            return bundles.submit(session, actor, bundle_code=code, form=form, materials=given, items=items,
+                                  idempotency_key=f"web:{key}")
+    except IntegrityError:
+        return bundles.submit(session, actor, bundle_code=code, form=form, materials=given, items=items,
+                              idempotency_key=f"web:{key}")
+
+
+def _problems(exc: DomainError, guide: dict[str, Any]) -> dict[str, str]:
+    """Where on the page a refusal belongs: a form field, a material, or the summary."""
+    field = exc.field or ""
+    if field.startswith("form."):
+        return {field: exc.message}
+    if isinstance(exc, ValidationFailed) and exc.code == "materials_missing":
+        return {name: "请上传本项材料，或选用您持有的电子证照" for name in exc.extra.get("missing", [])}
+    if field.startswith("materials."):
+        parts = field.split(".")
+        if len(parts) > 1 and parts[1].isdigit():
+            names = [m["name"] for m in guide["materials"]]
+            index = int(parts[1])
+            if index < len(names):
+                return {names[index]: exc.message}
+    return {}
+
+
+# --- following it ------------------------------------------------------------------------------------------
+
+@router.get("/my/bundles")
+def my_bundles(request: Request, page: str = "1", session: Session = Depends(get_session, scope="function"),
+               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_applicant(actor)
+    number = page_number(page)
+    total, rows = bundles.list_for(session, actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return render(request, "portal/my_bundles.html", {
+        "rows": bundles.views(session, actor, rows), "total": total, "lights": LIGHT_WORDS,
+        "pager": pager("/my/bundles", {}, number, total, PAGE_SIZE)})
+
+
+@router.get("/my/bundles/{application_no}")
+def my_bundle(request: Request, application_no: str, done: str = "",
+              session: Session = Depends(get_session, scope="function"),
+              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_applicant(actor)
+    app = bundles.get(session, actor, application_no[:40])
+    return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
+                                                     "done": bool(done), "staff": False})
+
+
+# --- the staff's 一件事 queue ----------------------------------------------------------------------------------
+
+@router.get("/workbench/bundles")
+def queue(request: Request, page: str = "1", open: str = "1", session: Session = Depends(get_session, scope="function"),
+          actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor)
+    actor.require(Perm.CASE_READ)
+    number = page_number(page)
+    open_only = open != "0"
+    total, rows = bundles.list_for(session, actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
+                                   open_only=open_only)
+    return render(request, "workbench/bundles.html", {
+        "rows": bundles.views(session, actor, rows), "total": total, "lights": LIGHT_WORDS, "open_only": open_only,
+        "pager": pager("/workbench/bundles", {"open": "1" if open_only else "0"}, number, total, PAGE_SIZE)})
+
+
+@router.get("/workbench/bundles/{application_no}")
+def staff_bundle(request: Request, application_no: str, session: Session = Depends(get_session, scope="function"),
+                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    require_staff(actor)
+    app = bundles.get(session, actor, application_no[:40])
+    return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
+                                                     "done": False, "staff": True})
