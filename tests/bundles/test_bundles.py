@@ -13,9 +13,9 @@ from yiwang.bundles import jobs as bundle_jobs
 from yiwang.bundles import service as bundles
 from yiwang.bundles.models import BundleApplication
 from yiwang.cases import service as cases
+from yiwang.cases.errors import IllegalTransition
 from yiwang.cases.models import Case, CaseMaterial
 from yiwang.catalog import transfer
-from yiwang.cases.errors import IllegalTransition
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.permissions import SYSTEM
 

@@ -145,17 +145,20 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
         region_code=home, item_codes=[s.code for s in specs], form=form, submitted_at=now, version=1)
     session.add(app)
     session.flush()
+    filing = cases.BundleFiling(application_id=app.id, applicant=applicant, channel=app.channel, profile=profile,
+                                owners=cases.file_owners(session, {m.file_id for m in materials if m.file_id}))
     filed = []
-    for spec in specs:
-        try:
-            case = cases.submit(session, actor, item_code=spec.code, form=catalog.bundle_item_form(spec, form),
-                                materials=per_item.get(spec.code, []), applicant_code=applicant_code,
-                                bundle_application_id=app.id, case_no=numbers[spec.code])
-        except DomainError as exc:
-            exc.message = f"“{spec.name}”：{exc.message}"
-            exc.extra = exc.extra | {"item_code": spec.code}
-            raise
-        filed.append(case)
+    with session.no_autoflush:  # each case is flushed once, as it is filed
+        for spec in specs:
+            try:
+                case = cases.submit(session, actor, item_code=spec.code, form=catalog.bundle_item_form(spec, form),
+                                    materials=per_item.get(spec.code, []), bundle=filing,
+                                    case_no=numbers[spec.code])
+            except DomainError as exc:
+                exc.message = f"“{spec.name}”：{exc.message}"
+                exc.extra = exc.extra | {"item_code": spec.code}
+                raise
+            filed.append(case)
     app.due = max((c.due for c in filed if c.due is not None), default=None)
     if key:
         session.add(BundleSubmissionKey(principal=actor.label, key=key, application_id=app.id, created_at=now))

@@ -52,14 +52,16 @@ class MaterialIn:
 # --- filing ---------------------------------------------------------------------------------------
 
 def check_materials(session: Session, actor: Actor, spec: ApplicationSpec, given: Sequence[MaterialIn],
-                     pledge: bool, *, at_submission: bool, holder: str | None = None) -> list[MaterialIn]:
+                     pledge: bool, *, at_submission: bool, holder: str | None = None,
+                     owners: dict[str, str] | None = None) -> list[MaterialIn]:
     """The materials as filed, checked: each is one the item asks for, given once, as the filer's own upload
     or as a valid e-license the applicant (``holder``) holds of the type the material names (用证/免提交)."""
     names = {m.name for m in spec.materials}
     license_types = {m.name: m.license_type for m in spec.materials}
     out: list[MaterialIn] = []
     seen: set[str] = set()
-    owners = repo.file_owners(session, [m.file_id for m in given if m.file_id])
+    if owners is None:
+        owners = repo.file_owners(session, [m.file_id for m in given if m.file_id])
     for i, m in enumerate(given):
         name = (m.name or "").strip()
         if name not in names:

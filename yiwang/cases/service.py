@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Select, select
@@ -46,12 +47,28 @@ from yiwang.core.permissions import Actor, Perm
 from yiwang.identity import service as identity
 
 
+@dataclass(frozen=True)
+class BundleFiling:
+    """What a 一件事 application settled once for all its cases: the application, the applicant (resolved and
+    profiled), the channel, and the owners of the files given (one query for them all)."""
+
+    application_id: int
+    applicant: Actor
+    channel: str
+    profile: Any  # identity.ApplicantProfile
+    owners: dict[str, str]
+
+
 def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
            pledge: bool = False, idempotency_key: str | None = None, applicant_code: str | None = None,
-           bundle_application_id: int | None = None, case_no: str | None = None) -> Case:
+           bundle: BundleFiling | None = None, case_no: str | None = None) -> Case:
     """File an application. Applicants file for themselves; a window clerk or a village proxy files for a
     registered applicant named by ``applicant_code``. The same idempotency key never creates two cases.
-    A 一件事 application files each of its cases here with its id and a number it reserved for them all."""
+    A 一件事 application files each of its cases here with what it settled for all (``bundle``) and a number it
+    reserved for them all; it flushes and keys them itself."""
+    if bundle is not None:
+        return _file(session, actor, bundle.applicant, bundle.channel, bundle.profile, item_code=item_code,
+                     form=form, materials=materials, pledge=pledge, bundle=bundle, case_no=case_no)
     if actor.is_applicant:
         applicant, channel = actor, "online"
     elif actor.is_staff and applicant_code:
@@ -67,13 +84,20 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
             case = repo.case_by_id(session, previous.case_id)
             if case is not None:
                 return case
+    return _file(session, actor, applicant, channel, identity.applicant_profile(session, applicant),
+                 item_code=item_code, form=form, materials=materials, pledge=pledge, case_no=case_no,
+                 key=idempotency_key.strip()[:200] if idempotency_key else None)
+
+
+def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profile: Any, *, item_code: str,
+          form: dict[str, Any], materials: Sequence[MaterialIn], pledge: bool, bundle: BundleFiling | None = None,
+          case_no: str | None = None, key: str | None = None) -> Case:
     spec = catalog.application_spec(session, item_code, max_age=2.0)
     if pledge and not spec.pledge_allowed:
         raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
     form = catalog.validate_form(spec.form_schema, form)
     checked = check_materials(session, actor, spec, materials, pledge, at_submission=True,
-                              holder=applicant.label)
-    profile = identity.applicant_profile(session, applicant)
+                              holder=applicant.label, owners=bundle.owners if bundle else None)
     now = clock.now()
     cal = get_calendar(session)
     case = Case(
@@ -89,8 +113,8 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
                     else deadlines.answer_due(cal, now)),
         suspended_working_days=0, extension_days=0, correction_count=0,
         deferred=_deferred_at_submission(spec, checked, pledge),
-        joint=spec.joint.model_dump(mode="json") if spec.joint else None, bundle_application_id=bundle_application_id,
-        version=1)
+        joint=spec.joint.model_dump(mode="json") if spec.joint else None,
+        bundle_application_id=bundle.application_id if bundle else None, version=1)
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -99,15 +123,15 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     session.add(CaseEvent(case_id=case.id, seq=1, at=now, action="submit", actor=actor.label, actor_name=actor.name,
                           from_status=None, to_status=Status.SUBMITTED.value, comment=None,
                           data={"channel": channel, "pledge": pledge, "materials": [m.name for m in checked]}))
-    if idempotency_key:
-        session.add(SubmissionKey(principal=actor.label, key=idempotency_key.strip()[:200], case_id=case.id,
-                                  created_at=now))
-    session.flush()
-    if actor.is_applicant:
-        discard_draft(session, actor, spec.code)
+    if key:
+        session.add(SubmissionKey(principal=actor.label, key=key, case_id=case.id, created_at=now))
+    if bundle is None:
+        session.flush()
+        if actor.is_applicant:
+            discard_draft(session, actor, spec.code)
     audit.record(session, actor, "case.submit", "case", case.case_no,
                  {"item": spec.code, "channel": channel, "applicant": profile.label}
-                 | ({"bundle_application_id": bundle_application_id} if bundle_application_id else {}))
+                 | ({"bundle_application_id": bundle.application_id} if bundle else {}))
     outbox.emit(session, events.CASE_SUBMITTED, machine.case_changed(case, "submit", actor.label).model_dump(mode="json"),
                 subject=f"case:{case.case_no}")
     return case
@@ -119,6 +143,7 @@ def reserve_numbers(session: Session, region_code: str, n: int) -> list[str]:
 
 
 bundle_cases = repo.bundle_cases
+file_owners = repo.file_owners
 
 
 def bundle_application_of(session: Session, case_no: str) -> int | None:
