@@ -228,3 +228,33 @@ def test_an_application_whose_cases_all_closed_without_a_decision_is_closed(sess
     cases.apply(session, w.applicant, case_no=case.case_no, action="withdraw", comment="不办了")
     _closing_events(session, app)
     assert bundles.view(session, w.applicant, app)["status"] == "closed"
+
+
+# --- supervision: the one light, and the coverage figure ----------------------------------------------------
+
+def test_coverage_counts_the_cases_of_bundle_items_filed_through_a_bundle(session: Session) -> None:
+    import datetime as dt
+
+    from tests.catalog import factories as cf
+    from yiwang.core import clock
+
+    w = bw.world(session)
+    _file(session, w)
+    files = bw.materials(session, w.applicant, ["税务事项申请表", "营业执照"])
+    cases.submit(session, w.applicant, item_code=w.codes[2], form={"enterprise_name": "甲", "invoice_kind": "普通发票"},
+                 materials=[cases.MaterialIn(m["name"], m["file_id"]) for m in files])
+    unrelated = cf.published(session, department=bw.MARKET, audience=["2"])  # in no bundle: not counted
+    given = bw.materials(session, w.applicant, ["申请书", "身份证明"])
+    cases.submit(session, w.applicant, item_code=unrelated, form={"contact_name": "甲", "contact_phone": "13800138000",
+                                                                  "description": "申请"},
+                 materials=[cases.MaterialIn(m["name"], m["file_id"]) for m in given])
+    supervisor = f.staff(session, "sup", ["supervisor"], "区纪委监委")
+    today = clock.today()
+    whole = bundles.coverage(session, supervisor, today, today + dt.timedelta(days=1))
+    assert (whole["cases"], whole["bundled"], whole["rate"], whole["items"]) == (4, 3, 75.0, 3)
+    tax_only = bundles.coverage(session, w.tax, today, today + dt.timedelta(days=1))
+    assert (tax_only["cases"], tax_only["bundled"]) == (2, 1)
+    before = bundles.coverage(session, supervisor, today - dt.timedelta(days=30), today)
+    assert before["cases"] == 0 and before["rate"] is None
+    lights = bundles.open_by_light(session, supervisor)
+    assert len(lights) == 1 and lights[0]["light"] == "green"

@@ -346,3 +346,24 @@ def deliver_if_complete(session: Session, application_id: int) -> list[str]:
 def application_of_case(session: Session, case_no: str) -> int | None:
     """The bundle application a case was filed under (None for a case filed on its own)."""
     return cases.bundle_application_of(session, case_no)
+
+
+# --- supervision and indicators -------------------------------------------------------------------------
+
+def coverage(session: Session, actor: Actor, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """“一件事一次办”办件覆盖率 (seed 003, indicator 12): of the cases filed in the period for items that belong to
+    a 一件事, the share filed through a 一件事 application — within the actor's scope. ``until`` is exclusive."""
+    codes = {c for b in catalog.search_bundles(session) for c in b.items}
+    start = dt.datetime.combine(since, dt.time(), tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC)
+    end = dt.datetime.combine(until, dt.time(), tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC)
+    total, bundled = cases.bundle_coverage(session, actor, codes, start, end)
+    return {"since": since, "until": until, "items": len(codes), "cases": total, "bundled": bundled,
+            "rate": round(100.0 * bundled / total, 1) if total else None}
+
+
+def open_by_light(session: Session, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+    """The open applications in scope with their one light, red first, then yellow, then the nearest due."""
+    _, rows = list_for(session, actor, limit=limit, open_only=True)
+    out = [v for v in views(session, actor, rows) if v["status"] in ("in_progress", "action_required")]
+    out.sort(key=lambda v: (-WORST.get(v["light"] or "", 0), v["due"] or dt.date.max))
+    return out

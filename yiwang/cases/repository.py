@@ -217,3 +217,15 @@ def visible_bundle_ids(session: Session, actor: Actor, *, limit: int, offset: in
 def sees_bundle(session: Session, actor: Actor, application_id: int) -> bool:
     return session.scalar(select(Case.id).where(Case.bundle_application_id == application_id, _visible(actor))
                           .limit(1)) is not None
+
+
+def bundle_coverage(session: Session, actor: Actor, item_codes: Collection[str], since: dt.datetime,
+                    until: dt.datetime) -> tuple[int, int]:
+    """(cases of these items filed in the period, those filed through a 一件事 application), within scope."""
+    if not item_codes:
+        return 0, 0
+    row = session.execute(
+        select(func.count(), func.count(Case.bundle_application_id))
+        .where(Case.item_code.in_(list(item_codes)), Case.submitted_at >= since, Case.submitted_at < until,
+               _visible(actor, branches=False))).one()
+    return int(row[0]), int(row[1])

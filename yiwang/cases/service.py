@@ -144,6 +144,7 @@ def reserve_numbers(session: Session, region_code: str, n: int) -> list[str]:
 
 bundle_cases = repo.bundle_cases
 file_owners = repo.file_owners
+bundle_coverage = repo.bundle_coverage
 
 
 def bundle_application_of(session: Session, case_no: str) -> int | None:

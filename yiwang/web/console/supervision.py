@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from yiwang.bundles import service as bundles
+from yiwang.core import clock
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.lifecycle import StaleVersion
@@ -86,6 +88,30 @@ def _orders_page(request: Request, session: Session, actor: Actor, *, status: in
         "orders": [supervision.order_out(session, o) for o in rows], "total": total,
         "can_issue": actor.can(Perm.SUPERVISION_ORDER), "departments": org_service.list_departments(session, actor),
         "error": error, "values": values}, status=status)
+
+
+@router.get("/bundles")
+def bundle_overview(request: Request, since: str = "", until: str = "",
+                    session: Session = Depends(get_session, scope="function"),
+                    actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """一件事 under supervision: each open application's one light, and the 一件事 coverage of the period."""
+    require_staff(actor, Perm.SUPERVISION_READ)
+    today = clock.today()
+    first = _date(since) or today.replace(day=1)
+    last = _date(until) or today
+    if last < first:
+        first, last = last, first
+    return render(request, "console/bundles.html", {
+        "coverage": bundles.coverage(session, actor, first, last + dt.timedelta(days=1)), "last": last,
+        "rows": bundles.open_by_light(session, actor), "lights": {"red": "已超期", "yellow": "即将到期",
+                                                                  "green": "正常"}})
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw.strip()[:10]) if raw.strip() else None
+    except ValueError:
+        return None
 
 
 @router.get("/orders")
