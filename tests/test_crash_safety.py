@@ -1,4 +1,4 @@
-"""Crash safety: applicants submit cases while ``yiwang serve`` (2 web workers and the embedded outbox
+"""Crash safety: applicants submit cases (and 一件事 applications, two cases each, all or none) while ``yiwang serve`` (2 web workers and the embedded outbox
 worker) is killed with SIGKILL mid-stream; after a restart on the same PostgreSQL database, every
 submission that was acknowledged with 201 exists exactly once, every unacknowledged one can be retried and
 then exists exactly once, each case carries its idempotency key, its audit record and its outbox event,
@@ -42,6 +42,8 @@ ACKS_BEFORE_KILL = 40     # the kill comes only after this many 201s, so it alwa
 START_TIMEOUT = 90.0      # a cold server start on a busy 2-vCPU machine
 LOAD_TIMEOUT = 60.0       # bound on reaching ACKS_BEFORE_KILL
 REQUEST_TIMEOUT = 20.0
+BUNDLE_CLIENTS = 2        # of the clients, these file 一件事 applications (two cases each, all or none)
+BUNDLE = "CRASH-YJS"
 
 
 def _engine(url: str, **kw: Any) -> Engine:
@@ -155,10 +157,47 @@ def _body(files: list[str]) -> dict[str, Any]:
             "materials": [{"name": "申请书", "file_id": files[0]}, {"name": "身份证明", "file_id": files[1]}]}
 
 
-def _post(client: httpx.Client, person: tuple[str, list[str]], key: str) -> httpx.Response:
+def _bundle_body(files: list[str]) -> dict[str, Any]:
+    """A 一件事 application of both items: one form and each material once, for two cases."""
+    return {"bundle_code": BUNDLE, "form": {"contact_name": "张三", "contact_phone": "13800138000",
+                                            "description": "崩溃测试"},
+            "materials": [{"name": "申请书", "file_id": files[0]}, {"name": "身份证明", "file_id": files[1]}]}
+
+
+def _post(client: httpx.Client, person: tuple[str, list[str]], key: str, k: int) -> httpx.Response:
+    """Clients below BUNDLE_CLIENTS file 一件事 applications, the others single cases."""
     token, files = person
-    return client.post("/api/v1/cases", json=_body(files),
-                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    if k < BUNDLE_CLIENTS:
+        return client.post("/api/v1/bundle-applications", json=_bundle_body(files), headers=headers)
+    return client.post("/api/v1/cases", json=_body(files), headers=headers)
+
+
+def _number(r: httpx.Response) -> str:
+    body = r.json()
+    return body.get("application_no") or body["case_no"]
+
+
+def _seed_bundle(url: str) -> None:
+    """A second item of the seeded department asking for the same two materials, and a bundle of both."""
+    from yiwang.catalog import bundles as bundle_catalog
+    from yiwang.catalog import service as catalog
+    from yiwang.catalog.schemas import ItemIn
+    from yiwang.core.db import session_scope
+    from yiwang.core.permissions import SYSTEM
+
+    with session_scope(get_engine(url)) as s:
+        first = catalog.get_guide(s, "BENCH-ITEM-0001")
+        catalog.import_record(s, SYSTEM, ItemIn.model_validate({
+            "code": "BENCH-ITEM-0002", "name": "基准测试许可（二）", "department": first.department,
+            "region_code": "440104", "item_type": "01", "promised_limit": {"value": 10, "unit": "working_day"},
+            "consult_phone": "020-1", "complaint_phone": "020-2",
+            "materials": [{"name": "申请书", "required": True}, {"name": "身份证明", "required": True}]}),
+            publish=True)
+        bundle_catalog.import_bundle(s, SYSTEM, bundle_catalog.BundleIn.model_validate(
+            {"kind": "bundle", "code": BUNDLE, "name": "崩溃测试一件事", "items": ["BENCH-ITEM-0001",
+                                                                             "BENCH-ITEM-0002"],
+             "audience": "person"}))
 
 
 def _submitter(base: str, load: Load, k: int) -> None:
@@ -171,7 +210,7 @@ def _submitter(base: str, load: Load, k: int) -> None:
                 load.attempted[key] = k
             load.in_flight[k] = True
             try:
-                r = _post(client, load.people[k], key)
+                r = _post(client, load.people[k], key, k)
             except httpx.TransportError as exc:
                 with load.lock:
                     load.cut[key] = type(exc).__name__
@@ -180,7 +219,7 @@ def _submitter(base: str, load: Load, k: int) -> None:
                 load.in_flight[k] = False
             with load.lock:
                 if r.status_code == 201:
-                    load.acked[key] = r.json()["case_no"]
+                    load.acked[key] = _number(r)
                 else:
                     load.rejected[key] = (r.status_code, r.text[:200])
 
@@ -191,8 +230,12 @@ def _snapshot(url: str) -> dict[str, Any]:
     eng = _engine(url, isolation_level="REPEATABLE READ")  # the four reads see one moment
     try:
         with eng.connect() as conn:
-            cases = dict(conn.execute(text("SELECT id, case_no FROM cases")).all())
+            cases = dict(conn.execute(text("SELECT id, case_no FROM cases WHERE bundle_application_id IS NULL")).all())
             keys = conn.execute(text("SELECT key, case_id FROM case_submission_key")).all()
+            bundle_cases = conn.execute(text("SELECT bundle_application_id, case_no FROM cases "
+                                             "WHERE bundle_application_id IS NOT NULL")).all()
+            apps = dict(conn.execute(text("SELECT id, application_no FROM bundle_application")).all())
+            app_keys = conn.execute(text("SELECT key, application_id FROM bundle_submission_key")).all()
             events = conn.execute(text("SELECT payload, status FROM outbox_event WHERE topic = 'case.submitted'")).all()
             audits = conn.execute(text("SELECT object_id FROM audit_record WHERE action = 'case.submit'")).scalars().all()
     finally:
@@ -204,16 +247,28 @@ def _snapshot(url: str) -> dict[str, Any]:
     key_cases: dict[str, list[int]] = {}
     for key, case_id in keys:
         key_cases.setdefault(key, []).append(case_id)
-    return {"cases": cases, "keys": key_cases, "events": submitted, "audits": list(audits)}
+    per_app: dict[int, list[str]] = {}
+    for app_id, case_no in bundle_cases:
+        per_app.setdefault(app_id, []).append(case_no)
+    # an application's key points at its application id; answers carry application numbers, so key → number
+    for key, app_id in app_keys:
+        key_cases.setdefault(key, []).append(-app_id)
+    cases.update({-app_id: no for app_id, no in apps.items()})
+    return {"cases": cases, "keys": key_cases, "events": submitted, "audits": list(audits), "apps": apps,
+            "bundle_cases": per_app}
 
 
 def _check_consistent(snap: dict[str, Any]) -> None:
-    """Every case has exactly one idempotency key, one audit record and one ``case.submitted`` event."""
+    """Every case (and every 一件事 application: its id negated) has exactly one idempotency key; every case, one
+    audit record and one ``case.submitted`` event; every application, all its cases and no other."""
     cases, keys = snap["cases"], snap["keys"]
     keyed = [cid for ids in keys.values() for cid in ids]
     assert sorted(keyed) == sorted(cases), "a case without its submission key, or a key without its case"
     assert all(len(ids) == 1 for ids in keys.values())
-    numbers = sorted(cases.values())
+    assert set(snap["bundle_cases"]) == set(snap["apps"]), "an application without cases, or cases without one"
+    assert all(len(nos) == 2 for nos in snap["bundle_cases"].values()), "an application filed only in part"
+    numbers = sorted([no for cid, no in cases.items() if cid > 0]
+                     + [no for nos in snap["bundle_cases"].values() for no in nos])
     assert sorted(snap["audits"]) == numbers, "each case has exactly one case.submit audit record"
     assert sorted(snap["events"]) == numbers and all(len(v) == 1 for v in snap["events"].values()), \
         "each case has exactly one case.submitted outbox event"
@@ -229,6 +284,7 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(crash_db: str, tmp_path: P
     url = crash_db
     t0 = time.monotonic()
     world = seed_world(url, applicants=CLIENTS)
+    _seed_bundle(url)
     seeded = time.monotonic()
     load = Load(people=world["people"], in_flight=[False] * CLIENTS)  # type: ignore[arg-type]
 
@@ -270,7 +326,11 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(crash_db: str, tmp_path: P
     for key, case_no in acked.items():
         assert key in snap["keys"], f"acknowledged submission {key} ({case_no}) lost in the crash"
         assert by_id[snap["keys"][key][0]] == case_no
-    assert set(acked.values()) <= set(snap["events"]), "an acknowledged case without its outbox event"
+    filed = set(snap["events"])
+    for key, number in acked.items():
+        app_id = -snap["keys"][key][0] if snap["keys"][key][0] < 0 else None
+        numbers = snap["bundle_cases"][app_id] if app_id is not None else [number]
+        assert set(numbers) <= filed, f"an acknowledged case of {number} without its outbox event"
     committed_unacked = [k for k in unacked if k in snap["keys"]]
     assert set(snap["keys"]) <= set(load.attempted), "a case under a key that nobody sent"
 
@@ -281,15 +341,17 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(crash_db: str, tmp_path: P
         with httpx.Client(base_url=restarted.base, timeout=REQUEST_TIMEOUT) as client:
             # the client's retry of an acknowledged submission answers the same case and files nothing new
             for key, case_no in acked.items():
-                r = _post(client, load.people[load.attempted[key]], key)
-                assert r.status_code == 201 and r.json()["case_no"] == case_no, (key, r.status_code, r.text[:200])
+                k = load.attempted[key]
+                r = _post(client, load.people[k], key, k)
+                assert r.status_code == 201 and _number(r) == case_no, (key, r.status_code, r.text[:200])
             assert len(_snapshot(url)["cases"]) == len(snap["cases"])
             # the retry of an unacknowledged one files it at most once, however often it is repeated
             retried: dict[str, str] = {}
             for key in unacked:
-                answers = [_post(client, load.people[load.attempted[key]], key) for _ in range(2)]
+                k = load.attempted[key]
+                answers = [_post(client, load.people[k], key, k) for _ in range(2)]
                 assert {a.status_code for a in answers} == {201}, [a.text[:200] for a in answers]
-                numbers = {a.json()["case_no"] for a in answers}
+                numbers = {_number(a) for a in answers}
                 assert len(numbers) == 1, (key, numbers)
                 retried[key] = numbers.pop()
                 if key in committed_unacked:
@@ -317,7 +379,8 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(crash_db: str, tmp_path: P
 
     print(f"\ncrash: {len(acked)} acknowledged, {in_flight_at_kill} in flight at the kill, "
           f"{len(load.cut)} cut off ({sorted(set(load.cut.values()))}), "
-          f"{len(committed_unacked)} committed but unacknowledged; after retries {len(final['cases'])} cases; "
+          f"{len(committed_unacked)} committed but unacknowledged; after retries {len(final['cases'])} filings "
+          f"({len(final['apps'])} of them 一件事 applications of 2 cases); "
           f"{sum(st == ['running'] for st in final['events'].values())} events still leased by the killed worker; "
           f"seed {seeded - t0:.1f} s, start {started - seeded:.1f} s, load {killed - started:.1f} s, "
           f"restart {restarted_at - killed:.1f} s, checks {time.monotonic() - restarted_at:.1f} s")
