@@ -1,5 +1,5 @@
-"""Crash safety: applicants submit cases (and 一件事 applications, two cases each, all or none) while ``yiwang serve`` (2 web workers and the embedded outbox
-worker) is killed with SIGKILL mid-stream; after a restart on the same PostgreSQL database, every
+"""Crash safety: applicants submit cases (and 一件事 applications, two cases each, all or none) while
+``yiwang serve`` (2 web workers and the embedded outbox worker) is killed with SIGKILL mid-stream; after a restart on the same PostgreSQL database, every
 submission that was acknowledged with 201 exists exactly once, every unacknowledged one can be retried and
 then exists exactly once, each case carries its idempotency key, its audit record and its outbox event,
 and the audit chain verifies.

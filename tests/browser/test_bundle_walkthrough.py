@@ -39,7 +39,7 @@ _step = WALK.step
 
 def fill_form(page: Any) -> None:
     """Every field of the merged e-form, with a value its schema accepts."""
-    for field in page.locator("form.apply-form [id^=f-]").all():
+    for field in page.locator("form.apply-form :is(input, select, textarea)[id^=f-]").all():
         name = (field.get_attribute("id") or "")[2:]
         tag = field.evaluate("e => e.tagName.toLowerCase()")
         kind = field.get_attribute("type") or ""
