@@ -261,7 +261,7 @@ def test_forwarding_rules_timeline_and_audit(session) -> None:  # type: ignore[n
                                                   reason=" ")) == "reason_required"
     assert attempt(session, lambda: cases.apply(session, t.b_handler, case_no=no,
                                                 action="forward")) == "forward_target_required"
-    assert "forward" in cases.view(session, t.b_handler, cases.get_case(session, t.b_handler, no)).allowed_actions
+    assert cases.view(session, t.b_handler, cases.get_case(session, t.b_handler, no)).may_forward
     before = cases.get_case(session, t.b_handler, no).deadline
     cases.forward(session, t.b_handler, case_no=no, to_department_id=upper, reason="跨区经营，由市局决定")
     case = cases.get_case(session, t.city_handler, no)
@@ -272,7 +272,8 @@ def test_forwarding_rules_timeline_and_audit(session) -> None:  # type: ignore[n
     view = cases.view(session, t.b_handler, case)
     assert view.forwards[0]["from_department"] == tb.B_MARKET and view.forwards[0]["reason"] == "跨区经营，由市局决定"
     assert view.timeline[-1].action_label == f"转报{tb.CITY_MARKET}"
-    assert "forward" not in view.allowed_actions and view.allowed_actions == []
+    assert view.allowed_actions == [] and not view.may_forward
+    assert cases.view(session, t.city_handler, case).may_forward
     # the upper department decides: its handler, then its approver
     cases.apply(session, t.city_handler, case_no=no, action="review")
     cases.apply(session, t.city_approver, case_no=no, action="approve", comment="准予")

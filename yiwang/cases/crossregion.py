@@ -29,6 +29,7 @@ from yiwang.cases.errors import CaseNotFound
 from yiwang.cases.models import Case, PaperTransfer
 from yiwang.cases.states import (
     APPLICANT,
+    FORWARD_TRANSITIONS,
     PAPER_RECEIVER,
     PAPER_STATUS_LABELS,
     PAPER_TRANSITIONS,
@@ -101,6 +102,12 @@ def intake_for(session: Session, actor: Actor, spec: ApplicationSpec, channel: s
     return Intake(region_code=actor.region_code, department_id=actor.department_id, by=actor.label)
 
 
+def takes_as_tongban(actor: Actor, spec: ApplicationSpec) -> bool:
+    """Whether the actor's window would take this item for another region (the intake page says so)."""
+    return (actor.is_staff and actor.can(Perm.CASE_INTAKE) and not actor.can(Perm.CASE_PROXY_SUBMIT)
+            and bool(actor.region_code) and not covers(actor.region_code, spec.region_code))
+
+
 # --- who may do what on a 通办 case ----------------------------------------------------------------------
 
 def home_scope(actor: Actor, case: Case) -> bool:
@@ -134,7 +141,7 @@ def refusal(actor: Actor, case: Case, act: Action) -> Exception | None:
     Pure: reads only the case row, so pages may ask it for every action they consider offering."""
     if not actor.is_staff:
         return None
-    rule = rule_for(Status(case.status), act)
+    rule = rule_for(Status(case.status), act) or FORWARD_TRANSITIONS.get((Status(case.status), act))
     if rule is None or rule.who == APPLICANT:
         return None  # the window that filed may still act for the applicant (resubmit, supplement)
     if act is Action.DELIVER and case.deliver_at_intake:

@@ -106,6 +106,11 @@ def check(session: Session, actor: Actor, case: Case, act: Action, data: dict[st
             data["window_decision"] = True
 
 
+def refused(session: Session, actor: Actor, case: Case, act: Action) -> Exception | None:
+    """Why these rules refuse ``act`` to the actor on this case (None: they do not)."""
+    return _problem(session, actor, case, act)
+
+
 def without_refused(actor: Actor, case: Case, candidates: list[str]) -> list[str]:
     """``candidates`` (actions the actor's roles allow now) less those these rules forbid, so that pages
     do not offer them (the case's own session answers the questions)."""

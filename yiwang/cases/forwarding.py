@@ -20,6 +20,7 @@ with 422 ``forward_not_upward``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from yiwang.cases import repository as repo
 from yiwang.cases.actions import CaseContext, recompute_due
 from yiwang.cases.errors import CaseNotFound, IllegalTransition
 from yiwang.cases.models import Case, CaseForward
-from yiwang.cases.states import Action, Status, rule_for
+from yiwang.cases.states import FORWARD_TRANSITIONS, Action, Status
 from yiwang.catalog import service as catalog
 from yiwang.core import lifecycle
 from yiwang.core.calendar import get_calendar
@@ -37,6 +38,10 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.org import service as org_service
+
+# the case machine with the forward's own table: the same timeline (case_event), audit name ("case.forward"),
+# version and event as every case action
+FORWARDING = dataclasses.replace(machine.CASE, transitions=FORWARD_TRANSITIONS)
 
 CLOCK_RULES = {"continue": "转报后继续计算原办理时限（上下级合计不超过承诺时限）",
                "restart": "上级部门自收到转报之日起重新计算办理时限"}
@@ -61,7 +66,7 @@ def forward(session: Session, actor: Actor, *, case_no: str, to_department_id: i
     if case is None:
         raise CaseNotFound("办件不存在", field="case_no")
     act = Action.FORWARD
-    if rule_for(Status(case.status), act) is None:
+    if (Status(case.status), act) not in FORWARD_TRANSITIONS:
         raise IllegalTransition("只有已受理、审查中的办件可以转报", field="action",
                                 extra={"allowed_actions": []})
     if not actor.is_staff or not actor.can(Perm.CASE_HANDLE):
@@ -100,7 +105,7 @@ def forward(session: Session, actor: Actor, *, case_no: str, to_department_id: i
             row.warn_at = deadlines.warn_date(c.cal, row.deadline, get_settings().warn_working_days)
             c.data["deadline"] = row.deadline.isoformat() if row.deadline else None
 
-    lifecycle.apply(session, machine.CASE, case, ctx, effect=effect, after=lambda s, c, row: recompute_due(row),
+    lifecycle.apply(session, FORWARDING, case, ctx, effect=effect, after=lambda s, c, row: recompute_due(row),
                     check_who=False)
     return case
 
@@ -113,3 +118,14 @@ def forwards_view(session: Session, case: Case) -> list[dict[str, Any]]:
              "to_department_id": f.to_department_id, "at": f.at, "reason": f.reason, "clock_rule": f.clock_rule,
              "clock_rule_label": CLOCK_RULES.get(f.clock_rule, f.clock_rule)}
             for f in repo.forwards(session, case.id)]
+
+
+def may_forward(actor: Actor, case: Case) -> bool:
+    """Whether a page should offer the actor the 转报 form (the API's ``may_forward``)."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(case)
+    if (session is None or not actor.is_staff or not actor.can(Perm.CASE_HANDLE) or case.joint
+            or (Status(case.status), Action.FORWARD) not in FORWARD_TRANSITIONS):
+        return False
+    return duties.refused(session, actor, case, Action.FORWARD) is None

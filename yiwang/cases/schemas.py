@@ -119,6 +119,7 @@ class CaseOut(BaseModel):
     paper_transfers: list[dict[str, Any]] = []
     # 转报: {from_department, to_department, at, reason, clock_rule} in order (staff only)
     forwards: list[dict[str, Any]] = []
+    may_forward: bool = False  # 转报: POST /api/v1/cases/{case_no}/forward is open to the caller now
 
 
 class CaseListItem(BaseModel):

@@ -148,6 +148,7 @@ receive_paper_transfer = crossregion.receive_paper_transfer
 intake_cases = crossregion.intake_cases
 may_send_papers = crossregion.may_send_papers
 paper_transfers = crossregion.transfers_view
+takes_as_tongban = crossregion.takes_as_tongban
 forward = forwarding.forward
 upper_departments = forwarding.upper_departments
 FORWARD_CLOCK_RULES = forwarding.CLOCK_RULES
@@ -187,8 +188,8 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     version the caller saw (409 stale_version when the case has moved on since)."""
     case = get_case(session, actor, case_no)
     if action == Action.FORWARD.value:
-        raise ValidationFailed("转报须指定上级部门：请使用转报（POST /api/v1/cases/{case_no}/forward）", field="action",
-                               code="forward_target_required")
+        raise IllegalTransition("转报须指定上级部门：请使用转报（POST /api/v1/cases/{case_no}/forward）",
+                                field="action", code="forward_target_required")
     if action in branches.BRANCH_ACTIONS:
         branches.give_opinion(session, actor, case, action=action, comment=comment,
                               expected_version=expected_version)

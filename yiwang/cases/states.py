@@ -103,12 +103,16 @@ for _status in (Status.ACCEPTED, Status.IN_REVIEW):
     TRANSITIONS[(_status, Action.REQUEST_CORRECTION)] = Rule(Status.CORRECTION_REQUESTED, Perm.CASE_HANDLE)
 for _status in (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.WITHDRAW)] = Rule(Status.WITHDRAWN, APPLICANT)
-# 转报: the upper department receives the case at its first review step (its own 承办 → 审核 → 审批)
-for _status in UNDER_REVIEW:
-    TRANSITIONS[(_status, Action.FORWARD)] = Rule(Status.ACCEPTED, Perm.CASE_HANDLE)
 # 容缺后补: a material the office accepted the case without arrives later; the status stays
 for _status in (Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.SUPPLEMENT)] = Rule(None, APPLICANT)
+
+
+# 转报 is a case action with a target department, taken through its own endpoint (cases.forwarding) rather than the
+# action endpoint, so it has a table of its own on the same case machine: the upper department receives the case
+# at its first review step (its own 承办 → 审核 → 审批)
+FORWARD_TRANSITIONS: dict[tuple[Status, Action], Rule] = {
+    (_status, Action.FORWARD): Rule(Status.ACCEPTED, Perm.CASE_HANDLE) for _status in UNDER_REVIEW}
 
 
 def rule_for(status: Status, action: Action) -> Rule | None:

@@ -137,7 +137,8 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         branches=[BranchOut(**b) for b in branches.views(session, case)], version=case.version,
         intake=crossregion.intake_view(session, case),
         paper_transfers=crossregion.transfers_view(session, actor, case) if not applicant_view else [],
-        forwards=forwarding.forwards_view(session, case) if not applicant_view else [])
+        forwards=forwarding.forwards_view(session, case) if not applicant_view else [],
+        may_forward=forwarding.may_forward(actor, case))
 
 
 def _timeline_entries(session: Session, case: Case, events: Sequence[CaseEvent], labels: dict[str, str],
