@@ -27,6 +27,7 @@ REGIONS = [
     ("440000", "广东省", None),
     ("440100", "广州市", "440000"),
     ("440104", "越秀区", "440100"),
+    ("440103", "荔湾区", "440100"),  # 通办: its window takes in 越秀 items
     ("440104001000", "洪桥街道", "440104"),
     ("440104001001", "三眼井社区", "440104001000"),
 ]
@@ -54,6 +55,11 @@ DEPARTMENTS = [
     # branch departments of the joint item (并联审批): they give opinions on 开办餐饮店 within their own limits
     ("广州市越秀区消防救援大队", "440104", "MB2C7006"),
     ("广州市生态环境局越秀分局", "440104", "MB2C8007"),
+    # 跨域通办 and 转报 (docs/tongban.md): a second district whose window takes in 越秀 items, and the city bureau
+    # a district bureau forwards to
+    ("广州市荔湾区政务服务数据管理局", "440103", "MB2D1008"),
+    ("广州市荔湾区市场监督管理局", "440103", "MB2D2009"),
+    ("广州市市场监督管理局", "440100", "MB2B2010"),
 ]
 FIRE, ECO = DEPARTMENTS[7][0], DEPARTMENTS[8][0]
 
@@ -72,6 +78,10 @@ STAFF = [
     ("并联审批（消防）", "fire_approver", "邓国华", 7, ["approver"]),
     ("并联承办（生态环境）", "eco_handler", "吴静怡", 8, ["handler"]),
     ("并联审批（生态环境）", "eco_approver", "罗建明", 8, ["approver"]),
+    ("通办窗口（荔湾区）", "clerk_lw", "陈美玲", 9, ["window_clerk"]),
+    ("承办人（荔湾区市场监管）", "handler_lw", "冯志明", 10, ["handler"]),
+    ("转报承办（市市场监管局）", "city_handler", "郑伟", 11, ["handler"]),
+    ("转报审批（市市场监管局）", "city_approver", "孙丽华", 11, ["approver"]),
 ]
 
 PERSON = ("张三", make_id_number("44010419900307123"), "13800138000")
@@ -119,7 +129,7 @@ def local_items(depts: list) -> list[dict]:  # type: ignore[type-arg]
              }, "required": ["business_name", "premises", "main_form", "business_items", "area", "staff_count"]}),
         dict(common, code=f"{market.uscc}4440700102000", department=market.name, item_type="07",
              name="个体工商户设立登记", audience=["1"], legal_limit={"value": 15, "unit": "working_day"},
-             promised_limit="immediate", themes=["开办企业"],
+             promised_limit="immediate", themes=["开办企业"], cross_region=TONGBAN_RANGE,
              conditions="申请人为有经营能力的自然人，经营场所符合规定。",
              legal_basis="《促进个体工商户发展条例》；《中华人民共和国市场主体登记管理条例》",
              result={"name": "营业执照", "license_type": "营业执照"},
@@ -214,6 +224,8 @@ def joint_item(market, common: dict) -> dict:  # type: ignore[no-untyped-def,typ
              "materials": [licence, layout, eco_form, fume]}]})
 
 
+TONGBAN_ITEM = "4440700102000"  # 个体工商户设立登记: other districts' windows in the province may take it in (通办)
+TONGBAN_RANGE = "省内通办"
 # Immediate items whose owning department lets any window (综合窗口 included) decide them on the spot; every
 # other immediate item is only accepted at the window and decided in the owner's review chain.
 WINDOW_DECIDES = ("4440100303000",)
@@ -338,6 +350,11 @@ def seed() -> list[tuple[str, str, str, str]]:
                 seed_activity(session)
         except DomainError as exc:  # e.g. the calendar lacks a year: the demo stands without the sample cases
             log.warning("demo cases not created: %s", exc.message)
+        try:
+            with session.begin_nested():
+                seed_tongban(session)
+        except DomainError as exc:
+            log.warning("demo 通办 case not created: %s", exc.message)
         seed_demand(session)
     return accounts
 
@@ -473,6 +490,39 @@ def seed_activity(session: Session) -> int:
         made += 1
     supervision.tick(session, as_of=today)
     return made
+
+
+# --- 跨域通办: a case the 荔湾 window took in for 越秀, its paper originals on the way ---
+
+def seed_tongban(session: Session) -> int:
+    """张三 applied at the 荔湾区 window for 越秀's 个体工商户设立登记 (省内通办), choosing to collect the result
+    there; the window sent the paper originals by EMS and 越秀 has not signed for them yet. Skipped when the 荔湾
+    window already took in a case. Returns how many cases it made."""
+    from yiwang.cases import service as cases
+    from yiwang.core import clock, storage
+
+    person = identity_repo.person_by_id_number(session, PERSON[1])
+    clerk_row = identity_repo.staff_by_login(session, "clerk_lw")
+    market = org_service.find_department(session, DEPARTMENTS[1][0], DEPARTMENTS[1][1])
+    if person is None or clerk_row is None or market is None:
+        return 0
+    clerk = identity.actor_for_staff(session, clerk_row)
+    if cases.intake_cases(session, clerk, limit=1, offset=0)[0]:
+        return 0
+    names = ("个体工商户登记（备案）申请书", "经营者身份证明", "经营场所使用证明")
+    with clock.frozen(clock.now() - dt.timedelta(hours=3)):
+        materials = [cases.MaterialIn(name, storage.store(session, data=DEMO_PDF + name.encode(), filename=f"{name}.pdf",
+                                                          declared_type="application/pdf", owner=clerk.label).id)
+                     for name in names]
+        case = cases.submit(session, clerk, item_code=f"{market.uscc}{TONGBAN_ITEM}", applicant_code=PERSON[1],
+                            form={"contact_name": PERSON[0], "contact_phone": PERSON[2],
+                                  "description": "在荔湾区窗口申请越秀区个体工商户设立登记（省内通办），在荔湾区窗口领取营业执照"},
+                            materials=materials, deliver_at_intake=True)
+        cases.record_paper_transfer(session, clerk, case_no=case.case_no, courier="中国邮政 EMS",
+                                    tracking_no="1178800440103", materials=["个体工商户登记（备案）申请书（原件）",
+                                                                            "经营场所使用证明（原件）"],
+                                    comment="原件随件寄送越秀区市场监督管理局")
+    return 1
 
 
 # --- portal demand: a month of searches, so that 热门事项 and 大家都在搜 show what people look for ---

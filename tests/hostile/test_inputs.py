@@ -306,6 +306,15 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                                    None),
     "POST /workbench/cases/{case_no}/actions": ("own:handler", "/workbench/cases/{w.pending_no}/actions",
                                                 {"action": "accept", "version": "{version}"}, None),
+    # 通办 and 转报 (web/workbench/tongban.py)
+    "POST /workbench/cases/{case_no}/forward": ("own:handler", "/workbench/cases/{w.pending_no}/forward",
+                                                {"to_department_id": "1", "comment": "转报", "version": "{version}"},
+                                                None),
+    "POST /workbench/cases/{case_no}/paper-transfers": (
+        "own:clerk", "/workbench/cases/{w.pending_no}/paper-transfers",
+        {"courier": "EMS", "tracking_no": "E1001", "materials": "申请书原件"}, None),
+    "POST /workbench/cases/{case_no}/paper-transfers/{transfer_id}/receive": (
+        "own:handler", "/workbench/cases/{w.pending_no}/paper-transfers/1/receive", {}, None),
     "POST /workbench/intake": ("own:clerk", "/workbench/intake", {"_item": "{w.item_code}",
                                                                    "_applicant": "{w.owner_login}",
                                                                    "contact_name": "张三"}, None),

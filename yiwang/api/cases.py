@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from yiwang.api.deps import bearer_actor, client_address, get_session, page_params, require_login
 from yiwang.api.openapi import download
 from yiwang.cases import service as cases
-from yiwang.cases.schemas import ActionIn, CaseIn, CaseOut
+from yiwang.cases.schemas import ActionIn, CaseIn, CaseOut, ForwardIn, PaperReceiveIn, PaperTransferIn
 from yiwang.core import storage
 from yiwang.core.config import Settings, get_settings
 from yiwang.core.errors import PayloadTooLarge
@@ -40,7 +40,8 @@ def submit(body: CaseIn, request: Request, session: Session = Depends(get_sessio
     def file() -> Any:
         return cases.submit(session, actor, item_code=body.item_code, form=body.form,
                             materials=[cases.MaterialIn(m.name, m.file_id, m.license_ref) for m in body.materials],
-                            pledge=body.pledge, idempotency_key=idempotency_key, applicant_code=body.applicant_code)
+                            pledge=body.pledge, idempotency_key=idempotency_key, applicant_code=body.applicant_code,
+                            deliver_at_intake=body.deliver_at_intake)
 
     try:
         case = file()
@@ -88,6 +89,43 @@ def act(case_no: str, body: ActionIn, request: Request, session: Session = Depen
                        materials=materials, kind=body.kind, days=body.days, form=body.form,
                        expected_version=body.expected_version)
     return cases.view(session, actor, case)
+
+
+@router.post("/cases/{case_no}/forward", response_model=CaseOut)
+def forward(case_no: str, body: ForwardIn, request: Request,
+            session: Session = Depends(get_session, scope="function")) -> Any:
+    """转报: forward the case to a department of an ancestor region, which decides it from now on."""
+    actor = require_login(bearer_actor(request, session))
+    case = cases.forward(session, actor, case_no=case_no, to_department_id=body.to_department_id, reason=body.reason,
+                         expected_version=body.expected_version)
+    return cases.view(session, actor, case)
+
+
+@router.post("/cases/{case_no}/paper-transfers", status_code=201)
+def send_papers(case_no: str, body: PaperTransferIn, request: Request,
+                session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
+    """通办: the receiving window records the paper originals it sent to the deciding office."""
+    actor = require_login(bearer_actor(request, session))
+    row = cases.record_paper_transfer(session, actor, case_no=case_no, courier=body.courier,
+                                      tracking_no=body.tracking_no, materials=body.materials, comment=body.comment)
+    return _transfer(session, actor, case_no, row.id)
+
+
+@router.post("/cases/{case_no}/paper-transfers/{transfer_id}/receive")
+def receive_papers(case_no: str, transfer_id: int, request: Request, body: PaperReceiveIn | None = None,
+                   session: Session = Depends(get_session, scope="function")) -> dict[str, Any]:
+    """通办: the deciding office signs for the paper originals."""
+    actor = require_login(bearer_actor(request, session))
+    body = body or PaperReceiveIn()
+    row = cases.receive_paper_transfer(session, actor, case_no=case_no, transfer_id=transfer_id, comment=body.comment,
+                                       expected_version=body.expected_version)
+    return _transfer(session, actor, case_no, row.id)
+
+
+def _transfer(session: Session, actor: Any, case_no: str, transfer_id: int) -> dict[str, Any]:
+    case = cases.get_case(session, actor, case_no)
+    row = next(t for t in cases.paper_transfers(session, actor, case) if t["id"] == transfer_id)
+    return row | {"case_no": case.case_no}
 
 
 @router.get("/progress")

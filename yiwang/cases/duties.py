@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, object_session
 
-from yiwang.cases import branches
+from yiwang.cases import branches, crossregion
 from yiwang.cases import repository as repo
 from yiwang.cases.models import Case
 from yiwang.cases.states import Action, Status, Step, rule_for
@@ -33,7 +33,7 @@ from yiwang.org import service as org_service
 DECISIONS = (Action.APPROVE, Action.DENY)
 # the steps of the owning department's review chain (a window may accept, correct, reject and deliver)
 CHAIN_ACTIONS = (Action.REVIEW, Action.RETURN_PREVIOUS, Action.APPROVE, Action.DENY, Action.EXTEND, Action.SUSPEND,
-                 Action.RESUME)
+                 Action.RESUME, Action.FORWARD)
 
 WINDOW_REFUSAL = ("该即办件的实施部门未授权窗口当场办结：请先受理，办件将转实施部门审批。"
                   "（授权由实施部门在事项目录中设置“窗口可当场办结”）")
@@ -75,6 +75,9 @@ def separation_applies(session: Session, case: Case) -> bool:
 
 def _problem(session: Session, actor: Actor, case: Case, act: Action) -> Exception | None:
     allowed: dict[str, Any] = {}
+    cross = crossregion.refusal(actor, case, act)  # 通办 windows and departments that forwarded a case only read it
+    if cross is not None:
+        return cross
     if _intake_decision(case, act):
         if case.case_type == "immediate" and not catalog.window_may_decide(session, case.item_code):
             return WindowDecisionRefused(WINDOW_REFUSAL, field="action", extra=allowed)
@@ -96,10 +99,16 @@ def check(session: Session, actor: Actor, case: Case, act: Action, data: dict[st
     problem = _problem(session, actor, case, act)
     if problem is not None:
         raise problem
+    crossregion.note_delivery(actor, case, act, data)
     if act in DECISIONS:
         data["deciding_department_id"] = actor.department_id
         if _intake_decision(case, act):
             data["window_decision"] = True
+
+
+def refused(session: Session, actor: Actor, case: Case, act: Action) -> Exception | None:
+    """Why these rules refuse ``act`` to the actor on this case (None: they do not)."""
+    return _problem(session, actor, case, act)
 
 
 def without_refused(actor: Actor, case: Case, candidates: list[str]) -> list[str]:
@@ -109,8 +118,9 @@ def without_refused(actor: Actor, case: Case, candidates: list[str]) -> list[str
     if not actor.is_staff or session is None:
         return candidates
     return [name for name in candidates
-            if (Action(name) not in CHAIN_ACTIONS and not case.joint)
-            or _problem(session, actor, case, Action(name)) is None]
+            if ((Action(name) not in CHAIN_ACTIONS and not case.joint)
+                or _problem(session, actor, case, Action(name)) is None)
+            and crossregion.refusal(actor, case, Action(name)) is None]
 
 
 def may_issue_license(session: Session, case: Case, ctx: Any) -> bool:

@@ -3,7 +3,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.audit import BigId
@@ -72,6 +84,13 @@ class Case(Base):
     # 一件事: the bundle application this case was filed under (NULL for a case filed on its own); such a case
     # is delivered together with the application's other cases
     bundle_application_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    # 通办 (代收代办): a window outside the item's region took the application; the case is the item's
+    # department's, the receiving window's region and department see it too (cases.crossregion). NULL otherwise.
+    intake_region_code: Mapped[str | None] = mapped_column(String(12))
+    intake_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    intake_by: Mapped[str | None] = mapped_column(String(64))
+    # the applicant collects the result at the receiving window: that window delivers, not the deciding office
+    deliver_at_intake: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -88,6 +107,14 @@ class Case(Base):
         Index("ix_case_last_action", "last_action_at"),  # what changed since the last supervision tick
         Index("ix_case_filed_by", "filed_by"),
         Index("ix_case_supplement_due", "supplement_due"),  # the reminder job: deferred materials coming due
+        # 通办: the receiving window's region (by 行政区划 prefix) and department find the cases they took
+        Index("ix_case_intake_region", "intake_region_code",
+              postgresql_ops={"intake_region_code": "varchar_pattern_ops"},
+              sqlite_where=text("intake_region_code IS NOT NULL"),
+              postgresql_where=text("intake_region_code IS NOT NULL")),
+        Index("ix_case_intake_department", "intake_department_id",
+              sqlite_where=text("intake_department_id IS NOT NULL"),
+              postgresql_where=text("intake_department_id IS NOT NULL")),
     )
 
 
@@ -233,3 +260,46 @@ class CaseBranch(Base):
         Index("ix_case_branch_running", "deadline", sqlite_where=text("status IN ('pending', 'escalated')"),
               postgresql_where=text("status IN ('pending', 'escalated')")),
     )
+
+
+class PaperTransfer(Base):
+    """通办: paper originals the receiving window sent to the deciding office (courier, tracking number, the
+    materials), and their receipt there. Status (sent → received) only through the lifecycle engine
+    (cases.crossregion.PAPER)."""
+
+    __tablename__ = "case_paper_transfer"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_no: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))  # sent | received
+    courier: Mapped[str] = mapped_column(String(100))
+    tracking_no: Mapped[str] = mapped_column(String(64))
+    materials: Mapped[list[Any]]
+    from_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    to_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    sent_at: Mapped[dt.datetime]
+    sent_by: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime | None]
+    received_by: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    last_action_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseForward(Base):
+    """转报: a lower-level department forwarded the case to a department of an ancestor region, which decides it
+    now; the lower department keeps read access. One row per forward, in order."""
+
+    __tablename__ = "case_forward"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    to_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    at: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    forwarded_by: Mapped[str] = mapped_column(String(64))
+    clock_rule: Mapped[str] = mapped_column(String(12))  # continue | restart

@@ -14,17 +14,20 @@ from yiwang.cases.models import (
     Case,
     CaseBranch,
     CaseEvent,
+    CaseForward,
     CaseMaterial,
     CorrectionNotice,
     SubmissionKey,
     Suspension,
 )
-from yiwang.core.permissions import Actor, ActorKind, Perm, Role, scope_clause
+from yiwang.core.permissions import Actor, ActorKind, Perm, Role, region_prefix, scope_clause
 from yiwang.core.storage import StoredFile
 
 
-def _visible(actor: Actor, *, branches: bool = True):  # type: ignore[no-untyped-def]
-    """Cases the actor may see; with ``branches``, also the joint cases its department gives an opinion on."""
+def _visible(actor: Actor, *, branches: bool = True, cross: bool = True, intake: bool = True):  # type: ignore[no-untyped-def]
+    """Cases the actor may see; with ``branches``, also the joint cases its department gives an opinion on; with
+    ``cross``, also the 通办 cases its department took in and the cases it forwarded upwards (转报). A window
+    clerk also sees the 通办 cases taken in its region for other regions (cases.crossregion)."""
     clause = scope_clause(actor, department_col=Case.department_id, region_col=Case.region_code,
                           owner_col=Case.applicant)
     if actor.kind is ActorKind.STAFF and not actor.can(Perm.CASE_READ):
@@ -35,7 +38,44 @@ def _visible(actor: Actor, *, branches: bool = True):  # type: ignore[no-untyped
     if branches and actor.kind is ActorKind.STAFF and actor.department_id is not None:
         clause = or_(clause, Case.id.in_(select(CaseBranch.case_id)
                                          .where(CaseBranch.department_id == actor.department_id)))
+    if intake and actor.kind is ActorKind.STAFF and Role.WINDOW_CLERK.value in actor.roles and actor.region_code:
+        clause = or_(clause, Case.intake_region_code.startswith(region_prefix(actor.region_code)))
+    if cross and actor.kind is ActorKind.STAFF and actor.department_id is not None:
+        clause = or_(clause, Case.intake_department_id == actor.department_id,
+                     Case.id.in_(select(CaseForward.case_id)
+                                 .where(CaseForward.from_department_id == actor.department_id)))
     return clause
+
+
+def department_has_cross(session: Session, department_id: int | None) -> bool:
+    """Whether a department took in 通办 cases or forwarded cases upwards (so its lists include those)."""
+    if department_id is None:
+        return False
+    took = select(Case.id).where(Case.intake_department_id == department_id).limit(1)
+    sent = select(CaseForward.id).where(CaseForward.from_department_id == department_id).limit(1)
+    return session.scalar(took) is not None or session.scalar(sent) is not None
+
+
+def intake_cases(session: Session, actor: Actor, *, limit: int, offset: int) -> tuple[int, Sequence[Case]]:
+    """通办: the cases the actor's window took in for other regions (its region's windows, its department)."""
+    if actor.kind is not ActorKind.STAFF:
+        return 0, []
+    clauses = []
+    if Role.WINDOW_CLERK.value in actor.roles and actor.region_code:
+        clauses.append(Case.intake_region_code.startswith(region_prefix(actor.region_code)))
+    if actor.department_id is not None:
+        clauses.append(Case.intake_department_id == actor.department_id)
+    if not clauses:
+        return 0, []
+    stmt = select(Case).where(Case.intake_region_code.is_not(None), or_(*clauses))
+    capped = stmt.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    rows = session.scalars(stmt.order_by(Case.submitted_at.desc(), Case.id.desc()).limit(limit).offset(offset)).all()
+    return total, rows
+
+
+def forwards(session: Session, case_id: int) -> Sequence[CaseForward]:
+    return session.scalars(select(CaseForward).where(CaseForward.case_id == case_id).order_by(CaseForward.id)).all()
 
 
 def visible_case(session: Session, actor: Actor, case_no: str) -> Case | None:
@@ -83,8 +123,10 @@ def list_visible(session: Session, actor: Actor, *, status: str | None, due_rang
                  queue: Queue | None, q: str | None, limit: int, offset: int) -> tuple[int, Sequence[Case]]:
     # a department's million cases list fastest by its own index: the joint cases it only gives an opinion on
     # are added only for a department that has some
+    staff = actor.kind is ActorKind.STAFF
+    cross = staff and department_has_cross(session, actor.department_id)
     stmt = select(Case).where(_visible(actor, branches=department_has_branches(session, actor.department_id)
-                                       if actor.kind is ActorKind.STAFF else False))
+                                       if staff else False, cross=cross))
     if status:
         stmt = stmt.where(Case.status == status)
     if due_range:
@@ -110,6 +152,11 @@ def list_visible(session: Session, actor: Actor, *, status: str | None, due_rang
                            select(CaseBranch.case_id).where(CaseBranch.department_id == queue.branch_department,
                                                             CaseBranch.status.in_(BRANCH_WAITING)))))
         stmt = stmt.where(mine)
+        if cross or Role.WINDOW_CLERK.value in actor.roles:
+            # a 通办 case waits at the receiving window only for delivery there; the rest of it is the deciding office's
+            stmt = stmt.where(or_(_visible(actor, branches=queue.branch_department is not None, cross=False,
+                                           intake=False),
+                                  and_(Case.status == "concluded", Case.deliver_at_intake.is_(True))))
     if q:
         stmt = stmt.where(or_(Case.case_no == q.strip(), Case.item_name.contains(q.strip(), autoescape=True)))
     # counting a region's million cases on every page would cost more than the page: count up to a cap

@@ -21,6 +21,8 @@ class CaseIn(BaseModel):
     pledge: bool = False
     applicant_code: str | None = Field(default=None, max_length=30,
                                        description="window or proxy filing: the applicant's ID number or USCC")
+    deliver_at_intake: bool = Field(default=False, description="通办: the applicant collects the result at the "
+                                    "receiving window (ignored unless the window takes the item for another region)")
 
 
 class ActionIn(BaseModel):
@@ -111,6 +113,13 @@ class CaseOut(BaseModel):
     # 并联审批: one entry per branch department of a joint case (empty for an ordinary case)
     branches: list[BranchOut] = []
     version: int = 1  # send it back as expected_version: 409 stale_version when the case moved on since
+    # 通办: the receiving window {region_code, region_name, department, department_id, deliver_at_intake}, or None
+    intake: dict[str, Any] | None = None
+    # 通办: paper originals sent to the deciding office {id, status, courier, tracking_no, materials, …} (staff only)
+    paper_transfers: list[dict[str, Any]] = []
+    # 转报: {from_department, to_department, at, reason, clock_rule} in order (staff only)
+    forwards: list[dict[str, Any]] = []
+    may_forward: bool = False  # 转报: POST /api/v1/cases/{case_no}/forward is open to the caller now
 
 
 class CaseListItem(BaseModel):
@@ -130,3 +139,28 @@ class CaseListItem(BaseModel):
     clock_summary: str | None = None  # a stopped clock in words: 已办结，用时 N 个工作日，按期办结
     deferred: list[str] = []  # 容缺后补 materials still owed (待补材料)
     supplement_due: dt.date | None = None
+
+
+class PaperTransferIn(BaseModel):
+    """通办: paper originals the receiving window sent to the deciding office."""
+
+    model_config = ConfigDict(extra="forbid")
+    courier: str = Field(min_length=1, max_length=100)
+    tracking_no: str = Field(min_length=1, max_length=64)
+    materials: list[str] = Field(min_length=1, max_length=50)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class PaperReceiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: str | None = Field(default=None, max_length=2000)
+    expected_version: StrictInt | None = Field(default=None, ge=1)  # the transfer's version
+
+
+class ForwardIn(BaseModel):
+    """转报: the upper department that decides the case, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    to_department_id: StrictInt = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=2000)
+    expected_version: StrictInt | None = Field(default=None, ge=1)  # the case's version

@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from yiwang.cases import branches, deadlines, duties, events, machine, views
+from yiwang.cases import branches, crossregion, deadlines, duties, events, forwarding, machine, views
 from yiwang.cases import repository as repo
 from yiwang.cases.actions import HANDLERS, CaseContext, MaterialIn, check_materials, recompute_due
 from yiwang.cases.errors import CaseNotFound, IllegalTransition
@@ -61,14 +61,17 @@ class BundleFiling:
 
 def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
            pledge: bool = False, idempotency_key: str | None = None, applicant_code: str | None = None,
-           bundle: BundleFiling | None = None, case_no: str | None = None) -> Case:
+           bundle: BundleFiling | None = None, case_no: str | None = None,
+           deliver_at_intake: bool = False) -> Case:
     """File an application. Applicants file for themselves; a window clerk or a village proxy files for a
     registered applicant named by ``applicant_code``. The same idempotency key never creates two cases.
-    A 一件事 application files each of its cases here with what it settled for all (``bundle``) and a number it
-    reserved for them all; it flushes and keys them itself."""
+    A window outside the item's region takes it as 通办 (cases.crossregion), where the applicant may choose to
+    collect the result (``deliver_at_intake``). A 一件事 application files each of its cases here with what it
+    settled for all (``bundle``) and a number it reserved for them all; it flushes and keys them itself."""
     if bundle is not None:
         return _file(session, actor, bundle.applicant, bundle.channel, bundle.profile, item_code=item_code,
-                     form=form, materials=materials, pledge=pledge, bundle=bundle, case_no=case_no)
+                     form=form, materials=materials, pledge=pledge, bundle=bundle, case_no=case_no,
+                     deliver_at_intake=deliver_at_intake)
     if actor.is_applicant:
         applicant, channel = actor, "online"
     elif actor.is_staff and applicant_code:
@@ -85,14 +88,15 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
             if case is not None:
                 return case
     return _file(session, actor, applicant, channel, identity.applicant_profile(session, applicant),
-                 item_code=item_code, form=form, materials=materials, pledge=pledge, case_no=case_no,
-                 key=idempotency_key.strip()[:200] if idempotency_key else None)
+                 item_code=item_code, form=form, materials=materials, pledge=pledge,
+                 key=idempotency_key.strip()[:200] if idempotency_key else None, deliver_at_intake=deliver_at_intake)
 
 
 def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profile: Any, *, item_code: str,
           form: dict[str, Any], materials: Sequence[MaterialIn], pledge: bool, bundle: BundleFiling | None = None,
-          case_no: str | None = None, key: str | None = None) -> Case:
+          case_no: str | None = None, key: str | None = None, deliver_at_intake: bool = False) -> Case:
     spec = catalog.application_spec(session, item_code, max_age=2.0)
+    intake = crossregion.intake_for(session, actor, spec, channel)
     if pledge and not spec.pledge_allowed:
         raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
     form = catalog.validate_form(spec.form_schema, form)
@@ -114,7 +118,10 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
         suspended_working_days=0, extension_days=0, correction_count=0,
         deferred=_deferred_at_submission(spec, checked, pledge),
         joint=spec.joint.model_dump(mode="json") if spec.joint else None,
-        bundle_application_id=bundle.application_id if bundle else None, version=1)
+        bundle_application_id=bundle.application_id if bundle else None, version=1,
+        intake_region_code=intake.region_code if intake else None,
+        intake_department_id=intake.department_id if intake else None, intake_by=intake.by if intake else None,
+        deliver_at_intake=bool(intake and deliver_at_intake))
     case.due = case.answer_due
     session.add(case)
     session.flush()
@@ -122,7 +129,9 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
                                  round=1, provided_at=now) for m in checked)
     session.add(CaseEvent(case_id=case.id, seq=1, at=now, action="submit", actor=actor.label, actor_name=actor.name,
                           from_status=None, to_status=Status.SUBMITTED.value, comment=None,
-                          data={"channel": channel, "pledge": pledge, "materials": [m.name for m in checked]}))
+                          data={"channel": channel, "pledge": pledge, "materials": [m.name for m in checked]}
+                          | ({"intake_region_code": intake.region_code, "deliver_at_intake": case.deliver_at_intake}
+                             if intake else {})))
     if key:
         session.add(SubmissionKey(principal=actor.label, key=key, case_id=case.id, created_at=now))
     if bundle is None:
@@ -131,7 +140,9 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
             discard_draft(session, actor, spec.code)
     audit.record(session, actor, "case.submit", "case", case.case_no,
                  {"item": spec.code, "channel": channel, "applicant": profile.label}
-                 | ({"bundle_application_id": bundle.application_id} if bundle else {}))
+                 | ({"bundle_application_id": bundle.application_id} if bundle else {})
+                 | ({"intake_region_code": intake.region_code, "intake_department_id": intake.department_id}
+                    if intake else {}))
     outbox.emit(session, events.CASE_SUBMITTED, machine.case_changed(case, "submit", actor.label).model_dump(mode="json"),
                 subject=f"case:{case.case_no}")
     return case
@@ -186,6 +197,17 @@ event_label = views.event_label
 license_failed = views.license_failed
 CLOCK_LABELS = views.CLOCK_LABELS
 
+# 通办 and 转报 (crossregion, forwarding): re-exported for the routers and pages
+record_paper_transfer = crossregion.record_paper_transfer
+receive_paper_transfer = crossregion.receive_paper_transfer
+intake_cases = crossregion.intake_cases
+may_send_papers = crossregion.may_send_papers
+paper_transfers = crossregion.transfers_view
+takes_as_tongban = crossregion.takes_as_tongban
+forward = forwarding.forward
+upper_departments = forwarding.upper_departments
+FORWARD_CLOCK_RULES = forwarding.CLOCK_RULES
+
 
 def remind_deferred(session: Session, today: dt.date | None = None) -> list[str]:
     """Remind each applicant once, ``YIWANG_SUPPLEMENT_REMIND_DAYS`` working days before their deferred
@@ -220,6 +242,9 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     opinion on a joint case (branch_consent, branch_object) goes to its branch. ``expected_version``: the
     version the caller saw (409 stale_version when the case has moved on since)."""
     case = get_case(session, actor, case_no)
+    if action == Action.FORWARD.value:
+        raise IllegalTransition("转报须指定上级部门：请使用转报（POST /api/v1/cases/{case_no}/forward）",
+                                field="action", code="forward_target_required")
     if action in branches.BRANCH_ACTIONS:
         branches.give_opinion(session, actor, case, action=action, comment=comment,
                               expected_version=expected_version)

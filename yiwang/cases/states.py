@@ -44,6 +44,8 @@ class Action(enum.StrEnum):
     # 并联审批: a branch department's opinion, given through the case's action endpoint
     BRANCH_CONSENT = "branch_consent"
     BRANCH_OBJECT = "branch_object"
+    # 转报: the owning department forwards the case to a department of an ancestor region, which decides it
+    FORWARD = "forward"
 
 
 class Outcome(enum.StrEnum):
@@ -106,6 +108,13 @@ for _status in (Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.SUPPLEMENT)] = Rule(None, APPLICANT)
 
 
+# 转报 is a case action with a target department, taken through its own endpoint (cases.forwarding) rather than the
+# action endpoint, so it has a table of its own on the same case machine: the upper department receives the case
+# at its first review step (its own 承办 → 审核 → 审批)
+FORWARD_TRANSITIONS: dict[tuple[Status, Action], Rule] = {
+    (_status, Action.FORWARD): Rule(Status.ACCEPTED, Perm.CASE_HANDLE) for _status in UNDER_REVIEW}
+
+
 def rule_for(status: Status, action: Action) -> Rule | None:
     return TRANSITIONS.get((status, action))
 
@@ -125,7 +134,7 @@ ACTION_LABELS = {
     Action.RESUME: "结束特别程序", Action.EXTEND: "延长办理期限", Action.APPROVE: "准予许可",
     Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请", Action.SUPPLEMENT: "补交容缺材料",
     Action.RETURN_PREVIOUS: "退回上一环节", Action.BRANCH_CONSENT: "出具同意意见（并联审批）",
-    Action.BRANCH_OBJECT: "出具不同意意见（并联审批）",
+    Action.BRANCH_OBJECT: "出具不同意意见（并联审批）", Action.FORWARD: "转报上级部门",
 }
 OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
 STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}
@@ -177,4 +186,24 @@ BRANCH_TRANSITIONS: dict[tuple[BranchStatus, BranchAction], Transition] = {
     (BranchStatus.PENDING, BranchAction.ESCALATE): Transition(BranchStatus.ESCALATED, SYSTEM_ONLY),
     # taken inside the lead's acceptance after a correction (not by a person directly)
     (BranchStatus.OBJECTED, BranchAction.REOPEN): Transition(BranchStatus.PENDING, SYSTEM_ONLY),
+}
+
+
+# --- 通办: paper originals sent from the receiving window to the deciding office ------------------------------
+
+class PaperStatus(enum.StrEnum):
+    SENT = "sent"
+    RECEIVED = "received"
+
+
+class PaperAction(enum.StrEnum):
+    RECEIVE = "receive"
+
+
+PAPER_STATUS_LABELS = {PaperStatus.SENT: "已寄出，待签收", PaperStatus.RECEIVED: "已签收"}
+PAPER_ACTION_LABELS = {PaperAction.RECEIVE: "签收纸质材料"}
+PAPER_RECEIVER = "paper_receiver"  # staff of the deciding department, or region-scoped staff covering the case
+
+PAPER_TRANSITIONS: dict[tuple[PaperStatus, PaperAction], Transition] = {
+    (PaperStatus.SENT, PaperAction.RECEIVE): Transition(PaperStatus.RECEIVED, PAPER_RECEIVER),
 }

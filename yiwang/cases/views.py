@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.cases import branches, deadlines, duties, machine
+from yiwang.cases import branches, crossregion, deadlines, duties, forwarding, machine
 from yiwang.cases import repository as repo
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.cases.schemas import BranchOut, CaseListItem, CaseMaterialOut, CaseOut, TimelineEntry
@@ -135,7 +135,11 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         licenses=licenses.for_case(session, case.case_no) if case.outcome == "approved" else [],
         supplement=supplement_view(session, case),
         license_failed=case.outcome == "approved" and license_failed(session, case.case_no),
-        branches=[BranchOut(**b) for b in branches.views(session, case)], version=case.version)
+        branches=[BranchOut(**b) for b in branches.views(session, case)], version=case.version,
+        intake=crossregion.intake_view(session, case),
+        paper_transfers=crossregion.transfers_view(session, actor, case) if not applicant_view else [],
+        forwards=forwarding.forwards_view(session, case) if not applicant_view else [],
+        may_forward=forwarding.may_forward(actor, case))
 
 
 def _timeline_entries(session: Session, case: Case, events: Sequence[CaseEvent], labels: dict[str, str],
@@ -166,6 +170,8 @@ def event_label(event: CaseEvent, labels: dict[str, str]) -> str:
         return f"{step}通过，转{to_step or '下一环节'}"
     if event.action == Action.RETURN_PREVIOUS.value and step and to_step:
         return f"退回：{step} → {to_step}"
+    if event.action == Action.FORWARD.value and data.get("to_department"):
+        return f"转报{data['to_department']}"
     return labels.get(event.action, event.action)
 
 

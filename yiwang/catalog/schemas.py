@@ -204,6 +204,9 @@ class ApplicationSpec(BaseModel):
     form_schema: dict[str, Any] | None
     result_license_type: str | None = None  # the license type an approval issues, by code or name
     joint: JointSpec | None = None  # 并联审批: the branch departments and their limits
+    cross_region: str | None = None  # 通办 range as the guide states it (跨省通办, 省内通办 …); None: not 通办
+    # 转报: whether the upper level's limit continues the case clock or restarts on its receipt (extra.forward_clock)
+    forward_clock: str = "continue"
 
 
 class ItemListing(ItemSummary):

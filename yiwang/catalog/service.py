@@ -566,7 +566,8 @@ def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
         code=code, version_id=v.id, name=v.name, department_id=v.department_id, region_code=v.region_code,
         limit_value=value, limit_unit=unit, case_type=case_type(v), pledge_allowed=v.pledge_allowed,
         review_steps=steps, form_schema=v.form_schema, result_license_type=v.result_license_type,
-        joint=joint_config.spec_of(session, v.joint),
+        joint=joint_config.spec_of(session, v.joint), cross_region=(v.cross_region or "").strip() or None,
+        forward_clock="restart" if v.extra.get("forward_clock") == "restart" else "continue",
         materials=[MaterialSpec(name=m.name, required=m.required, deficiency_allowed=m.deficiency_allowed,
                                 license_type=m.license_type, source=m.source) for m in repo.materials(session, v.id)])
 

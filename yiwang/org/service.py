@@ -129,6 +129,12 @@ def find_department(session: Session, name: str, region_code: str | None = None)
     return repo.department_by_name(session, name, region_code)
 
 
+def region_name(session: Session, code: str) -> str:
+    """A region's name (its code when unknown)."""
+    region = repo.region(session, code)
+    return region.name if region is not None else code
+
+
 def list_regions(session: Session) -> Sequence[Region]:
     return repo.regions(session)
 

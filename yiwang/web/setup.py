@@ -192,6 +192,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.workbench import licenses as workbench_licenses
     from yiwang.web.workbench import pages as workbench_pages
     from yiwang.web.workbench import rectifications as workbench_rectifications
+    from yiwang.web.workbench import tongban as workbench_tongban
 
     app.state.templates = make_templates()
     app.state.render_error = render_error
@@ -208,6 +209,7 @@ def install(app: FastAPI) -> None:
     app.include_router(workbench_cases.router)
     app.include_router(workbench_licenses.router)
     app.include_router(workbench_rectifications.router)
+    app.include_router(workbench_tongban.router)
     app.include_router(console_supervision.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)

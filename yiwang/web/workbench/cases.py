@@ -56,10 +56,13 @@ STEPS = {s.value: label for s, label in STEP_LABELS.items()}
 OPINIONS = {"handle": "承办意见", "check": "审核意见", "approve": "审批意见"}
 STALE = ("该办件在您打开页面之后已被其他人处理，您的操作没有执行。下面是办件的最新情况，请核对后再决定是否操作。")
 DONE = {a: f"已完成：{label}。" for a, label in ACTIONS.items()} | {
-    "intake": "收件成功，办件已提交。请把办件编号告知申请人，凭编号和手机号或证件号码后四位可查询进度。"}
+    "intake": "收件成功，办件已提交。请把办件编号告知申请人，凭编号和手机号或证件号码后四位可查询进度。",
+    # 通办 and 转报 (web/workbench/tongban.py)
+    "paper_sent": "已登记寄出的纸质材料，请将寄递单号告知承办地。", "paper_received": "已签收纸质材料。",
+    "forward": "已转报上级部门，办件由上级部门继续办理；本部门可继续查看。"}
 # intake fields other than the e-form's own; the leading underscore keeps them apart from e-form field
 # names (JSON Schema property names chosen by catalog editors)
-INTAKE_FIELDS = ("_item", "_applicant", "_token", "_pledge")
+INTAKE_FIELDS = ("_item", "_applicant", "_token", "_pledge", "_deliver_at_intake")
 
 
 async def posted_form(request: Request) -> AsyncIterator[FormData]:
@@ -182,7 +185,10 @@ def case_page(request: Request, session: Session, actor: Actor, case: Case, *, e
         "action_labels": ACTIONS, "kinds": SUSPENSION_KINDS, "statuses": STATUSES, "steps": STEPS,
         "error": error, "values": values or {}, "notice": notice, "can_intake": _can_intake(actor),
         "notices": notices.available(session, case), "duty_notes": duties.notes(session, actor, case),
-        "join_note": _join_note(view, actor, case)},
+        "join_note": _join_note(view, actor, case),
+        # 通办 and 转报 (web/workbench/tongban.py posts these forms)
+        "may_send_papers": cases.may_send_papers(actor, case),
+        "upper_departments": cases.upper_departments(session, case) if view.may_forward else []},
         status=status)
 
 
@@ -306,6 +312,8 @@ def intake_page(request: Request, session: Session, *, item_code: str = "", spec
     if spec is not None:
         context.update(form_context(spec, values, problems))
         context["department"] = org_service.get_department(session, spec.department_id).name
+        actor = getattr(request.state, "actor", None)
+        context["tongban"] = actor is not None and cases.takes_as_tongban(actor, spec)
     return render(request, "workbench/intake.html", context, status=status)
 
 
@@ -333,7 +341,8 @@ def intake_submit(request: Request, posted: FormData = Depends(posted_form), ses
     raw = {k: v for k, v in posted.multi_items() if isinstance(v, str) and k not in INTAKE_FIELDS
            and k != "csrf_token"}
     applicant, pledge = _text(posted, "_applicant", 30), posted.get("_pledge") == "on"
-    values: dict[str, Any] = raw | {"_applicant": applicant, "_pledge": pledge}
+    values: dict[str, Any] = raw | {"_applicant": applicant, "_pledge": pledge,
+                                    "_deliver_at_intake": posted.get("_deliver_at_intake") == "on"}
     try:
         spec = catalog.application_spec(session, code)
     except DomainError as exc:
@@ -345,7 +354,7 @@ def intake_submit(request: Request, posted: FormData = Depends(posted_form), ses
         materials = _uploads(session, actor, posted, [m.name for m in spec.materials])
         case = cases.submit(session, actor, item_code=spec.code, form=form, materials=materials,
                             pledge=pledge, idempotency_key=f"intake:{token}" if token else None,
-                            applicant_code=applicant)
+                            applicant_code=applicant, deliver_at_intake=posted.get("_deliver_at_intake") == "on")
     except DomainError as exc:
         session.rollback()
         problems = exc.extra.get("problems") if exc.code == "invalid_form" else None
