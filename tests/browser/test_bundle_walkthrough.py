@@ -108,7 +108,7 @@ def test_the_window_clerk_sees_it_in_the_bundle_queue(roles: Roles) -> None:
     with _step("test_the_window_clerk_sees_it_in_the_bundle_queue"):
         page = roles["clerk"]
         go(page, "/workbench")
-        submit(page, page.get_by_role("navigation", name="主导航").get_by_role("link", name="一件事"))
+        submit(page, page.get_by_role("navigation", name="主导航").get_by_role("link", name="一件事办件"))
         number = STATE["application_no"]
         submit(page, page.get_by_role("link", name=number))
         assert page.locator("section[aria-labelledby=h-cases] tbody tr").count() == STATE["items"]
