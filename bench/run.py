@@ -28,6 +28,7 @@ BENCHMARKS = [
      ["bench.bench_supervision"]),
     ("Joint approval (并联审批) on PostgreSQL: accept + approve of a joint case vs a plain case of the same item",
      ["bench.bench_joint"]),
+    ("一件事 on PostgreSQL: a bundle application of 5 items vs one case submission", ["bench.bench_bundles"]),
 ]
 
 
