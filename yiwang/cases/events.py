@@ -28,6 +28,7 @@ CASE_DELIVERED = "case.deliver"
 CASE_WITHDRAWN = "case.withdraw"
 CASE_SUPPLEMENTED = "case.supplement"
 CASE_RETURNED = "case.return_previous"
+CASE_REVOKED = "case.revoke"
 CASE_REPEATED_CORRECTION = "case.repeated_correction"
 CASE_SUPPLEMENT_REMINDER = "case.supplement_reminder"
 # the licence basis of an approval published before approvals carried it (events queued across an upgrade)
@@ -45,6 +46,7 @@ ACTION_TOPICS: dict[str, str] = {
     "resubmit": CASE_RESUBMITTED, "review": CASE_REVIEWED, "suspend": CASE_SUSPENDED, "resume": CASE_RESUMED,
     "extend": CASE_EXTENDED, "approve": CASE_APPROVED, "deny": CASE_DENIED, "deliver": CASE_DELIVERED,
     "withdraw": CASE_WITHDRAWN, "supplement": CASE_SUPPLEMENTED, "return_previous": CASE_RETURNED,
+    "revoke": CASE_REVOKED,
 }
 BRANCH_TOPICS: dict[str, str] = {
     "branch_consent": BRANCH_CONSENTED, "branch_object": BRANCH_OBJECTED, "deem_consent": BRANCH_DEEMED_CONSENT,

@@ -204,6 +204,8 @@ class ApplicationSpec(BaseModel):
     form_schema: dict[str, Any] | None
     result_license_type: str | None = None  # the license type an approval issues, by code or name
     joint: JointSpec | None = None  # 并联审批: the branch departments and their limits
+    basic_code: str | None = None  # the national basic item code (基本编码): the item's type across regions
+    pledge_check_days: int | None = None  # 告知承诺: working days for the post-check (extra "pledge_check_days")
 
 
 class ItemListing(ItemSummary):

@@ -565,9 +565,19 @@ def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
         code=code, version_id=v.id, name=v.name, department_id=v.department_id, region_code=v.region_code,
         limit_value=value, limit_unit=unit, case_type=case_type(v), pledge_allowed=v.pledge_allowed,
         review_steps=steps, form_schema=v.form_schema, result_license_type=v.result_license_type,
-        joint=joint_config.spec_of(session, v.joint),
+        joint=joint_config.spec_of(session, v.joint), basic_code=v.basic_code,
+        pledge_check_days=_pledge_check_days(v.extra),
         materials=[MaterialSpec(name=m.name, required=m.required, deficiency_allowed=m.deficiency_allowed,
                                 license_type=m.license_type, source=m.source) for m in repo.materials(session, v.id)])
+
+
+def _pledge_check_days(extra: dict[str, Any] | None) -> int | None:
+    """告知承诺: the item's own post-check period in working days (``pledge_check_days`` in the version's extra,
+    kept through import and export like ``review_steps``); None (the default applies) when unset or not 1–365."""
+    raw = (extra or {}).get("pledge_check_days")
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 365 else None
 
 
 _spec_cache: dict[tuple[str, str], tuple[float, ApplicationSpec]] = {}
