@@ -39,7 +39,6 @@ from yiwang.pledges.errors import PledgeCheckNotFound
 from yiwang.pledges.models import PledgeCheck
 from yiwang.pledges.schemas import PledgeCheckOut, PublicPledgeOut
 from yiwang.pledges.states import (
-    ACTION_LABELS,
     CHECKER,
     DECIDER,
     PUBLIC_LABELS,
@@ -314,4 +313,13 @@ def public_departments(session: Session) -> list[tuple[int, str]]:
     return sorted(((i, d.name) for i, d in found.items()), key=lambda p: p[1])
 
 
-RESULT_LABELS = ACTION_LABELS
+
+def evidence_file(session: Session, actor: Actor, check_id: int) -> storage.StoredFile:
+    """The evidence file recorded with a task's result, for staff who may see the task."""
+    _reader(actor)
+    task = _scoped(session, actor, check_id)
+    record = session.get(storage.StoredFile, task.evidence_file_id) if task.evidence_file_id else None
+    if record is None:
+        raise PledgeCheckNotFound("核查证明文件不存在", field="file_id")
+    audit.record(session, actor, "pledge_check.evidence_viewed", "pledge_check", str(task.id))
+    return record
