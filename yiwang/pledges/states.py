@@ -20,16 +20,16 @@ class CheckStatus(enum.StrEnum):
 
 
 class CheckAction(enum.StrEnum):
-    PASS = "passed"
+    CONFIRM = "passed"  # the pledge was true
     FALSE_PLEDGE = "false_pledge"
 
 
-RESULTS = {CheckAction.PASS.value, CheckAction.FALSE_PLEDGE.value}
+RESULTS = {CheckAction.CONFIRM.value, CheckAction.FALSE_PLEDGE.value}
 CHECKER = "pledge_checker"
 DECIDER = "pledge_decider"
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (CheckStatus.PENDING, CheckAction.PASS): Transition(CheckStatus.PASSED.value, CHECKER),
+    (CheckStatus.PENDING, CheckAction.CONFIRM): Transition(CheckStatus.PASSED.value, CHECKER),
     (CheckStatus.PENDING, CheckAction.FALSE_PLEDGE): Transition(CheckStatus.FAILED.value, DECIDER),
 }
 
@@ -38,5 +38,5 @@ STATUS_LABELS: dict[str, str] = {CheckStatus.PENDING: "待核查", CheckStatus.P
 # what the public page says of a check (公示): the decision stands, or it was revoked
 PUBLIC_LABELS: dict[str, str] = {CheckStatus.PENDING: "待核查", CheckStatus.PASSED: "核查属实",
                                  CheckStatus.FAILED: "承诺不实，已撤销许可"}
-ACTION_LABELS: dict[str, str] = {CheckAction.PASS: "核查属实", CheckAction.FALSE_PLEDGE: "承诺不实"}
+ACTION_LABELS: dict[str, str] = {CheckAction.CONFIRM: "核查属实", CheckAction.FALSE_PLEDGE: "承诺不实"}
 REVOKE_REASON = "告知承诺不实"
