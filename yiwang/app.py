@@ -22,6 +22,7 @@ from yiwang.api import guard, headers
 from yiwang.api import health as health_api
 from yiwang.api import licenses as licenses_api
 from yiwang.api import notify as notify_api
+from yiwang.api import pledges as pledges_api
 from yiwang.api import supervision as supervision_api
 from yiwang.api import workdays as workdays_api
 from yiwang.core.config import get_settings
@@ -90,6 +91,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     api.include_router(supervision_api.router)
     api.include_router(evaluation_api.router)
     api.include_router(notify_api.router)
+    api.include_router(pledges_api.router)
     app.include_router(api)
     api_errors.install(app)
     web_setup.install(app)

@@ -13,6 +13,7 @@ from yiwang.cases.errors import IllegalTransition
 from yiwang.cases.states import TRANSITIONS, Action, Status
 from yiwang.core import audit
 from yiwang.core.errors import DomainError
+from yiwang.core.permissions import SYSTEM
 
 # how to bring a new case into each status: (actor key, action, inputs) steps after submission
 PATHS: dict[Status, list[tuple[str, str, dict]]] = {  # type: ignore[type-arg]
@@ -27,6 +28,9 @@ PATHS: dict[Status, list[tuple[str, str, dict]]] = {  # type: ignore[type-arg]
                        ("staff", "approve", {}), ("staff", "deliver", {})],
     Status.REJECTED: [("staff", "reject", {"comment": "不符合受理条件"})],
     Status.WITHDRAWN: [("applicant", "withdraw", {})],
+    # 撤销: the system revokes an approval on a false-pledge finding (tests/pledges)
+    Status.REVOKED: [("staff", "accept", {}), ("staff", "review", {}), ("staff", "review", {}),
+                     ("staff", "approve", {}), ("system", "revoke", {"comment": "告知承诺不实"})],
 }
 
 # valid inputs for each action, so that only the transition rules decide
@@ -34,8 +38,10 @@ INPUTS = {
     Action.REJECT: {"comment": "理由"}, Action.DENY: {"comment": "理由"},
     Action.REQUEST_CORRECTION: {"materials": ["申请书"]}, Action.SUSPEND: {"kind": "inspection", "days": 3},
     Action.EXTEND: {"days": 2, "comment": "理由"}, Action.RETURN_PREVIOUS: {"comment": "材料需重新核查"},
+    Action.REVOKE: {"comment": "告知承诺不实"},
 }
 APPLICANT_ACTIONS = {Action.RESUBMIT, Action.WITHDRAW, Action.SUPPLEMENT}
+SYSTEM_ACTIONS = {Action.REVOKE}  # taken by the system only, never offered to a person
 
 # the guards on top of the table for a promised item with the default steps (handle → check → approve)
 GUARDED = {(Status.SUBMITTED, Action.APPROVE), (Status.SUBMITTED, Action.DENY), (Status.ACCEPTED, Action.APPROVE),
@@ -58,7 +64,8 @@ def setup(session):  # type: ignore[no-untyped-def]
 def _bring(session, w, boss, status: Status) -> str:  # type: ignore[no-untyped-def]
     no = cw.submit(session, w)
     for who, action, inputs in PATHS[status]:
-        cases.apply(session, boss if who == "staff" else w.applicant, case_no=no, action=action, **inputs)
+        actor = {"staff": boss, "system": SYSTEM}.get(who, w.applicant)
+        cases.apply(session, actor, case_no=no, action=action, **inputs)
     assert cases.get_case(session, boss, no).status == status.value
     return no
 
@@ -69,7 +76,7 @@ def test_every_status_action_pair(session, setup) -> None:  # type: ignore[no-un
     for status in Status:
         for action in Action:
             no = _bring(session, w, boss, status)
-            actor = w.applicant if action in APPLICANT_ACTIONS else boss
+            actor = w.applicant if action in APPLICANT_ACTIONS else SYSTEM if action in SYSTEM_ACTIONS else boss
             inputs = dict(INPUTS.get(action, {}))
             if action in (Action.RESUBMIT, Action.SUPPLEMENT):
                 inputs["materials"] = [{"name": "申请书", "file_id": cw.upload(session, w.applicant, f"r{checked}.pdf")}]
@@ -95,7 +102,7 @@ def test_allowed_actions_match_what_apply_accepts(session, setup) -> None:  # ty
         case = cases.get_case(session, boss, no)
         staff_allowed = set(cases.allowed_actions(boss, case))
         applicant_allowed = set(cases.allowed_actions(w.applicant, case))
-        expected = {a.value for a in Action if _expected(status, a)}
+        expected = {a.value for a in Action if _expected(status, a) and a not in SYSTEM_ACTIONS}
         assert staff_allowed | applicant_allowed == expected, status
         assert staff_allowed.isdisjoint({a.value for a in APPLICANT_ACTIONS})
 

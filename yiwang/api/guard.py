@@ -36,6 +36,7 @@ UPLOAD_ROUTES: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
         (r"/my/cases/[^/]+/supplement", "multipart", "web"),
         (r"/workbench/intake", "multipart", "web"),
         (r"/workbench/cases/[^/]+/actions", "multipart", "web"),
+        (r"/workbench/pledge-checks/[^/]+/result", "file", "web"),  # 告知承诺核查: an evidence file
         (r"/admin/catalog/import", "multipart", "web"),
         (r"/admin/catalog/[^/]+/materials/[^/]+/file", "file", "web"),
         (r"/admin/calendar", "file", "web"),

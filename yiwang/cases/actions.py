@@ -354,6 +354,14 @@ def _do_deliver(session: Session, ctx: CaseContext, case: Case) -> None:
     case.delivered_at = case.closed_at = ctx.now
 
 
+def _do_revoke(session: Session, ctx: CaseContext, case: Case) -> None:
+    """撤销: only an approval is revoked (the system, on a false-pledge finding; see states.TRANSITIONS)."""
+    if case.outcome != Outcome.APPROVED.value:
+        raise IllegalTransition("只有准予许可的决定可以撤销", field="action", code="not_approved")
+    ctx.data["reason"] = _reason(ctx.comment, "撤销的理由")
+    case.closed_at = case.closed_at or ctx.now
+
+
 def _do_withdraw(session: Session, ctx: CaseContext, case: Case) -> None:
     suspension = repo.open_suspension(session, case.id)
     if suspension is not None:
@@ -366,7 +374,7 @@ HANDLERS = {
     Action.RESUBMIT: _do_resubmit, Action.REVIEW: _do_review, Action.SUSPEND: _do_suspend,
     Action.RESUME: _do_resume, Action.EXTEND: _do_extend, Action.APPROVE: _do_approve, Action.DENY: _do_deny,
     Action.DELIVER: _do_deliver, Action.WITHDRAW: _do_withdraw, Action.SUPPLEMENT: _do_supplement,
-    Action.RETURN_PREVIOUS: _do_return_previous,
+    Action.RETURN_PREVIOUS: _do_return_previous, Action.REVOKE: _do_revoke,
 }
 
 

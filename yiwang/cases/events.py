@@ -29,6 +29,7 @@ CASE_WITHDRAWN = "case.withdraw"
 CASE_SUPPLEMENTED = "case.supplement"
 CASE_RETURNED = "case.return_previous"
 CASE_FORWARDED = "case.forward"  # 转报: the case now belongs to an upper department
+CASE_REVOKED = "case.revoke"
 CASE_REPEATED_CORRECTION = "case.repeated_correction"
 CASE_SUPPLEMENT_REMINDER = "case.supplement_reminder"
 # the licence basis of an approval published before approvals carried it (events queued across an upgrade)
@@ -47,6 +48,7 @@ ACTION_TOPICS: dict[str, str] = {
     "extend": CASE_EXTENDED, "approve": CASE_APPROVED, "deny": CASE_DENIED, "deliver": CASE_DELIVERED,
     "withdraw": CASE_WITHDRAWN, "supplement": CASE_SUPPLEMENTED, "return_previous": CASE_RETURNED,
     "forward": CASE_FORWARDED,
+    "revoke": CASE_REVOKED,
 }
 BRANCH_TOPICS: dict[str, str] = {
     "branch_consent": BRANCH_CONSENTED, "branch_object": BRANCH_OBJECTED, "deem_consent": BRANCH_DEEMED_CONSENT,

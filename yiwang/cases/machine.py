@@ -42,6 +42,8 @@ def permitted(actor: Actor, case: Case, action: Action) -> bool:
     rule = TRANSITIONS.get((Status(case.status), action))
     if rule is None:
         return False
+    if rule.who == SYSTEM_ONLY:
+        return actor is SYSTEM
     if rule.who == APPLICANT:
         if action is Action.WITHDRAW:
             return actor.label == case.applicant

@@ -44,6 +44,7 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM as SYSTEM_ACTOR
 from yiwang.core.permissions import Actor, Perm
+from yiwang.credit import service as credit
 from yiwang.identity import service as identity
 
 
@@ -99,6 +100,8 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
     intake = crossregion.intake_for(session, actor, spec, channel)
     if pledge and not spec.pledge_allowed:
         raise ValidationFailed("该事项不适用告知承诺制", field="pledge", code="pledge_not_allowed")
+    if pledge:  # a false pledge on record for this item type bars pledging while it stands (422 pledge_barred)
+        credit.check_pledge(session, applicant=applicant.label, item_type=credit.item_type(spec.code, spec.basic_code))
     form = catalog.validate_form(spec.form_schema, form)
     checked = check_materials(session, actor, spec, materials, pledge, at_submission=True,
                               holder=applicant.label, owners=bundle.owners if bundle else None)
@@ -273,6 +276,17 @@ def apply(session: Session, actor: Actor, *, case_no: str, action: str, comment:
     duties.check(session, actor, case, act, ctx.data)
     branches.check_lead(session, case, act)
     lifecycle.apply(session, machine.CASE, case, ctx, effect=_effect, after=_clock, check_who=False)
+    return case
+
+
+def revoke_decision(session: Session, *, case_no: str, reason: str, finding: dict[str, Any]) -> Case:
+    """撤销: revoke a case's approval as the consequence of a finding made elsewhere (a false pledge found by the
+    post-check). The system takes the transition (states: SYSTEM_ONLY); ``finding`` (who found what, where) goes
+    into the timeline entry and the audit record."""
+    case = get_case(session, SYSTEM_ACTOR, case_no)
+    ctx = CaseContext(actor=SYSTEM_ACTOR, action=Action.REVOKE.value, comment=reason, cal=get_calendar(session),
+                      data=dict(finding))
+    lifecycle.apply(session, machine.CASE, case, ctx, effect=_effect, after=_clock)
     return case
 
 

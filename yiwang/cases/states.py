@@ -24,6 +24,7 @@ class Status(enum.StrEnum):
     CONCLUDED = "concluded"
     DELIVERED = "delivered"
     WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"  # 撤销: an approval revoked afterwards (告知承诺不实)
 
 
 class Action(enum.StrEnum):
@@ -46,6 +47,7 @@ class Action(enum.StrEnum):
     BRANCH_OBJECT = "branch_object"
     # 转报: the owning department forwards the case to a department of an ancestor region, which decides it
     FORWARD = "forward"
+    REVOKE = "revoke"
 
 
 class Outcome(enum.StrEnum):
@@ -106,6 +108,12 @@ for _status in (Status.SUBMITTED, Status.CORRECTION_REQUESTED, Status.ACCEPTED, 
 # 容缺后补: a material the office accepted the case without arrives later; the status stays
 for _status in (Status.ACCEPTED, Status.IN_REVIEW, Status.SUSPENDED):
     TRANSITIONS[(_status, Action.SUPPLEMENT)] = Rule(None, APPLICANT)
+# 撤销: an approval found to rest on a false pledge is revoked. Never an action someone takes on the case itself:
+# the system takes it as the consequence of the finding the deciding department's approver records on the
+# post-check task (the pledges domain), so no decision is revoked without the finding, the licence revocation and
+# the credit record that go with it (the finding names who recorded it in the timeline's data)
+for _status in (Status.CONCLUDED, Status.DELIVERED):
+    TRANSITIONS[(_status, Action.REVOKE)] = Rule(Status.REVOKED, SYSTEM_ONLY)
 
 
 # 转报 is a case action with a target department, taken through its own endpoint (cases.forwarding) rather than the
@@ -127,6 +135,7 @@ STATUS_LABELS = {
     Status.SUBMITTED: "已提交，待受理", Status.CORRECTION_REQUESTED: "待补正材料", Status.ACCEPTED: "已受理",
     Status.REJECTED: "不予受理", Status.IN_REVIEW: "审查中", Status.SUSPENDED: "特别程序中（暂停计时）",
     Status.CONCLUDED: "已办结", Status.DELIVERED: "已送达", Status.WITHDRAWN: "已撤回",
+    Status.REVOKED: "已撤销（承诺不实）",
 }
 ACTION_LABELS = {
     Action.ACCEPT: "受理", Action.REJECT: "不予受理", Action.REQUEST_CORRECTION: "一次性告知补正",
@@ -135,6 +144,7 @@ ACTION_LABELS = {
     Action.DENY: "不予许可", Action.DELIVER: "送达", Action.WITHDRAW: "撤回申请", Action.SUPPLEMENT: "补交容缺材料",
     Action.RETURN_PREVIOUS: "退回上一环节", Action.BRANCH_CONSENT: "出具同意意见（并联审批）",
     Action.BRANCH_OBJECT: "出具不同意意见（并联审批）", Action.FORWARD: "转报上级部门",
+    Action.BRANCH_OBJECT: "出具不同意意见（并联审批）", Action.REVOKE: "撤销准予许可决定（告知承诺不实）",
 }
 OUTCOME_LABELS = {Outcome.APPROVED: "准予", Outcome.DENIED: "不予"}
 STEP_LABELS = {Step.HANDLE: "承办", Step.CHECK: "审核", Step.APPROVE: "审批"}

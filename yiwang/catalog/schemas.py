@@ -207,6 +207,8 @@ class ApplicationSpec(BaseModel):
     cross_region: str | None = None  # 通办 range as the guide states it (跨省通办, 省内通办 …); None: not 通办
     # 转报: whether the upper level's limit continues the case clock or restarts on its receipt (extra.forward_clock)
     forward_clock: str = "continue"
+    basic_code: str | None = None  # the national basic item code (基本编码): the item's type across regions
+    pledge_check_days: int | None = None  # 告知承诺: working days for the post-check (extra "pledge_check_days")
 
 
 class ItemListing(ItemSummary):

@@ -568,8 +568,19 @@ def _spec_of(session: Session, code: str, v: ItemVersion) -> ApplicationSpec:
         review_steps=steps, form_schema=v.form_schema, result_license_type=v.result_license_type,
         joint=joint_config.spec_of(session, v.joint), cross_region=(v.cross_region or "").strip() or None,
         forward_clock="restart" if v.extra.get("forward_clock") == "restart" else "continue",
+        basic_code=v.basic_code,
+        pledge_check_days=_pledge_check_days(v.extra),
         materials=[MaterialSpec(name=m.name, required=m.required, deficiency_allowed=m.deficiency_allowed,
                                 license_type=m.license_type, source=m.source) for m in repo.materials(session, v.id)])
+
+
+def _pledge_check_days(extra: dict[str, Any] | None) -> int | None:
+    """告知承诺: the item's own post-check period in working days (``pledge_check_days`` in the version's extra,
+    kept through import and export like ``review_steps``); None (the default applies) when unset or not 1–365."""
+    raw = (extra or {}).get("pledge_check_days")
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 365 else None
 
 
 _spec_cache: dict[tuple[str, str], tuple[float, ApplicationSpec]] = {}

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # opens a rectification due this many working days later (1–3 by the national rules).
     evaluation_change_days: int = 7
     rectify_working_days: int = 3
+    # 告知承诺: working days the deciding department has to check a pledged, approved case afterwards (an item may
+    # set its own as ``pledge_check_days`` in its version's extra), and how many calendar days a false pledge's
+    # credit record stands (barring pledges for that item type meanwhile)
+    pledge_check_days: int = 20
+    pledge_bar_days: int = 365
     # Supervision: how many correction notices on one case raise a card; how often the worker ticks.
     supervision_correction_limit: int = 2
     supervision_tick_minutes: int = 60

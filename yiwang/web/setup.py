@@ -220,3 +220,8 @@ def install(app: FastAPI) -> None:
     from yiwang.web.admin import outbox as admin_outbox  # failed background tasks
 
     app.include_router(admin_outbox.router)
+    from yiwang.web.portal import pledges as portal_pledges  # 告知承诺公示
+    from yiwang.web.workbench import pledges as workbench_pledges  # 告知承诺核查
+
+    app.include_router(portal_pledges.router)
+    app.include_router(workbench_pledges.router)

@@ -2,7 +2,7 @@
 courier (case_paper_transfer), and the forwards of a case to a department of an ancestor region (case_forward)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-04 19:00:00.000000
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import yiwang.core.db  # noqa: F401
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import Actor
 from yiwang.core.requests import get_session
+from yiwang.credit import service as credit
 from yiwang.identity import service as identity
 from yiwang.notify import service as notify
 from yiwang.web.pagekit import current_actor, redirect, require_applicant
@@ -27,7 +28,9 @@ NOTICES = {"sent": "验证码已通过短信发送，请查收后在下方填写
 def _page(request: Request, session: Session, actor: Actor, *, notice: str | None = None,
           error: dict[str, Any] | None = None, status: int = 200) -> Any:
     state = identity.phone_status(session, actor)
+    credit_total, credit_records = credit.list_records(session, actor, limit=50)
     return render(request, "portal/phone.html", {
+        "credit_records": credit_records, "credit_total": credit_total,
         "phone_masked": mask_phone(state.phone), "verified_at": state.verified_at, "pending": state.pending,
         "minutes": get_settings().phone_code_minutes, "notice": notice, "error": error}, status=status)
 

@@ -28,6 +28,7 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
 from yiwang.core.requests import client_address, get_session
+from yiwang.credit import service as credit
 from yiwang.licenses import service as licenses
 from yiwang.web.pagekit import current_actor, redirect, require_applicant
 from yiwang.web.portal.guide import (
@@ -102,6 +103,14 @@ async def _store_uploads(session: Session, actor: Actor, posted: FormData,
 
 # --- apply -----------------------------------------------------------------------------------------------
 
+def pledge_barred(session: Session, actor: Actor, guide: Any) -> str | None:
+    """Why the applicant may not pledge for this item now (a false pledge on record for its type), or None."""
+    if not guide.pledge_allowed:
+        return None
+    record = credit.pledge_bar(session, applicant=actor.label, item_type=credit.item_type(guide.code, guide.basic_code))
+    return credit.bar_message(record) if record is not None else None
+
+
 def _apply_page(request: Request, session: Session, actor: Actor, guide: Any, *, values: dict[str, Any],
                 kept: dict[str, str], pledge: bool, form_token: str, status: int = 200,
                 chosen: dict[str, str] | None = None,
@@ -125,8 +134,10 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: Any, *,
     summary += [{"anchor": f"m{r['index']}", "message": f"{r['name']}：{r['problem']}"} for r in rows if r["problem"]]
     if pledge_problem:
         summary.append({"anchor": "pledge", "message": pledge_problem})
+    barred = pledge_barred(session, actor, guide)
     return render(request, "portal/apply.html", {
-        "guide": guide, **ctx, "materials": rows, "pledge": pledge, "pledge_text": PLEDGE_TEXT,
+        "guide": guide, **ctx, "materials": rows, "pledge": pledge and barred is None, "pledge_text": PLEDGE_TEXT,
+        "pledge_barred": barred,
         "pledge_problem": pledge_problem, "form_token": form_token, "error": error, "summary": summary,
         "notice": notice, "draft_at": draft_at, "limit": limit_words(guide.promised_limit),
         "max_mb": get_settings().max_upload_bytes // (1024 * 1024), "accept": UPLOAD_ACCEPT}, status=status)
@@ -156,7 +167,7 @@ async def apply_submit(request: Request, code: str, session: Session = Depends(g
     field_names = [f.name for f in eforms.fields(guide.form_schema)]
     raw = {name: _text(posted, name, 10_000) for name in field_names if isinstance(posted.get(name), str)}
     form_token = _text(posted, "form_token", 200) or secrets.token_urlsafe(18)
-    pledge = guide.pledge_allowed and posted.get("pledge") == "on"
+    pledge = guide.pledge_allowed and posted.get("pledge") == "on" and pledge_barred(session, actor, guide) is None
     # files: a new upload replaces the kept one; kept ids are checked to be the applicant's own
     kept_ids = {m.name: _text(posted, f"keep{i}", 32) for i, m in enumerate(guide.materials)
                 if _text(posted, f"keep{i}", 32) and posted.get(f"drop{i}") != "on"}

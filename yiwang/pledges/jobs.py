@@ -1,0 +1,19 @@
+"""The pledges domain's listeners: an approval of a pledged case opens its post-check task (事后核查).
+
+The case domain publishes ``case.approve``; the task is opened from that event (cases never call into this
+domain). Opening is idempotent per case, so a redelivered event changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from yiwang.cases.events import CASE_APPROVED
+from yiwang.core import outbox
+from yiwang.core.outbox import OutboxEvent
+from yiwang.pledges import service as pledges
+
+
+@outbox.handler(CASE_APPROVED)
+def on_case_approved(session: Session, event: OutboxEvent) -> None:
+    pledges.open_for_approval(session, event.payload)
