@@ -355,8 +355,47 @@ def seed() -> list[tuple[str, str, str, str]]:
                 seed_tongban(session)
         except DomainError as exc:
             log.warning("demo 通办 case not created: %s", exc.message)
+        try:
+            with session.begin_nested():
+                seed_bundle(session)
+        except DomainError as exc:
+            log.warning("demo 一件事 application not created: %s", exc.message)
         seed_demand(session)
     return accounts
+
+
+NEWBORN_BUNDLE = "YJS-440104-XSECS"
+
+
+def seed_bundle(session: Session) -> str | None:
+    """张三's 一件事 application for 新生儿出生 (filed online a few days ago, with one form and each material once):
+    four cases of four departments, waiting for acceptance. Skipped when he already has one. Returns its number."""
+    from yiwang.bundles import service as bundles
+    from yiwang.core import clock, storage
+
+    person = identity_repo.person_by_id_number(session, PERSON[1])
+    if person is None:
+        return None
+    actor = identity.actor_for_person(person)
+    if bundles.list_for(session, actor, limit=1)[0]:
+        return None
+    try:
+        guide = bundles.guide(session, NEWBORN_BUNDLE)
+    except DomainError:
+        return None
+    born = clock.today() - dt.timedelta(days=12)
+    values = {"child_name": "张小宝", "child_gender": "男", "child_birth_date": born.isoformat(), "mother_name": "李梅",
+              "father_name": PERSON[0], "contact_phone": PERSON[2], "household_address": "广州市越秀区中山五路 219 号",
+              "birth_place": "广州市越秀区", "declarer_relation": "父亲", "clinic": "洪桥街社区卫生服务中心",
+              "child_id_number": make_id_number(f"440104{born:%Y%m%d}001"), "applicant_name": PERSON[0],
+              "id_number": PERSON[1], "home_address": "广州市越秀区中山五路 219 号", "bank": "中国工商银行"}
+    form = {k: v for k, v in values.items() if k in guide["form_schema"]["properties"]}
+    given = [bundles.MaterialGiven(m["name"], storage.store(
+        session, data=DEMO_PDF + m["name"].encode(), filename=f"{m['name']}.pdf", declared_type="application/pdf",
+        owner=actor.label).id) for m in guide["materials"] if m["required"]]
+    app = bundles.submit(session, actor, bundle_code=NEWBORN_BUNDLE, form=form, materials=given,
+                         idempotency_key="demo:newborn")
+    return app.application_no
 
 
 # --- a few weeks of activity, so that the workbench, supervision console and 好差评 have something to show ---

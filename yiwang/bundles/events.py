@@ -11,6 +11,7 @@ BUNDLE_DELIVERED = "bundle.delivered"
 class BundleChanged(BaseModel):
     application_no: str
     bundle_code: str
+    bundle_name: str = ""
     applicant: str
     cases: list[str]
     status: str

@@ -167,7 +167,7 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
                  {"bundle": bundle.code, "cases": [c.case_no for c in filed], "applicant": profile.label})
     outbox.emit(session, events.BUNDLE_SUBMITTED,
                 events.BundleChanged(application_no=app.application_no, bundle_code=bundle.code,
-                                     applicant=profile.label, cases=[c.case_no for c in filed],
+                                     bundle_name=bundle.name, applicant=profile.label, cases=[c.case_no for c in filed],
                                      status="in_progress").model_dump(mode="json"),
                 subject=f"bundle:{app.application_no}")
     return app
@@ -337,7 +337,7 @@ def deliver_if_complete(session: Session, application_id: int) -> list[str]:
                  {"cases": [c.case_no for c in due]})
     outbox.emit(session, events.BUNDLE_DELIVERED,
                 events.BundleChanged(application_no=app.application_no, bundle_code=app.bundle_code,
-                                     applicant=app.applicant, cases=[c.case_no for c in due],
+                                     bundle_name=app.bundle_name, applicant=app.applicant, cases=[c.case_no for c in due],
                                      status="delivered" if due else "closed").model_dump(mode="json"),
                 subject=f"bundle:{app.application_no}")
     return [c.case_no for c in due]

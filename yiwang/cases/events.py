@@ -92,6 +92,7 @@ class CaseChanged(Event):
     supplement_due: str | None = None
     license: LicenceBasis | None = None  # on an approval whose item issues a licence
     branches: list[BranchRequested] | None = None  # on the acceptance of a joint case (并联审批)
+    bundle_application_id: int | None = None  # 一件事: the application the case was filed under
 
 
 class RepeatedCorrection(BaseModel):

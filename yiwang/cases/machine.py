@@ -94,7 +94,7 @@ def case_changed(case: Case, action: str, actor: str, license: events.LicenceBas
         item_name=case.item_name, region_code=case.region_code,
         deferred=list(case.deferred or []) if owed else None,
         supplement_due=case.supplement_due.isoformat() if owed and case.supplement_due else None,
-        license=license, branches=branches)
+        license=license, branches=branches, bundle_application_id=case.bundle_application_id)
 
 
 def _case_event(case: Case, ctx: Context) -> events.CaseChanged:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from yiwang.bundles import events as bundle_events
 from yiwang.cases import events as case_events
 from yiwang.core import outbox
 from yiwang.core.db import session_scope
@@ -59,11 +60,26 @@ def on_case_event(session: Session, event: OutboxEvent) -> None:
     action = str(p.get("action") or event.topic.partition(".")[2])
     if not p.get("applicant") or not p.get("case_no") or action not in templates.CASE_ACTIONS:
         return
+    if action == "deliver" and p.get("bundle_application_id"):
+        return  # 一件事: the application's one message tells of every result delivered together
     _tell(session, event, str(p["applicant"]), templates.case_event(action, p), f"/my/cases/{_path(p['case_no'])}")
 
 
 for _action in templates.CASE_ACTIONS:
     outbox.handler(case_events.ACTION_TOPICS[_action])(on_case_event)
+
+
+# --- 一件事: one message for the application ---------------------------------------------------------------
+
+@outbox.handler(bundle_events.BUNDLE_SUBMITTED)
+@outbox.handler(bundle_events.BUNDLE_DELIVERED)
+def on_bundle_event(session: Session, event: OutboxEvent) -> None:
+    """Filed, and every result delivered together → the applicant, once for the whole application."""
+    p = event.payload
+    if not p.get("applicant") or not p.get("application_no"):
+        return
+    _tell(session, event, str(p["applicant"]), templates.bundle_event(event.topic, p),
+          f"/my/bundles/{_path(p['application_no'])}")
 
 
 # --- 并联审批: branches of a joint case -------------------------------------------------------------------------

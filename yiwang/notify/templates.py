@@ -211,3 +211,20 @@ def email_body(body: str, link: str | None, public_url: str) -> str:
         parts.append(f"查看详情：{public_url.rstrip('/')}{link}")
     parts.append("——\n一网政务服务平台\n本邮件由系统自动发送，请勿直接回复。如有疑问，请拨打 12345 咨询。")
     return "\n\n".join(parts)
+
+
+# --- 一件事 (to the applicant) -----------------------------------------------------------------------------
+
+def bundle_event(topic: str, p: dict[str, Any]) -> Text:
+    """A 一件事 application filed, or every result delivered together (or the application ended undecided)."""
+    no, n = str(p.get("application_no", "")), len(p.get("cases") or [])
+    name = str(p.get("bundle_name") or "一件事")
+    if topic.endswith("submitted"):
+        return Text("“一件事”申请已提交", f"您的“{name}”申请（编号 {no}）已提交，{n} 个事项将由相关部门同时办理。",
+                    sms(f"您的“{{name}}”申请已提交，{n}个事项同时办理，编号{no}。", name=name))
+    if p.get("status") == "closed":
+        return Text("“一件事”办理终止", f"您的“{name}”申请（编号 {no}）各事项均已终止办理，没有需要送达的结果。",
+                    sms(f"您的“{{name}}”申请已终止办理，编号{no}。", name=name))
+    return Text("“一件事”已全部办结", f"您的“{name}”申请（编号 {no}）全部事项已办结，{n} 项办理结果已统一送达，"
+                "电子证照已放入“我的证照”。欢迎对本次服务作出评价。",
+                sms(f"您的“{{name}}”已全部办结，结果已统一送达，编号{no}。", name=name))
