@@ -71,6 +71,7 @@ def test_bad_input_is_a_structured_error_and_files_nothing(client, session: Sess
         ({"bundle_code": bw.BUNDLE, "form": bw.FORM, "materials": materials, "items": ["X"]}, 422, "not_in_bundle",
          "items.0"),
         ({"bundle_code": "NOPE", "form": bw.FORM, "materials": materials}, 404, "bundle_not_found", "bundle_code"),
+        ({"bundle_code": bw.BUNDLE, "form": bw.FORM, "materials": materials, "items": []}, 422, "invalid", "items"),
     ]
     for body, status, code, field in cases:
         r = client.post("/api/v1/bundle-applications", json=body, headers=headers)

@@ -258,3 +258,62 @@ def test_coverage_counts_the_cases_of_bundle_items_filed_through_a_bundle(sessio
     assert before["cases"] == 0 and before["rate"] is None
     lights = bundles.open_by_light(session, supervisor)
     assert len(lights) == 1 and lights[0]["light"] == "green"
+
+
+# --- what the review found -----------------------------------------------------------------------------------
+
+def test_staff_see_other_departments_cases_by_item_and_status_only(session: Session) -> None:
+    w = bw.world(session)
+    app = _file(session, w)
+    market, health, tax = (c.case_no for c in cases.bundle_cases(session, [app.id]))
+    bw.conclude(session, w.health, health, outcome="deny")
+    view = bundles.view(session, w.tax, app)
+    rows = {r["item_code"]: r for r in view["cases"]}
+    assert rows[w.codes[2]]["case_no"] == tax
+    for code in w.codes[:2]:
+        assert rows[code]["case_no"] is None and rows[code]["outcome"] is None and rows[code]["due"] is None
+    assert rows[w.codes[1]]["status"] == "concluded" and rows[w.codes[1]]["department"] == bw.HEALTH
+    assert health not in str(view) and market not in str(view) and "denied" not in str(view)
+    # the applicant sees every case in full
+    assert {r["case_no"] for r in bundles.view(session, w.applicant, app)["cases"]} == {market, health, tax}
+
+
+def test_the_whole_bundle_is_the_items_open_now(session: Session) -> None:
+    w = bw.world(session)
+    admin = f.staff(session, "adm", ["admin"], "区政务服务数据管理局")
+    bundles.catalog.retire(session, admin, code=w.codes[1], reason="暂停办理")
+    app = _file(session, w, materials=_given(session, w, ["食品经营许可申请书", "营业执照", "经营场所使用证明",
+                                                        "税务事项申请表"]))
+    assert [c.item_code for c in cases.bundle_cases(session, [app.id])] == [w.codes[0], w.codes[2]]
+    with pytest.raises(ValidationFailed) as asked:
+        _file(session, w, items=[w.codes[2], w.codes[1]])
+    assert asked.value.code == "item_not_published" and asked.value.field == "items.1"
+
+
+def test_an_items_refusal_names_the_material_where_the_request_gave_it(session: Session) -> None:
+    w = bw.world(session)
+    given = _given(session, w)
+    other, _ = f.person(session, "王五")
+    given[3] = bundles.MaterialGiven(given[3].name, bw.upload(session, other, "别人的文件"))  # 卫生许可申请表
+    with pytest.raises(ValidationFailed) as exc:
+        _file(session, w, materials=given)
+    assert exc.value.code == "file_not_found" and exc.value.field == "materials.3.file_id"
+
+
+def test_a_concluded_bundle_case_does_not_wait_in_the_departments_queue(session: Session) -> None:
+    w = bw.world(session)
+    app = _file(session, w)
+    market = cases.bundle_cases(session, [app.id])[0].case_no
+    bw.conclude(session, w.market, market)
+    _, mine = cases.list_cases(session, w.market, mine=True)
+    assert market not in [c.case_no for c in mine]
+
+
+def test_staff_define_bundles_of_items_within_their_scope(session: Session) -> None:
+    w = bw.world(session)
+    elsewhere = f.staff(session, "adm2", ["admin"], "天河区政务服务数据管理局", region_code="440106")
+    with pytest.raises(ValidationFailed) as exc:
+        bundles.catalog.bundle_catalog.import_bundle(
+            session, elsewhere, bundles.catalog.bundle_catalog.BundleIn.model_validate(
+                bw.bundle_lines(w.codes[:2], code="YJS-OTHER")))
+    assert exc.value.code == "item_out_of_scope" and exc.value.field == "items.0"

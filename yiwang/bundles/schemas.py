@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,7 @@ class BundleApplicationIn(BaseModel):
     bundle_code: str = Field(min_length=1, max_length=64)
     form: dict[str, Any] = Field(default_factory=dict)
     materials: list[MaterialRef] = Field(default_factory=list, max_length=100)
-    items: list[str] | None = Field(default=None, max_length=20)
+    items: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, min_length=1,
+                                                                                   max_length=20)
     applicant_code: str | None = Field(default=None, max_length=30,
                                        description="window or proxy filing: the applicant's ID number or USCC")

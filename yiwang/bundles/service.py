@@ -43,24 +43,29 @@ class MaterialGiven:
 # --- what the applicant fills in -----------------------------------------------------------------------
 
 def chosen_specs(session: Session, bundle: Any, items: Sequence[str] | None) -> list[ApplicationSpec]:
-    """The published versions of the items applied for: all of the bundle's, or the subset asked for."""
-    if items:
-        wanted = [c.strip() for c in items]
-        for i, code in enumerate(wanted):
-            if code not in bundle.items:
-                raise ValidationFailed(f"事项 {code} 不属于“{bundle.name}”", field=f"items.{i}", code="not_in_bundle")
-        if len(set(wanted)) != len(wanted):
-            raise ValidationFailed("同一事项不能重复选择", field="items", code="duplicate_item")
-        codes = [c for c in bundle.items if c in wanted]
-    else:
-        codes = list(bundle.items)
+    """The published versions of the items applied for: the subset asked for (each must be in the bundle and
+    published), or — asked for none — every item of the bundle that can be applied for now."""
+    if not items:
+        names = catalog.bundle_item_names(session, bundle.items)
+        specs = [catalog.application_spec(session, c, max_age=2.0) for c in bundle.items
+                 if names.get(c, ("", 0, False))[2]]
+        if not specs:
+            raise ValidationFailed(f"“{bundle.name}”的事项暂未开通，不能申请", field="bundle_code",
+                                   code="item_not_published")
+        return specs
+    wanted = [c.strip() for c in items]
+    for i, code in enumerate(wanted):
+        if code not in bundle.items:
+            raise ValidationFailed(f"事项 {code[:64]} 不属于“{bundle.name}”", field=f"items.{i}", code="not_in_bundle")
+    if len(set(wanted)) != len(wanted):
+        raise ValidationFailed("同一事项不能重复选择", field="items", code="duplicate_item")
     specs = []
-    for code in codes:
+    for code in [c for c in bundle.items if c in wanted]:
         try:
             specs.append(catalog.application_spec(session, code, max_age=2.0))
         except DomainError as exc:
-            raise ValidationFailed(f"“{bundle.name}”中的事项 {code} 暂未发布，不能申请：{exc.message}",
-                                   field=f"items.{bundle.items.index(code)}", code="item_not_published") from exc
+            raise ValidationFailed(f"“{bundle.name}”中的事项 {code} 暂未开通，不能申请：{exc.message}",
+                                   field=f"items.{wanted.index(code)}", code="item_not_published") from exc
     return specs
 
 
@@ -70,11 +75,12 @@ def guide(session: Session, code: str, items: Sequence[str] | None = None) -> di
     bundle = catalog.bundle(session, code)
     names = catalog.bundle_item_names(session, bundle.items)
     depts = org.departments_by_ids(session, {d for _, d, _ in names.values()})
-    if items:
+    try:  # the whole bundle: what can be applied for now (an item not yet published is listed, not offered)
         specs = {s.code: s for s in chosen_specs(session, bundle, items)}
-    else:  # the whole bundle: what can be applied for now (an item not yet published is listed, not offered)
-        specs = {c: catalog.application_spec(session, c, max_age=2.0) for c in bundle.items
-                 if names.get(c, ("", 0, False))[2]}
+    except ValidationFailed:
+        if items:
+            raise
+        specs = {}
     rows = []
     for c in bundle.items:
         name, dept_id, published = names.get(c, ("（事项不存在）", 0, False))
@@ -122,7 +128,7 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
     specs = chosen_specs(session, bundle, items)
     schema, merged = catalog.merged_bundle(specs, bundle.name)
     form = catalog.validate_form(schema, form)
-    per_item = _split_materials(merged, materials)
+    per_item, positions = _split_materials(merged, materials)
     profile = identity.applicant_profile(session, applicant)
     now = clock.now()
     # numbers for the application and every case, one reservation per region
@@ -157,6 +163,7 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
             except DomainError as exc:
                 exc.message = f"“{spec.name}”：{exc.message}"
                 exc.extra = exc.extra | {"item_code": spec.code}
+                exc.field = _request_field(exc.field, positions.get(spec.code, []))
                 raise
             filed.append(case)
     app.due = max((c.due for c in filed if c.due is not None), default=None)
@@ -183,14 +190,26 @@ def _applicant(session: Session, actor: Actor, applicant_code: str | None) -> Ac
     raise PermissionDenied("只有申请人本人，或代办员、综合窗口代为申请", code="forbidden")
 
 
-def _split_materials(merged: list[dict[str, Any]], given: Sequence[MaterialGiven]) -> dict[str, list[Any]]:
-    """Each given material to every chosen item that asks for it, under that item's own name for it."""
+def _request_field(field: str | None, positions: list[int]) -> str | None:
+    """An item's own ``materials.<k>.…`` as the request's ``materials.<position>.…``."""
+    parts = (field or "").split(".")
+    if len(parts) > 1 and parts[0] == "materials" and parts[1].isdigit() and int(parts[1]) < len(positions):
+        parts[1] = str(positions[int(parts[1])])
+        return ".".join(parts)
+    return field
+
+
+def _split_materials(merged: list[dict[str, Any]],
+                     given: Sequence[MaterialGiven]) -> tuple[dict[str, list[Any]], dict[str, list[int]]]:
+    """Each given material to every chosen item that asks for it, under that item's own name for it; and, per
+    item, the request position of each material it received (to report an item's refusal where it belongs)."""
     by_name: dict[str, dict[str, Any]] = {}
     for entry in merged:
         by_name.setdefault(entry["name"], entry)
         for alias in entry["names"].values():
             by_name.setdefault(alias, entry)
     out: dict[str, list[Any]] = {}
+    positions: dict[str, list[int]] = {}
     seen: set[int] = set()
     for i, m in enumerate(given):
         found = by_name.get((m.name or "").strip())
@@ -206,11 +225,12 @@ def _split_materials(merged: list[dict[str, Any]], given: Sequence[MaterialGiven
             raise ValidationFailed(f"请为“{entry['name']}”上传文件或选择电子证照", field=f"materials.{i}.file_id")
         for item_code, own_name in entry["names"].items():
             out.setdefault(item_code, []).append(cases.MaterialIn(own_name, m.file_id, m.license_ref))
+            positions.setdefault(item_code, []).append(i)
     missing = [e["name"] for e in merged if e["required"] and not e["deficiency_allowed"] and id(e) not in seen]
     if missing:
         raise ValidationFailed("缺少必要的申请材料：" + "、".join(missing), field="materials",
                                code="materials_missing", extra={"missing": missing})
-    return out
+    return out, positions
 
 
 # --- following it --------------------------------------------------------------------------------------
@@ -267,6 +287,10 @@ def views(session: Session, actor: Actor, apps: Sequence[BundleApplication],
     by_app: dict[int, list[Any]] = {}
     for case in cases.bundle_cases(session, [a.id for a in apps]):
         by_app.setdefault(case.bundle_application_id or 0, []).append(case)
+    # the applicant sees every case of their application; staff see in full only the cases in their scope, and of
+    # the others the item, the department and the status (no number, outcome or dates)
+    full = None if actor.is_applicant or actor.kind is ActorKind.SYSTEM else cases.visible_case_ids(
+        session, actor, [a.id for a in apps])
     depts = org.departments_by_ids(session, {c.department_id for cs in by_app.values() for c in cs})
     cal = get_calendar(session)
     warn = get_settings().warn_working_days
@@ -275,17 +299,21 @@ def views(session: Session, actor: Actor, apps: Sequence[BundleApplication],
         rows = []
         worst, due = None, None
         for case in by_app.get(app.id, []):
+            dept = depts.get(case.department_id)
+            row = {"case_no": None, "item_code": case.item_code, "item_name": case.item_name,
+                   "department": dept.name if dept else "", "department_id": case.department_id,
+                   "status": case.status, "status_label": STATUS_LABELS[Status(case.status)], "outcome": None,
+                   "due": None, "light": None, "concluded_at": None, "delivered_at": None}
+            rows.append(row)
+            if full is not None and case.id not in full:
+                continue
             light = lifecycle.light(cal, today, case.due, warn) if case.due is not None else None
             if light and (worst is None or WORST[light] > WORST[worst]):
                 worst = light
             if case.due is not None and case.status in OPEN_STATUSES:
                 due = case.due if due is None else max(due, case.due)
-            dept = depts.get(case.department_id)
-            rows.append({"case_no": case.case_no, "item_code": case.item_code, "item_name": case.item_name,
-                         "department": dept.name if dept else "", "department_id": case.department_id,
-                         "status": case.status, "status_label": STATUS_LABELS[Status(case.status)],
-                         "outcome": case.outcome, "due": case.due, "light": light,
-                         "concluded_at": case.concluded_at, "delivered_at": case.delivered_at})
+            row.update(case_no=case.case_no, outcome=case.outcome, due=case.due, light=light,
+                       concluded_at=case.concluded_at, delivered_at=case.delivered_at)
         status = overall_status(app, [r["status"] for r in rows])
         out.append({"application_no": app.application_no, "bundle_code": app.bundle_code,
                     "bundle_name": app.bundle_name, "applicant_name": app.applicant_name, "channel": app.channel,
@@ -321,7 +349,7 @@ def list_for(session: Session, actor: Actor, *, limit: int = 20, offset: int = 0
 def deliver_if_complete(session: Session, application_id: int) -> list[str]:
     """When no case of the application is open any more, deliver every concluded one together (the system
     acts, on the timeline of each case) and stamp the application. Returns the case numbers delivered; idempotent."""
-    app = session.get(BundleApplication, application_id, with_for_update=True)
+    app = session.get(BundleApplication, application_id, with_for_update=True, populate_existing=True)
     if app is None or app.delivered_at is not None:
         return []
     rows = cases.bundle_cases(session, [app.id])
@@ -362,8 +390,10 @@ def coverage(session: Session, actor: Actor, since: dt.date, until: dt.date) -> 
 
 
 def open_by_light(session: Session, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
-    """The open applications in scope with their one light, red first, then yellow, then the nearest due."""
-    _, rows = list_for(session, actor, limit=limit, open_only=True)
+    """The open applications in scope whose cases are due soonest (so the overdue ones are never cut off), with
+    their one light: red first, then yellow, then the nearest due."""
+    ids = cases.bundle_ids_by_due(session, actor, limit=limit)
+    rows = list(session.scalars(select(BundleApplication).where(BundleApplication.id.in_(ids))))
     out = [v for v in views(session, actor, rows) if v["status"] in ("in_progress", "action_required")]
     out.sort(key=lambda v: (-WORST.get(v["light"] or "", 0), v["due"] or dt.date.max))
     return out

@@ -142,8 +142,8 @@ def list_visible(session: Session, actor: Actor, *, status: str | None, due_rang
             waiting.append(Case.status == "submitted")
         if queue.resume:
             waiting.append(Case.status == "suspended")
-        if queue.deliver:
-            waiting.append(Case.status == "concluded")
+        if queue.deliver:  # a 一件事 case is delivered with its application's others, by the system
+            waiting.append(and_(Case.status == "concluded", Case.bundle_application_id.is_(None)))
         mine = or_(*waiting)
         if queue.branch_department is not None and department_has_branches(session, queue.branch_department):
             # the lead's steps wait for the lead's people; a branch department's opinions wait for its own
@@ -255,10 +255,29 @@ def visible_bundle_ids(session: Session, actor: Actor, *, limit: int, offset: in
     if open_only:
         clause = and_(clause, Case.closed_at.is_(None))
     ids = select(Case.bundle_application_id).where(clause).distinct().subquery()
-    total = session.scalar(select(func.count()).select_from(ids)) or 0
+    capped = select(ids.c.bundle_application_id).limit(COUNT_CAP + 1).subquery()  # as the case lists count
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     page = session.scalars(select(ids.c.bundle_application_id).order_by(ids.c.bundle_application_id.desc())
                            .limit(limit).offset(offset)).all()
-    return int(total), [int(i) for i in page]
+    return min(int(total), COUNT_CAP), [int(i) for i in page]
+
+
+def bundle_ids_by_due(session: Session, actor: Actor, *, limit: int) -> list[int]:
+    """The open bundle applications in the actor's scope, the one whose running case is due soonest first."""
+    stmt = (select(Case.bundle_application_id)
+            .where(Case.bundle_application_id.is_not(None), Case.closed_at.is_(None), Case.due.is_not(None),
+                   _visible(actor))
+            .group_by(Case.bundle_application_id).order_by(func.min(Case.due), Case.bundle_application_id)
+            .limit(limit))
+    return [int(i) for i in session.scalars(stmt) if i is not None]
+
+
+def visible_case_ids(session: Session, actor: Actor, application_ids: Collection[int]) -> set[int]:
+    """The cases of these applications the actor may see in full."""
+    if not application_ids:
+        return set()
+    return set(session.scalars(select(Case.id).where(Case.bundle_application_id.in_(list(application_ids)),
+                                                     _visible(actor))))
 
 
 def sees_bundle(session: Session, actor: Actor, application_id: int) -> bool:

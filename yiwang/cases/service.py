@@ -159,6 +159,8 @@ def reserve_numbers(session: Session, region_code: str, n: int) -> list[str]:
 bundle_cases = repo.bundle_cases
 file_owners = repo.file_owners
 bundle_coverage = repo.bundle_coverage
+bundle_ids_by_due = repo.bundle_ids_by_due
+visible_case_ids = repo.visible_case_ids
 
 
 def bundle_application_of(session: Session, case_no: str) -> int | None:

@@ -25,6 +25,7 @@ from yiwang.catalog.schemas import ApplicationSpec
 from yiwang.core import audit, clock
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.permissions import Actor, Perm
+from yiwang.org import service as org_service
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 AUDIENCE_LABELS = {"person": "个人", "enterprise": "法人（企业）"}
@@ -79,14 +80,25 @@ def import_bundle(session: Session, actor: Actor, record: BundleIn) -> str:
     it names must be in the catalog. Audited."""
     if actor.is_staff:
         actor.require(Perm.CATALOG_ITEM_PUBLISH)
-    known = set(session.scalars(select(ServiceItem.code).where(ServiceItem.code.in_(record.items))))
+    existing = session.scalars(select(Bundle).where(Bundle.code == record.code)).first()
+    departments: dict[str, int] = {code: dept for code, dept in session.execute(
+        select(ServiceItem.code, ServiceItem.department_id).where(
+            ServiceItem.code.in_([*record.items, *(existing.items if existing else [])])))}
     for i, code in enumerate(record.items):
-        if code not in known:
+        if code not in departments:
             raise ValidationFailed(f"一件事“{record.name}”列入的事项 {code} 不在目录中", field=f"items.{i}",
                                    code="unknown_item")
+    if actor.is_staff:
+        # catalog staff define bundles of the items within their scope, and change only such bundles
+        visible = {d.id for d in org_service.list_departments(session, actor)}
+        for i, code in enumerate(record.items):
+            if departments[code] not in visible:
+                raise ValidationFailed(f"事项 {code} 不在您的管辖范围内", field=f"items.{i}", code="item_out_of_scope")
+        if existing is not None and any(departments.get(c) not in visible for c in existing.items):
+            raise ValidationFailed(f"一件事“{existing.name}”包含您管辖范围以外的事项，不能修改", field="code",
+                                   code="bundle_out_of_scope")
     wanted = record_of(Bundle(code=record.code, name=record.name, items=record.items, audience=record.audience,
                               themes=record.themes, description=record.description))
-    existing = session.scalars(select(Bundle).where(Bundle.code == record.code)).first()
     now = clock.now()
     if existing is not None and record_of(existing) == wanted:
         return "unchanged"
