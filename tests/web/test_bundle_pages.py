@@ -96,3 +96,28 @@ def test_staff_see_the_queue_and_supervisors_the_coverage(client, session) -> No
     console = client.get("/console/bundles")
     assert console.status_code == 200 and app.application_no in console.text
     assert re.search(r'id="coverage-rate">100\.0%<', console.text)
+
+
+def test_the_bundle_window_files_for_an_enterprise(client, session) -> None:  # type: ignore[no-untyped-def]
+    w = bw.world(session)
+    session.commit()
+    staff_login(client, "clerk")
+    choose = client.get("/workbench/bundles/intake")
+    assert choose.status_code == 200 and f'href="/workbench/bundles/intake/{bw.BUNDLE}"' in choose.text
+    url = f"/workbench/bundles/intake/{bw.BUNDLE}"
+    form = {k: str(v) for k, v in bw.FORM.items()}
+    unnamed = client.post(url, data=_form(client, url) | form, files=_files(6), follow_redirects=False)
+    assert unnamed.status_code == 422 and "请输入申请人的身份证号码或统一社会信用代码" in unnamed.text
+    unknown = client.post(url, data=_form(client, url) | form | {"applicant_code": "91440104MA0000000X"},
+                          files=_files(6), follow_redirects=False)
+    assert unknown.status_code in (404, 422) and 'id="applicant_code-error"' in unknown.text
+    done = client.post(url, data=_form(client, url) | form | {"applicant_code": w.uscc}, files=_files(6),
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/workbench/bundles/YJS")
+    session.rollback()
+    app = session.scalars(select(BundleApplication)).one()
+    assert app.channel == "window" and app.applicant == w.applicant.label
+    assert client.get(done.headers["location"]).text.count('href="/workbench/cases/') == 3
+    client.cookies.clear()
+    staff_login(client, "tax")  # a handler does not take applications at the window
+    assert client.get("/workbench/bundles/intake").status_code == 403

@@ -69,12 +69,14 @@ def _chosen(request: Request, guide_items: list[dict[str, Any]]) -> list[str] | 
 def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[str, Any], *,
                 items: list[str] | None, values: dict[str, Any], kept: dict[str, str], chosen: dict[str, str],
                 form_token: str, status: int = 200, error: dict[str, Any] | None = None,
-                problems: dict[str, str] | None = None) -> Any:
+                problems: dict[str, str] | None = None, applicant_code: str | None = None) -> Any:
+    """The one application; ``applicant_code`` set (even empty): the 一件事 window filing for an applicant."""
     problems = problems or {}
+    intake = applicant_code is not None
     names = {i["code"]: i["name"] for i in guide["items"]}
     rows = []
     for i, m in enumerate(guide["materials"]):
-        held = licenses.held(session, actor.label, m["license_type"]) if m["license_type"] else []
+        held = licenses.held(session, actor.label, m["license_type"]) if m["license_type"] and not intake else []
         word = ("必要" if not m["deficiency_allowed"] else "容缺后补") if m["required"] else "可选"
         rows.append({"index": i, "name": m["name"], "requirement": word,
                      "level": "required" if word == "必要" else ("deferred" if m["required"] else "optional"),
@@ -86,7 +88,8 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[st
         "b": guide, "items": items, "materials": rows, "form_fields": eforms.fields(guide["form_schema"]),
         "form_values": values, "form_problems": form_problems, "form_token": form_token, "error": error,
         "max_mb": get_settings().max_upload_bytes // (1024 * 1024), "accept": UPLOAD_ACCEPT,
-        "query": urlencode([("items", c) for c in items or []])}, status=status)
+        "query": urlencode([("items", c) for c in items or []]), "intake": intake,
+        "applicant_code": applicant_code or "", "applicant_problem": problems.get("applicant_code")}, status=status)
 
 
 @router.get("/bundles/{code}/apply")
@@ -104,6 +107,12 @@ def apply_form(request: Request, code: str, session: Session = Depends(get_sessi
 async def apply_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                        actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
+    return await _file_from_page(request, session, actor, code)
+
+
+async def _file_from_page(request: Request, session: Session, actor: Actor, code: str, *,
+                          intake: bool = False) -> Any:
+    """The posted one application, filed (or shown again with what was entered and where it went wrong)."""
     whole = bundles.guide(session, code[:64])
     items = _chosen(request, whole["items"])
     guide = bundles.guide(session, code[:64], items) if items else whole
@@ -111,11 +120,12 @@ async def apply_submit(request: Request, code: str, session: Session = Depends(g
     posted = await request.form(max_files=len(materials) + 5, max_fields=MAX_FIELDS)
     check_csrf(request, _text(posted, "csrf_token", 200))
     form_token = _text(posted, "form_token", 200) or secrets.token_urlsafe(18)
+    applicant_code = _text(posted, "applicant_code", 30) if intake else None
     raw = {f.name: _text(posted, f.name, 10_000) for f in eforms.fields(guide["form_schema"])
            if isinstance(posted.get(f.name), str)}
     kept = {m["name"]: _text(posted, f"keep{i}", 32) for i, m in enumerate(materials) if _text(posted, f"keep{i}", 32)}
     chosen = {m["name"]: _text(posted, f"lic{i}", 32) for i, m in enumerate(materials)
-              if m["license_type"] and _text(posted, f"lic{i}", 32)}
+              if m["license_type"] and _text(posted, f"lic{i}", 32) and not intake}
     stored, file_problems = await _store_uploads(session, actor, posted,
                                                  {f"m{i}": m["name"] for i, m in enumerate(materials)
                                                   if m["name"] not in chosen})
@@ -123,31 +133,43 @@ async def apply_submit(request: Request, code: str, session: Session = Depends(g
 
     def again(status: int, error: dict[str, Any], problems: dict[str, str]) -> Any:
         return _apply_page(request, session, actor, guide, items=items, values=raw, kept=kept, chosen=chosen,
-                           form_token=form_token, status=status, error=error, problems=problems)
+                           form_token=form_token, status=status, error=error, problems=problems,
+                           applicant_code=applicant_code)
 
     if file_problems:
         return again(422, {"message": "部分文件未能上传，请按提示重新选择文件"}, file_problems)
+    if intake and not applicant_code:
+        message = "请输入申请人的身份证号码或统一社会信用代码"
+        return again(422, {"message": message}, {"applicant_code": message})
     given = [bundles.MaterialGiven(m["name"], None, chosen[m["name"]]) if m["name"] in chosen
              else bundles.MaterialGiven(m["name"], kept[m["name"]]) for m in materials
              if m["name"] in chosen or m["name"] in kept]
     form = eforms.coerce_form(guide["form_schema"], raw)
     try:
-        app = _submit_once(session, actor, guide["code"], form, given, items, form_token)
+        app = _submit_once(session, actor, guide["code"], form, given, items, form_token, applicant_code)
     except DomainError as exc:
-        return again(exc.status, form_error(exc), _problems(exc, guide))
+        problems = _problems(exc, guide)
+        if exc.field in ("applicant_code", None) and intake and exc.status in (404, 422):
+            problems["applicant_code"] = exc.message
+        return again(exc.status, form_error(exc), problems)
+    if intake:
+        return redirect(f"/workbench/bundles/{quote(app.application_no)}?done=1")
     return redirect(f"/my/bundles/{quote(app.application_no)}?done=1")
 
 
 def _submit_once(session: Session, actor: Actor, code: str, form: dict[str, Any],
-                 given: list[bundles.MaterialGiven], items: list[str] | None, key: str) -> Any:
+                 given: list[bundles.MaterialGiven], items: list[str] | None, key: str,
+                 applicant_code: str | None = None) -> Any:
     """The form token is the idempotency key: a double click or a resent form files once."""
+    def file() -> Any:
+        return bundles.submit(session, actor, bundle_code=code, form=form, materials=given, items=items,
+                              idempotency_key=f"web:{key}", applicant_code=applicant_code)
+
     try:
         with session.begin_nested():
-            return bundles.submit(session, actor, bundle_code=code, form=form, materials=given, items=items,
-                                  idempotency_key=f"web:{key}")
+            return file()
     except IntegrityError:
-        return bundles.submit(session, actor, bundle_code=code, form=form, materials=given, items=items,
-                              idempotency_key=f"web:{key}")
+        return file()
 
 
 def _problems(exc: DomainError, guide: dict[str, Any]) -> dict[str, str]:
@@ -206,10 +228,46 @@ def queue(request: Request, page: str = "1", open: str = "1", session: Session =
         "pager": pager("/workbench/bundles", {"open": "1" if open_only else "0"}, number, total, PAGE_SIZE)})
 
 
+@router.get("/workbench/bundles/intake")
+def intake_choose(request: Request, session: Session = Depends(get_session, scope="function"),
+                  actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    """The 一件事 window: choose the bundle an applicant at the window applies for."""
+    require_staff(actor)
+    actor.require(Perm.CASE_INTAKE)
+    rows = catalog.search_bundles(session)
+    return render(request, "workbench/bundle_intake.html", {"bundles": rows, "labels": dict(
+        (a, t) for a, t, _ in AUDIENCES)})
+
+
+def _intake_actor(actor: Actor) -> Actor:
+    require_staff(actor)
+    actor.require(Perm.CASE_INTAKE)
+    return actor
+
+
+@router.get("/workbench/bundles/intake/{code}")
+def intake_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
+                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    _intake_actor(actor)
+    whole = bundles.guide(session, code[:64])
+    items = _chosen(request, whole["items"])
+    guide = bundles.guide(session, code[:64], items) if items else whole
+    return _apply_page(request, session, actor, guide, items=items, values={}, kept={}, chosen={},
+                       form_token=secrets.token_urlsafe(18), applicant_code="")
+
+
+@router.post("/workbench/bundles/intake/{code}")
+async def intake_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
+                        actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    _intake_actor(actor)
+    return await _file_from_page(request, session, actor, code, intake=True)
+
+
 @router.get("/workbench/bundles/{application_no}")
-def staff_bundle(request: Request, application_no: str, session: Session = Depends(get_session, scope="function"),
+def staff_bundle(request: Request, application_no: str, done: str = "",
+                 session: Session = Depends(get_session, scope="function"),
                  actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
     app = bundles.get(session, actor, application_no[:40])
     return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
-                                                     "done": False, "staff": True})
+                                                     "done": bool(done), "staff": True})
