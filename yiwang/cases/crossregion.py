@@ -218,10 +218,13 @@ def record_paper_transfer(session: Session, actor: Actor, *, case_no: str, couri
                           materials: Sequence[Any] | None, comment: str | None = None) -> PaperTransfer:
     """The receiving window records the paper originals it sent to the deciding office (寄递纸质材料)."""
     case = _visible_case(session, actor, case_no)
+    refused = PermissionDenied("只有通办收件窗口可以登记寄出的纸质材料", code="forbidden")
+    if not actor.is_staff or not (actor.can(Perm.CASE_INTAKE) or actor.can(Perm.CASE_ACCEPT)):
+        raise refused
     if case.intake_region_code is None:
         raise Conflict("该办件不是通办代收的办件，无需寄递纸质材料", field="case_no", code="not_tongban_case")
-    if not intake_window(actor, case) or not (actor.can(Perm.CASE_INTAKE) or actor.can(Perm.CASE_ACCEPT)):
-        raise PermissionDenied("只有通办收件窗口可以登记寄出的纸质材料", code="forbidden")
+    if not intake_window(actor, case):
+        raise refused
     if case.status in CLOSED:
         raise Conflict("办件已终止办理，无需寄递纸质材料", field="case_no", code="case_closed")
     courier = (courier or "").strip()

@@ -66,11 +66,11 @@ def forward(session: Session, actor: Actor, *, case_no: str, to_department_id: i
     if case is None:
         raise CaseNotFound("办件不存在", field="case_no")
     act = Action.FORWARD
+    if not actor.is_staff or not actor.can(Perm.CASE_HANDLE):
+        raise PermissionDenied("只有承办部门的承办人员可以转报", code="forbidden")
     if (Status(case.status), act) not in FORWARD_TRANSITIONS:
         raise IllegalTransition("只有已受理、审查中的办件可以转报", field="action",
                                 extra={"allowed_actions": []})
-    if not actor.is_staff or not actor.can(Perm.CASE_HANDLE):
-        raise PermissionDenied("只有承办部门的承办人员可以转报", code="forbidden")
     ctx = CaseContext(actor=actor, action=act.value, comment=reason, cal=get_calendar(session))
     duties.check(session, actor, case, act, ctx.data)  # the owning department's staff only
     if case.joint:
