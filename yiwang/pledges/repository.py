@@ -46,8 +46,7 @@ def public_page(session: Session, *, q: str | None, department_id: int | None, l
                 ) -> tuple[int, list[PledgeCheck]]:
     stmt = select(PledgeCheck)
     if q:
-        stmt = stmt.where(or_(PledgeCheck.item_name.contains(q, autoescape=True), PledgeCheck.item_code == q,
-                              PledgeCheck.case_no == q))
+        stmt = stmt.where(or_(PledgeCheck.item_name.contains(q, autoescape=True), PledgeCheck.item_code == q))
     if department_id is not None:
         stmt = stmt.where(PledgeCheck.department_id == department_id)
     return _counted(session, stmt, limit, offset, pending_first=False)

@@ -32,9 +32,10 @@ class PledgeCheckOut(BaseModel):
 
 
 class PublicPledgeOut(BaseModel):
-    """What is published of a pledged approval (公示): no ID number, no phone, a person's name masked."""
+    """What is published of a pledged approval (公示): no ID number, no phone, a person's name masked, and no case
+    number (the platform never reveals case numbers: the progress lookup and its rate limits are keyed by them)."""
 
-    case_no: str
+    publication_no: str  # 公示编号: the year of the decision and the task's number
     item_code: str
     item_name: str
     department: str

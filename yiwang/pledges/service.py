@@ -10,7 +10,8 @@ pledge, and the publication (公示).
   recorded the finding (reason "告知承诺不实"), and a credit record is written on the applicant, which bars pledges
   for that item type while it stands.
 - ``public_list`` is what anyone may read: item, department, decision day, the holder (an enterprise's name; a
-  person's surname and *), the case number and the check's outcome — never an ID number or a phone.
+  person's surname and *), a publication number and the check's outcome — never an ID number, a phone or the
+  case number (the platform does not reveal case numbers).
 """
 
 from __future__ import annotations
@@ -296,15 +297,20 @@ def _consequences(session: Session, actor: Actor, task: PledgeCheck, finding: _F
 
 def public_list(session: Session, *, q: str | None = None, department_id: int | None = None, limit: int = 20,
                 offset: int = 0) -> tuple[int, list[PublicPledgeOut]]:
-    """Published pledged approvals, newest decision first; ``q`` matches the item's name (or its code, or a
-    case number), ``department_id`` narrows to one department."""
+    """Published pledged approvals, newest decision first; ``q`` matches the item's name (or its code),
+    ``department_id`` narrows to one department."""
     total, rows = repository.public_page(session, q=(q or "").strip()[:100] or None, department_id=department_id,
                                          limit=limit, offset=offset)
     names = {i: d.name for i, d in org_service.departments_by_ids(session, {r.department_id for r in rows}).items()}
-    return total, [PublicPledgeOut(case_no=r.case_no, item_code=r.item_code, item_name=r.item_name,
+    return total, [PublicPledgeOut(publication_no=publication_no(r), item_code=r.item_code, item_name=r.item_name,
                                    department=names.get(r.department_id, ""), decided_on=r.decided_on,
                                    applicant=r.public_holder, check_status=r.status,
                                    check_status_label=PUBLIC_LABELS.get(r.status, r.status)) for r in rows]
+
+
+def publication_no(task: PledgeCheck) -> str:
+    """公示编号: "GS" + the decision's year + the task's number, six digits (never the case number)."""
+    return f"GS{task.decided_on.year}{task.id:06d}"
 
 
 def public_departments(session: Session) -> list[tuple[int, str]]:
