@@ -7,13 +7,22 @@ domain). Opening is idempotent per case, so a redelivered event changes nothing.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from yiwang.cases.events import CASE_APPROVED
 from yiwang.core import outbox
+from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
 from yiwang.pledges import service as pledges
 from yiwang.pledges.models import PledgeCheck
+
+
+@outbox.scheduled("pledges.deadlines", lambda: 3600.0)
+def fill_deadlines(engine: Engine | None) -> None:
+    """Deadlines that ran into a year whose holidays were not imported yet, set once they are."""
+    with session_scope(engine) as session:
+        pledges.fill_deadlines(session)
 
 
 @outbox.handler(CASE_APPROVED)

@@ -42,6 +42,12 @@ def page(session: Session, actor: Actor, *, status: str | None, overdue_on: dt.d
     return _counted(session, stmt, limit, offset, pending_first=True)
 
 
+def without_deadline(session: Session, limit: int) -> list[PledgeCheck]:
+    return list(session.scalars(select(PledgeCheck).where(PledgeCheck.status == CheckStatus.PENDING.value,
+                                                          PledgeCheck.deadline.is_(None))
+                                .order_by(PledgeCheck.id).limit(limit)))
+
+
 def public_page(session: Session, *, q: str | None, department_id: int | None, limit: int, offset: int
                 ) -> tuple[int, list[PledgeCheck]]:
     stmt = select(PledgeCheck)

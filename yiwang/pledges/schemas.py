@@ -19,7 +19,7 @@ class PledgeCheckOut(BaseModel):
     status: str
     status_label: str
     check_days: int
-    deadline: dt.date
+    deadline: dt.date | None  # None until the year it falls in has its holidays imported
     remaining_days: int | None  # working days left (0 on the due day, negative once overdue); None once done
     light: str | None  # green | yellow | red while pending
     overdue: bool

@@ -27,7 +27,7 @@ from yiwang.cases import service as cases
 from yiwang.cases.events import CaseChanged
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, lifecycle, outbox, storage
-from yiwang.core.calendar import get_calendar
+from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.codes import mask_name
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
@@ -84,7 +84,7 @@ def _event(task: PledgeCheck, ctx: lifecycle.Context) -> events.PledgeCheckChang
     return events.PledgeCheckChanged(action=ctx.action, actor=ctx.actor.label, check_id=task.id,
                                      case_no=task.case_no, department_id=task.department_id,
                                      region_code=task.region_code, item_name=task.item_name,
-                                     applicant=task.applicant, status=task.status, deadline=task.deadline.isoformat())
+                                     applicant=task.applicant, status=task.status, deadline=_iso(task.deadline))
 
 
 MACHINE: lifecycle.Machine[PledgeCheck] = lifecycle.Machine(
@@ -94,6 +94,34 @@ MACHINE: lifecycle.Machine[PledgeCheck] = lifecycle.Machine(
 
 
 # --- opening the task (from the case-approved event) --------------------------------------------------------
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def start_clock(session: Session, task: PledgeCheck) -> bool:
+    """Set the task's deadline: ``check_days`` working days from the decision day. False (and no deadline yet)
+    while that runs into a year whose holidays are not imported: the deadline is never guessed."""
+    try:
+        started = lifecycle.WorkClock.start(get_calendar(session), task.decided_on, task.check_days,
+                                            get_settings().warn_working_days)
+    except CalendarYearMissing:
+        return False
+    task.deadline, task.warn_at = started.deadline, started.warn_at
+    return True
+
+
+def fill_deadlines(session: Session, limit: int = 1000) -> int:
+    """Give the pending tasks opened without a deadline theirs, once the calendar allows (the worker, hourly)."""
+    filled = 0
+    for task in repository.without_deadline(session, limit):
+        if start_clock(session, task):
+            audit.record(session, SYSTEM, "pledge_check.deadline_set", "pledge_check", str(task.id),
+                         {"deadline": _iso(task.deadline)})
+            filled += 1
+    session.flush()
+    return filled
+
 
 def public_holder(applicant: str, name: str) -> str:
     """An enterprise's name is public information; a person is shown by surname only (张*)."""
@@ -115,11 +143,8 @@ def open_for_approval(session: Session, payload: dict[str, Any]) -> PledgeCheck 
     if not case.pledge or case.concluded_at is None:
         return None
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    settings = get_settings()
-    days = spec.pledge_check_days or max(1, settings.pledge_check_days)
+    days = spec.pledge_check_days or max(1, get_settings().pledge_check_days)
     decided_on = clock.to_local(case.concluded_at).date()
-    started = lifecycle.WorkClock.start(get_calendar(session), decided_on, days, settings.warn_working_days)
-    assert started.deadline is not None and started.warn_at is not None
     now = clock.now()
     task = PledgeCheck(
         case_no=case.case_no, item_code=case.item_code, item_name=case.item_name,
@@ -127,17 +152,17 @@ def open_for_approval(session: Session, payload: dict[str, Any]) -> PledgeCheck 
         region_code=case.region_code, applicant=case.applicant,
         applicant_kind="enterprise" if case.applicant.startswith("enterprise:") else "person",
         public_holder=public_holder(case.applicant, case.applicant_name), decided_on=decided_on,
-        status=CheckStatus.PENDING.value, check_days=days, deadline=started.deadline, warn_at=started.warn_at,
-        created_at=now, last_action_at=now, version=1)
+        status=CheckStatus.PENDING.value, check_days=days, created_at=now, last_action_at=now, version=1)
+    start_clock(session, task)
     session.add(task)
     session.flush()
     audit.record(session, SYSTEM, "pledge_check.open", "pledge_check", str(task.id),
-                 {"case_no": task.case_no, "deadline": task.deadline.isoformat(), "days": days})
+                 {"case_no": task.case_no, "deadline": _iso(task.deadline), "days": days})
     outbox.emit(session, events.PLEDGE_CHECK_OPENED,
                 events.PledgeCheckChanged(action="open", actor=SYSTEM.label, check_id=task.id, case_no=task.case_no,
                                           department_id=task.department_id, region_code=task.region_code,
                                           item_name=task.item_name, applicant=task.applicant, status=task.status,
-                                          deadline=task.deadline.isoformat()).model_dump(mode="json"),
+                                          deadline=_iso(task.deadline)).model_dump(mode="json"),
                 subject=f"pledge_check:{task.id}")
     return task
 
@@ -166,7 +191,7 @@ def views(session: Session, tasks: Sequence[PledgeCheck], today: dt.date | None 
     warn = get_settings().warn_working_days
     out = []
     for t in tasks:
-        pending = t.status == CheckStatus.PENDING and cal is not None
+        pending = t.status == CheckStatus.PENDING and cal is not None and t.deadline is not None
         running = lifecycle.WorkClock(t.deadline, t.warn_at)
         left = running.remaining(cal, today) if pending and cal is not None else None
         out.append(PledgeCheckOut(
@@ -175,7 +200,7 @@ def views(session: Session, tasks: Sequence[PledgeCheck], today: dt.date | None 
             decided_on=t.decided_on, status=t.status, status_label=STATUS_LABELS.get(t.status, t.status),
             check_days=t.check_days, deadline=t.deadline, remaining_days=left,
             light=running.light(cal, today, warn) if pending and cal is not None else None,
-            overdue=t.status == CheckStatus.PENDING and today > t.deadline, note=t.note,
+            overdue=t.status == CheckStatus.PENDING and t.deadline is not None and today > t.deadline, note=t.note,
             evidence_file_id=t.evidence_file_id, checked_by_name=t.checked_by_name, checked_at=t.checked_at,
             on_time=t.on_time, version=t.version))
     return out
@@ -257,7 +282,7 @@ def record_result(session: Session, actor: Actor, *, check_id: int, result: str,
     finding = _Finding(text, evidence)
     credit_id = _consequences(session, actor, task, finding) if action is CheckAction.FALSE_PLEDGE else None
     now = clock.now()
-    on_time = clock.to_local(now).date() <= task.deadline
+    on_time = task.deadline is None or clock.to_local(now).date() <= task.deadline
 
     def found(session: Session, ctx: lifecycle.Context, task: PledgeCheck) -> None:
         task.note, task.evidence_file_id = finding.note, finding.evidence_file_id
@@ -265,7 +290,7 @@ def record_result(session: Session, actor: Actor, *, check_id: int, result: str,
         task.on_time, task.credit_record_id = on_time, credit_id
 
     data: dict[str, Any] = {"case_no": task.case_no, "result": action.value, "on_time": on_time,
-                            "deadline": task.deadline.isoformat()}
+                            "deadline": _iso(task.deadline)}
     if evidence:
         data["evidence_file_id"] = evidence
     if credit_id is not None:
