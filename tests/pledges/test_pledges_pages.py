@@ -48,6 +48,8 @@ def test_public_page_queue_task_and_the_applicants_pages(app, session, engine) -
 
     applicant = TestClient(app)
     applicant_login(applicant, w.applicant_id)
+    mine = applicant.get(f"/my/cases/{no}")
+    assert "已撤销（承诺不实）" in mine.text and "经营场所不存在" in mine.text  # the status and the reason
     account = applicant.get("/my/phone")
     assert "我的信用记录" in account.text and "告知承诺不实" in account.text and no in account.text
     apply = applicant.get(f"/apply/{w.code}")

@@ -177,7 +177,7 @@ def license_failed(session: Session, case_no: str) -> bool:
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",
-                                "supplement", "submit"})
+                                "supplement", "submit", "revoke"})
 
 
 def _comment_shown(event: CaseEvent, applicant_view: bool) -> str | None:
