@@ -418,7 +418,8 @@ def _working_days_ago(cal: WorkCalendar, today: dt.date, n: int) -> dt.date:
 def seed_activity(session: Session) -> int:
     """Cases in every interesting state, dated in the past working days: one not answered in time (red),
     one due tomorrow (yellow), one whose correction notice asked beyond the guide (red card), one decided and
-    licensed, then rated 非常不满意 (a rectification for the department), one rated 非常满意, and a joint case
+    licensed, then rated 非常不满意 (a rectification for the department), one rated 非常满意, one approved on a pledge
+    (告知承诺: its post-check task open, the approval on 公示), and a joint case
     (并联审批) the fire brigade consented to while the environment branch's opinion is due. Then one
     supervision tick. Skipped when the demo applicants already have cases. Returns how many cases it made."""
     from yiwang.cases import service as cases
@@ -428,6 +429,7 @@ def seed_activity(session: Session) -> int:
     from yiwang.evaluation import service as evaluation
     from yiwang.licenses import jobs as license_jobs
     from yiwang.licenses import service as licenses
+    from yiwang.pledges import jobs as pledge_jobs
     from yiwang.supervision import service as supervision
 
     person = identity_repo.person_by_id_number(session, PERSON[1])
@@ -508,6 +510,22 @@ def seed_activity(session: Session) -> int:
     with clock.frozen(at(1, 16)):
         license_jobs.issue_for_case(session, no)
         evaluation.rate(session, e_actor, case_no=no, level=1, comment="网上提交，两天就拿到了电子证照")
+    made += 1
+    # 7. 告知承诺: approved four working days ago on a pledge (the business licence and the ID proof promised, not
+    #    uploaded); its post-check task waits in the market department's 告知承诺核查 and the approval is on 公示
+    with clock.frozen(at(8)):
+        pledged = cases.submit(session, p_actor, item_code=food,
+                               form=dict(FOOD_FORM, business_name="广州市越秀区张三小吃店（三店）"), pledge=True,
+                               materials=[cases.MaterialIn(name, upload(p_actor, name)) for name in (
+                                   "食品经营许可申请书", "与食品经营相适应的主要设备设施布局、操作流程等文件",
+                                   "食品安全自查、从业人员健康管理等食品安全管理制度")])
+    act("handler", pledged.case_no, "accept", at(8, 15))
+    act("handler", pledged.case_no, "review", at(6), comment="承诺内容完整，准予按告知承诺办理")
+    act("checker", pledged.case_no, "review", at(5))
+    act("approver", pledged.case_no, "approve", at(4))
+    with clock.frozen(at(4, 16)):
+        license_jobs.issue_for_case(session, pledged.case_no)
+        pledge_jobs.open_for_case(session, pledged.case_no)  # what the worker does on the approval event
     made += 1
     # 6. 并联审批: 开办餐饮店 accepted two working days ago; the fire brigade consented yesterday, the environment
     #    branch's opinion is due within its 3 working days (on its own clock; it waits in eco_handler's 我的待办)

@@ -68,12 +68,14 @@ class World:
     other_case_no: str
     other_license_id: str
     announcement_id: int = 0  # a published notice (通知公告) of the own district
+    pledged_no: str = ""  # 告知承诺: approved on a pledge, its post-check task open (with an evidence file)
+    pledge_check_id: int = 0
 
     def secrets(self) -> dict[str, str]:
         """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
         return {"case_no": self.case_no, "pending_no": self.pending_no, "license_id": self.license_id,
                 "order_no": self.order_no, "replied_order_no": self.replied_order_no, "file_id": self.file_id,
-                "owner_login": self.owner_login}
+                "owner_login": self.owner_login, "pledged_no": self.pledged_no}
 
     def other_secrets(self) -> dict[str, str]:
         """Identifiers of the other department's objects: none may appear in what own actors are shown."""
@@ -114,7 +116,7 @@ def _other_department(session: Session, stranger: Actor) -> tuple[int, dict[str,
 
 def build_world(session: Session) -> World:
     """Seed the world and commit it (the app's requests use their own sessions)."""
-    w = lf.world(session)
+    w = lf.world(session, pledge_allowed=True)
     owner_login, stranger_actor, stranger_login = w.applicant_id, *f.person(session, "李四")
     case_no, license_id = lf.issued(session, w)
     pending_no = cw.submit(session, w)
@@ -161,10 +163,29 @@ def build_world(session: Session) -> World:
         replied_order_no=replied.order_no, alert_id=alert.id, message_id=message.id, catalog_file_id=blank.id,
         own_department_id=own_department_id, other_department_id=other_department_id,
         other_case_no=other_no, other_license_id=other_license_id)
+    world.pledged_no, world.pledge_check_id = _pledged(session, w, file_id)
     world.announcement_id = portal.create_announcement(session, SYSTEM, title="越秀区通知", body="正文",
                                                        region_code=OWN_REGION, publish=True).id
     session.commit()
     return world
+
+
+def _pledged(session: Session, w: cw.World, evidence: str) -> tuple[str, int]:
+    """A case approved on a pledge and its post-check task, opened from the approval event as the worker would."""
+    from sqlalchemy import select
+
+    from yiwang.core.outbox import OutboxEvent
+    from yiwang.pledges import service as pledges
+
+    no = cw.submit(session, w, pledge=True, materials=[cases.MaterialIn("申请书", cw.upload(session, w.applicant,
+                                                                                           "pledge.pdf"))])
+    _through_review(session, no, w.handler, w.checker, w.approver)
+    event = session.scalars(select(OutboxEvent).where(OutboxEvent.subject == f"case:{no}",
+                                                      OutboxEvent.topic == "case.approve")).one()
+    task = pledges.open_for_approval(session, event.payload)
+    assert task is not None
+    task.evidence_file_id = evidence  # some file to download from the task page
+    return no, task.id
 
 
 def _license_of(session: Session, case_no: str) -> str:

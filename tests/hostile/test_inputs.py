@@ -325,6 +325,9 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
     "POST /workbench/rectifications/{rectification_id}/reply": (
         "own:handler", "/workbench/rectifications/{w.rectification_id}/reply",
         {"text": "已整改", "callback_note": "已回访"}, None),
+    "POST /workbench/pledge-checks/{check_id}/result": (
+        "own:approver", "/workbench/pledge-checks/{w.pledge_check_id}/result",
+        {"result": "false_pledge", "note": "承诺不实"}, None),
     "POST /workbench/rectifications/{rectification_id}/appeal": (
         "own:handler", "/workbench/rectifications/{w.rectification_id}/appeal", {"reason": "恶意差评"}, None),
     "POST /workbench/appeals/{evaluation_id}": ("own:super", "/workbench/appeals/{w.evaluation_id}",

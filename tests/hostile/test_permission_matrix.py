@@ -68,6 +68,7 @@ LICENSE_STAFF = frozenset({"own:handler", "own:checker", "own:approver", "own:su
 ISSUER = frozenset({"own:handler", "own:checker", "own:approver"})  # the signed PDF: holder and issuing department
 RECTIFIERS = frozenset({"own:handler", "own:approver"})  # evaluation:rectification:handle
 ORDER_READERS = frozenset({"own:handler", "own:approver", "own:super"})  # reply (department) or read (region)
+PLEDGE_CHECKERS = frozenset({"own:handler", "own:approver"})  # the deciding department's handlers and approvers
 NOBODY: frozenset[str] = frozenset()
 
 # --- reads: who may see the own department's object ---------------------------------------------------------
@@ -114,6 +115,11 @@ READS: dict[str, Read] = {
                                                        frozenset({"own:handler"})),
     # 容缺后补: the applicant's page for supplying deferred materials
     "GET /my/cases/{case_no}/supplement": Read("/my/cases/{w.pending_no}/supplement", OWNER),
+    # 告知承诺核查: the deciding department's task (staff who read cases: the department; region-wide roles)
+    "GET /api/v1/pledge-checks/{check_id}": Read("/api/v1/pledge-checks/{w.pledge_check_id}", CASE_STAFF),
+    "GET /workbench/pledge-checks/{check_id}": Read("/workbench/pledge-checks/{w.pledge_check_id}", CASE_STAFF),
+    "GET /workbench/pledge-checks/{check_id}/evidence": Read("/workbench/pledge-checks/{w.pledge_check_id}/evidence",
+                                                              CASE_STAFF),
 }
 
 # GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
@@ -301,6 +307,13 @@ WRITES: tuple[Write, ...] = (
     # 容缺后补: supplying deferred materials for the pending case
     Write("POST /my/cases/{case_no}/supplement", "/my/cases/{w.pending_no}/supplement",
           bodies=({"comment": "补交"},), allowed=OWNER, files=_pdf("s0")),
+    # 告知承诺核查: the result, by the deciding department's handlers and approvers (a false pledge: approvers)
+    Write("POST /workbench/pledge-checks/{check_id}/result", "/workbench/pledge-checks/{w.pledge_check_id}/result",
+          bodies=({"result": "passed", "note": "越权核查"}, {"result": "false_pledge", "note": "越权认定"}),
+          allowed=PLEDGE_CHECKERS, refusals=frozenset({401, 403, 404})),
+    Write("POST /api/v1/pledge-checks/{check_id}/result", "/api/v1/pledge-checks/{w.pledge_check_id}/result",
+          bodies=({"result": "passed", "note": "越权核查"}, {"result": "false_pledge", "note": "越权认定"}),
+          allowed=PLEDGE_CHECKERS, control="own:handler", control_body={"result": "passed", "note": "核查属实"}),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.

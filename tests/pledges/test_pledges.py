@@ -15,6 +15,7 @@ from yiwang.cases import service as cases
 from yiwang.core import audit, clock, lifecycle
 from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.permissions import SYSTEM
 from yiwang.credit import service as credit
 from yiwang.credit.models import CreditRecord
 from yiwang.licenses import service as licenses
@@ -177,3 +178,38 @@ def test_the_case_revocation_is_the_systems_alone(session, engine) -> None:  # t
     assert "revoke" not in cases.allowed_actions(w.approver, cases.get_case(session, w.approver, no))
     with pytest.raises(PermissionDenied):
         cases.apply(session, w.applicant, case_no=no, action="revoke")
+
+
+def test_a_deadline_in_a_year_without_holidays_waits_for_the_calendar(session, engine) -> None:  # type: ignore[no-untyped-def]
+    """Approved on 15 December 2026: 20 working days run into 2027, whose holidays are not imported. The task
+    opens without a deadline (never guessed), still takes a result, and gets its deadline once 2027 is imported."""
+    import json
+
+    from tests.core.test_calendar_db import YEAR_2027
+    from yiwang.core import calendar
+
+    w = pf.world(session)
+    pf.register_all()
+    december = dt.datetime(2026, 12, 15, 1, 30, tzinfo=dt.UTC)
+    with clock.frozen(december):
+        no = pf.submit_pledged(session, w)
+        for who, action in ((w.handler, "accept"), (w.handler, "review"), (w.checker, "review"),
+                            (w.approver, "approve")):
+            cases.apply(session, who, case_no=no, action=action)
+    session.commit()
+    pf.run_worker(engine, december + dt.timedelta(minutes=5))
+    session.expire_all()
+    task = pf.task_of(session, no)
+    assert task.deadline is None and task.status == "pending"
+    with clock.frozen(december + dt.timedelta(days=1)):
+        seen = pledges.get_check(session, w.approver, task.id)
+        assert seen.deadline is None and not seen.overdue and seen.remaining_days is None
+    assert pledges.fill_deadlines(session) == 0
+    year, entries, source = calendar.parse_holiday_file(json.dumps(YEAR_2027))
+    calendar.import_year(session, SYSTEM, year, entries, source)
+    session.commit()
+    assert pledges.fill_deadlines(session) == 1
+    session.commit()
+    task = pf.task_of(session, no)
+    assert task.deadline == get_calendar(session).add_working_days(dt.date(2026, 12, 15), 20)
+    assert task.deadline.year == 2027

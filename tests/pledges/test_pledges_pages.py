@@ -18,9 +18,10 @@ def test_public_page_queue_task_and_the_applicants_pages(app, session, engine) -
     session.commit()
 
     public = TestClient(app).get("/pledges", params={"q": "测试许可事项"})
-    assert public.status_code == 200 and "告知承诺公示" in public.text and no in public.text and "张*" in public.text
+    assert public.status_code == 200 and "告知承诺公示" in public.text and "张*" in public.text
+    assert "GS2026" in public.text and no not in public.text  # a publication number, never the case number
     assert w.applicant_id not in public.text and "13800138000" not in public.text and "张三" not in public.text
-    assert no not in TestClient(app).get("/pledges", params={"q": "不存在的事项"}).text
+    assert "GS2026" not in TestClient(app).get("/pledges", params={"q": "不存在的事项"}).text
 
     other = TestClient(app)
     staff_login(other, "other")
@@ -47,6 +48,8 @@ def test_public_page_queue_task_and_the_applicants_pages(app, session, engine) -
 
     applicant = TestClient(app)
     applicant_login(applicant, w.applicant_id)
+    mine = applicant.get(f"/my/cases/{no}")
+    assert "已撤销（承诺不实）" in mine.text and "经营场所不存在" in mine.text  # the status and the reason
     account = applicant.get("/my/phone")
     assert "我的信用记录" in account.text and "告知承诺不实" in account.text and no in account.text
     apply = applicant.get(f"/apply/{w.code}")

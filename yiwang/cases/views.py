@@ -69,6 +69,8 @@ def clock_view(session: Session, case: Case, today: dt.date | None = None) -> di
         out["summary"] = "不予受理，办理终止"
     elif status is Status.WITHDRAWN:
         out["summary"] = "申请已撤回，办理终止"
+    if status is Status.REVOKED:
+        out["summary"] = "准予许可决定已撤销（告知承诺不实）"
     if status is Status.SUSPENDED and case.deadline and case.suspended_on:
         left = deadlines.remaining(cal, case.suspended_on, case.deadline)
         return out | {"deadline": case.deadline, "remaining_working_days": left, "paused": True, "kind": "decision",
@@ -182,7 +184,7 @@ def license_failed(session: Session, case_no: str) -> bool:
 
 
 APPLICANT_COMMENTS = frozenset({"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit",
-                                "supplement", "submit"})
+                                "supplement", "submit", "revoke"})
 
 
 def _comment_shown(event: CaseEvent, applicant_view: bool) -> str | None:

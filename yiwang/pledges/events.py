@@ -19,4 +19,4 @@ class PledgeCheckChanged(Event):
     item_name: str
     applicant: str
     status: str
-    deadline: str
+    deadline: str | None

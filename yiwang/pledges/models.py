@@ -29,8 +29,10 @@ class PledgeCheck(Base):
     decided_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))  # pending | passed | failed
     check_days: Mapped[int] = mapped_column(Integer)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    warn_at: Mapped[dt.date] = mapped_column(Date)
+    # NULL while the deadline falls in a year whose holidays are not imported yet (never guessed): the worker fills
+    # it in once they are (jobs.fill_deadlines)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    warn_at: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     evidence_file_id: Mapped[str | None] = mapped_column(String(32))
     checked_by: Mapped[str | None] = mapped_column(String(64))

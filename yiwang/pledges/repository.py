@@ -42,12 +42,17 @@ def page(session: Session, actor: Actor, *, status: str | None, overdue_on: dt.d
     return _counted(session, stmt, limit, offset, pending_first=True)
 
 
+def without_deadline(session: Session, limit: int) -> list[PledgeCheck]:
+    return list(session.scalars(select(PledgeCheck).where(PledgeCheck.status == CheckStatus.PENDING.value,
+                                                          PledgeCheck.deadline.is_(None))
+                                .order_by(PledgeCheck.id).limit(limit)))
+
+
 def public_page(session: Session, *, q: str | None, department_id: int | None, limit: int, offset: int
                 ) -> tuple[int, list[PledgeCheck]]:
     stmt = select(PledgeCheck)
     if q:
-        stmt = stmt.where(or_(PledgeCheck.item_name.contains(q, autoescape=True), PledgeCheck.item_code == q,
-                              PledgeCheck.case_no == q))
+        stmt = stmt.where(or_(PledgeCheck.item_name.contains(q, autoescape=True), PledgeCheck.item_code == q))
     if department_id is not None:
         stmt = stmt.where(PledgeCheck.department_id == department_id)
     return _counted(session, stmt, limit, offset, pending_first=False)

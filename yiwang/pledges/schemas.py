@@ -19,7 +19,7 @@ class PledgeCheckOut(BaseModel):
     status: str
     status_label: str
     check_days: int
-    deadline: dt.date
+    deadline: dt.date | None  # None until the year it falls in has its holidays imported
     remaining_days: int | None  # working days left (0 on the due day, negative once overdue); None once done
     light: str | None  # green | yellow | red while pending
     overdue: bool
@@ -32,9 +32,10 @@ class PledgeCheckOut(BaseModel):
 
 
 class PublicPledgeOut(BaseModel):
-    """What is published of a pledged approval (公示): no ID number, no phone, a person's name masked."""
+    """What is published of a pledged approval (公示): no ID number, no phone, a person's name masked, and no case
+    number (the platform never reveals case numbers: the progress lookup and its rate limits are keyed by them)."""
 
-    case_no: str
+    publication_no: str  # 公示编号: the year of the decision and the task's number
     item_code: str
     item_name: str
     department: str

@@ -10,7 +10,8 @@ pledge, and the publication (公示).
   recorded the finding (reason "告知承诺不实"), and a credit record is written on the applicant, which bars pledges
   for that item type while it stands.
 - ``public_list`` is what anyone may read: item, department, decision day, the holder (an enterprise's name; a
-  person's surname and *), the case number and the check's outcome — never an ID number or a phone.
+  person's surname and *), a publication number and the check's outcome — never an ID number, a phone or the
+  case number (the platform does not reveal case numbers).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from yiwang.cases import service as cases
 from yiwang.cases.events import CaseChanged
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, lifecycle, outbox, storage
-from yiwang.core.calendar import get_calendar
+from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.codes import mask_name
 from yiwang.core.config import get_settings
 from yiwang.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
@@ -83,7 +84,7 @@ def _event(task: PledgeCheck, ctx: lifecycle.Context) -> events.PledgeCheckChang
     return events.PledgeCheckChanged(action=ctx.action, actor=ctx.actor.label, check_id=task.id,
                                      case_no=task.case_no, department_id=task.department_id,
                                      region_code=task.region_code, item_name=task.item_name,
-                                     applicant=task.applicant, status=task.status, deadline=task.deadline.isoformat())
+                                     applicant=task.applicant, status=task.status, deadline=_iso(task.deadline))
 
 
 MACHINE: lifecycle.Machine[PledgeCheck] = lifecycle.Machine(
@@ -93,6 +94,34 @@ MACHINE: lifecycle.Machine[PledgeCheck] = lifecycle.Machine(
 
 
 # --- opening the task (from the case-approved event) --------------------------------------------------------
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def start_clock(session: Session, task: PledgeCheck) -> bool:
+    """Set the task's deadline: ``check_days`` working days from the decision day. False (and no deadline yet)
+    while that runs into a year whose holidays are not imported: the deadline is never guessed."""
+    try:
+        started = lifecycle.WorkClock.start(get_calendar(session), task.decided_on, task.check_days,
+                                            get_settings().warn_working_days)
+    except CalendarYearMissing:
+        return False
+    task.deadline, task.warn_at = started.deadline, started.warn_at
+    return True
+
+
+def fill_deadlines(session: Session, limit: int = 1000) -> int:
+    """Give the pending tasks opened without a deadline theirs, once the calendar allows (the worker, hourly)."""
+    filled = 0
+    for task in repository.without_deadline(session, limit):
+        if start_clock(session, task):
+            audit.record(session, SYSTEM, "pledge_check.deadline_set", "pledge_check", str(task.id),
+                         {"deadline": _iso(task.deadline)})
+            filled += 1
+    session.flush()
+    return filled
+
 
 def public_holder(applicant: str, name: str) -> str:
     """An enterprise's name is public information; a person is shown by surname only (张*)."""
@@ -114,11 +143,8 @@ def open_for_approval(session: Session, payload: dict[str, Any]) -> PledgeCheck 
     if not case.pledge or case.concluded_at is None:
         return None
     spec = catalog.application_spec_of_version(session, case.item_code, case.item_version_id)
-    settings = get_settings()
-    days = spec.pledge_check_days or max(1, settings.pledge_check_days)
+    days = spec.pledge_check_days or max(1, get_settings().pledge_check_days)
     decided_on = clock.to_local(case.concluded_at).date()
-    started = lifecycle.WorkClock.start(get_calendar(session), decided_on, days, settings.warn_working_days)
-    assert started.deadline is not None and started.warn_at is not None
     now = clock.now()
     task = PledgeCheck(
         case_no=case.case_no, item_code=case.item_code, item_name=case.item_name,
@@ -126,17 +152,17 @@ def open_for_approval(session: Session, payload: dict[str, Any]) -> PledgeCheck 
         region_code=case.region_code, applicant=case.applicant,
         applicant_kind="enterprise" if case.applicant.startswith("enterprise:") else "person",
         public_holder=public_holder(case.applicant, case.applicant_name), decided_on=decided_on,
-        status=CheckStatus.PENDING.value, check_days=days, deadline=started.deadline, warn_at=started.warn_at,
-        created_at=now, last_action_at=now, version=1)
+        status=CheckStatus.PENDING.value, check_days=days, created_at=now, last_action_at=now, version=1)
+    start_clock(session, task)
     session.add(task)
     session.flush()
     audit.record(session, SYSTEM, "pledge_check.open", "pledge_check", str(task.id),
-                 {"case_no": task.case_no, "deadline": task.deadline.isoformat(), "days": days})
+                 {"case_no": task.case_no, "deadline": _iso(task.deadline), "days": days})
     outbox.emit(session, events.PLEDGE_CHECK_OPENED,
                 events.PledgeCheckChanged(action="open", actor=SYSTEM.label, check_id=task.id, case_no=task.case_no,
                                           department_id=task.department_id, region_code=task.region_code,
                                           item_name=task.item_name, applicant=task.applicant, status=task.status,
-                                          deadline=task.deadline.isoformat()).model_dump(mode="json"),
+                                          deadline=_iso(task.deadline)).model_dump(mode="json"),
                 subject=f"pledge_check:{task.id}")
     return task
 
@@ -165,7 +191,7 @@ def views(session: Session, tasks: Sequence[PledgeCheck], today: dt.date | None 
     warn = get_settings().warn_working_days
     out = []
     for t in tasks:
-        pending = t.status == CheckStatus.PENDING and cal is not None
+        pending = t.status == CheckStatus.PENDING and cal is not None and t.deadline is not None
         running = lifecycle.WorkClock(t.deadline, t.warn_at)
         left = running.remaining(cal, today) if pending and cal is not None else None
         out.append(PledgeCheckOut(
@@ -174,7 +200,7 @@ def views(session: Session, tasks: Sequence[PledgeCheck], today: dt.date | None 
             decided_on=t.decided_on, status=t.status, status_label=STATUS_LABELS.get(t.status, t.status),
             check_days=t.check_days, deadline=t.deadline, remaining_days=left,
             light=running.light(cal, today, warn) if pending and cal is not None else None,
-            overdue=t.status == CheckStatus.PENDING and today > t.deadline, note=t.note,
+            overdue=t.status == CheckStatus.PENDING and t.deadline is not None and today > t.deadline, note=t.note,
             evidence_file_id=t.evidence_file_id, checked_by_name=t.checked_by_name, checked_at=t.checked_at,
             on_time=t.on_time, version=t.version))
     return out
@@ -256,7 +282,7 @@ def record_result(session: Session, actor: Actor, *, check_id: int, result: str,
     finding = _Finding(text, evidence)
     credit_id = _consequences(session, actor, task, finding) if action is CheckAction.FALSE_PLEDGE else None
     now = clock.now()
-    on_time = clock.to_local(now).date() <= task.deadline
+    on_time = task.deadline is None or clock.to_local(now).date() <= task.deadline
 
     def found(session: Session, ctx: lifecycle.Context, task: PledgeCheck) -> None:
         task.note, task.evidence_file_id = finding.note, finding.evidence_file_id
@@ -264,7 +290,7 @@ def record_result(session: Session, actor: Actor, *, check_id: int, result: str,
         task.on_time, task.credit_record_id = on_time, credit_id
 
     data: dict[str, Any] = {"case_no": task.case_no, "result": action.value, "on_time": on_time,
-                            "deadline": task.deadline.isoformat()}
+                            "deadline": _iso(task.deadline)}
     if evidence:
         data["evidence_file_id"] = evidence
     if credit_id is not None:
@@ -296,15 +322,20 @@ def _consequences(session: Session, actor: Actor, task: PledgeCheck, finding: _F
 
 def public_list(session: Session, *, q: str | None = None, department_id: int | None = None, limit: int = 20,
                 offset: int = 0) -> tuple[int, list[PublicPledgeOut]]:
-    """Published pledged approvals, newest decision first; ``q`` matches the item's name (or its code, or a
-    case number), ``department_id`` narrows to one department."""
+    """Published pledged approvals, newest decision first; ``q`` matches the item's name (or its code),
+    ``department_id`` narrows to one department."""
     total, rows = repository.public_page(session, q=(q or "").strip()[:100] or None, department_id=department_id,
                                          limit=limit, offset=offset)
     names = {i: d.name for i, d in org_service.departments_by_ids(session, {r.department_id for r in rows}).items()}
-    return total, [PublicPledgeOut(case_no=r.case_no, item_code=r.item_code, item_name=r.item_name,
+    return total, [PublicPledgeOut(publication_no=publication_no(r), item_code=r.item_code, item_name=r.item_name,
                                    department=names.get(r.department_id, ""), decided_on=r.decided_on,
                                    applicant=r.public_holder, check_status=r.status,
                                    check_status_label=PUBLIC_LABELS.get(r.status, r.status)) for r in rows]
+
+
+def publication_no(task: PledgeCheck) -> str:
+    """公示编号: "GS" + the decision's year + the task's number, six digits (never the case number)."""
+    return f"GS{task.decided_on.year}{task.id:06d}"
 
 
 def public_departments(session: Session) -> list[tuple[int, str]]:

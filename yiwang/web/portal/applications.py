@@ -50,7 +50,7 @@ LIGHT_WORDS = {"green": "正常", "yellow": "即将到期", "red": "已超期"}
 DONE_MESSAGES = {"submitted": "申请已提交。", "resubmitted": "补正材料已提交，请等待工作人员受理。",
                  "withdrawn": "申请已撤回。", "supplemented": "容缺材料已补交，工作人员将继续办理。"}
 # staff comments an applicant is meant to read; remarks on internal review steps stay internal
-APPLICANT_COMMENTS = {"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit"}
+APPLICANT_COMMENTS = {"reject", "request_correction", "deny", "suspend", "extend", "withdraw", "resubmit", "revoke"}
 PLEDGE_TEXT = ("本人承诺：所填写的信息和提交的材料真实、准确、完整；已知晓并符合本事项规定的条件和要求；"
                "以告知承诺方式免于提交的材料，愿意按要求在办结前补齐或接受核查。如有虚假承诺，"
                "愿意承担相应的法律责任，并同意将失信信息记入信用记录。")
