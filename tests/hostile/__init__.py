@@ -70,12 +70,14 @@ class World:
     announcement_id: int = 0  # a published notice (通知公告) of the own district
     pledged_no: str = ""  # 告知承诺: approved on a pledge, its post-check task open (with an evidence file)
     pledge_check_id: int = 0
+    bundle_code: str = ""  # 一件事 of the own item and a second own item
+    bundle_no: str = ""  # A's application for it: two cases of the own department, waiting for acceptance
 
     def secrets(self) -> dict[str, str]:
         """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
         return {"case_no": self.case_no, "pending_no": self.pending_no, "license_id": self.license_id,
                 "order_no": self.order_no, "replied_order_no": self.replied_order_no, "file_id": self.file_id,
-                "owner_login": self.owner_login, "pledged_no": self.pledged_no}
+                "owner_login": self.owner_login, "pledged_no": self.pledged_no, "bundle_no": self.bundle_no}
 
     def other_secrets(self) -> dict[str, str]:
         """Identifiers of the other department's objects: none may appear in what own actors are shown."""
@@ -164,10 +166,28 @@ def build_world(session: Session) -> World:
         own_department_id=own_department_id, other_department_id=other_department_id,
         other_case_no=other_no, other_license_id=other_license_id)
     world.pledged_no, world.pledge_check_id = _pledged(session, w, file_id)
+    world.bundle_code, world.bundle_no = _bundle(session, w)
     world.announcement_id = portal.create_announcement(session, SYSTEM, title="越秀区通知", body="正文",
                                                        region_code=OWN_REGION, publish=True).id
     session.commit()
     return world
+
+
+def _bundle(session: Session, w: cw.World) -> tuple[str, str]:
+    """一件事 of the own item and a second item of the own department (same two materials), and A's application."""
+    from yiwang.bundles import service as bundles
+    from yiwang.catalog import bundles as bundle_catalog
+
+    second = cf.published(session, department=cw.DEPT, name="第二个事项")
+    bundle_catalog.import_bundle(session, SYSTEM, bundle_catalog.BundleIn.model_validate(
+        {"kind": "bundle", "code": "YJS-HOSTILE", "name": "测试一件事", "items": [w.code, second],
+         "audience": "person"}))
+    given = [bundles.MaterialGiven("申请书", cw.upload(session, w.applicant, "b1.pdf")),
+             bundles.MaterialGiven("身份证明", cw.upload(session, w.applicant, "b2.pdf"))]
+    with clock.frozen(lf.MONDAY):
+        app = bundles.submit(session, w.applicant, bundle_code="YJS-HOSTILE", materials=given,
+                             form={"contact_name": "张三", "contact_phone": "13800138000", "description": "一件事"})
+    return "YJS-HOSTILE", app.application_no
 
 
 def _pledged(session: Session, w: cw.World, evidence: str) -> tuple[str, int]:

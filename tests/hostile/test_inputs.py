@@ -315,6 +315,9 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
         {"courier": "EMS", "tracking_no": "E1001", "materials": "申请书原件"}, None),
     "POST /workbench/cases/{case_no}/paper-transfers/{transfer_id}/receive": (
         "own:handler", "/workbench/cases/{w.pending_no}/paper-transfers/1/receive", {}, None),
+    "POST /bundles/{code}/apply": ("owner", "/bundles/{w.bundle_code}/apply", {"contact_name": "张三"}, None),
+    "POST /workbench/bundles/intake/{code}": ("own:clerk", "/workbench/bundles/intake/{w.bundle_code}",
+                                              {"applicant_code": "{w.owner_login}", "contact_name": "张三"}, None),
     "POST /workbench/intake": ("own:clerk", "/workbench/intake", {"_item": "{w.item_code}",
                                                                    "_applicant": "{w.owner_login}",
                                                                    "contact_name": "张三"}, None),

@@ -92,6 +92,16 @@ READS: dict[str, Read] = {
                                                            RECTIFIERS | {"own:super"}),
     # applicant pages
     "GET /apply/{code}": Read("/apply/{w.item_code}", APPLICANTS),  # the item is public; applying needs a login
+    # 一件事: A's application, and the own department's staff (its cases are theirs; the district's clerk and
+    # supervisor see the district's)
+    "GET /api/v1/bundle-applications/{application_no}": Read("/api/v1/bundle-applications/{w.bundle_no}",
+                                                             OWNER | CASE_STAFF),
+    "GET /my/bundles/{application_no}": Read("/my/bundles/{w.bundle_no}", OWNER),
+    "GET /workbench/bundles/{application_no}": Read("/workbench/bundles/{w.bundle_no}", CASE_STAFF),
+    "GET /bundles/{code}/apply": Read("/bundles/{w.bundle_code}/apply", APPLICANTS),
+    # the blank window form of a public bundle: any window (a window may take in another district's items: 通办)
+    "GET /workbench/bundles/intake/{code}": Read("/workbench/bundles/intake/{w.bundle_code}",
+                                                 frozenset({"own:clerk", "other:window_clerk"})),
     "GET /my/cases/{case_no}": Read("/my/cases/{w.pending_no}", OWNER),
     "GET /my/cases/{case_no}/files/{file_id}": Read("/my/cases/{w.pending_no}/files/{w.file_id}", OWNER),
     "GET /my/cases/{case_no}/notices/{kind}": Read("/my/cases/{w.case_no}/notices/accept", OWNER),
@@ -128,6 +138,8 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "GET /api/v1/licenses/verify/{license_id}": (
         "/api/v1/licenses/verify/{w.license_id}", "what a license's QR code opens: the registry's word, holder masked"),
     "GET /items/{code}": ("/items/{w.item_code}", "the published guide page"),
+    "GET /api/v1/bundles/{code}": ("/api/v1/bundles/{w.bundle_code}", "a 一件事's merged guide is public"),
+    "GET /bundles/{code}": ("/bundles/{w.bundle_code}", "the published 一件事 guide page"),
     "GET /items/{code}/form": ("/items/{w.item_code}/form", "the guide's blank e-form"),
     "GET /catalog-files/{file_id}": ("/catalog-files/{w.catalog_file_id}", "blank forms of published guides"),
     "GET /verify/{license_id}": ("/verify/{w.license_id}", "the QR code's verification page, holder masked"),
@@ -332,6 +344,9 @@ UNSCOPED: dict[str, str] = {
     "POST /apply/{code}": "files the caller's own case or draft for a public item",
     "POST /verify": "public verification of an uploaded PDF",
     "POST /workbench/intake": "files a new case at the window for a public item",
+    "POST /api/v1/bundle-applications": "files the caller's own 一件事 application (window filing: tests/bundles)",
+    "POST /bundles/{code}/apply": "files the caller's own 一件事 application for a public bundle",
+    "POST /workbench/bundles/intake/{code}": "files a new 一件事 application at the window for a public bundle",
     "POST /my/messages/read-all": "the caller's own messages",
     "POST /workbench/messages/read-all": "the caller's own messages",
     "POST /admin/calendar": "the national working-day calendar is one for the platform: its top-region "

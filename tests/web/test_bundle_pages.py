@@ -71,6 +71,16 @@ def test_a_subset_of_items_asks_only_their_fields_and_materials(client, session)
     applicant_login(client, w.uscc)
     page = client.get(f"/bundles/{bw.BUNDLE}/apply", params={"items": [w.codes[2]]})
     assert "申请材料（2 份）" in page.text and 'id="f-invoice_kind"' in page.text and 'id="f-premises"' not in page.text
+    assert f'name="items" value="{w.codes[2]}"' in page.text  # the choice travels with the form
+    url = f"/bundles/{bw.BUNDLE}/apply"
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert token
+    data = {"csrf_token": csrf_of(page.text), "form_token": token.group(1), "items": w.codes[2],
+            "enterprise_name": "示范餐饮有限公司", "contact_phone": "13900139000", "invoice_kind": "普通发票"}
+    done = client.post(url, data=data, files=_files(2), follow_redirects=False)
+    assert done.status_code == 303, done.text
+    session.rollback()
+    assert [c.item_code for c in session.scalars(select(Case))] == [w.codes[2]]
 
 
 def test_staff_see_the_queue_and_supervisors_the_coverage(client, session) -> None:  # type: ignore[no-untyped-def]

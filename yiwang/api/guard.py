@@ -32,6 +32,8 @@ UPLOAD_ROUTES: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
         (r"/api/v1/licenses/verify", "verify", None),
         (r"/verify", "verify", None),
         (r"/apply/[^/]+", "multipart", "web"),
+        (r"/bundles/[^/]+/apply", "multipart", "web"),  # 一件事: one form, each material once
+        (r"/workbench/bundles/intake/[^/]+", "multipart", "web"),
         (r"/my/cases/[^/]+/resubmit", "multipart", "web"),
         (r"/my/cases/[^/]+/supplement", "multipart", "web"),
         (r"/workbench/intake", "multipart", "web"),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from yiwang.bundles import service as bundles
 from yiwang.catalog import eforms
@@ -30,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 AUDIENCES = (("enterprise", "企业（法人）一件事", "从开办到注销，企业全生命周期的关联事项一次办"),
              ("person", "个人一件事", "从出生到退休，个人全生命周期的关联事项一次办"))
 PAGE_SIZE = 20
+MAX_FILES = 60  # a bundle's materials, each once
 
 
 @router.get("/bundles")
@@ -59,8 +61,10 @@ def bundle_guide(request: Request, code: str, session: Session = Depends(get_ses
 
 # --- applying ----------------------------------------------------------------------------------------------
 
-def _chosen(request: Request, guide_items: list[dict[str, Any]]) -> list[str] | None:
-    wanted = [c for c in request.query_params.getlist("items") if c][:20]
+def _chosen(request: Request, guide_items: list[dict[str, Any]], posted: FormData | None = None) -> list[str] | None:
+    """The subset of items chosen (the page's query, or the posted form's hidden fields); None: the whole bundle."""
+    raw = posted.getlist("items") if posted is not None else request.query_params.getlist("items")
+    wanted = [c for c in raw if isinstance(c, str) and c][:20]
     codes = [i["code"] for i in guide_items]
     picked = [c for c in codes if c in wanted]
     return picked if wanted and picked and len(picked) < len(codes) else None
@@ -88,7 +92,7 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[st
         "b": guide, "items": items, "materials": rows, "form_fields": eforms.fields(guide["form_schema"]),
         "form_values": values, "form_problems": form_problems, "form_token": form_token, "error": error,
         "max_mb": get_settings().max_upload_bytes // (1024 * 1024), "accept": UPLOAD_ACCEPT,
-        "query": urlencode([("items", c) for c in items or []]), "intake": intake,
+        "intake": intake,
         "applicant_code": applicant_code or "", "applicant_problem": problems.get("applicant_code")}, status=status)
 
 
@@ -113,12 +117,12 @@ async def apply_submit(request: Request, code: str, session: Session = Depends(g
 async def _file_from_page(request: Request, session: Session, actor: Actor, code: str, *,
                           intake: bool = False) -> Any:
     """The posted one application, filed (or shown again with what was entered and where it went wrong)."""
+    posted = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
+    check_csrf(request, _text(posted, "csrf_token", 200))
     whole = bundles.guide(session, code[:64])
-    items = _chosen(request, whole["items"])
+    items = _chosen(request, whole["items"], posted)
     guide = bundles.guide(session, code[:64], items) if items else whole
     materials = guide["materials"]
-    posted = await request.form(max_files=len(materials) + 5, max_fields=MAX_FIELDS)
-    check_csrf(request, _text(posted, "csrf_token", 200))
     form_token = _text(posted, "form_token", 200) or secrets.token_urlsafe(18)
     applicant_code = _text(posted, "applicant_code", 30) if intake else None
     raw = {f.name: _text(posted, f.name, 10_000) for f in eforms.fields(guide["form_schema"])
