@@ -62,7 +62,7 @@ def pledge_bar(session: Session, *, applicant: str, item_type: str, today: dt.da
 
 def bar_message(record: CreditRecordOut) -> str:
     return (f"您在办理“{record.item_name}”时作出的告知承诺经核查不实（办件编号 {record.case_no}），已记入信用记录，"
-            f"{record.ends_on.isoformat()} 前办理同类事项不能适用告知承诺制，请按要求提交全部证明材料")
+            f"记录有效期至 {record.ends_on.isoformat()}，期间办理同类事项不能适用告知承诺制，请按要求提交全部证明材料")
 
 
 def check_pledge(session: Session, *, applicant: str, item_type: str) -> None:
