@@ -123,26 +123,36 @@ def import_records(session: Session, actor: Actor, records: Iterable[tuple[str, 
     return report
 
 
-def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], publish: bool,
-                report: ImportReport, seen_codes: dict[str, str]) -> None:
+def _one_line(session: Session, line: str, raw: dict[str, Any], report: ImportReport, seen: dict[str, str],
+              schema: Any, what: str, run: Callable[[Any], Any]) -> tuple[Any, Any] | None:
+    """One line of a catalog file: validated, not a second line with its code, imported in a savepoint of its own;
+    a refusal is reported with the line and its reason. Returns (record, outcome), or None when refused."""
     try:
-        record = ItemIn.model_validate(raw)
+        record = schema.model_validate(raw)
     except ValidationError as exc:
         report.errors.append((line, _pydantic_reason(exc)))
-        return
-    if record.code in seen_codes:
-        report.errors.append((line, f"实施编码 {record.code} 与{seen_codes[record.code]}重复"))
-        return
-    seen_codes[record.code] = line
+        return None
+    if record.code in seen:
+        report.errors.append((line, f"{what} {record.code} 与{seen[record.code]}重复"))
+        return None
+    seen[record.code] = line
     try:
         with session.begin_nested():
-            outcome = service.import_record(session, actor, record, publish=publish)
+            return record, run(record)
     except DomainError as exc:
         report.errors.append((line, exc.message))
-        return
     except (DataError, IntegrityError) as exc:  # e.g. text PostgreSQL will not store (NUL, over-long)
         report.errors.append((line, f"数据库拒绝了该记录（{type(exc.orig).__name__}）"))
+    return None
+
+
+def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], publish: bool,
+                report: ImportReport, seen_codes: dict[str, str]) -> None:
+    done = _one_line(session, line, raw, report, seen_codes, ItemIn, "实施编码",
+                     lambda record: service.import_record(session, actor, record, publish=publish))
+    if done is None:
         return
+    record, outcome = done
     setattr(report, outcome.action, getattr(report, outcome.action) + 1)
     report.published += outcome.published and outcome.action != "unchanged"
     if outcome.problems:
@@ -157,26 +167,11 @@ def _import_one(session: Session, actor: Actor, line: str, raw: dict[str, Any], 
 def _import_bundle(session: Session, actor: Actor, line: str, raw: dict[str, Any], report: ImportReport,
                    seen: dict[str, str]) -> None:
     """A ``{"kind": "bundle", ...}`` line (一件事): counted with the items, reported the same way."""
-    try:
-        record = bundle_catalog.BundleIn.model_validate(raw)
-    except ValidationError as exc:
-        report.errors.append((line, _pydantic_reason(exc)))
-        return
-    if record.code in seen:
-        report.errors.append((line, f"一件事编码 {record.code} 与{seen[record.code]}重复"))
-        return
-    seen[record.code] = line
-    try:
-        with session.begin_nested():
-            outcome = bundle_catalog.import_bundle(session, actor, record)
-    except DomainError as exc:
-        report.errors.append((line, exc.message))
-        return
-    except (DataError, IntegrityError) as exc:
-        report.errors.append((line, f"数据库拒绝了该记录（{type(exc.orig).__name__}）"))
-        return
-    setattr(report, outcome, getattr(report, outcome) + 1)
-    report.bundles += 1
+    done = _one_line(session, line, raw, report, seen, bundle_catalog.BundleIn, "一件事编码",
+                     lambda record: bundle_catalog.import_bundle(session, actor, record))
+    if done is not None:
+        setattr(report, done[1], getattr(report, done[1]) + 1)
+        report.bundles += 1
 
 
 # --- JSON lines --------------------------------------------------------------------------------

@@ -100,11 +100,16 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[st
 def apply_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
+    return _blank(request, session, actor, code)
+
+
+def _blank(request: Request, session: Session, actor: Actor, code: str, applicant_code: str | None = None) -> Any:
+    """The one application, empty, for the items the page's query chose (or all)."""
     whole = bundles.guide(session, code[:64])
     items = _chosen(request, whole["items"])
     guide = bundles.guide(session, code[:64], items) if items else whole
     return _apply_page(request, session, actor, guide, items=items, values={}, kept={}, chosen={},
-                       form_token=secrets.token_urlsafe(18))
+                       form_token=secrets.token_urlsafe(18), applicant_code=applicant_code)
 
 
 @router.post("/bundles/{code}/apply")
@@ -253,11 +258,7 @@ def _intake_actor(actor: Actor) -> Actor:
 def intake_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _intake_actor(actor)
-    whole = bundles.guide(session, code[:64])
-    items = _chosen(request, whole["items"])
-    guide = bundles.guide(session, code[:64], items) if items else whole
-    return _apply_page(request, session, actor, guide, items=items, values={}, kept={}, chosen={},
-                       form_token=secrets.token_urlsafe(18), applicant_code="")
+    return _blank(request, session, actor, code, applicant_code="")
 
 
 @router.post("/workbench/bundles/intake/{code}")
