@@ -118,7 +118,7 @@ def import_bundle(session: Session, actor: Actor, record: BundleIn) -> str:
 
 
 def export_records(session: Session) -> Iterator[dict[str, Any]]:
-    for b in session.scalars(select(Bundle).order_by(Bundle.code)):
+    for b in session.scalars(select(Bundle).order_by(Bundle.id)):
         yield record_of(b)
 
 
@@ -146,7 +146,7 @@ def item_names(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, i
 
 def search(session: Session, q: str | None = None, audience: str | None = None) -> list[Bundle]:
     """Bundles whose name, themes, description or item names contain the query's words (all of them)."""
-    rows = list(session.scalars(select(Bundle).order_by(Bundle.audience.desc(), Bundle.code)))
+    rows = list(session.scalars(select(Bundle).order_by(Bundle.id)))  # in the order the catalog lists them
     if audience:
         rows = [b for b in rows if b.audience == audience]
     words = [w for w in re.split(r"\s+", (q or "").strip()) if w][:10]
