@@ -188,6 +188,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.portal import licenses as portal_licenses
     from yiwang.web.portal import messages as portal_messages
     from yiwang.web.portal import pages as portal_pages
+    from yiwang.web.workbench import bundles as workbench_bundles
     from yiwang.web.workbench import cases as workbench_cases
     from yiwang.web.workbench import licenses as workbench_licenses
     from yiwang.web.workbench import pages as workbench_pages
@@ -207,6 +208,7 @@ def install(app: FastAPI) -> None:
     app.include_router(portal_messages.router)
     app.include_router(workbench_pages.router)
     app.include_router(workbench_cases.router)
+    app.include_router(workbench_bundles.router)
     app.include_router(workbench_licenses.router)
     app.include_router(workbench_rectifications.router)
     app.include_router(workbench_tongban.router)

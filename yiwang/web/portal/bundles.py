@@ -1,5 +1,6 @@
-"""一件事 pages: the entrance (every bundle, for enterprises and for persons), a bundle's guide, the one
-application (one merged form, each material once) and following it as one thing; and the staff's 一件事 queue.
+"""一件事 pages of the portal: the entrance (every bundle, for enterprises and for persons), a bundle's guide, the
+one application (one merged form, each material once) and following it as one thing. The staff's 一件事 pages
+(the queue and the window's intake, web/workbench/bundles.py) reuse the application form built here.
 Every form works without JavaScript; a refused application is shown again with the Chinese message and what
 was entered."""
 
@@ -19,10 +20,10 @@ from yiwang.catalog import eforms
 from yiwang.catalog import service as catalog
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, ValidationFailed
-from yiwang.core.permissions import Actor, Perm
+from yiwang.core.permissions import Actor
 from yiwang.core.requests import get_session
 from yiwang.licenses import service as licenses
-from yiwang.web.pagekit import current_actor, redirect, require_applicant, require_staff
+from yiwang.web.pagekit import current_actor, redirect, require_applicant
 from yiwang.web.portal.applications import LIGHT_WORDS, MAX_FIELDS, UPLOAD_ACCEPT, _store_uploads, _text
 from yiwang.web.portal.guide import page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
@@ -100,10 +101,10 @@ def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[st
 def apply_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
-    return _blank(request, session, actor, code)
+    return blank_page(request, session, actor, code)
 
 
-def _blank(request: Request, session: Session, actor: Actor, code: str, applicant_code: str | None = None) -> Any:
+def blank_page(request: Request, session: Session, actor: Actor, code: str, applicant_code: str | None = None) -> Any:
     """The one application, empty, for the items the page's query chose (or all)."""
     whole = bundles.guide(session, code[:64])
     items = _chosen(request, whole["items"])
@@ -116,10 +117,10 @@ def _blank(request: Request, session: Session, actor: Actor, code: str, applican
 async def apply_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
                        actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
-    return await _file_from_page(request, session, actor, code)
+    return await file_from_page(request, session, actor, code)
 
 
-async def _file_from_page(request: Request, session: Session, actor: Actor, code: str, *,
+async def file_from_page(request: Request, session: Session, actor: Actor, code: str, *,
                           intake: bool = False) -> Any:
     """The posted one application, filed (or shown again with what was entered and where it went wrong)."""
     posted = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
@@ -219,60 +220,3 @@ def my_bundle(request: Request, application_no: str, done: str = "",
     app = bundles.get(session, actor, application_no[:40])
     return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
                                                      "done": bool(done), "staff": False})
-
-
-# --- the staff's 一件事 queue ----------------------------------------------------------------------------------
-
-@router.get("/workbench/bundles")
-def queue(request: Request, page: str = "1", open: str = "1", session: Session = Depends(get_session, scope="function"),
-          actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    require_staff(actor)
-    actor.require(Perm.CASE_READ)
-    number = page_number(page)
-    open_only = open != "0"
-    total, rows = bundles.list_for(session, actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
-                                   open_only=open_only)
-    return render(request, "workbench/bundles.html", {
-        "rows": bundles.views(session, actor, rows), "total": total, "lights": LIGHT_WORDS, "open_only": open_only,
-        "pager": pager("/workbench/bundles", {"open": "1" if open_only else "0"}, number, total, PAGE_SIZE)})
-
-
-@router.get("/workbench/bundles/intake")
-def intake_choose(request: Request, session: Session = Depends(get_session, scope="function"),
-                  actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    """The 一件事 window: choose the bundle an applicant at the window applies for."""
-    require_staff(actor)
-    actor.require(Perm.CASE_INTAKE)
-    rows = catalog.search_bundles(session)
-    return render(request, "workbench/bundle_intake.html", {"bundles": rows, "labels": dict(
-        (a, t) for a, t, _ in AUDIENCES)})
-
-
-def _intake_actor(actor: Actor) -> Actor:
-    require_staff(actor)
-    actor.require(Perm.CASE_INTAKE)
-    return actor
-
-
-@router.get("/workbench/bundles/intake/{code}")
-def intake_form(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
-                actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    _intake_actor(actor)
-    return _blank(request, session, actor, code, applicant_code="")
-
-
-@router.post("/workbench/bundles/intake/{code}")
-async def intake_submit(request: Request, code: str, session: Session = Depends(get_session, scope="function"),
-                        actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    _intake_actor(actor)
-    return await _file_from_page(request, session, actor, code, intake=True)
-
-
-@router.get("/workbench/bundles/{application_no}")
-def staff_bundle(request: Request, application_no: str, done: str = "",
-                 session: Session = Depends(get_session, scope="function"),
-                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    require_staff(actor)
-    app = bundles.get(session, actor, application_no[:40])
-    return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
-                                                     "done": bool(done), "staff": True})
