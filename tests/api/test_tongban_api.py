@@ -111,3 +111,16 @@ def test_workbench_pages_show_the_intake_list_and_forms(client, session) -> None
         "csrf_token": csrf_of(r.text), "version": version, "to_department_id": str(upper), "comment": "由市局决定"},
         follow_redirects=True)
     assert r.status_code == 200 and "转报记录" in r.text and "已转报上级部门" in r.text
+
+
+def test_the_applicant_reads_where_the_case_was_taken_in_and_where_to_collect(client, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.helpers import applicant_login
+
+    t, no = _world(session)
+    local = tb.take_in(session, t, clerk=t.b_clerk, code=t.local_code, deliver_at_intake=False)  # not 通办
+    session.commit()
+    applicant_login(client, t.applicant_id)
+    page = client.get(f"/my/cases/{no}")
+    assert page.status_code == 200
+    assert f"跨域通办：由{tb.A_WINDOW}代收，办理结果请到该窗口领取" in page.text
+    assert 'id="intake"' not in client.get(f"/my/cases/{local}").text

@@ -182,6 +182,8 @@ def test_the_result_is_delivered_at_the_receiving_window_when_the_applicant_chos
     no = tb.take_in(session, t)
     _conclude(session, t, no)
     assert no in {c.case_no for c in cases.list_cases(session, t.a_clerk, mine=True)[1]}
+    for b_side in (t.b_handler, t.b_clerk):  # it does not wait at the deciding office, which cannot deliver it
+        assert no not in {c.case_no for c in cases.list_cases(session, b_side, mine=True)[1]}
     assert "deliver" in cases.view(session, t.a_clerk, cases.get_case(session, t.a_clerk, no)).allowed_actions
     assert "deliver" not in cases.view(session, t.b_handler, cases.get_case(session, t.b_handler, no)).allowed_actions
     for b_side in (t.b_handler, t.b_clerk):
@@ -199,6 +201,8 @@ def test_without_the_choice_the_deciding_office_delivers(session) -> None:  # ty
     t = tb.world(session)
     no = tb.take_in(session, t, deliver_at_intake=False)
     _conclude(session, t, no)
+    assert no in {c.case_no for c in cases.list_cases(session, t.b_handler, mine=True)[1]}
+    assert no not in {c.case_no for c in cases.list_cases(session, t.a_clerk, mine=True)[1]}
     assert attempt(session, lambda: cases.apply(session, t.a_clerk, case_no=no, action="deliver")) \
         == "cross_region_read_only"
     cases.apply(session, t.b_handler, case_no=no, action="deliver")
@@ -297,3 +301,18 @@ def test_the_upper_levels_limit_restarts_when_the_guide_says_so(session) -> None
     assert first is not None and case.deadline is not None and case.deadline > first
     assert case.due == case.deadline
     assert cases.timeline(session, case)[-1].data["clock_rule"] == "restart"
+
+
+def test_the_upper_department_is_told_of_a_forwarded_case(engine, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.notify import factories as nf
+
+    t = tb.world(session)
+    no = tb.take_in(session, t)
+    cases.apply(session, t.b_handler, case_no=no, action="accept")
+    upper = tb.department_id(session, tb.CITY_MARKET, "440100")
+    cases.forward(session, t.b_handler, case_no=no, to_department_id=upper, reason="跨区经营，由市局决定")
+    session.commit()
+    nf.drain(engine)
+    told = {m.recipient: m for m in nf.messages(session) if m.title == "收到转报办件"}
+    assert set(told) == {t.city_handler.label, t.city_approver.label}
+    assert no in told[t.city_handler.label].body and told[t.city_handler.label].link == f"/workbench/cases/{no}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from yiwang.cases.models import (
@@ -45,6 +46,16 @@ def _visible(actor: Actor, *, branches: bool = True, cross: bool = True, intake:
                      Case.id.in_(select(CaseForward.case_id)
                                  .where(CaseForward.from_department_id == actor.department_id)))
     return clause
+
+
+def _at_intake(actor: Actor):  # type: ignore[no-untyped-def]
+    """Cases whose receiving window (通办) is the actor's: its region's windows, or its department."""
+    clauses: list[Any] = [false()]
+    if actor.kind is ActorKind.STAFF and Role.WINDOW_CLERK.value in actor.roles and actor.region_code:
+        clauses.append(Case.intake_region_code.startswith(region_prefix(actor.region_code)))
+    if actor.kind is ActorKind.STAFF and actor.department_id is not None:
+        clauses.append(Case.intake_department_id == actor.department_id)
+    return or_(*clauses)
 
 
 def department_has_cross(session: Session, department_id: int | None) -> bool:
@@ -142,8 +153,11 @@ def list_visible(session: Session, actor: Actor, *, status: str | None, due_rang
             waiting.append(Case.status == "submitted")
         if queue.resume:
             waiting.append(Case.status == "suspended")
-        if queue.deliver:  # a 一件事 case is delivered with its application's others, by the system
-            waiting.append(and_(Case.status == "concluded", Case.bundle_application_id.is_(None)))
+        if queue.deliver:
+            # a 一件事 case is delivered with its application's others, by the system; a 通办 case whose applicant
+            # collects at the receiving window waits there, not at the deciding office
+            waiting.append(and_(Case.status == "concluded", Case.bundle_application_id.is_(None),
+                                or_(Case.deliver_at_intake.is_(False), _at_intake(actor))))
         mine = or_(*waiting)
         if queue.branch_department is not None and department_has_branches(session, queue.branch_department):
             # the lead's steps wait for the lead's people; a branch department's opinions wait for its own

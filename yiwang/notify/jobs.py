@@ -69,6 +69,20 @@ for _action in templates.CASE_ACTIONS:
     outbox.handler(case_events.ACTION_TOPICS[_action])(on_case_event)
 
 
+# --- 转报: the upper department hears of a case forwarded to it ---------------------------------------------
+
+@outbox.handler(case_events.CASE_FORWARDED)
+def on_case_forwarded(session: Session, event: OutboxEvent) -> None:
+    """A lower department forwarded a case upwards → the handlers and approvers of the department it now belongs to
+    (the event carries the case as it is after the forward)."""
+    p = event.payload
+    if not p.get("case_no"):
+        return
+    for recipient in _department_staff(session, p):
+        _tell(session, event, recipient, templates.case_forwarded(p), f"/workbench/cases/{_path(p['case_no'])}",
+              channels=())
+
+
 # --- 一件事: one message for the application ---------------------------------------------------------------
 
 @outbox.handler(bundle_events.BUNDLE_SUBMITTED)

@@ -234,3 +234,11 @@ def bundle_event(topic: str, p: dict[str, Any]) -> Text:
     return Text("“一件事”已全部办结", f"您的“{name}”申请（编号 {no}）全部事项已办结，{n} 项办理结果已统一送达，"
                 "电子证照已放入“我的证照”。欢迎对本次服务作出评价。",
                 sms(f"您的“{{name}}”已全部办结，结果已统一送达，编号{no}。", name=name))
+
+
+# --- 转报 (to the upper department) ------------------------------------------------------------------------
+
+def case_forwarded(p: dict[str, Any]) -> Text:
+    item, no = str(p.get("item_name", "")), str(p.get("case_no", ""))
+    return Text("收到转报办件", f"下级部门转报的“{item}”（办件编号 {no}）已转至本部门办理，请及时处理。",
+                sms("下级部门转报的“{item}”已转至本部门办理，请及时处理。", item=item))
