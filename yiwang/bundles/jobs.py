@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.bundles import service
 from yiwang.cases import events as case_events
+from yiwang.cases import service as cases
 from yiwang.core import outbox
 from yiwang.core.outbox import OutboxEvent
 
@@ -19,7 +20,7 @@ def on_case_closed(session: Session, payload: dict[str, object]) -> list[str]:
     case_no = payload.get("case_no")
     if not isinstance(case_no, str):
         return []
-    application_id = service.application_of_case(session, case_no)
+    application_id = cases.bundle_application_of(session, case_no)
     if application_id is None:
         return []
     return service.deliver_if_complete(session, application_id)

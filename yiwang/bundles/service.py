@@ -28,7 +28,7 @@ from yiwang.core import audit, clock, lifecycle, outbox
 from yiwang.core.calendar import get_calendar
 from yiwang.core.config import get_settings
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
-from yiwang.core.permissions import SYSTEM, Actor, ActorKind, Perm
+from yiwang.core.permissions import SYSTEM, Actor, ActorKind
 from yiwang.identity import service as identity
 from yiwang.org import service as org
 
@@ -42,11 +42,13 @@ class MaterialGiven:
 
 # --- what the applicant fills in -----------------------------------------------------------------------
 
-def chosen_specs(session: Session, bundle: Any, items: Sequence[str] | None) -> list[ApplicationSpec]:
+def chosen_specs(session: Session, bundle: Any, items: Sequence[str] | None,
+                 names: dict[str, tuple[str, int, bool]] | None = None) -> list[ApplicationSpec]:
     """The published versions of the items applied for: the subset asked for (each must be in the bundle and
-    published), or — asked for none — every item of the bundle that can be applied for now."""
+    published), or — asked for none — every item of the bundle that can be applied for now (``names``: the
+    bundle's item names as already read)."""
     if not items:
-        names = catalog.bundle_item_names(session, bundle.items)
+        names = names if names is not None else catalog.bundle_item_names(session, bundle.items)
         specs = [catalog.application_spec(session, c, max_age=2.0) for c in bundle.items
                  if names.get(c, ("", 0, False))[2]]
         if not specs:
@@ -76,7 +78,7 @@ def guide(session: Session, code: str, items: Sequence[str] | None = None) -> di
     names = catalog.bundle_item_names(session, bundle.items)
     depts = org.departments_by_ids(session, {d for _, d, _ in names.values()})
     try:  # the whole bundle: what can be applied for now (an item not yet published is listed, not offered)
-        specs = {s.code: s for s in chosen_specs(session, bundle, items)}
+        specs = {s.code: s for s in chosen_specs(session, bundle, items, names)}
     except ValidationFailed:
         if items:
             raise
@@ -112,7 +114,7 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
            materials: Sequence[MaterialGiven], items: Sequence[str] | None = None,
            idempotency_key: str | None = None, applicant_code: str | None = None) -> BundleApplication:
     """File a 一件事 application: one case per chosen item, all or none, in the caller's transaction."""
-    applicant = _applicant(session, actor, applicant_code)
+    applicant, channel = cases.filer(session, actor, applicant_code)
     key = idempotency_key.strip()[:200] if idempotency_key else None
     if key:
         known = session.get(BundleSubmissionKey, (actor.label, key))
@@ -146,8 +148,7 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
         numbers.update({s.code: n for s, n in zip(group, reserved, strict=True)})
     app = BundleApplication(
         application_no=app_no, bundle_code=bundle.code, bundle_name=bundle.name, applicant=profile.label,
-        applicant_name=profile.name, filed_by=None if actor is applicant else actor.label,
-        channel="online" if actor is applicant else ("proxy" if actor.can(Perm.CASE_PROXY_SUBMIT) else "window"),
+        applicant_name=profile.name, filed_by=None if actor is applicant else actor.label, channel=channel,
         region_code=home, item_codes=[s.code for s in specs], form=form, submitted_at=now, version=1)
     session.add(app)
     session.flush()
@@ -178,16 +179,6 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
                                      status="in_progress").model_dump(mode="json"),
                 subject=f"bundle:{app.application_no}")
     return app
-
-
-def _applicant(session: Session, actor: Actor, applicant_code: str | None) -> Actor:
-    if actor.is_applicant:
-        return actor
-    if actor.is_staff and applicant_code:
-        if not (actor.can(Perm.CASE_INTAKE) or actor.can(Perm.CASE_PROXY_SUBMIT)):
-            raise PermissionDenied("您的岗位不能代为申请", code="forbidden")
-        return identity.find_applicant(session, applicant_code)
-    raise PermissionDenied("只有申请人本人，或代办员、综合窗口代为申请", code="forbidden")
 
 
 def _request_field(field: str | None, positions: list[int]) -> str | None:
@@ -243,7 +234,7 @@ OPEN_STATUSES = {s.value for s in cases.OPEN}
 WORST = {"red": 3, "yellow": 2, "green": 1}
 
 
-def overall_status(app: BundleApplication, statuses: Sequence[str]) -> str:
+def overall_status(statuses: Sequence[str]) -> str:
     if any(s == Status.CORRECTION_REQUESTED.value for s in statuses):
         return "action_required"
     if any(s in OPEN_STATUSES for s in statuses):
@@ -314,7 +305,7 @@ def views(session: Session, actor: Actor, apps: Sequence[BundleApplication],
                 due = case.due if due is None else max(due, case.due)
             row.update(case_no=case.case_no, outcome=case.outcome, due=case.due, light=light,
                        concluded_at=case.concluded_at, delivered_at=case.delivered_at)
-        status = overall_status(app, [r["status"] for r in rows])
+        status = overall_status([r["status"] for r in rows])
         out.append({"application_no": app.application_no, "bundle_code": app.bundle_code,
                     "bundle_name": app.bundle_name, "applicant_name": app.applicant_name, "channel": app.channel,
                     "status": status, "status_label": STATUS_LABELS_BUNDLE[status], "submitted_at": app.submitted_at,
@@ -369,11 +360,6 @@ def deliver_if_complete(session: Session, application_id: int) -> list[str]:
                                      status="delivered" if due else "closed").model_dump(mode="json"),
                 subject=f"bundle:{app.application_no}")
     return [c.case_no for c in due]
-
-
-def application_of_case(session: Session, case_no: str) -> int | None:
-    """The bundle application a case was filed under (None for a case filed on its own)."""
-    return cases.bundle_application_of(session, case_no)
 
 
 # --- supervision and indicators -------------------------------------------------------------------------

@@ -73,14 +73,7 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
         return _file(session, actor, bundle.applicant, bundle.channel, bundle.profile, item_code=item_code,
                      form=form, materials=materials, pledge=pledge, bundle=bundle, case_no=case_no,
                      deliver_at_intake=deliver_at_intake)
-    if actor.is_applicant:
-        applicant, channel = actor, "online"
-    elif actor.is_staff and applicant_code:
-        actor.require(Perm.CASE_PROXY_SUBMIT if actor.can(Perm.CASE_PROXY_SUBMIT) else Perm.CASE_INTAKE)
-        applicant, channel = identity.find_applicant(session, applicant_code), (
-            "proxy" if actor.can(Perm.CASE_PROXY_SUBMIT) else "window")
-    else:
-        raise PermissionDenied("只有申请人本人，或代办员、综合窗口代为申请", code="forbidden")
+    applicant, channel = filer(session, actor, applicant_code)
     if idempotency_key:
         key = idempotency_key.strip()[:200]
         previous = repo.submission_key(session, actor.label, key)
@@ -91,6 +84,18 @@ def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, An
     return _file(session, actor, applicant, channel, identity.applicant_profile(session, applicant),
                  item_code=item_code, form=form, materials=materials, pledge=pledge,
                  key=idempotency_key.strip()[:200] if idempotency_key else None, deliver_at_intake=deliver_at_intake)
+
+
+def filer(session: Session, actor: Actor, applicant_code: str | None) -> tuple[Actor, str]:
+    """Who an application is for and through which channel: applicants file for themselves (online); a village
+    proxy (proxy) or a window clerk (window) files for the registered applicant ``applicant_code`` names."""
+    if actor.is_applicant:
+        return actor, "online"
+    if actor.is_staff and applicant_code:
+        proxy = actor.can(Perm.CASE_PROXY_SUBMIT)
+        actor.require(Perm.CASE_PROXY_SUBMIT if proxy else Perm.CASE_INTAKE)
+        return identity.find_applicant(session, applicant_code), "proxy" if proxy else "window"
+    raise PermissionDenied("只有申请人本人，或代办员、综合窗口代为申请", code="forbidden")
 
 
 def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profile: Any, *, item_code: str,

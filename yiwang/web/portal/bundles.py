@@ -62,13 +62,15 @@ def bundle_guide(request: Request, code: str, session: Session = Depends(get_ses
 
 # --- applying ----------------------------------------------------------------------------------------------
 
-def _chosen(request: Request, guide_items: list[dict[str, Any]], posted: FormData | None = None) -> list[str] | None:
-    """The subset of items chosen (the page's query, or the posted form's hidden fields); None: the whole bundle."""
+def _guide(session: Session, request: Request, code: str, posted: FormData | None = None) -> tuple[Any, list[str] | None]:
+    """The bundle's guide for the items chosen (the page's query, or the posted form's hidden fields), and that
+    choice (None: the whole bundle)."""
+    codes = list(catalog.bundle(session, code[:64]).items)
     raw = posted.getlist("items") if posted is not None else request.query_params.getlist("items")
     wanted = [c for c in raw if isinstance(c, str) and c][:20]
-    codes = [i["code"] for i in guide_items]
     picked = [c for c in codes if c in wanted]
-    return picked if wanted and picked and len(picked) < len(codes) else None
+    items = picked if wanted and picked and len(picked) < len(codes) else None
+    return bundles.guide(session, code[:64], items), items
 
 
 def _apply_page(request: Request, session: Session, actor: Actor, guide: dict[str, Any], *,
@@ -106,9 +108,7 @@ def apply_form(request: Request, code: str, session: Session = Depends(get_sessi
 
 def blank_page(request: Request, session: Session, actor: Actor, code: str, applicant_code: str | None = None) -> Any:
     """The one application, empty, for the items the page's query chose (or all)."""
-    whole = bundles.guide(session, code[:64])
-    items = _chosen(request, whole["items"])
-    guide = bundles.guide(session, code[:64], items) if items else whole
+    guide, items = _guide(session, request, code)
     return _apply_page(request, session, actor, guide, items=items, values={}, kept={}, chosen={},
                        form_token=secrets.token_urlsafe(18), applicant_code=applicant_code)
 
@@ -125,9 +125,7 @@ async def file_from_page(request: Request, session: Session, actor: Actor, code:
     """The posted one application, filed (or shown again with what was entered and where it went wrong)."""
     posted = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
     check_csrf(request, _text(posted, "csrf_token", 200))
-    whole = bundles.guide(session, code[:64])
-    items = _chosen(request, whole["items"], posted)
-    guide = bundles.guide(session, code[:64], items) if items else whole
+    guide, items = _guide(session, request, code, posted)
     materials = guide["materials"]
     form_token = _text(posted, "form_token", 200) or secrets.token_urlsafe(18)
     applicant_code = _text(posted, "applicant_code", 30) if intake else None
@@ -217,6 +215,12 @@ def my_bundle(request: Request, application_no: str, done: str = "",
               session: Session = Depends(get_session, scope="function"),
               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_applicant(actor)
+    return application_page(request, session, actor, application_no, done=bool(done))
+
+
+def application_page(request: Request, session: Session, actor: Actor, application_no: str, *, done: bool,
+                     staff: bool = False) -> Any:
+    """One application followed as one thing, as the applicant (or staff: links to the workbench) sees it."""
     app = bundles.get(session, actor, application_no[:40])
     return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
-                                                     "done": bool(done), "staff": False})
+                                                     "done": done, "staff": staff})

@@ -12,7 +12,7 @@ from yiwang.core.permissions import Actor, Perm
 from yiwang.core.requests import get_session
 from yiwang.web.pagekit import current_actor, require_staff
 from yiwang.web.portal.applications import LIGHT_WORDS
-from yiwang.web.portal.bundles import AUDIENCES, PAGE_SIZE, blank_page, file_from_page
+from yiwang.web.portal.bundles import AUDIENCES, PAGE_SIZE, application_page, blank_page, file_from_page
 from yiwang.web.portal.guide import page_number, pager
 from yiwang.web.setup import render
 
@@ -69,6 +69,4 @@ def staff_bundle(request: Request, application_no: str, done: str = "",
                  session: Session = Depends(get_session, scope="function"),
                  actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     require_staff(actor)
-    app = bundles.get(session, actor, application_no[:40])
-    return render(request, "portal/my_bundle.html", {"a": bundles.view(session, actor, app), "lights": LIGHT_WORDS,
-                                                     "done": bool(done), "staff": True})
+    return application_page(request, session, actor, application_no, done=bool(done), staff=True)
