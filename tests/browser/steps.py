@@ -37,3 +37,19 @@ def act(page: Any, case_no: str, action: str, comment: str | None = None) -> Non
         box.locator("textarea[name=comment]").fill(comment)
     submit(page, box.locator("button"))
     assert page.locator(".alert, .field-error").count() == 0, page.locator(".alert, .field-error").first.inner_text()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload_and_submit(page: Any, tmp_path: Any) -> str:
+    """On the apply page: a PDF for every material, the pledge where offered, 提交申请; the new case's number."""
+    sample = tmp_path / "材料.pdf"
+    sample.write_bytes(PDF)
+    for field in page.locator("main input[type=file]").all():
+        field.set_input_files(str(sample))
+    if page.locator("#pledge").count():
+        page.check("#pledge")
+    submit(page, page.locator("button[name=intent][value=submit]"))
+    assert "/my/cases/" in page.url, page.locator("main").inner_text()[:800]
+    return str(page.url.split("/my/cases/")[1].split("?")[0])

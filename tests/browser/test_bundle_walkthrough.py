@@ -17,11 +17,10 @@ import pytest
 
 from tests.browser.conftest import Roles, check_page, horizontal_overflow
 from tests.browser.live import Walk
-from tests.browser.steps import go, submit
+from tests.browser.steps import PDF, go, submit
 
 pytestmark = pytest.mark.browser
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WALK = Walk()
 STATE = WALK.state
 SAMPLES = {"applicant_name": "张三", "id_number": "440104199003071239", "contact_phone": "13800138000",

@@ -18,13 +18,12 @@ import pytest
 
 from tests.browser.conftest import Roles, check_page, horizontal_overflow
 from tests.browser.live import Walk
-from tests.browser.steps import act, go, submit
+from tests.browser.steps import act, go, submit, upload_and_submit
 
 pytestmark = pytest.mark.browser
 
 ITEM = "开办餐饮店"
 FIRE, ECO = "广州市越秀区消防救援大队", "广州市生态环境局越秀分局"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WALK = Walk()
 STATE = WALK.state
 
@@ -85,15 +84,7 @@ def test_applicant_applies_for_the_joint_item(roles: Roles, tmp_path: Path) -> N
         page.fill("#f-seats", "24")
         page.fill("#f-staff_count", "4")
         page.select_option("#f-fuel", "电")
-        sample = tmp_path / "材料.pdf"
-        sample.write_bytes(PDF)
-        for field in page.locator("main input[type=file]").all():
-            field.set_input_files(str(sample))
-        if page.locator("#pledge").count():
-            page.check("#pledge")
-        submit(page, page.locator("button[name=intent][value=submit]"))
-        assert "/my/cases/" in page.url, page.locator("main").inner_text()[:800]
-        STATE["case_no"] = page.url.split("/my/cases/")[1].split("?")[0]
+        STATE["case_no"] = upload_and_submit(page, tmp_path)
 
 
 def test_lead_handler_accepts_and_the_branches_are_pending(roles: Roles, tmp_path: Path) -> None:

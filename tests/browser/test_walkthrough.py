@@ -18,13 +18,12 @@ import pytest
 
 from tests.browser.conftest import Roles, check_page
 from tests.browser.live import Walk
-from tests.browser.steps import act, base_of, go, submit
+from tests.browser.steps import act, base_of, go, submit, upload_and_submit
 
 pytestmark = pytest.mark.browser
 
 ITEM_NAME = "食品经营许可（新办）"
 ID_NUMBER = "440104199003071239"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WALK = Walk()
 STATE = WALK.state
 
@@ -56,15 +55,7 @@ def test_applicant_finds_the_item_and_applies(roles: Roles, tmp_path: Path) -> N
         page.fill("#f-business_items", "热食类食品制售")
         page.fill("#f-area", "45")
         page.fill("#f-staff_count", "3")
-        sample = tmp_path / "材料.pdf"
-        sample.write_bytes(PDF)
-        for field in page.locator("main input[type=file]").all():
-            field.set_input_files(str(sample))
-        if page.locator("#pledge").count():
-            page.check("#pledge")
-        submit(page, page.locator("button[name=intent][value=submit]"))
-        assert "/my/cases/" in page.url, page.locator("main").inner_text()[:800]
-        STATE["case_no"] = page.url.split("/my/cases/")[1].split("?")[0]
+        STATE["case_no"] = upload_and_submit(page, tmp_path)
         go(page, "/my/cases")
         assert STATE["case_no"] in page.locator("main").inner_text()
 
