@@ -26,6 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "portal": {"core", "org", "identity", "catalog", "cases"},
     "bundles": {"core", "org", "identity", "catalog", "cases", "licenses"},
     "pledges": {"core", "org", "identity", "catalog", "licenses", "cases", "credit"},
+    # the hall sits above evaluation: a window-side rating of a visit is a 好差评 rating with its rectification
+    "hall": {"core", "org", "identity", "catalog", "licenses", "cases", "evaluation"},
 }
 # Domains that react to others' events import only their ``events`` (topic constants and payloads): notify tells
 # people what happened in the domains below it without depending on how those domains work.
@@ -99,18 +101,18 @@ def test_web_never_imports_the_api() -> None:
 
 # Where a status may be assigned in the domains whose things have a lifecycle (cases and their branches,
 # licences, rectifications, supervision orders): the engine, and the owning domain's service and effect modules.
-LIFECYCLE_DOMAINS = {"cases", "licenses", "evaluation", "supervision", "portal", "pledges"}
+LIFECYCLE_DOMAINS = {"cases", "licenses", "evaluation", "supervision", "portal", "pledges", "hall"}
 STATUS_WRITERS = {
     "core/lifecycle.py",  # the engine: the one writer of every lifecycle's status
     "core/outbox.py",  # outbox events (delivery state, not a lifecycle)
     "cases/service.py", "cases/actions.py", "cases/branches.py",
     "licenses/service.py", "evaluation/service.py", "supervision/service.py", "supervision/orders.py",
     "supervision/alerts.py", "supervision/tick.py", "supervision/branches.py",  # alerts (not a lifecycle)
-    "portal/service.py", "pledges/service.py",
+    "portal/service.py", "pledges/service.py", "hall/service.py",
 }
 # these changed every status they own through lifecycle.apply: not even they assign one directly
 ENGINE_ONLY = {"licenses/service.py", "evaluation/service.py", "supervision/orders.py", "portal/service.py",
-               "pledges/service.py"}
+               "pledges/service.py", "hall/service.py"}
 
 
 def _status_writes(source: str) -> list[int]:

@@ -282,6 +282,68 @@ def catalog_import(file: Path, draft: bool) -> None:
         sys.exit(1)
 
 
+# --- the service hall ------------------------------------------------------------------------------------------
+
+@main.group()
+def hall() -> None:
+    """Service halls, windows and their staff (政务服务大厅)."""
+
+
+@hall.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def hall_import(file: Path) -> None:
+    """Import halls from JSON lines: {"code", "name", "region_code", "windows": [{"code", "type", "item_codes"?,
+    "staff"?}]} — idempotent; a line's windows replace the hall's (windows no longer listed are closed)."""
+    from yiwang.catalog import transfer
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.hall import service as hall_service
+
+    try:
+        with session_scope() as session:
+            report = hall_service.import_halls(session, SYSTEM, transfer.read_jsonl(file))
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    for line in report.summary_lines():
+        click.echo(line)
+    if report.total and len(report.errors) == report.total:
+        sys.exit(1)
+
+
+@hall.command("list")
+def hall_list() -> None:
+    """Every hall with its windows and who is on duty."""
+    from yiwang.core.db import session_scope
+    from yiwang.hall import service as hall_service
+
+    with session_scope() as session:
+        for h in hall_service.public_halls(session):
+            click.echo(f"{h.code}\t{h.name}\t{h.region_code}\t{h.level}\t{h.opens}–{h.closes}")
+            for w in h.windows:
+                click.echo(f"  {w['code']}\t{w['name']}\t{w['type']}\t{','.join(w['item_codes']) or '-'}\t"
+                           f"{','.join(w['staff_logins']) or '-'}")
+
+
+@hall.command("terminal-key")
+@click.argument("window_code")
+def hall_terminal_key(window_code: str) -> None:
+    """Issue a new key for a window's rating tablet and print the tablet's address (the old key stops working)."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.hall import service as hall_service
+
+    try:
+        with session_scope() as session:
+            key = hall_service.new_terminal_key(session, SYSTEM, window_code)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"/hall/rate/{window_code}?key={key}")
+
+
 @catalog.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def catalog_export(file: Path) -> None:

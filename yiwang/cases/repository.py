@@ -309,3 +309,12 @@ def bundle_coverage(session: Session, actor: Actor, item_codes: Collection[str],
         .where(Case.item_code.in_(list(item_codes)), Case.submitted_at >= since, Case.submitted_at < until,
                _visible(actor, branches=False))).one()
     return int(row[0]), int(row[1])
+
+
+def of_applicant(session: Session, actor: Actor, applicant: str, *, statuses: Sequence[str] | None,
+                 limit: int) -> list[Case]:
+    """One applicant's cases that ``actor`` may see (a window serving them), newest first."""
+    stmt = select(Case).where(Case.applicant == applicant, _visible(actor))
+    if statuses is not None:
+        stmt = stmt.where(Case.status.in_(statuses))
+    return list(session.scalars(stmt.order_by(Case.submitted_at.desc()).limit(limit)))

@@ -384,6 +384,13 @@ def list_cases(session: Session, actor: Actor, *, status: str | None = None, lig
                              limit=limit, offset=offset)
 
 
+def cases_of(session: Session, actor: Actor, applicant: str, *, open_only: bool = True,
+             limit: int = 20) -> Sequence[Case]:
+    """An applicant's cases within ``actor``'s scope (the window serving them sees what is under way)."""
+    return repo.of_applicant(session, actor, applicant, statuses=open_statuses() if open_only else None,
+                             limit=limit)
+
+
 def timeline(session: Session, case: Case) -> Sequence[CaseEvent]:
     return repo.events(session, case.id)
 

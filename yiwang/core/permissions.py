@@ -53,6 +53,11 @@ class Perm(enum.StrEnum):
     PORTAL_ANNOUNCE = "portal:announcement:publish"
     # failed outbox events (dead letters): list and resend
     OUTBOX_MANAGE = "core:outbox:manage"
+    # the service hall: setting up halls and windows; the front desk (tickets for others, re-queueing, check-in);
+    # the hall's daily report
+    HALL_MANAGE = "hall:hall:manage"
+    HALL_DESK = "hall:ticket:desk"
+    HALL_REPORT = "hall:report:read"
 
 
 class Role(enum.StrEnum):
@@ -100,6 +105,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 }
 # administrators see and resend outbox events that died
 ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.OUTBOX_MANAGE}
+# the hall: administrators set it up; window clerks keep the front desk; the centre's leaders (administrators,
+# supervisors) and the clerks read its daily report
+ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.HALL_MANAGE, Perm.HALL_REPORT}
+ROLE_PERMISSIONS[Role.WINDOW_CLERK] = ROLE_PERMISSIONS[Role.WINDOW_CLERK] | {Perm.HALL_DESK, Perm.HALL_REPORT}
+ROLE_PERMISSIONS[Role.SUPERVISOR] = ROLE_PERMISSIONS[Role.SUPERVISOR] | {Perm.HALL_REPORT}
 
 # Searching licences by a holder's full ID number belongs to the case roles of the issuing department (who
 # handle the holder's cases); administrators, supervisors and catalog staff see ID numbers masked.

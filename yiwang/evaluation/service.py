@@ -223,6 +223,35 @@ def rate(session: Session, actor: Actor, *, case_no: str, level: int, reasons: S
     return evaluation
 
 
+def rate_visit(session: Session, *, visit_no: str, rater: str, item_code: str, department_id: int, region_code: str,
+               level: Any, reasons: Sequence[str] | None = None, comment: str | None = None) -> Evaluation:
+    """A rating of one hall visit from the window-side tablet (channel ``terminal``), kept under the visit's number:
+    once per visit (the hall domain checks the tablet and the visit). A bad one opens a rectification for the
+    department of the clerk who served, like a case's bad review."""
+    level, codes, text, chosen = check_rating(level, reasons, comment, "terminal")
+    now = clock.now()
+    if _own_evaluation(session, visit_no, rater, lock=True) is not None:
+        raise EvaluationLocked("这次办事已经评价过了", field="visit_no")
+    evaluation = Evaluation(case_no=visit_no, applicant=rater, item_code=item_code, department_id=department_id,
+                            region_code=region_code, level=level, reasons=codes, comment=text, channel=chosen,
+                            created_at=now, updated_at=now, revision=1, excluded=False)
+    session.add(evaluation)
+    session.flush()
+    opened = _follow_up(session, SYSTEM, evaluation, now)
+    session.flush()
+    audit.record(session, SYSTEM, "evaluation.rate", "evaluation", visit_no,
+                 {"evaluation_id": evaluation.id, "level": level, "reasons": codes, "channel": chosen,
+                  "visit": True, "rectification_id": opened.id if opened else None})
+    outbox.emit(session, events.EVALUATION_RATED, events.Rated(
+        case_no=visit_no, applicant=rater, evaluation_id=evaluation.id, department_id=department_id,
+        item_code=item_code, level=level, previous_level=None, revision=1, channel=chosen).model_dump(mode="json"))
+    if opened is not None:
+        outbox.emit(session, events.RECTIFICATION_OPENED, events.RectificationOpened(
+            case_no=opened.case_no, department_id=opened.department_id, rectification_id=opened.id,
+            deadline=opened.deadline).model_dump(mode="json"))
+    return evaluation
+
+
 @dataclass
 class RectContext(lifecycle.Context):
     applicant: str = ""  # the rater, whom the reply's event tells

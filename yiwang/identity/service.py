@@ -588,3 +588,20 @@ def staff_with_role(session: Session, role: str, *, covering: str | None = None)
     return [f"staff:{i}" for i, d in rows
             if d in departments and departments[d].region_code
             and covering.startswith(region_prefix(departments[d].region_code))]
+
+
+def staff_by_logins(session: Session, logins: Iterable[str]) -> dict[str, tuple[int, str, int, bool]]:
+    """login → (id, name, department id, active) of the staff with those logins (unknown logins are absent)."""
+    wanted = sorted({str(x) for x in logins})
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Staff).where(Staff.login.in_(wanted)))
+    return {s.login: (s.id, s.name, s.department_id, s.active) for s in rows}
+
+
+def staff_brief(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
+    """id → (login, name, department id) of the given staff."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {s.id: (s.login, s.name, s.department_id) for s in session.scalars(select(Staff).where(Staff.id.in_(wanted)))}

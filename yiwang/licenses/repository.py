@@ -69,6 +69,13 @@ def valid_held(session: Session, holder: str, type_code: str, today: dt.date) ->
         (License.valid_until.is_(None)) | (License.valid_until >= today)).order_by(License.issued_at.desc())))
 
 
+def valid_of_holder(session: Session, holder: str, today: dt.date, limit: int = 50) -> list[License]:
+    return list(session.scalars(select(License).where(
+        License.holder == holder, License.status == "valid",
+        (License.valid_until.is_(None)) | (License.valid_until >= today)).order_by(License.issued_at.desc())
+        .limit(limit)))
+
+
 def page(session: Session, actor: Actor, *, status: str | None, term: str | None, today: dt.date, limit: int,
          offset: int) -> tuple[int, list[License]]:
     """Licences in the caller's scope, newest first: by status (valid and expired as they stand on ``today``)

@@ -434,6 +434,11 @@ def held(session: Session, holder: str, type_ref: str) -> list[LicenseOut]:
     return [out(r) for r in repository.valid_held(session, holder, lt.code, clock.today())]
 
 
+def held_by(session: Session, holder: str) -> list[LicenseOut]:
+    """Every licence the holder holds that is valid today, newest first (a window serving them)."""
+    return [out(r) for r in repository.valid_of_holder(session, holder, clock.today())]
+
+
 def check_reuse(session: Session, holder: str, license_id: str, type_ref: str | None, *, field_name: str) -> LicenseOut:
     """Verify a license offered instead of a material (用证/免提交): the applicant's own, of the type the material
     names, valid today, and its seal signature intact. Returns it, for the case to record the reference."""

@@ -23,6 +23,7 @@ from yiwang.core.db import session_scope
 from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import Role
 from yiwang.evaluation import events as evaluation_events
+from yiwang.hall import events as hall_events
 from yiwang.identity import service as identity
 from yiwang.licenses import events as license_events
 from yiwang.notify import backends, service, templates
@@ -94,6 +95,21 @@ def on_bundle_event(session: Session, event: OutboxEvent) -> None:
         return
     _tell(session, event, str(p["applicant"]), templates.bundle_event(event.topic, p),
           f"/my/bundles/{_path(p['application_no'])}")
+
+
+# --- the hall: appointments ------------------------------------------------------------------------------------
+
+def on_appointment_event(session: Session, event: OutboxEvent) -> None:
+    """Booked, changed, cancelled, the day-before reminder and a no-show → the person who booked (SMS too)."""
+    p = event.payload
+    if not p.get("applicant") or not p.get("appointment_no") or event.topic not in templates.APPOINTMENT_TOPICS:
+        return
+    _tell(session, event, str(p["applicant"]), templates.appointment_event(event.topic, p), "/hall/appointments")
+
+
+for _topic in (hall_events.APPOINTMENT_BOOKED, hall_events.APPOINTMENT_CHANGED, hall_events.APPOINTMENT_CANCELLED,
+               hall_events.APPOINTMENT_REMINDER, hall_events.APPOINTMENT_NO_SHOW):
+    outbox.handler(_topic)(on_appointment_event)
 
 
 # --- 并联审批: branches of a joint case -------------------------------------------------------------------------

@@ -242,3 +242,27 @@ def case_forwarded(p: dict[str, Any]) -> Text:
     item, no = str(p.get("item_name", "")), str(p.get("case_no", ""))
     return Text("收到转报办件", f"下级部门转报的“{item}”（办件编号 {no}）已转至本部门办理，请及时处理。",
                 sms("下级部门转报的“{item}”已转至本部门办理，请及时处理。", item=item))
+
+
+_APPOINTMENT = {
+    "hall.appointment_booked": ("预约成功", "您已预约{hall}{day} {start}–{end}（{type}），预约号 {no}。请在开始前一小时至开始后"
+                                "15 分钟内到大厅签到取号。", "您已预约{hall}{day} {start}，预约号{no}，请按时签到。"),
+    "hall.appointment_changed": ("预约已改期", "您在{hall}的预约已改为 {day} {start}–{end}（{type}），预约号 {no}。",
+                                 "您在{hall}的预约已改为{day} {start}，预约号{no}。"),
+    "hall.appointment_cancelled": ("预约已取消", "您在{hall}{day} {start} 的预约（{no}）已取消。",
+                                   "您在{hall}{day} {start}的预约已取消。"),
+    "hall.appointment_reminder": ("明天有预约", "提醒：您预约了明天 {day} {start}–{end} 到{hall}办事（{type}），预约号 {no}。"
+                                  "如不能前往，请提前取消预约；90 天内 3 次预约未到将暂停预约 30 天。",
+                                  "提醒：您预约了{hall}明天{start}，预约号{no}，不能前往请取消。"),
+    "hall.appointment_no_show": ("预约未到", "您在{hall}{day} {start} 的预约（{no}）未签到，已记为爽约。"
+                                 "90 天内 3 次爽约将暂停预约 30 天。", "您在{hall}{day} {start}的预约未签到，已记爽约。"),
+}
+APPOINTMENT_TOPICS = tuple(_APPOINTMENT)
+
+
+def appointment_event(topic: str, p: dict[str, Any]) -> Text:
+    title, body, short = _APPOINTMENT[topic]
+    parts = {"hall": str(p.get("hall_name") or p.get("hall_code") or "服务大厅"), "day": str(p.get("day", "")),
+             "start": str(p.get("start", "")), "end": str(p.get("end", "")), "type": str(p.get("window_type", "")),
+             "no": str(p.get("appointment_no", ""))}
+    return Text(title=title, body=body.format(**parts), sms=sms(short, **parts))

@@ -1,0 +1,38 @@
+"""Events the hall domain publishes (topic constants and payloads; depends on core alone)."""
+
+from __future__ import annotations
+
+from yiwang.core.lifecycle import Event
+
+TICKET_CALLED = "hall.ticket_called"
+APPOINTMENT_BOOKED = "hall.appointment_booked"
+APPOINTMENT_CHANGED = "hall.appointment_changed"
+APPOINTMENT_CANCELLED = "hall.appointment_cancelled"
+APPOINTMENT_REMINDER = "hall.appointment_reminder"
+APPOINTMENT_NO_SHOW = "hall.appointment_no_show"
+
+TICKET_TOPICS: dict[str, str] = {"call": TICKET_CALLED, "recall": TICKET_CALLED}
+APPOINTMENT_TOPICS: dict[str, str] = {"change": APPOINTMENT_CHANGED, "cancel": APPOINTMENT_CANCELLED,
+                                      "no_show": APPOINTMENT_NO_SHOW}
+
+
+class TicketChanged(Event):
+    hall_code: str
+    ticket_no: str
+    day: str
+    status: str
+    window_code: str | None
+    window_name: str | None
+    applicant: str | None
+
+
+class AppointmentChanged(Event):
+    appointment_no: str
+    hall_code: str
+    hall_name: str
+    applicant: str
+    day: str
+    start: str
+    end: str
+    window_type: str
+    status: str
