@@ -73,6 +73,12 @@ def demo_seed() -> None:
     click.echo(f"演示账号（密码均为 {demo_data.DEMO_PASSWORD}）：")
     for role, login, name, where in accounts:
         click.echo(f"  {role:<10} {login:<22} {name} {where}")
+    from yiwang import demo_hall
+
+    click.echo("服务大厅（越秀区政务服务中心 YX-ZWFWZX）：叫号屏 /hall/YX-ZWFWZX/screen，自助终端 /kiosk/YX-ZWFWZX；"
+               "窗口评价器：")
+    for code, url in demo_hall.tablet_urls()[:2]:
+        click.echo(f"  {code:<10} {url}")
 
 
 # --- server and worker ---------------------------------------------------------------------------

@@ -67,6 +67,8 @@ STAFF = [
     # role label, login, name, department index, roles
     ("系统管理员", "admin", "周敏", 0, ["admin"]),
     ("综合窗口", "clerk", "李晓燕", 0, ["window_clerk"]),
+    ("综合窗口（2 号窗）", "clerk2", "何晓东", 0, ["window_clerk"]),
+    ("大厅负责人（窗口差评整改）", "hall_manager", "黄志勇", 0, ["approver"]),
     ("承办人", "handler", "王建国", 1, ["handler"]),
     ("审核人", "checker", "陈志强", 1, ["checker"]),
     ("审批人", "approver", "刘海涛", 1, ["approver"]),
@@ -360,8 +362,26 @@ def seed() -> list[tuple[str, str, str, str]]:
                 seed_bundle(session)
         except DomainError as exc:
             log.warning("demo 一件事 application not created: %s", exc.message)
+        seed_hall(session, depts)
         seed_demand(session)
     return accounts
+
+
+def seed_hall(session: Session, depts: list) -> None:  # type: ignore[type-arg]
+    """The halls, windows and tablets, and this morning's queue at the county hall (demo_hall)."""
+    from yiwang import demo_hall
+
+    market = depts[1]
+    special = [r["code"] for r in local_items(depts) if r["department"] == market.name]
+    with session.begin_nested():
+        demo_hall.seed_halls(session, special)
+    staff = {login: identity.actor_for_staff(session, row) for login in ("clerk", "clerk2", "handler")
+             if (row := identity_repo.staff_by_login(session, login)) is not None}
+    try:
+        with session.begin_nested():
+            demo_hall.seed_morning(session, staff)
+    except DomainError as exc:
+        log.warning("demo hall queue not created: %s", exc.message)
 
 
 NEWBORN_BUNDLE = "YJS-440104-XSECS"

@@ -381,6 +381,12 @@ def _import_hall(session: Session, actor: Actor, rec: HallIn) -> tuple[str, int,
 
 def new_terminal_key(session: Session, actor: Actor, window_code: str) -> str:
     """A new key for the window's rating tablet (the old one stops working); shown once, stored as its SHA-256."""
+    key = secrets.token_urlsafe(18)
+    set_terminal_key(session, actor, window_code, key)
+    return key
+
+
+def set_terminal_key(session: Session, actor: Actor, window_code: str, key: str) -> None:
     actor.require(Perm.HALL_MANAGE)
     window = repository.window_by_code(session, window_code)
     if window is None:
@@ -389,12 +395,13 @@ def new_terminal_key(session: Session, actor: Actor, window_code: str) -> str:
     assert hall is not None
     if actor.is_staff and actor.region_code and not hall.region_code.startswith(region_prefix(actor.region_code)):
         raise WindowNotFound("窗口不存在", field="window_code")
-    key = secrets.token_urlsafe(18)
-    window.terminal_key_hash = hashlib.sha256(key.encode()).hexdigest()
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    if window.terminal_key_hash == digest:
+        return
+    window.terminal_key_hash = digest
     window.updated_at = clock.now()
     session.flush()
     audit.record(session, actor, "hall.terminal_key", "hall_window", window.code, {})
-    return key
 
 
 def hall_out(session: Session, hall: Hall) -> HallOut:
@@ -539,6 +546,10 @@ def find_ticket(session: Session, hall_code: str, ticket_no: str, day: dt.date |
     if found is None:
         raise TicketNotFound("今天没有这个号", field="ticket_no")
     return ticket_out(session, found, hall)
+
+
+def daily_ticket_count(session: Session, hall_code: str, day: dt.date) -> int:
+    return len(repository.day_tickets(session, _hall(session, hall_code).id, day))
 
 
 def my_tickets(session: Session, actor: Actor) -> list[TicketOut]:
