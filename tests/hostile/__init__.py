@@ -72,12 +72,17 @@ class World:
     pledge_check_id: int = 0
     bundle_code: str = ""  # 一件事 of the own item and a second own item
     bundle_no: str = ""  # A's application for it: two cases of the own department, waiting for acceptance
+    hall_code: str = ""  # the own district's hall: window HH-01 staffed by the own clerk, HH-02 by nobody
+    window_code: str = ""
+    ticket_no: str = ""  # A's phone ticket of today, waiting
+    appointment_no: str = ""  # A's appointment at the hall
 
     def secrets(self) -> dict[str, str]:
         """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
         return {"case_no": self.case_no, "pending_no": self.pending_no, "license_id": self.license_id,
                 "order_no": self.order_no, "replied_order_no": self.replied_order_no, "file_id": self.file_id,
-                "owner_login": self.owner_login, "pledged_no": self.pledged_no, "bundle_no": self.bundle_no}
+                "owner_login": self.owner_login, "pledged_no": self.pledged_no, "bundle_no": self.bundle_no,
+                "appointment_no": self.appointment_no}
 
     def other_secrets(self) -> dict[str, str]:
         """Identifiers of the other department's objects: none may appear in what own actors are shown."""
@@ -167,6 +172,7 @@ def build_world(session: Session) -> World:
         other_case_no=other_no, other_license_id=other_license_id)
     world.pledged_no, world.pledge_check_id = _pledged(session, w, file_id)
     world.bundle_code, world.bundle_no = _bundle(session, w)
+    world.hall_code, world.window_code, world.ticket_no, world.appointment_no = _hall(session, w)
     world.announcement_id = portal.create_announcement(session, SYSTEM, title="越秀区通知", body="正文",
                                                        region_code=OWN_REGION, publish=True).id
     session.commit()
@@ -188,6 +194,21 @@ def _bundle(session: Session, w: cw.World) -> tuple[str, str]:
         app = bundles.submit(session, w.applicant, bundle_code="YJS-HOSTILE", materials=given,
                              form={"contact_name": "张三", "contact_phone": "13800138000", "description": "一件事"})
     return "YJS-HOSTILE", app.application_no
+
+
+def _hall(session: Session, w: cw.World) -> tuple[str, str, str, str]:
+    """The own district's hall (its window staffed by the own clerk), A's phone ticket of today and A's appointment
+    (booked on a Monday of 2026 for the Tuesday: the matrix reads and cancels it, whatever today is)."""
+    from yiwang.hall import service as hall
+
+    line = {"code": "HH", "name": "越秀区政务服务中心", "region_code": OWN_REGION, "windows": [
+        {"code": "HH-01", "type": "综合", "staff": ["clerk"]}, {"code": "HH-02", "type": "综合"}]}
+    report = hall.import_halls(session, SYSTEM, [("第 1 行", line)])
+    assert not report.errors, report.errors
+    ticket = hall.take_ticket(session, w.applicant, "HH", source="phone")
+    with clock.frozen(lf.MONDAY):
+        appointment = hall.book(session, w.applicant, hall_code="HH", day=dt.date(2026, 3, 3), start="10:00")
+    return "HH", "HH-01", ticket.ticket_no, appointment.appointment_no
 
 
 def _pledged(session: Session, w: cw.World, evidence: str) -> tuple[str, int]:

@@ -69,6 +69,8 @@ ISSUER = frozenset({"own:handler", "own:checker", "own:approver"})  # the signed
 RECTIFIERS = frozenset({"own:handler", "own:approver"})  # evaluation:rectification:handle
 ORDER_READERS = frozenset({"own:handler", "own:approver", "own:super"})  # reply (department) or read (region)
 PLEDGE_CHECKERS = frozenset({"own:handler", "own:approver"})  # the deciding department's handlers and approvers
+HALL_DESK = frozenset({"own:clerk"})  # the front desk: window clerks whose region covers the hall
+HALL_QUEUE = frozenset({"own:clerk", "own:super"})  # a hall's queue: region-wide roles covering it, staff on duty
 NOBODY: frozenset[str] = frozenset()
 
 # --- reads: who may see the own department's object ---------------------------------------------------------
@@ -130,6 +132,10 @@ READS: dict[str, Read] = {
     "GET /workbench/pledge-checks/{check_id}": Read("/workbench/pledge-checks/{w.pledge_check_id}", CASE_STAFF),
     "GET /workbench/pledge-checks/{check_id}/evidence": Read("/workbench/pledge-checks/{w.pledge_check_id}/evidence",
                                                               CASE_STAFF),
+    # the service hall: its queue (not the public board), A's appointment
+    "GET /api/v1/halls/{hall_code}/queue": Read("/api/v1/halls/{w.hall_code}/queue", HALL_QUEUE),
+    "GET /api/v1/appointments/{appointment_no}": Read("/api/v1/appointments/{w.appointment_no}",
+                                                      OWNER | HALL_DESK),
 }
 
 # GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
@@ -147,6 +153,12 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "GET /themes/{slug}": ("/themes/tax", "a theme entrance (主题服务) of the public catalog"),
     "GET /announcements/{announcement_id}": ("/announcements/{w.announcement_id}",
                                              "a published notice (通知公告); drafts and withdrawn ones are 404"),
+    "GET /api/v1/halls/{hall_code}/board": ("/api/v1/halls/{w.hall_code}/board",
+                                            "the hall's calling screen: ticket numbers and queue lengths only"),
+    "GET /api/v1/halls/{hall_code}/slots": ("/api/v1/halls/{w.hall_code}/slots",
+                                            "appointment slots and places left, no bookings"),
+    "GET /api/v1/halls/{hall_code}/tickets/{ticket_no}": ("/api/v1/halls/{w.hall_code}/tickets/{w.ticket_no}",
+                                                          "a ticket's place in the queue: the number is all it shows"),
 }
 
 # --- writes: nobody outside the row may change the own object -----------------------------------------------
@@ -326,6 +338,21 @@ WRITES: tuple[Write, ...] = (
     Write("POST /api/v1/pledge-checks/{check_id}/result", "/api/v1/pledge-checks/{w.pledge_check_id}/result",
           bodies=({"result": "passed", "note": "越权核查"}, {"result": "false_pledge", "note": "越权认定"}),
           allowed=PLEDGE_CHECKERS, control="own:handler", control_body={"result": "passed", "note": "核查属实"}),
+    # the service hall: only staff on duty at the window call and serve there (the own clerk at HH-01); A's ticket
+    # and appointment are A's and the front desk's
+    Write("POST /api/v1/windows/{window_code}/recall", "/api/v1/windows/{w.window_code}/recall", bodies=({},)),
+    Write("POST /api/v1/windows/{window_code}/skip", "/api/v1/windows/{w.window_code}/skip", bodies=({},)),
+    Write("POST /api/v1/windows/{window_code}/serve", "/api/v1/windows/{w.window_code}/serve", bodies=({},)),
+    Write("POST /api/v1/windows/{window_code}/transfer", "/api/v1/windows/{w.window_code}/transfer",
+          bodies=({"window_type": "综合"},)),
+    Write("POST /api/v1/windows/{window_code}/finish", "/api/v1/windows/{w.window_code}/finish",
+          bodies=({"outcome": "consult"},)),
+    Write("POST /api/v1/windows/{window_code}/call", "/api/v1/windows/{w.window_code}/call",
+          allowed=HALL_DESK, control="own:clerk"),
+    Write("POST /api/v1/appointments/{appointment_no}/actions", "/api/v1/appointments/{w.appointment_no}/actions",
+          bodies=({"action": "cancel"},), allowed=OWNER | HALL_DESK, control="owner"),
+    Write("POST /api/v1/halls/{hall_code}/tickets/{ticket_no}/cancel",
+          "/api/v1/halls/{w.hall_code}/tickets/{w.ticket_no}/cancel", allowed=OWNER | HALL_DESK),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.
@@ -357,6 +384,9 @@ UNSCOPED: dict[str, str] = {
     "POST /admin/catalog/import": "per-record scope: the same import service is in WRITES through the API",
     "POST /admin/outbox/{event_id}/resend": "dead outbox events are the platform's own background tasks: "
                                             "administrators only (tests/core/test_outbox_dead.py)",
+    "POST /api/v1/halls/{hall_code}/tickets": "anyone may take a queue ticket (a kiosk, a phone); a signed-in "
+                                              "caller's ticket is their own",
+    "POST /api/v1/appointments": "books the caller's own appointment",
 }
 
 # Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test
