@@ -465,16 +465,20 @@ def _window_type_for(session: Session, hall: Hall, item_code: str | None, window
     return sorted(types)[0]
 
 
-def _estimate(session: Session, hall: Hall, day: dt.date, window_type: str, ahead: int) -> int:
+def _estimate(session: Session, hall: Hall, day: dt.date, window_type: str, ahead: int,
+              open_windows: int | None = None) -> int:
     """Minutes until a ticket with ``ahead`` tickets before it is called: the queue's mean service time today (a
     default before any finished visit) times the tickets ahead, shared by the staffed windows of its type."""
+    if ahead <= 0:
+        return 0
     times = [(b - a).total_seconds() / 60 for a, b in repository.mean_service_seconds(session, hall.id, day,
                                                                                        window_type) if a and b]
     mean = sum(times) / len(times) if times else DEFAULT_SERVICE_MINUTES
-    windows = [w for w in repository.windows_of(session, hall.id) if w.type == window_type]
-    staffed = repository.staff_of_windows(session, [w.id for w in windows])
-    open_windows = max(1, sum(1 for w in windows if staffed[w.id]))
-    return int(math.ceil(ahead * max(1.0, mean) / open_windows))
+    if open_windows is None:
+        windows = [w for w in repository.windows_of(session, hall.id) if w.type == window_type]
+        staffed = repository.staff_of_windows(session, [w.id for w in windows])
+        open_windows = sum(1 for w in windows if staffed[w.id])
+    return int(math.ceil(ahead * max(1.0, mean) / max(1, open_windows)))
 
 
 def take_ticket(session: Session, actor: Actor, hall_code: str, *, item_code: str | None = None,
@@ -807,9 +811,10 @@ def board(session: Session, hall_code: str, *, calls: int = 8) -> BoardOut:
         if not of_type:
             continue
         n = waiting.get(wtype, 0)
+        staffed_n = sum(1 for w in of_type if staffed[w.id])
         queues.append(BoardQueue(window_type=wtype, label=WINDOW_TYPE_LABELS[wtype], waiting=n,
-                                 windows_open=sum(1 for w in of_type if staffed[w.id]),
-                                 estimated_wait_minutes=_estimate(session, hall, day, wtype, n)))
+                                 windows_open=staffed_n,
+                                 estimated_wait_minutes=_estimate(session, hall, day, wtype, n, staffed_n)))
     return BoardOut(hall_code=hall.code, hall_name=hall.name, now=now, open=is_open(session, hall, now),
                     hours=f"工作日 {hall.opens}–{hall.closes}",
                     calling=[BoardCall(ticket_no=t.ticket_no, window_code=windows[t.window_id].code,
