@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from yiwang.core.lifecycle import Event
 
+VISIT_PREFIX = "V"  # visit numbers (a window rating is kept under one) begin with it; case numbers are digits
+ANONYMOUS_RATER = "visit:"  # the rater of a visit whose person was not identified
+
 TICKET_CALLED = "hall.ticket_called"
 APPOINTMENT_BOOKED = "hall.appointment_booked"
 APPOINTMENT_CHANGED = "hall.appointment_changed"

@@ -681,7 +681,7 @@ def serve(session: Session, actor: Actor, window_code: str, ticket_no: str | Non
 
 
 def _visit_no(session: Session, hall: Hall, day: dt.date) -> str:
-    return f"V{day:%Y%m%d}{hall.id:04d}{secrets.randbelow(10**8):08d}"
+    return f"{events.VISIT_PREFIX}{day:%Y%m%d}{hall.id:04d}{secrets.randbelow(10**8):08d}"
 
 
 def _person_name(session: Session, label: str | None) -> str | None:
@@ -913,13 +913,14 @@ def rate_visit(session: Session, window_code: str, key: str | None, *, visit_no:
     rectification a case's bad review does, for the department of the clerk who served."""
     window = _tablet_window(session, window_code, key)
     visit = repository.visit(session, (visit_no or "").strip(), lock=True)
-    if visit is None or visit.window_id != window.id or visit.finished_at is None:
+    since = clock.now() - dt.timedelta(minutes=RATING_WINDOW_MINUTES)
+    if visit is None or visit.window_id != window.id or visit.finished_at is None or visit.finished_at < since:
         raise VisitNotFound("没有可评价的办事记录", field="visit_no")
     if visit.rated:
         raise AlreadyRated("这次办事已经评价过了，谢谢", field="visit_no")
     hall = session.get(Hall, visit.hall_id)
     assert hall is not None
-    rated = evaluation.rate_visit(session, visit_no=visit.visit_no, rater=visit.person or f"visit:{visit.visit_no}",
+    rated = evaluation.rate_visit(session, visit_no=visit.visit_no, rater=visit.person or f"{events.ANONYMOUS_RATER}{visit.visit_no}",
                                   item_code=visit.item_code or f"window:{window.type}",
                                   department_id=visit.department_id, region_code=hall.region_code, level=level,
                                   reasons=reasons, comment=comment)

@@ -186,9 +186,13 @@ for _action, _topic in license_events.CHANGE_TOPICS.items():
 @outbox.handler(evaluation_events.RECTIFICATION_REPLIED)
 def on_rectification_replied(session: Session, event: OutboxEvent) -> None:
     p = event.payload
-    if p.get("applicant") and p.get("case_no"):
-        _tell(session, event, str(p["applicant"]), templates.rectification_replied(p),
-              f"/my/cases/{_path(p['case_no'])}/evaluation")
+    applicant, no = str(p.get("applicant") or ""), str(p.get("case_no") or "")
+    if not applicant or not no or applicant.startswith(hall_events.ANONYMOUS_RATER):
+        return  # a window rating by someone the window did not identify: nobody to tell
+    if no.startswith(hall_events.VISIT_PREFIX):
+        _tell(session, event, applicant, templates.visit_rectification_replied(p), "/my/messages")
+        return
+    _tell(session, event, applicant, templates.rectification_replied(p), f"/my/cases/{_path(no)}/evaluation")
 
 
 @outbox.handler(evaluation_events.RECTIFICATION_OPENED)

@@ -157,6 +157,12 @@ def rectification_replied(payload: dict[str, Any]) -> Text:
                 sms("您对办件{no}的评价已收到答复，请登录查看。", no=no))
 
 
+def visit_rectification_replied(payload: dict[str, Any]) -> Text:
+    return Text("您对窗口服务的评价已收到答复",
+                "您在服务大厅窗口办事后所作的评价已收到整改答复。感谢您的监督，我们会持续改进窗口服务。",
+                sms("您对窗口服务的评价已收到整改答复，感谢监督。"))
+
+
 def rectification_opened(payload: dict[str, Any]) -> Text:
     no, deadline = str(payload.get("case_no") or ""), str(payload.get("deadline") or "")
     due = f"请于 {deadline} 前" if deadline else "请尽快"
