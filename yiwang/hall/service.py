@@ -75,6 +75,7 @@ from yiwang.hall.states import (
     NO_SHOW_WINDOW_DAYS,
     OUTCOMES,
     PRIORITIES,
+    SOURCES,
     TAKER,
     TICKET_STATUS_LABELS,
     TICKET_TRANSITIONS,
@@ -488,6 +489,8 @@ def take_ticket(session: Session, actor: Actor, hall_code: str, *, item_code: st
     takes one for the person in front of it. Elderly and disabled people go first (checked at the window); an
     appointment's priority comes only from checking in."""
     hall = _hall(session, hall_code)
+    if source not in SOURCES:
+        raise ValueError(f"unknown ticket source {source!r}")
     chosen = priority or "normal"
     if chosen not in PRIORITIES:
         raise ValidationFailed("priority 应为 " + "、".join(PRIORITIES), field="priority", code="invalid_priority")
