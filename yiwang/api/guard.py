@@ -42,6 +42,7 @@ UPLOAD_ROUTES: tuple[tuple[re.Pattern[str], str, str | None], ...] = tuple(
         (r"/admin/catalog/import", "multipart", "web"),
         (r"/admin/catalog/[^/]+/materials/[^/]+/file", "file", "web"),
         (r"/admin/calendar", "file", "web"),
+        (r"/admin/halls/import", "file", "web"),  # 服务大厅: one JSON lines file
     ))
 
 

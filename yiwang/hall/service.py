@@ -624,20 +624,23 @@ def _window_ticket(session: Session, actor: Actor, window_code: str, ticket_no: 
     return current[0], window, hall
 
 
-def recall(session: Session, actor: Actor, window_code: str, ticket_no: str | None = None) -> CalledTicket:
+def recall(session: Session, actor: Actor, window_code: str, ticket_no: str | None = None,
+           expected_version: int | None = None) -> CalledTicket:
     ticket, window, hall = _window_ticket(session, actor, window_code, ticket_no)
 
     def effect(_s: Session, ctx: lifecycle.Context, t: Ticket) -> None:
         t.recalls = (t.recalls or 0) + 1
         t.called_at = ctx.now
 
-    _act(session, actor, ticket, TicketAction.RECALL.value, hall=hall, window=window, effect=effect)
+    _act(session, actor, ticket, TicketAction.RECALL.value, hall=hall, window=window, effect=effect,
+         expected_version=expected_version)
     return _called(session, ticket, window)
 
 
-def skip(session: Session, actor: Actor, window_code: str, ticket_no: str | None = None) -> CalledTicket:
+def skip(session: Session, actor: Actor, window_code: str, ticket_no: str | None = None,
+         expected_version: int | None = None) -> CalledTicket:
     ticket, window, hall = _window_ticket(session, actor, window_code, ticket_no)
-    _act(session, actor, ticket, TicketAction.SKIP.value, hall=hall, window=window)
+    _act(session, actor, ticket, TicketAction.SKIP.value, hall=hall, window=window, expected_version=expected_version)
     return _called(session, ticket, window)
 
 
@@ -645,7 +648,8 @@ def _staff_name(session: Session, actor: Actor) -> str:
     return actor.name or identity.staff_brief(session, [actor.id or 0]).get(actor.id or 0, ("", "", 0))[1]
 
 
-def serve(session: Session, actor: Actor, window_code: str, ticket_no: str | None = None) -> VisitOut:
+def serve(session: Session, actor: Actor, window_code: str, ticket_no: str | None = None,
+          expected_version: int | None = None) -> VisitOut:
     """The person is at the window: the visit is registered (来办事要有登记). The first clerk to serve it is named
     on it (首问负责); a ticket transferred here hands the visit over to this clerk."""
     ticket, window, hall = _window_ticket(session, actor, window_code, ticket_no)
@@ -654,7 +658,8 @@ def serve(session: Session, actor: Actor, window_code: str, ticket_no: str | Non
     def effect(_s: Session, ctx: lifecycle.Context, t: Ticket) -> None:
         t.served_at = ctx.now
 
-    _act(session, actor, ticket, TicketAction.SERVE.value, hall=hall, window=window, effect=effect)
+    _act(session, actor, ticket, TicketAction.SERVE.value, hall=hall, window=window, effect=effect,
+         expected_version=expected_version)
     now = clock.now()
     name = _staff_name(session, actor)
     if existing is None:
@@ -695,7 +700,7 @@ def _person_name(session: Session, label: str | None) -> str | None:
 
 
 def transfer(session: Session, actor: Actor, window_code: str, *, window_type: str, ticket_no: str | None = None,
-             reason: str | None = None) -> TicketOut:
+             reason: str | None = None, expected_version: int | None = None) -> TicketOut:
     """Back into the queue of another window type, keeping its place by the time it was taken. The visit stays
     with the clerk who served it first until another window serves it (the hand-over)."""
     ticket, window, hall = _window_ticket(session, actor, window_code, ticket_no)
@@ -712,12 +717,13 @@ def transfer(session: Session, actor: Actor, window_code: str, *, window_type: s
         t.transfers = (t.transfers or 0) + 1
 
     _act(session, actor, ticket, TicketAction.TRANSFER.value, hall=hall, window=window, comment=reason,
-         effect=effect, data={"to": window_type, "from_window": window.code})
+         effect=effect, data={"to": window_type, "from_window": window.code}, expected_version=expected_version)
     return ticket_out(session, ticket, hall)
 
 
 def finish(session: Session, actor: Actor, window_code: str, *, outcome: str, ticket_no: str | None = None,
-           case_no: str | None = None, item_code: str | None = None, note: str | None = None) -> VisitOut:
+           case_no: str | None = None, item_code: str | None = None, note: str | None = None,
+           expected_version: int | None = None) -> VisitOut:
     """The visit's outcome (办结/收件/咨询/补正), and the ticket is done. A case named here must be one the clerk
     may see (the one just filed at the window, say)."""
     if outcome not in OUTCOMES:
@@ -739,7 +745,7 @@ def finish(session: Session, actor: Actor, window_code: str, *, outcome: str, ti
         t.finished_at = ctx.now
 
     _act(session, actor, ticket, TicketAction.FINISH.value, hall=hall, window=window,
-         data={"outcome": outcome, "case_no": linked})
+         data={"outcome": outcome, "case_no": linked}, expected_version=expected_version)
     visit.outcome, visit.case_no, visit.note = outcome, linked, text
     visit.item_code = (item_code or "").strip() or visit.item_code
     visit.finished_at = clock.now()

@@ -227,3 +227,8 @@ def install(app: FastAPI) -> None:
 
     app.include_router(portal_pledges.router)
     app.include_router(workbench_pledges.router)
+    from yiwang.web.admin import halls as admin_halls  # 服务大厅: halls, windows, tablets
+    from yiwang.web.workbench import hall as workbench_hall  # 窗口叫号, 前台取号
+
+    app.include_router(workbench_hall.router)
+    app.include_router(admin_halls.router)

@@ -9,6 +9,7 @@ from yiwang.cases import service as cases
 from yiwang.core.errors import DomainError
 from yiwang.core.permissions import ROLE_LABELS, Actor, Perm, Role
 from yiwang.core.requests import get_session
+from yiwang.hall import service as hall
 from yiwang.identity import service as identity
 from yiwang.identity.errors import BadCredentials
 from yiwang.web.pagekit import current_actor, require_staff
@@ -50,4 +51,5 @@ def workbench_home(request: Request, session: Session = Depends(get_session, sco
     return render(request, "workbench/home.html", {
         "role_labels": roles, "reads_cases": reads_cases, "mine_count": mine, "scope_label": scope_label(actor),
         "all_label": "辖区办件" if actor.region_scoped else "本部门办件",
-        "can_intake": actor.can(Perm.CASE_INTAKE) or actor.can(Perm.CASE_PROXY_SUBMIT)})
+        "can_intake": actor.can(Perm.CASE_INTAKE) or actor.can(Perm.CASE_PROXY_SUBMIT),
+        "hall_windows": hall.my_windows(session, actor), "hall_desk": actor.can(Perm.HALL_DESK)})
