@@ -136,6 +136,8 @@ READS: dict[str, Read] = {
     "GET /api/v1/halls/{hall_code}/queue": Read("/api/v1/halls/{w.hall_code}/queue", HALL_QUEUE),
     "GET /api/v1/appointments/{appointment_no}": Read("/api/v1/appointments/{w.appointment_no}",
                                                       OWNER | HALL_DESK),
+    "GET /workbench/hall/windows/{window_code}": Read("/workbench/hall/windows/{w.window_code}", HALL_DESK),
+    "GET /workbench/hall/desk/{hall_code}": Read("/workbench/hall/desk/{w.hall_code}", HALL_DESK),
 }
 
 # GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
@@ -186,6 +188,13 @@ def _import_file(w: World) -> dict[str, tuple[str, bytes, str]]:
     """A JSON-lines import that would take the own item over for the other department."""
     line = cf.record(code=w.item_code, department=OTHER_DEPT, region_code=OTHER_REGION, name="被改名的事项")
     return {"file": ("items.jsonl", json.dumps(line, ensure_ascii=False).encode(), "application/octet-stream")}
+
+
+def _hall_import_file(w: World) -> dict[str, tuple[str, bytes, str]]:
+    """A hall import that would take the own district's hall over (its window staffed by someone else)."""
+    line = {"code": w.hall_code, "name": "被改名的大厅", "region_code": OTHER_REGION,
+            "windows": [{"code": w.window_code, "type": "专项", "staff": ["o_all"]}]}
+    return {"file": ("halls.jsonl", json.dumps(line, ensure_ascii=False).encode(), "application/octet-stream")}
 
 
 def _pdf(name: str) -> Callable[[World], dict[str, tuple[str, bytes, str]]]:
@@ -353,6 +362,20 @@ WRITES: tuple[Write, ...] = (
           bodies=({"action": "cancel"},), allowed=OWNER | HALL_DESK, control="owner"),
     Write("POST /api/v1/halls/{hall_code}/tickets/{ticket_no}/cancel",
           "/api/v1/halls/{w.hall_code}/tickets/{w.ticket_no}/cancel", allowed=OWNER | HALL_DESK),
+    # the hall's pages: the window (its staff on duty), the front desk (the region's window clerks), the tablets'
+    # keys and the import (administrators of the hall's region: none of the actors here)
+    Write("POST /workbench/hall/windows/{window_code}/actions", "/workbench/hall/windows/{w.window_code}/actions",
+          bodies=({"action": "call"}, {"action": "recall"}, {"action": "transfer", "window_type": "综合"}),
+          allowed=HALL_DESK),
+    Write("POST /workbench/hall/desk/{hall_code}/tickets", "/workbench/hall/desk/{w.hall_code}/tickets",
+          bodies=({"window_type": "综合", "priority": "elderly"},), allowed=HALL_DESK, control="own:clerk"),
+    Write("POST /workbench/hall/desk/{hall_code}/requeue", "/workbench/hall/desk/{w.hall_code}/requeue",
+          bodies=(lambda w, s: {"ticket_no": w.ticket_no},), allowed=HALL_DESK),
+    Write("POST /workbench/hall/desk/{hall_code}/check-in", "/workbench/hall/desk/{w.hall_code}/check-in",
+          bodies=(lambda w, s: {"appointment_no": w.appointment_no},), allowed=HALL_DESK),
+    Write("POST /admin/halls/windows/{window_code}/tablet", "/admin/halls/windows/{w.window_code}/tablet"),
+    Write("POST /admin/halls/import", "/admin/halls/import", files=_hall_import_file,
+          refusals=frozenset({200, 401, 403, 404, 422})),  # answered with a per-line report: nothing may change
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.
