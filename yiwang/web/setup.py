@@ -226,4 +226,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.workbench import pledges as workbench_pledges  # 告知承诺核查
 
     app.include_router(portal_pledges.router)
+    from yiwang.web.portal import hall as portal_hall  # 服务大厅: 手机取号, 预约, the rating tablet
+
+    app.include_router(portal_hall.router)
     app.include_router(workbench_pledges.router)
