@@ -175,6 +175,17 @@ def test_book_change_cancel_and_check_in_through_the_pages(session: Session, cli
         gone = client.post(f"/hall/appointments/{other}/cancel", data={"csrf_token": token})
         assert gone.status_code == 409  # a cancelled appointment cannot be cancelled again
         assert client.get("/hall/appointments/Y000").status_code == 404
+    # another person sees none of it
+    stranger, _ = hf.f.person(session)
+    session.commit()
+    with clock.frozen(hf.MONDAY):
+        theirs = hall.book(session, stranger, hall_code="H1", day=TUESDAY, start="15:00")
+        session.commit()
+        assert client.get(f"/hall/appointments/{theirs.appointment_no}").status_code == 404
+        r = client.post(f"/hall/appointments/{theirs.appointment_no}/cancel", data={"csrf_token": token})
+        assert r.status_code == 404
+        assert theirs.appointment_no not in client.get("/hall/appointments").text
+        assert hall.get_appointment(session, stranger, theirs.appointment_no).status == "booked"
 
 
 def test_slot_full_and_booking_barred_are_shown_in_chinese(session: Session, client: TestClient) -> None:
@@ -269,4 +280,7 @@ def test_a_wrong_tablet_key_is_the_chinese_404(session: Session, client: TestCli
         r = client.post("/hall/rate/H1-01", data={"key": "wrong", "visit_no": visit_no, "level": "1",
                                                    "csrf_token": token})
         assert r.status_code == 404
+        forged = client.post("/hall/rate/H1-01", data={"key": KEY, "visit_no": visit_no, "level": "5",
+                                                        "reasons": "attitude", "csrf_token": "forged"})
+        assert forged.status_code == 403
     assert not session.scalars(select(Rectification)).first()

@@ -405,9 +405,9 @@ def tablet(request: Request, window_code: str, key: str = "", done: str = "",
 def tablet_rate(request: Request, window_code: str, posted: FormData = Depends(posted_form),
                 session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    check_csrf(request, _text(posted, "csrf_token", 200))
     key = _text(posted, "key", 100)
     window, visit = hall.tablet_visit(session, window_code[:40], key)  # a wrong key: the 404 page
-    check_csrf(request, _text(posted, "csrf_token", 200))
     visit_no = _text(posted, "visit_no", 40)
     raw_level = _text(posted, "level", 2)
     level = int(raw_level) if raw_level.isdigit() and raw_level.isascii() else 0
