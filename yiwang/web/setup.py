@@ -226,6 +226,9 @@ def install(app: FastAPI) -> None:
     from yiwang.web.workbench import pledges as workbench_pledges  # 告知承诺核查
 
     app.include_router(portal_pledges.router)
+    from yiwang.web.portal import hall as portal_hall  # 服务大厅: 手机取号, 预约, the rating tablet
+
+    app.include_router(portal_hall.router)
     app.include_router(workbench_pledges.router)
     from yiwang.web.admin import halls as admin_halls  # 服务大厅: halls, windows, tablets
     from yiwang.web.workbench import hall as workbench_hall  # 窗口叫号, 前台取号
