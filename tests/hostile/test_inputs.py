@@ -377,6 +377,31 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
     "POST /my/cases/{case_no}/supplement": ("owner", "/my/cases/{w.pending_no}/supplement", {"comment": "补交"},
                                             _pdf("s0")),
     "POST /admin/outbox/{event_id}/resend": ("other:admin", "/admin/outbox/1/resend", {}, None),
+    # the service hall: the window, the front desk, administration, the citizen's pages and the rating tablet
+    "POST /workbench/hall/windows/{window_code}/actions": (
+        "own:clerk", "/workbench/hall/windows/{w.window_code}/actions", {"action": "call"}, None),
+    "POST /workbench/hall/desk/{hall_code}/tickets": ("own:clerk", "/workbench/hall/desk/{w.hall_code}/tickets",
+                                                      {"window_type": "综合"}, None),
+    "POST /workbench/hall/desk/{hall_code}/requeue": ("own:clerk", "/workbench/hall/desk/{w.hall_code}/requeue",
+                                                      {"ticket_no": "{w.ticket_no}"}, None),
+    "POST /workbench/hall/desk/{hall_code}/check-in": ("own:clerk", "/workbench/hall/desk/{w.hall_code}/check-in",
+                                                       {"appointment_no": "{w.appointment_no}"}, None),
+    "POST /admin/halls/import": ("other:admin", "/admin/halls/import", {}, _pdf("file")),
+    "POST /admin/halls/windows/{window_code}/tablet": ("other:admin", "/admin/halls/windows/{w.window_code}/tablet",
+                                                       {}, None),
+    "POST /hall/{hall_code}/tickets": (None, "/hall/{w.hall_code}/tickets", {"window_type": "综合"}, None),
+    "POST /hall/{hall_code}/tickets/{ticket_no}/cancel": ("owner", "/hall/{w.hall_code}/tickets/{w.ticket_no}/cancel",
+                                                          {}, None),
+    "POST /hall/{hall_code}/appointments": ("owner", "/hall/{w.hall_code}/appointments",
+                                            {"date": "2026-03-03", "start": "11:00", "window_type": "综合"}, None),
+    "POST /hall/appointments/{appointment_no}/change": ("owner", "/hall/appointments/{w.appointment_no}/change",
+                                                        {"date": "2026-03-03", "start": "11:00"}, None),
+    "POST /hall/appointments/{appointment_no}/cancel": ("owner", "/hall/appointments/{w.appointment_no}/cancel", {},
+                                                        None),
+    "POST /hall/appointments/{appointment_no}/check-in": (
+        "owner", "/hall/appointments/{w.appointment_no}/check-in", {}, None),
+    "POST /hall/rate/{window_code}": (None, "/hall/rate/{w.window_code}", {"key": "k", "visit_no": "V1",
+                                                                           "level": "1"}, None),
 }
 
 

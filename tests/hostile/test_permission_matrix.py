@@ -138,6 +138,8 @@ READS: dict[str, Read] = {
                                                       OWNER | HALL_DESK),
     "GET /workbench/hall/windows/{window_code}": Read("/workbench/hall/windows/{w.window_code}", HALL_DESK),
     "GET /workbench/hall/desk/{hall_code}": Read("/workbench/hall/desk/{w.hall_code}", HALL_DESK),
+    "GET /hall/{hall_code}/appointments/new": Read("/hall/{w.hall_code}/appointments/new", APPLICANTS),
+    "GET /hall/appointments/{appointment_no}": Read("/hall/appointments/{w.appointment_no}", OWNER),
 }
 
 # GETs with a path parameter that anyone may read, and why; each is still requested (no 5xx, no ID number).
@@ -161,6 +163,10 @@ PUBLIC: dict[str, tuple[str, str]] = {
                                             "appointment slots and places left, no bookings"),
     "GET /api/v1/halls/{hall_code}/tickets/{ticket_no}": ("/api/v1/halls/{w.hall_code}/tickets/{w.ticket_no}",
                                                           "a ticket's place in the queue: the number is all it shows"),
+    "GET /hall/{hall_code}": ("/hall/{w.hall_code}", "a hall's page: hours, queues, phone tickets"),
+    "GET /hall/{hall_code}/tickets/{ticket_no}": ("/hall/{w.hall_code}/tickets/{w.ticket_no}",
+                                                  "a ticket's page: the number, its place and the estimate"),
+    "GET /hall/rate/{window_code}": ("/hall/rate/{w.window_code}", "a window's rating tablet: 404 without its key"),
 }
 
 # --- writes: nobody outside the row may change the own object -----------------------------------------------
@@ -376,6 +382,17 @@ WRITES: tuple[Write, ...] = (
     Write("POST /admin/halls/windows/{window_code}/tablet", "/admin/halls/windows/{w.window_code}/tablet"),
     Write("POST /admin/halls/import", "/admin/halls/import", files=_hall_import_file,
           refusals=frozenset({200, 401, 403, 404, 422})),  # answered with a per-line report: nothing may change
+    # the citizen's hall pages: A's ticket (called by the window by now) and A's appointment (cancelled by now)
+    Write("POST /hall/{hall_code}/tickets/{ticket_no}/cancel", "/hall/{w.hall_code}/tickets/{w.ticket_no}/cancel",
+          allowed=OWNER),
+    Write("POST /hall/appointments/{appointment_no}/change", "/hall/appointments/{w.appointment_no}/change",
+          bodies=({"date": "2026-03-03", "start": "11:00"},), allowed=OWNER),
+    Write("POST /hall/appointments/{appointment_no}/cancel", "/hall/appointments/{w.appointment_no}/cancel",
+          allowed=OWNER),
+    Write("POST /hall/appointments/{appointment_no}/check-in", "/hall/appointments/{w.appointment_no}/check-in",
+          allowed=OWNER),
+    Write("POST /hall/rate/{window_code}", "/hall/rate/{w.window_code}",  # nobody here holds the tablet's key
+          bodies=({"key": "not-the-key", "visit_no": "V1", "level": "5", "reasons": "attitude"},)),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.
@@ -410,6 +427,8 @@ UNSCOPED: dict[str, str] = {
     "POST /api/v1/halls/{hall_code}/tickets": "anyone may take a queue ticket (a kiosk, a phone); a signed-in "
                                               "caller's ticket is their own",
     "POST /api/v1/appointments": "books the caller's own appointment",
+    "POST /hall/{hall_code}/tickets": "anyone may take a queue ticket on the phone page (like a kiosk)",
+    "POST /hall/{hall_code}/appointments": "books the caller's own appointment",
 }
 
 # Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test
