@@ -52,6 +52,8 @@ def test_the_cli_imports_halls_reports_bad_lines_and_is_idempotent(cli, session:
     assert "窗口类型应为" in r.output
     assert "工作人员账号 nobody 不存在" in r.output
     assert "与第 1 行重复" in r.output
+    reserved = cli.invoke(main, ["hall", "import", str(_write(tmp_path, hf.line("rate")))])
+    assert reserved.exit_code == 1 and "大厅编码不能为" in reserved.output
     again = cli.invoke(main, ["hall", "import", str(_write(tmp_path, good))])
     assert again.exit_code == 0 and "未变化 1" in again.output
     listed = cli.invoke(main, ["hall", "list"])

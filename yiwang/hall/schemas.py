@@ -42,6 +42,9 @@ class WindowIn(BaseModel):
         return v
 
 
+RESERVED_HALL_CODES = {"appointments", "rate"}  # path words of the hall pages (/hall/appointments, /hall/rate/…)
+
+
 class HallIn(BaseModel):
     """One line of ``yiwang hall import``: a hall and its windows."""
 
@@ -59,6 +62,8 @@ class HallIn(BaseModel):
     @field_validator("code")
     @classmethod
     def _valid_code(cls, v: str) -> str:
+        if v.strip().lower() in RESERVED_HALL_CODES:
+            raise ValueError("大厅编码不能为 " + "、".join(sorted(RESERVED_HALL_CODES)))
         return _code(v)
 
     @field_validator("opens", "closes")
