@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 WEEKDAYS = "一二三四五六日"
 POLL_MS = 1500
+LISTED = 5  # calls listed under the newest (what fits the screen's height)
 
 
 def local_date(at: dt.datetime) -> str:
@@ -37,10 +38,11 @@ def screen(request: Request, hall_code: str, session: Session = Depends(get_sess
     board = hall.board(session, code)  # HallNotFound → the Chinese 404 page
     found = hall.get_hall(session, code)
     calls = [{"ticket_no": c.ticket_no, "window_name": c.window_name, "words": call_words(c.ticket_no, c.window_name)}
-             for c in board.calling]
+             for c in board.calling[:LISTED]]
     response = render(request, "hall/screen.html", {
         "board": board, "calls": calls, "address": found.address or "", "level": found.level,
         "date": local_date(board.now), "time": clock.to_local(board.now).strftime("%H:%M"),
-        "board_url": f"/api/v1/halls/{board.hall_code}/board", "poll_ms": POLL_MS})
+        "board_url": f"/api/v1/halls/{board.hall_code}/board", "poll_ms": POLL_MS,
+        "listed": LISTED})
     response.headers["Cache-Control"] = "no-store"
     return response

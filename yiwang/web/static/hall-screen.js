@@ -5,6 +5,7 @@
   var body = document.body;
   var url = body.getAttribute("data-board-url");
   var every = parseInt(body.getAttribute("data-poll-ms"), 10) || 1500;
+  var listed = parseInt(body.getAttribute("data-listed"), 10) || 5;
   var skew = 0; // server clock minus this clock, in ms
   var failures = 0;
   var newest = null;
@@ -42,8 +43,9 @@
     if (calls.length) {
       latest.className = "scr-latest";
       if (key !== newest) {
-        latest.innerHTML = '<p class="scr-words">请 <strong class="scr-no">' + esc(calls[0].ticket_no) +
-          '</strong> 号到 <strong class="scr-win">' + esc(calls[0].window_name) + "</strong></p>";
+        latest.innerHTML = '<p class="scr-words"><span class="scr-line">请 <strong class="scr-no">' +
+          esc(calls[0].ticket_no) + '</strong> 号</span> <span class="scr-line">到 <strong class="scr-win">' +
+          esc(calls[0].window_name) + "</strong></span></p>";
         if (newest !== null) { flash(latest); }
       }
     } else if (key !== newest) {
@@ -51,7 +53,7 @@
       latest.innerHTML = '<p class="scr-words">暂无叫号，请耐心等候</p>';
     }
     newest = key;
-    for (i = 0; i < calls.length; i++) {
+    for (i = 0; i < calls.length && i < listed; i++) {
       rows.push("<tr" + (i === 0 ? ' class="scr-newest"' : "") + '><td class="scr-no">' + esc(calls[i].ticket_no) +
         "</td><td>" + esc(calls[i].window_name) + "</td></tr>");
     }
