@@ -203,3 +203,12 @@ def test_kiosk_check_in_refuses_another_hall_and_limits_failures(session: Sessio
     with clock.frozen(TUESDAY_1350 + dt.timedelta(minutes=61)):  # the hour has passed (and check-in closed)
         with pytest.raises(CheckInClosed):
             hall.kiosk_check_in(session, h.code, number, phone[-4:], client="k1")
+
+
+def test_every_kiosk_form_refuses_a_post_without_a_valid_csrf_token(session: Session, client: TestClient) -> None:
+    _setup(session)
+    client.get("/kiosk/H1")  # the anonymous CSRF cookie
+    for path in ("ticket", "progress", "verify", "check-in"):
+        r = client.post(f"/kiosk/H1/{path}", data={"csrf_token": "forged", "window_type": "综合", "key": "1"})
+        assert r.status_code == 403, (path, r.status_code)
+    assert session.scalars(select(Ticket)).first() is None
