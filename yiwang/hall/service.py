@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.cases import service as cases
 from yiwang.catalog import service as catalog
-from yiwang.core import audit, clock, lifecycle, outbox
+from yiwang.core import audit, clock, lifecycle, outbox, ratelimit
 from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.codes import mask_name
 from yiwang.core.errors import (
@@ -136,7 +136,9 @@ TICKET: lifecycle.Machine[Ticket] = lifecycle.Machine(
 
 def _appointment_holds(actor: Actor, appt: Appointment, transition: lifecycle.Transition, action: str) -> bool:
     if transition.who == TAKER:
-        return (actor.is_applicant and appt.applicant == actor.label) or (actor.is_staff and actor.can(Perm.HALL_DESK))
+        # SYSTEM acts for the taker at the kiosk, once the appointment number and the booking phone matched
+        return ((actor.is_applicant and appt.applicant == actor.label) or (actor.is_staff and actor.can(Perm.HALL_DESK))
+                or actor is SYSTEM)
     return lifecycle._default_holds(actor, appt, transition, action)
 
 
@@ -1078,7 +1080,7 @@ def _own_appointment(session: Session, actor: Actor, appointment_no: str) -> tup
         raise AppointmentNotFound("预约不存在", field="appointment_no")
     mine = actor.is_applicant and appt.applicant == actor.label
     desk = actor.is_staff and actor.can(Perm.HALL_DESK) and repository.hall_in_scope(session, actor, hall.code)
-    if not (mine or desk):
+    if not (mine or desk or actor is SYSTEM):  # SYSTEM: the kiosk, for the taker (kiosk_check_in)
         if not (actor.is_staff or actor.is_applicant):
             raise Unauthenticated("请先登录")
         raise AppointmentNotFound("预约不存在", field="appointment_no")
@@ -1200,3 +1202,44 @@ def send_reminders(session: Session, now: dt.datetime | None = None, limit: int 
         sent += 1
     session.flush()
     return sent
+
+
+# --- kiosk (branch hall-public-pages) -------------------------------------------------------------------------
+
+KIOSK_CHECK_IN_FAILURES_PER_NUMBER = 5  # wrong phone tails for one appointment number within the hour …
+KIOSK_CHECK_IN_FAILURES_PER_CLIENT = 30  # … and failed check-ins at one kiosk (the client) within the hour
+
+
+def kiosk_check_in(session: Session, hall_code: str, appointment_no: str, phone_tail: str, *,
+                   client: str = "") -> TicketOut:
+    """Check in at the hall's kiosk without signing in: the appointment number and the last four digits of the
+    phone it was booked with. The appointment must be of this hall; any mismatch says the same as an unknown
+    number (never which part was wrong). Only failures count against the limits (per number, so one booking's
+    tail cannot be guessed; per kiosk, as every attempt there shares its address). Then the same check-in as
+    :func:`check_in`, taken by SYSTEM for the person who booked (the ticket is theirs)."""
+    hall = _hall(session, hall_code)
+    number = (appointment_no or "").strip().upper()[:24]
+    tail = (phone_tail or "").strip()
+    hour = dt.timedelta(hours=1)
+    busy = "尝试次数过多，请 {minutes} 分钟后再试，或到前台办理签到"
+    keys = [f"kiosk-checkin:client:{client or 'unknown'}"]
+    ratelimit.check(session, keys, limit=KIOSK_CHECK_IN_FAILURES_PER_CLIENT, window=hour, message=busy)
+    number_key = f"kiosk-checkin:appt:{number}"
+    try:
+        ratelimit.check(session, [number_key], limit=KIOSK_CHECK_IN_FAILURES_PER_NUMBER, window=hour,
+                        message=busy, field="appointment_no")
+    except DomainError:
+        ratelimit.give_back(session, keys)  # refused before looking: the kiosk's count is not this number's fault
+        raise
+    keys.append(number_key)
+    appt = repository.appointment(session, number, lock=True) if number else None
+    phone = (appt.phone or "") if appt is not None else ""
+    if (appt is None or appt.hall_id != hall.id or len(tail) != 4 or not tail.isdigit() or len(phone) < 4
+            or not phone.endswith(tail)):
+        raise AppointmentNotFound("未找到该预约，请核对预约号和预约手机号后四位", field="appointment_no")
+    ratelimit.give_back(session, keys)  # only failed attempts count
+    with session.begin_nested():  # a refused check-in leaves nothing behind; the counters above stay counted
+        ticket = check_in(session, SYSTEM, appt.appointment_no)
+    audit.record(session, SYSTEM, "hall_appointment.kiosk_check_in", "hall_appointment", appt.appointment_no,
+                 {"hall": hall.code, "ticket_no": ticket.ticket_no})
+    return ticket

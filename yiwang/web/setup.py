@@ -235,3 +235,9 @@ def install(app: FastAPI) -> None:
 
     app.include_router(workbench_hall.router)
     app.include_router(admin_halls.router)
+
+    from yiwang.web.portal import hall_screen as portal_hall_screen  # the hall's calling screen
+    from yiwang.web.portal import kiosk as portal_kiosk  # the hall's self-service kiosk
+
+    app.include_router(portal_hall_screen.router)
+    app.include_router(portal_kiosk.router)
