@@ -402,6 +402,12 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
         "owner", "/hall/appointments/{w.appointment_no}/check-in", {}, None),
     "POST /hall/rate/{window_code}": (None, "/hall/rate/{w.window_code}", {"key": "k", "visit_no": "V1",
                                                                            "level": "1"}, None),
+    "POST /kiosk/{hall_code}/ticket": (None, "/kiosk/{w.hall_code}/ticket", {"window_type": "综合"}, None),
+    "POST /kiosk/{hall_code}/progress": (None, "/kiosk/{w.hall_code}/progress",
+                                         {"case_no": "{w.pending_no}", "tail": "1234"}, None),
+    "POST /kiosk/{hall_code}/verify": (None, "/kiosk/{w.hall_code}/verify", {"license_id": "{w.license_id}"}, None),
+    "POST /kiosk/{hall_code}/check-in": (None, "/kiosk/{w.hall_code}/check-in",
+                                         {"appointment_no": "{w.appointment_no}", "tail": "0000"}, None),
 }
 
 

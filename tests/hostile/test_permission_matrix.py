@@ -167,6 +167,17 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "GET /hall/{hall_code}/tickets/{ticket_no}": ("/hall/{w.hall_code}/tickets/{w.ticket_no}",
                                                   "a ticket's page: the number, its place and the estimate"),
     "GET /hall/rate/{window_code}": ("/hall/rate/{w.window_code}", "a window's rating tablet: 404 without its key"),
+    "GET /hall/{hall_code}/screen": ("/hall/{w.hall_code}/screen", "the hall's calling screen: numbers and queues"),
+    "GET /kiosk/{hall_code}": ("/kiosk/{w.hall_code}", "the hall's self-service kiosk"),
+    "GET /kiosk/{hall_code}/ticket": ("/kiosk/{w.hall_code}/ticket", "the kiosk's ticket choice"),
+    "GET /kiosk/{hall_code}/ticket/{ticket_no}": ("/kiosk/{w.hall_code}/ticket/{w.ticket_no}",
+                                                  "a ticket at the kiosk: the number, its place and the estimate"),
+    "GET /kiosk/{hall_code}/guide": ("/kiosk/{w.hall_code}/guide", "the public catalog at the kiosk"),
+    "GET /kiosk/{hall_code}/guide/{item_code}": ("/kiosk/{w.hall_code}/guide/{w.item_code}",
+                                                 "a published guide at the kiosk"),
+    "GET /kiosk/{hall_code}/progress": ("/kiosk/{w.hall_code}/progress", "the public progress query's form"),
+    "GET /kiosk/{hall_code}/verify": ("/kiosk/{w.hall_code}/verify", "the licence check's form"),
+    "GET /kiosk/{hall_code}/check-in": ("/kiosk/{w.hall_code}/check-in", "the kiosk check-in's form"),
 }
 
 # --- writes: nobody outside the row may change the own object -----------------------------------------------
@@ -429,6 +440,11 @@ UNSCOPED: dict[str, str] = {
     "POST /api/v1/appointments": "books the caller's own appointment",
     "POST /hall/{hall_code}/tickets": "anyone may take a queue ticket on the phone page (like a kiosk)",
     "POST /hall/{hall_code}/appointments": "books the caller's own appointment",
+    "POST /kiosk/{hall_code}/ticket": "anyone may take a queue ticket at the kiosk",
+    "POST /kiosk/{hall_code}/progress": "the public progress query (case number and its tail, rate-limited)",
+    "POST /kiosk/{hall_code}/verify": "public licence verification",
+    "POST /kiosk/{hall_code}/check-in": "checks in an appointment whose number and booking phone's tail the "
+                                        "person at the kiosk knows (rate-limited; tests/hall/test_screen_kiosk.py)",
 }
 
 # Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test

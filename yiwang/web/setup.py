@@ -226,18 +226,15 @@ def install(app: FastAPI) -> None:
     from yiwang.web.workbench import pledges as workbench_pledges  # 告知承诺核查
 
     app.include_router(portal_pledges.router)
-    from yiwang.web.portal import hall as portal_hall  # 服务大厅: 手机取号, 预约, the rating tablet
-
-    app.include_router(portal_hall.router)
     app.include_router(workbench_pledges.router)
-    from yiwang.web.admin import halls as admin_halls  # 服务大厅: halls, windows, tablets
-    from yiwang.web.workbench import hall as workbench_hall  # 窗口叫号, 前台取号
+    # 服务大厅: the citizen's pages (手机取号, 预约, the rating tablet), the calling screen and the kiosk, the window and
+    # the front desk (窗口叫号, 前台取号), and the halls' administration
+    from yiwang.web.admin import halls as admin_halls
+    from yiwang.web.portal import hall as portal_hall
+    from yiwang.web.portal import hall_screen as portal_hall_screen
+    from yiwang.web.portal import kiosk as portal_kiosk
+    from yiwang.web.workbench import hall as workbench_hall
 
-    app.include_router(workbench_hall.router)
-    app.include_router(admin_halls.router)
-
-    from yiwang.web.portal import hall_screen as portal_hall_screen  # the hall's calling screen
-    from yiwang.web.portal import kiosk as portal_kiosk  # the hall's self-service kiosk
-
-    app.include_router(portal_hall_screen.router)
-    app.include_router(portal_kiosk.router)
+    for router in (portal_hall.router, portal_hall_screen.router, portal_kiosk.router, workbench_hall.router,
+                   admin_halls.router):
+        app.include_router(router)
