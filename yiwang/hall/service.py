@@ -731,7 +731,7 @@ def finish(session: Session, actor: Actor, window_code: str, *, outcome: str, ti
     def effect(_s: Session, ctx: lifecycle.Context, t: Ticket) -> None:
         t.finished_at = ctx.now
 
-    _act(session, actor, ticket, TicketAction.FINISH.value, hall=hall, window=window,
+    _act(session, actor, ticket, TicketAction.FINISH.value, hall=hall, window=window, effect=effect,
          data={"outcome": outcome, "case_no": linked})
     visit.outcome, visit.case_no, visit.note = outcome, linked, text
     visit.item_code = (item_code or "").strip() or visit.item_code
