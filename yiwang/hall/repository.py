@@ -349,3 +349,13 @@ def report_appointment_counts(session: Session, hall_id: int, day: dt.date) -> l
         select(Appointment.window_type, Appointment.status, func.count())
         .where(Appointment.hall_id == hall_id, Appointment.day == day)
         .group_by(Appointment.window_type, Appointment.status))]
+
+
+def window_on_duty(session: Session, code: str, staff_id: int | None) -> tuple[HallWindow, Hall, bool] | None:
+    """A window by its code with its hall and whether ``staff_id`` is on duty there, in one round trip (every
+    action at a window starts with it: calling is on the hot path)."""
+    duty = select(WindowStaff.window_id).where(WindowStaff.window_id == HallWindow.id,
+                                               WindowStaff.staff_id == (staff_id if staff_id is not None else -1))
+    found = session.execute(select(HallWindow, Hall, duty.exists()).join(Hall, Hall.id == HallWindow.hall_id)
+                            .where(HallWindow.code == code)).first()
+    return None if found is None else (found[0], found[1], bool(found[2]))

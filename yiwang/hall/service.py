@@ -211,12 +211,11 @@ def _window_for(session: Session, actor: Actor, code: str) -> tuple[HallWindow, 
         if actor.is_applicant:
             raise WindowNotFound("窗口不存在", field="window_code")
         raise Unauthenticated("请先以工作人员身份登录")
-    window = repository.window_by_code(session, (code or "").strip())
-    if window is None or not window.active:
+    found = repository.window_on_duty(session, (code or "").strip(), actor.id)
+    if found is None or not found[0].active:
         raise WindowNotFound("窗口不存在", field="window_code")
-    hall = session.get(Hall, window.hall_id)
-    assert hall is not None
-    if not repository.on_duty(session, window.id, actor.id):
+    window, hall, on_duty = found
+    if not on_duty:
         if repository.hall_in_scope(session, actor, hall.code) is None:
             raise WindowNotFound("窗口不存在", field="window_code")
         raise PermissionDenied(f"您不在{window.name}值班，不能在该窗口叫号或办理", code="not_on_duty",
