@@ -27,7 +27,7 @@ Checks after the service run (each must hold):
   locked by any call in flight during the whole of T's call, so the window should have called U. Calls in flight
   at the same moment (overlapping intervals) may legitimately pass each other (SKIP LOCKED) and are not counted.
 
-Usage: python -m bench.bench_hall [--tickets 5000] [--windows 50] [--speed 120]
+Usage: python -m bench.bench_hall [--tickets 5000] [--windows 50] [--speed 60]
 """
 
 from __future__ import annotations
@@ -381,7 +381,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--windows", type=int, default=50)
-    parser.add_argument("--speed", type=float, default=120.0, help="simulated seconds per real second")
+    parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
