@@ -29,6 +29,8 @@ BENCHMARKS = [
     ("Joint approval (并联审批) on PostgreSQL: accept + approve of a joint case vs a plain case of the same item",
      ["bench.bench_joint"]),
     ("一件事 on PostgreSQL: a bundle application of 5 items vs one case submission", ["bench.bench_bundles"]),
+    ("Service hall on PostgreSQL: 50 windows calling concurrently over a 5,000-ticket day (vs a bare SKIP LOCKED "
+     "queue)", ["bench.bench_hall"]),
 ]
 
 

@@ -611,3 +611,16 @@ def options() -> dict[str, Any]:
             "change_days": get_settings().evaluation_change_days,
             "rectify_working_days": max(1, get_settings().rectify_working_days)}
 
+
+
+def levels_by_case(session: Session, case_nos: Sequence[str]) -> dict[str, list[int]]:
+    """The levels of the ratings kept under these case (or hall visit) numbers, leaving out ratings an upheld
+    appeal excluded: case number → levels (a visit has at most one)."""
+    out: dict[str, list[int]] = {}
+    wanted = sorted(set(case_nos))
+    for start in range(0, len(wanted), 500):
+        for case_no, level in session.execute(
+                select(Evaluation.case_no, Evaluation.level).where(
+                    Evaluation.case_no.in_(wanted[start:start + 500]), Evaluation.excluded.is_not(True))):
+            out.setdefault(case_no, []).append(int(level))
+    return out

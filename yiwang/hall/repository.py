@@ -287,3 +287,75 @@ def last_finished_visit(session: Session, window_id: int, since: dt.datetime) ->
 
 def day_visits(session: Session, hall_id: int, day: dt.date) -> list[Visit]:
     return list(session.scalars(select(Visit).where(Visit.hall_id == hall_id, Visit.day == day)))
+
+
+# --- daily report (branch hall-report-bench) -------------------------------------------------------------------
+
+def report_ticket_counts(session: Session, hall_id: int, day: dt.date) -> list[tuple[str, str, str, int]]:
+    """(first letter of the ticket number — the queue it was taken for —, current window type, status, count) of
+    a hall's tickets of a day, counted in SQL."""
+    first = func.substr(Ticket.ticket_no, 1, 1)
+    return [(str(a), str(b), str(c), int(n)) for a, b, c, n in session.execute(
+        select(first, Ticket.window_type, Ticket.status, func.count())
+        .where(Ticket.hall_id == hall_id, Ticket.day == day)
+        .group_by(first, Ticket.window_type, Ticket.status))]
+
+
+def report_service_times(session: Session, hall_id: int, day: dt.date) -> list[tuple[str, float]]:
+    """(window type, seconds from serve to finish) of a hall's finished tickets of a day."""
+    return [(wtype, (b - a).total_seconds()) for wtype, a, b in session.execute(
+        select(Ticket.window_type, Ticket.served_at, Ticket.finished_at).where(
+            Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == TicketStatus.DONE.value,
+            Ticket.served_at.is_not(None), Ticket.finished_at.is_not(None))) if a is not None and b is not None]
+
+
+def report_ticket_starts(session: Session, hall_id: int, day: dt.date) -> dict[str, dt.datetime]:
+    """ticket number → taken_at of a hall's tickets of a day."""
+    return {no: at for no, at in session.execute(
+        select(Ticket.ticket_no, Ticket.taken_at).where(Ticket.hall_id == hall_id, Ticket.day == day))}
+
+
+def report_ticket_events(session: Session, hall_id: int, day: dt.date
+                         ) -> list[tuple[str, str, dt.datetime, dict[str, Any]]]:
+    """(ticket number, action, at, data) of every action on a hall's tickets of a day, in order (the tickets'
+    timeline, read by its subject prefix)."""
+    from yiwang.core.lifecycle import LifecycleEvent
+
+    prefix = f"{hall_id}/{day.isoformat()}/"
+    rows = session.execute(select(LifecycleEvent.subject, LifecycleEvent.action, LifecycleEvent.at,
+                                  LifecycleEvent.data)
+                           .where(LifecycleEvent.kind == "hall_ticket", LifecycleEvent.subject.startswith(prefix))
+                           .order_by(LifecycleEvent.subject, LifecycleEvent.seq, LifecycleEvent.id))
+    return [(subject[len(prefix):], action, at, data or {}) for subject, action, at, data in rows]
+
+
+def report_visit_counts(session: Session, hall_id: int, day: dt.date) -> list[tuple[str, str | None, int]]:
+    """(window type, outcome, count) of a hall's visits of a day."""
+    return [(str(t), o, int(n)) for t, o, n in session.execute(
+        select(Visit.window_type, Visit.outcome, func.count()).where(Visit.hall_id == hall_id, Visit.day == day)
+        .group_by(Visit.window_type, Visit.outcome))]
+
+
+def report_rated_visits(session: Session, hall_id: int, day: dt.date) -> list[tuple[str, str]]:
+    """(visit number, window type) of a hall's rated visits of a day."""
+    return [(no, t) for no, t in session.execute(
+        select(Visit.visit_no, Visit.window_type).where(Visit.hall_id == hall_id, Visit.day == day,
+                                                        Visit.rated.is_(True)))]
+
+
+def report_appointment_counts(session: Session, hall_id: int, day: dt.date) -> list[tuple[str, str, int]]:
+    """(window type, status, count) of a hall's appointments for a day."""
+    return [(str(t), str(s), int(n)) for t, s, n in session.execute(
+        select(Appointment.window_type, Appointment.status, func.count())
+        .where(Appointment.hall_id == hall_id, Appointment.day == day)
+        .group_by(Appointment.window_type, Appointment.status))]
+
+
+def window_on_duty(session: Session, code: str, staff_id: int | None) -> tuple[HallWindow, Hall, bool] | None:
+    """A window by its code with its hall and whether ``staff_id`` is on duty there, in one round trip (every
+    action at a window starts with it: calling is on the hot path)."""
+    duty = select(WindowStaff.window_id).where(WindowStaff.window_id == HallWindow.id,
+                                               WindowStaff.staff_id == (staff_id if staff_id is not None else -1))
+    found = session.execute(select(HallWindow, Hall, duty.exists()).join(Hall, Hall.id == HallWindow.hall_id)
+                            .where(HallWindow.code == code)).first()
+    return None if found is None else (found[0], found[1], bool(found[2]))

@@ -214,12 +214,11 @@ def _window_for(session: Session, actor: Actor, code: str) -> tuple[HallWindow, 
         if actor.is_applicant:
             raise WindowNotFound("窗口不存在", field="window_code")
         raise Unauthenticated("请先以工作人员身份登录")
-    window = repository.window_by_code(session, (code or "").strip())
-    if window is None or not window.active:
+    found = repository.window_on_duty(session, (code or "").strip(), actor.id)
+    if found is None or not found[0].active:
         raise WindowNotFound("窗口不存在", field="window_code")
-    hall = session.get(Hall, window.hall_id)
-    assert hall is not None
-    if not repository.on_duty(session, window.id, actor.id):
+    window, hall, on_duty = found
+    if not on_duty:
         if repository.hall_in_scope(session, actor, hall.code) is None:
             raise WindowNotFound("窗口不存在", field="window_code")
         raise PermissionDenied(f"您不在{window.name}值班，不能在该窗口叫号或办理", code="not_on_duty",
@@ -746,7 +745,7 @@ def finish(session: Session, actor: Actor, window_code: str, *, outcome: str, ti
     def effect(_s: Session, ctx: lifecycle.Context, t: Ticket) -> None:
         t.finished_at = ctx.now
 
-    _act(session, actor, ticket, TicketAction.FINISH.value, hall=hall, window=window,
+    _act(session, actor, ticket, TicketAction.FINISH.value, hall=hall, window=window, effect=effect,
          data={"outcome": outcome, "case_no": linked}, expected_version=expected_version)
     visit.outcome, visit.case_no, visit.note = outcome, linked, text
     visit.item_code = (item_code or "").strip() or visit.item_code

@@ -178,6 +178,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.admin import announcements as admin_announcements
     from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
+    from yiwang.web.console import hall_report as console_hall_report
     from yiwang.web.console import supervision as console_supervision
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
@@ -213,6 +214,7 @@ def install(app: FastAPI) -> None:
     app.include_router(workbench_rectifications.router)
     app.include_router(workbench_tongban.router)
     app.include_router(console_supervision.router)
+    app.include_router(console_hall_report.router)
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
     from yiwang.web.portal import account as portal_account
