@@ -85,7 +85,7 @@ def test_the_kiosk_takes_a_ticket_with_source_kiosk(session: Session, client: Te
         token = csrf_of(form.text)
         r = client.post("/kiosk/H1/ticket", data={"csrf_token": token, "window_type": "综合", "priority": "elderly"},
                         follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/kiosk/H1/ticket/A001"
+        assert r.status_code == 303 and r.headers["location"] == "/kiosk/H1/ticket/A001?priority=elderly"
         page = client.get(r.headers["location"])
         assert page.status_code == 200
         assert 'id="ticket-no">A001<' in page.text and "请留意叫号屏" in page.text and "老年人优先" in page.text

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from yiwang.api.deps import bearer_actor, get_session, require_login
 from yiwang.core import clock
 from yiwang.core.errors import ValidationFailed
+from yiwang.core.requests import client_address
 from yiwang.hall import service as hall
 from yiwang.hall.schemas import (
     AppointmentIn,
@@ -73,13 +74,15 @@ def take_ticket(hall_code: Code, body: TicketIn, request: Request,
     appointment priority comes from checking in."""
     actor = bearer_actor(request, session)
     return hall.take_ticket(session, actor, hall_code, item_code=body.item_code, window_type=body.window_type,
-                            priority=body.priority, source="api")
+                            priority=body.priority, source="api", client=client_address(request))
 
 
 @router.get("/halls/{hall_code}/tickets/{ticket_no}", response_model=TicketOut)
-def get_ticket(hall_code: Code, ticket_no: TicketNo, session: Session = Depends(get_session, scope="function")) -> Any:
-    """Today's ticket: its status, the tickets ahead and the estimated wait (public; a number is all it shows)."""
-    return hall.find_ticket(session, hall_code, ticket_no)
+def get_ticket(hall_code: Code, ticket_no: TicketNo, request: Request,
+               session: Session = Depends(get_session, scope="function")) -> Any:
+    """Today's ticket: its status, the tickets ahead and the estimated wait (public; a number is all it shows —
+    its priority and item only to the person who took it, signed in)."""
+    return hall.find_ticket(session, hall_code, ticket_no, viewer=bearer_actor(request, session))
 
 
 @router.post("/halls/{hall_code}/tickets/{ticket_no}/cancel", response_model=TicketOut)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.audit import BigId
@@ -154,6 +154,9 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_hall_appointment_day", "hall_id", "day", "status"),
         Index("ix_hall_appointment_applicant", "applicant", "day"),
+        # one booked appointment per person, hall and day, even when two bookings race
+        Index("uq_hall_appointment_booked", "applicant", "hall_id", "day", unique=True,
+              sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
     )
 
 

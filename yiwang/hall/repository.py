@@ -10,14 +10,15 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from yiwang.core.permissions import Actor, ActorKind, region_prefix
+from yiwang.core.permissions import Actor, ActorKind, Perm, region_prefix
 from yiwang.hall.models import Appointment, Hall, HallWindow, Slot, Ticket, TicketCounter, Visit, WindowStaff
 from yiwang.hall.states import AppointmentStatus, TicketStatus
 
 
 def hall_scope(actor: Actor) -> Any:
-    """Halls ``actor`` may see the queue of: the region subtree of a region-scoped role, and every hall where they
-    staff a window."""
+    """Halls ``actor`` may see the queue of: the region subtree of the hall roles (window clerks, supervisors,
+    administrators — not a region's proxies, hotline operators or data officers), and every hall where they staff a
+    window."""
     if actor.kind is ActorKind.SYSTEM:
         return Hall.id.is_not(None)
     if not actor.is_staff:
@@ -25,7 +26,8 @@ def hall_scope(actor: Actor) -> Any:
     on_duty = select(HallWindow.hall_id).join(WindowStaff, WindowStaff.window_id == HallWindow.id).where(
         WindowStaff.staff_id == actor.id)
     clauses: list[Any] = [Hall.id.in_(on_duty)]
-    if actor.region_scoped and actor.region_code:
+    hall_roles = actor.can(Perm.HALL_DESK) or actor.can(Perm.HALL_REPORT) or actor.can(Perm.HALL_MANAGE)
+    if actor.region_scoped and actor.region_code and hall_roles:
         clauses.append(Hall.region_code.startswith(region_prefix(actor.region_code)))
     return or_(*clauses)
 
@@ -351,11 +353,17 @@ def report_appointment_counts(session: Session, hall_id: int, day: dt.date) -> l
         .group_by(Appointment.window_type, Appointment.status))]
 
 
-def window_on_duty(session: Session, code: str, staff_id: int | None) -> tuple[HallWindow, Hall, bool] | None:
+def window_on_duty(session: Session, code: str, staff_id: int | None, *, lock: bool = False
+                   ) -> tuple[HallWindow, Hall, bool] | None:
     """A window by its code with its hall and whether ``staff_id`` is on duty there, in one round trip (every
-    action at a window starts with it: calling is on the hot path)."""
+    action at a window starts with it: calling is on the hot path). With ``lock`` the window's row is locked for
+    the transaction (PostgreSQL: ``FOR UPDATE OF hall_window``; SQLite: the write lock), so two actions at one
+    window — two clerks, a double click — run one after the other."""
     duty = select(WindowStaff.window_id).where(WindowStaff.window_id == HallWindow.id,
                                                WindowStaff.staff_id == (staff_id if staff_id is not None else -1))
-    found = session.execute(select(HallWindow, Hall, duty.exists()).join(Hall, Hall.id == HallWindow.hall_id)
-                            .where(HallWindow.code == code)).first()
+    stmt = select(HallWindow, Hall, duty.exists()).join(Hall, Hall.id == HallWindow.hall_id).where(
+        HallWindow.code == code)
+    if lock:
+        stmt = stmt.with_for_update(of=HallWindow)
+    found = session.execute(stmt).first()
     return None if found is None else (found[0], found[1], bool(found[2]))

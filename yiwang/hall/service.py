@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiwang.cases import service as cases
@@ -214,7 +215,8 @@ def _window_for(session: Session, actor: Actor, code: str) -> tuple[HallWindow, 
         if actor.is_applicant:
             raise WindowNotFound("窗口不存在", field="window_code")
         raise Unauthenticated("请先以工作人员身份登录")
-    found = repository.window_on_duty(session, (code or "").strip(), actor.id)
+    # the window's row is locked for the action (two clerks, or a double click, never call two tickets to it)
+    found = repository.window_on_duty(session, (code or "").strip(), actor.id, lock=True)
     if found is None or not found[0].active:
         raise WindowNotFound("窗口不存在", field="window_code")
     window, hall, on_duty = found
@@ -226,10 +228,14 @@ def _window_for(session: Session, actor: Actor, code: str) -> tuple[HallWindow, 
     return window, hall
 
 
+def _covers(actor: Actor, hall: Hall) -> bool:
+    return bool(actor.region_code) and hall.region_code.startswith(region_prefix(actor.region_code or ""))
+
+
 def _desk(session: Session, actor: Actor, hall: Hall) -> None:
     """A window clerk whose region covers the hall (the front desk)."""
     actor.require(Perm.HALL_DESK)
-    if repository.hall_in_scope(session, actor, hall.code) is None:
+    if not _covers(actor, hall):
         raise HallNotFound("服务大厅不存在", field="hall_code")
 
 
@@ -332,10 +338,16 @@ def _import_hall(session: Session, actor: Actor, rec: HallIn) -> tuple[str, int,
         hall.updated_at = now
         outcome = "changed"
     warnings: list[str] = []
+    duty: dict[str, list[str]] = {}  # window → who is on duty there now, where it changed
     logins = {login for w in rec.windows for login in (w.staff or [])}
     known = identity.staff_by_logins(session, logins)
     for login in sorted(logins - set(known)):
         raise ValidationFailed(f"工作人员账号 {login} 不存在", field="windows.staff", code="unknown_staff")
+    if actor.is_staff and actor.region_code:  # an administrator puts on duty only staff of their own region
+        prefix = region_prefix(actor.region_code)
+        for login, (_, _, department_id, _) in sorted(known.items()):
+            if not org_service.get_department(session, department_id).region_code.startswith(prefix):
+                raise PermissionDenied(f"工作人员 {login} 不在您的管辖范围内", field="windows.staff")
     items = {c for w in rec.windows for c in (w.item_codes or [])}
     for code in sorted(items):
         try:
@@ -364,6 +376,8 @@ def _import_hall(session: Session, actor: Actor, rec: HallIn) -> tuple[str, int,
         if w.staff is not None:
             want = {known[login][0] for login in w.staff}
             have = set(repository.staff_of_windows(session, [win.id])[win.id])
+            if want != have:
+                duty[w.code] = sorted(w.staff)
             for sid in have - want:
                 session.delete(session.get(WindowStaff, (win.id, sid)))
             for sid in want - have:
@@ -372,12 +386,15 @@ def _import_hall(session: Session, actor: Actor, rec: HallIn) -> tuple[str, int,
                 outcome = "changed" if outcome == "unchanged" else outcome
     for code, win in existing.items():
         if code not in codes and win.active:
+            if repository.current_at_window(session, win.id, clock.today()):
+                raise ValidationFailed(f"窗口 {code} 正在叫号或办理，办理完毕后再关闭", field="windows",
+                                       code="window_in_use")
             win.active, win.updated_at = False, now
             outcome = "changed" if outcome == "unchanged" else outcome
     session.flush()
     if outcome != "unchanged":
         audit.record(session, actor, f"hall.{'create' if outcome == 'created' else 'update'}", "hall", hall.code,
-                     {"windows": codes, "region_code": hall.region_code})
+                     {"windows": codes, "region_code": hall.region_code, "on_duty": duty})
     return outcome, len(rec.windows), warnings
 
 
@@ -445,6 +462,18 @@ def my_windows(session: Session, actor: Actor) -> list[tuple[HallWindow, Hall]]:
 
 # --- tickets --------------------------------------------------------------------------------------------------
 
+def _serves(window: HallWindow, item_code: str | None) -> bool:
+    """A window calls a ticket of its type when it lists no items, the ticket names none, or it lists the item."""
+    return not window.item_codes or item_code is None or item_code in window.item_codes
+
+
+def _check_callable(windows: Sequence[HallWindow], window_type: str, item_code: str | None) -> None:
+    """Refuse a queue no window would ever call the ticket from (every window of the type lists other items)."""
+    if not any(w.type == window_type and _serves(w, item_code) for w in windows):
+        raise ValidationFailed(f"本大厅的{WINDOW_TYPE_LABELS[window_type]}不办理该事项，请选择其他窗口类型",
+                               field="window_type", code="no_window_for_item")
+
+
 def _window_type_for(session: Session, hall: Hall, item_code: str | None, window_type: str | None) -> str:
     windows = repository.windows_of(session, hall.id)
     types = {w.type for w in windows}
@@ -455,27 +484,34 @@ def _window_type_for(session: Session, hall: Hall, item_code: str | None, window
         if window_type not in types:
             raise ValidationFailed(f"本大厅没有{WINDOW_TYPE_LABELS[window_type]}", field="window_type",
                                    code="window_type_not_in_hall")
+        _check_callable(windows, window_type, item_code)
         return window_type
     if item_code is not None:
         listing = sorted((w for w in windows if item_code in (w.item_codes or [])), key=lambda w: w.code)
         if listing:
             return listing[0].type
-    if "综合" in types:
-        return "综合"
     if not types:
         raise ValidationFailed("本大厅暂未开设窗口", field="window_type", code="hall_has_no_windows")
-    return sorted(types)[0]
+    chosen = "综合" if "综合" in types else sorted(types, key=list(WINDOW_TYPES).index)[0]
+    _check_callable(windows, chosen, item_code)
+    return chosen
+
+
+def _mean_service(session: Session, hall: Hall, day: dt.date, window_type: str) -> float:
+    """The queue's mean service time today, in minutes (a default before any visit has finished)."""
+    times = [(b - a).total_seconds() / 60 for a, b in repository.mean_service_seconds(session, hall.id, day,
+                                                                                       window_type) if a and b]
+    return sum(times) / len(times) if times else DEFAULT_SERVICE_MINUTES
 
 
 def _estimate(session: Session, hall: Hall, day: dt.date, window_type: str, ahead: int,
-              open_windows: int | None = None) -> int:
+              open_windows: int | None = None, mean: float | None = None) -> int:
     """Minutes until a ticket with ``ahead`` tickets before it is called: the queue's mean service time today (a
     default before any finished visit) times the tickets ahead, shared by the staffed windows of its type."""
     if ahead <= 0:
         return 0
-    times = [(b - a).total_seconds() / 60 for a, b in repository.mean_service_seconds(session, hall.id, day,
-                                                                                       window_type) if a and b]
-    mean = sum(times) / len(times) if times else DEFAULT_SERVICE_MINUTES
+    if mean is None:
+        mean = _mean_service(session, hall, day, window_type)
     if open_windows is None:
         windows = [w for w in repository.windows_of(session, hall.id) if w.type == window_type]
         staffed = repository.staff_of_windows(session, [w.id for w in windows])
@@ -483,9 +519,13 @@ def _estimate(session: Session, hall: Hall, day: dt.date, window_type: str, ahea
     return int(math.ceil(ahead * max(1.0, mean) / max(1, open_windows)))
 
 
+ANONYMOUS_TICKETS_PER_CLIENT = 50  # tickets one address may take without signing in, per ten minutes (API, phone)
+
+
 def take_ticket(session: Session, actor: Actor, hall_code: str, *, item_code: str | None = None,
                 window_type: str | None = None, priority: str | None = None, source: str = "api",
-                applicant: str | None = None, appointment: Appointment | None = None) -> TicketOut:
+                applicant: str | None = None, appointment: Appointment | None = None,
+                client: str = "") -> TicketOut:
     """A queue ticket for an item or a window type. Anyone may take one (a kiosk, a phone, the API); the front desk
     takes one for the person in front of it. Elderly and disabled people go first (checked at the window); an
     appointment's priority comes only from checking in."""
@@ -515,6 +555,10 @@ def take_ticket(session: Session, actor: Actor, hall_code: str, *, item_code: st
         if len(held) >= MAX_WAITING_PER_PERSON:
             raise ValidationFailed(f"您在本大厅已有 {len(held)} 个等候中的号，请办理后再取", field="hall_code",
                                    code="too_many_tickets")
+    if client and not (actor.is_applicant or actor.is_staff) and source in ("api", "phone"):
+        ratelimit.check(session, [f"hall_ticket:{client}"], limit=ANONYMOUS_TICKETS_PER_CLIENT,
+                        window=dt.timedelta(minutes=10), message="取号过于频繁，请 {minutes} 分钟后再试，或登录后取号",
+                        field="hall_code")
     seq = repository.next_seq(session, hall.id, day)
     ticket = Ticket(hall_id=hall.id, day=day, seq=seq, ticket_no=f"{WINDOW_TYPES[wtype]}{seq:03d}",
                     window_type=wtype, item_code=item, priority=PRIORITIES[chosen],
@@ -547,13 +591,18 @@ def ticket_out(session: Session, ticket: Ticket, hall: Hall | None = None) -> Ti
                      version=ticket.version)
 
 
-def find_ticket(session: Session, hall_code: str, ticket_no: str, day: dt.date | None = None) -> TicketOut:
-    """A ticket's place in the queue (public: the number is all a kiosk or a phone shows)."""
+def find_ticket(session: Session, hall_code: str, ticket_no: str, day: dt.date | None = None,
+                viewer: Actor | None = None) -> TicketOut:
+    """A ticket's place in the queue (public: the number is all a kiosk or a phone shows). Whether it was taken
+    with priority (an elderly or disabled person) and for which item is shown only to the person who took it."""
     hall = _hall(session, hall_code)
     found = repository.ticket(session, hall.id, day or clock.today(), (ticket_no or "").strip().upper())
     if found is None:
         raise TicketNotFound("今天没有这个号", field="ticket_no")
-    return ticket_out(session, found, hall)
+    out = ticket_out(session, found, hall)
+    if viewer is None or not viewer.is_applicant or found.applicant != viewer.label:
+        out.priority, out.item_code = "", None
+    return out
 
 
 def daily_ticket_count(session: Session, hall_code: str, day: dt.date) -> int:
@@ -708,9 +757,11 @@ def transfer(session: Session, actor: Actor, window_code: str, *, window_type: s
     if window_type not in WINDOW_TYPES:
         raise ValidationFailed("窗口类型应为 " + "、".join(WINDOW_TYPES), field="window_type",
                                code="invalid_window_type")
-    if window_type not in {w.type for w in repository.windows_of(session, hall.id)}:
+    windows = repository.windows_of(session, hall.id)
+    if window_type not in {w.type for w in windows}:
         raise ValidationFailed(f"本大厅没有{WINDOW_TYPE_LABELS[window_type]}", field="window_type",
                                code="window_type_not_in_hall")
+    _check_callable(windows, window_type, ticket.item_code)
 
     def effect(_s: Session, ctx: lifecycle.Context, t: Ticket) -> None:
         t.window_type, t.window_id, t.called_at, t.called_by, t.served_at = window_type, None, None, None, None
@@ -759,7 +810,7 @@ def finish(session: Session, actor: Actor, window_code: str, *, outcome: str, ti
 def cancel_ticket(session: Session, actor: Actor, hall_code: str, ticket_no: str) -> TicketOut:
     hall = _hall(session, hall_code)
     ticket = repository.ticket(session, hall.id, clock.today(), (ticket_no or "").strip().upper(), lock=True)
-    desk = actor.is_staff and actor.can(Perm.HALL_DESK) and repository.hall_in_scope(session, actor, hall.code)
+    desk = actor.is_staff and actor.can(Perm.HALL_DESK) and _covers(actor, hall)
     if ticket is None or not (actor.is_applicant and ticket.applicant == actor.label or desk):
         raise TicketNotFound("今天没有这个号", field="ticket_no")
     _act(session, actor, ticket, TicketAction.CANCEL.value, hall=hall, window=None)
@@ -801,7 +852,41 @@ def queue(session: Session, actor: Actor, hall_code: str) -> tuple[Hall, list[Ti
     rows = repository.queue_page(session, hall.id, clock.today(), statuses=(
         TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.SERVING.value,
         TicketStatus.SKIPPED.value), limit=500)
-    return hall, [ticket_out(session, t, hall) for t in rows]
+    return hall, _queue_views(session, hall, rows)
+
+
+def _queue_views(session: Session, hall: Hall, rows: Sequence[Ticket]) -> list[TicketOut]:
+    """The views of a queue's tickets with a handful of queries, not a few per ticket: the rows come in calling
+    order per window type, so a waiting ticket's position is the waiting tickets of its type before it."""
+    windows = repository.windows_of(session, hall.id, active_only=False)
+    by_id = {w.id: w for w in windows}
+    staffed = repository.staff_of_windows(session, [w.id for w in windows])
+    open_by_type: dict[str, int] = {}
+    for w in windows:
+        if w.active and staffed[w.id]:
+            open_by_type[w.type] = open_by_type.get(w.type, 0) + 1
+    ahead: dict[str, int] = {}
+    means: dict[str, float] = {}
+    out = []
+    for t in rows:
+        waiting = t.status == TicketStatus.WAITING
+        position = ahead.get(t.window_type, 0) if waiting else 0
+        if waiting:
+            ahead[t.window_type] = position + 1
+        if waiting and position and t.window_type not in means:
+            means[t.window_type] = _mean_service(session, hall, t.day, t.window_type)
+        window = by_id.get(t.window_id) if t.window_id else None
+        out.append(TicketOut(
+            ticket_no=t.ticket_no, position=position,
+            estimated_wait_minutes=_estimate(
+                session, hall, t.day, t.window_type, position, open_by_type.get(t.window_type, 0),
+                means.get(t.window_type)) if waiting else 0,
+            hall_code=hall.code, hall_name=hall.name, day=t.day, window_type=t.window_type, item_code=t.item_code,
+            priority=_priority_name(t.priority, t.priority_reason), status=t.status,
+            status_label=TICKET_STATUS_LABELS.get(t.status, t.status), taken_at=t.taken_at,
+            window_code=window.code if window else None, window_name=window.name if window else None,
+            called_at=t.called_at, version=t.version))
+    return out
 
 
 # --- the calling board ---------------------------------------------------------------------------------------
@@ -841,7 +926,9 @@ def _serving_visit(session: Session, actor: Actor, visit_no: str) -> tuple[Visit
     if visit is None or not actor.is_staff:
         raise VisitNotFound("办事记录不存在", field="visit_no")
     window = session.get(HallWindow, visit.window_id)
-    if window is None or visit.responsible_staff_id != actor.id or visit.finished_at is not None:
+    ticket = repository.ticket_by_id(session, visit.ticket_id) if visit.ticket_id else None
+    if window is None or visit.responsible_staff_id != actor.id or visit.finished_at is not None or \
+            ticket is None or ticket.status != TicketStatus.SERVING:
         raise VisitNotFound("办事记录不存在或不由您办理", field="visit_no")
     return visit, window
 
@@ -870,7 +957,7 @@ def person_at_window(session: Session, actor: Actor, visit_no: str) -> PersonAtW
     if not visit.person:
         raise ValidationFailed("请先核验办事人身份", field="visit_no", code="person_not_identified")
     open_cases = cases.cases_of(session, actor, visit.person, open_only=True, limit=20)
-    held = licenses.held_by(session, visit.person)
+    held = licenses.held_by(session, visit.person, actor)
     audit.record(session, actor, "hall_visit.person_view", "hall_visit", visit.visit_no,
                  {"person": visit.person, "cases": len(open_cases), "licences": len(held)})
     return PersonAtWindow(
@@ -1051,8 +1138,12 @@ def book(session: Session, actor: Actor, *, hall_code: str, day: dt.date, start:
                        applicant=actor.label, applicant_name=actor.name, phone=phone,
                        status=AppointmentStatus.BOOKED.value, reminded=False, created_at=now, last_action_at=now,
                        version=1)
-    session.add(appt)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(appt)
+            session.flush()
+    except IntegrityError:  # the same person booked the same hall and day at the same moment
+        raise BookingBarred("您在该日已预约本大厅，如需调整请修改原预约", field="date", code="already_booked") from None
     audit.record(session, actor, "hall_appointment.book", "hall_appointment", appt.appointment_no,
                  {"hall": hall.code, "day": day.isoformat(), "start": start, "window_type": window_type})
     ctx = HallContext(actor=actor, action="book", hall=hall)
@@ -1078,7 +1169,7 @@ def _own_appointment(session: Session, actor: Actor, appointment_no: str) -> tup
     if appt is None or hall is None:
         raise AppointmentNotFound("预约不存在", field="appointment_no")
     mine = actor.is_applicant and appt.applicant == actor.label
-    desk = actor.is_staff and actor.can(Perm.HALL_DESK) and repository.hall_in_scope(session, actor, hall.code)
+    desk = actor.is_staff and actor.can(Perm.HALL_DESK) and _covers(actor, hall)
     if not (mine or desk or actor is SYSTEM):  # SYSTEM: the kiosk, for the taker (kiosk_check_in)
         if not (actor.is_staff or actor.is_applicant):
             raise Unauthenticated("请先登录")
@@ -1097,9 +1188,18 @@ def my_appointments(session: Session, actor: Actor) -> list[AppointmentOut]:
     return [appointment_out(session, a) for a in repository.appointments_of(session, actor.label)]
 
 
+def _not_past(appt: Appointment, what: str) -> None:
+    """A booked appointment whose check-in time is over can no longer be changed or cancelled: it is a no-show
+    (the sweep records it), not something to move out of the way."""
+    if appt.status == AppointmentStatus.BOOKED and \
+            clock.now() > _at(appt.day, appt.start) + dt.timedelta(minutes=CHECK_IN_LATE_MINUTES):
+        raise CheckInClosed(f"预约时段已过，不能再{what}", field="appointment_no", code="appointment_past")
+
+
 def change_appointment(session: Session, actor: Actor, appointment_no: str, *, day: dt.date, start: str,
                        expected_version: int | None = None) -> AppointmentOut:
     appt, hall = _own_appointment(session, actor, appointment_no)
+    _not_past(appt, "改约")
     old_slot = appt.slot_id
 
     def effect(_s: Session, ctx: lifecycle.Context, a: Appointment) -> None:
@@ -1118,6 +1218,7 @@ def change_appointment(session: Session, actor: Actor, appointment_no: str, *, d
 def cancel_appointment(session: Session, actor: Actor, appointment_no: str,
                        expected_version: int | None = None) -> AppointmentOut:
     appt, hall = _own_appointment(session, actor, appointment_no)
+    _not_past(appt, "取消")
 
     def effect(_s: Session, ctx: lifecycle.Context, a: Appointment) -> None:
         repository.give_place(session, a.slot_id)
@@ -1173,6 +1274,10 @@ def sweep(session: Session, now: dt.datetime | None = None, limit: int = 5000) -
         hall = halls.setdefault(ticket.hall_id, session.get(Hall, ticket.hall_id))
         lifecycle.apply(session, TICKET, ticket, HallContext(actor=SYSTEM, action=TicketAction.EXPIRE.value,
                                                               hall=hall, now=now))
+        visit = repository.visit_of_ticket(session, ticket.id)
+        if visit is not None and visit.finished_at is None:  # served and never finished: closed without outcome
+            visit.finished_at, visit.note = now, (visit.note or "日终未登记办理结果")
+            audit.record(session, SYSTEM, "hall_visit.expire", "hall_visit", visit.visit_no, {})
         expired += 1
     for appt in repository.booked_until(session, today, limit):
         if _at(appt.day, appt.start) + dt.timedelta(minutes=CHECK_IN_LATE_MINUTES) > now:

@@ -69,9 +69,9 @@ def valid_held(session: Session, holder: str, type_code: str, today: dt.date) ->
         (License.valid_until.is_(None)) | (License.valid_until >= today)).order_by(License.issued_at.desc())))
 
 
-def valid_of_holder(session: Session, holder: str, today: dt.date, limit: int = 50) -> list[License]:
+def valid_of_holder(session: Session, holder: str, today: dt.date, viewer: Actor, limit: int = 50) -> list[License]:
     return list(session.scalars(select(License).where(
-        License.holder == holder, License.status == "valid",
+        License.holder == holder, License.status == "valid", license_scope(viewer),
         (License.valid_until.is_(None)) | (License.valid_until >= today)).order_by(License.issued_at.desc())
         .limit(limit)))
 

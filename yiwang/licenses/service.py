@@ -434,9 +434,10 @@ def held(session: Session, holder: str, type_ref: str) -> list[LicenseOut]:
     return [out(r) for r in repository.valid_held(session, holder, lt.code, clock.today())]
 
 
-def held_by(session: Session, holder: str) -> list[LicenseOut]:
-    """Every licence the holder holds that is valid today, newest first (a window serving them)."""
-    return [out(r) for r in repository.valid_of_holder(session, holder, clock.today())]
+def held_by(session: Session, holder: str, viewer: Actor) -> list[LicenseOut]:
+    """The licences the holder holds that are valid today and that ``viewer`` may see (a window serving them: those
+    issued within the window clerk's region), newest first."""
+    return [out(r) for r in repository.valid_of_holder(session, holder, clock.today(), viewer)]
 
 
 def check_reuse(session: Session, holder: str, license_id: str, type_ref: str | None, *, field_name: str) -> LicenseOut:

@@ -51,4 +51,4 @@ def shown_version(posted: str | None) -> int | None:
     """The record version a page showed (its hidden ``version`` field), to send as ``expected_version``; None
     when the form carried none (an older page, a hand-made post): then no version is checked."""
     text = (posted or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None

@@ -66,6 +66,8 @@ def upgrade() -> None:
     with op.batch_alter_table('hall_appointment', schema=None) as batch_op:
         batch_op.create_index('ix_hall_appointment_applicant', ['applicant', 'day'], unique=False)
         batch_op.create_index('ix_hall_appointment_day', ['hall_id', 'day', 'status'], unique=False)
+        batch_op.create_index('uq_hall_appointment_booked', ['applicant', 'hall_id', 'day'], unique=True,
+                              sqlite_where=sa.text("status = 'booked'"), postgresql_where=sa.text("status = 'booked'"))
 
     op.create_table('hall_slot',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -206,6 +208,7 @@ def downgrade() -> None:
     op.drop_table('hall_ticket_counter')
     op.drop_table('hall_slot')
     with op.batch_alter_table('hall_appointment', schema=None) as batch_op:
+        batch_op.drop_index('uq_hall_appointment_booked')
         batch_op.drop_index('ix_hall_appointment_day')
         batch_op.drop_index('ix_hall_appointment_applicant')
 

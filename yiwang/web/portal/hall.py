@@ -21,7 +21,7 @@ from yiwang.core import clock
 from yiwang.core.calendar import CalendarYearMissing, get_calendar
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.permissions import Actor
-from yiwang.core.requests import get_session
+from yiwang.core.requests import client_address, get_session
 from yiwang.evaluation.states import BAD_LEVELS, BAD_REASONS, LEVEL_LABELS
 from yiwang.hall import service as hall
 from yiwang.hall.errors import AlreadyRated, VisitNotFound
@@ -148,7 +148,8 @@ def take_ticket(request: Request, hall_code: str, posted: FormData = Depends(pos
         with session.begin_nested():
             ticket = hall.take_ticket(session, actor, hall_code[:40], source="phone", priority=priority,
                                       window_type=chosen if kind == "type" else None,
-                                      item_code=chosen if kind == "item" else None)
+                                      item_code=chosen if kind == "item" else None,
+                                      client=client_address(request))
     except DomainError as exc:
         if exc.status == 404 and exc.field == "hall_code":
             raise
@@ -161,7 +162,7 @@ def take_ticket(request: Request, hall_code: str, posted: FormData = Depends(pos
 def ticket_page(request: Request, hall_code: str, ticket_no: str, auto: str = "1",
                 session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    ticket = hall.find_ticket(session, hall_code[:40], ticket_no[:12])
+    ticket = hall.find_ticket(session, hall_code[:40], ticket_no[:12], viewer=actor)
     mine = any(t.hall_code == ticket.hall_code and t.ticket_no == ticket.ticket_no
                for t in hall.my_tickets(session, actor))
     following = ticket.status in FOLLOWED

@@ -34,14 +34,18 @@ router = APIRouter(include_in_schema=False)
 
 IDLE_SECONDS = 60  # back to the start page after this long without a touch
 RESULT_SECONDS = 60  # result pages without scripts go back to the start after this long
+FORM_SECONDS = 120  # … and forms after this long
 GUIDE_RESULTS = 10
 DIGITS = "0123456789"
 
 
 def _page(request: Request, template: str, found: HallOut, context: dict[str, Any] | None = None, *,
           status: int = 200, result: bool = False) -> Any:
+    # without scripts every page but the start page goes back to the start by itself: a result after a minute, a
+    # form (the digit pad, with what the last person typed) after two
+    back = None if template == "kiosk/start.html" else RESULT_SECONDS if result else FORM_SECONDS
     ctx = {"hall": found, "home": f"/kiosk/{quote(found.code, safe='')}", "idle_seconds": IDLE_SECONDS,
-           "result_seconds": RESULT_SECONDS if result else None}
+           "result_seconds": back}
     response = render(request, template, ctx | (context or {}), status=status)
     response.headers["Cache-Control"] = "no-store"  # a shared screen: nothing is kept for the next person
     return response
@@ -102,7 +106,7 @@ def _pad(fields: tuple[PadField, ...], form: dict[str, str]) -> tuple[PadState, 
     """The pad's state after this press, and what to do: ``type`` (show the pad again) or ``submit``."""
     values = {f.name: _clean(f, form.get(f.name, "")) for f in fields}
     step = form.get("step", "0")
-    state = PadState(fields, values, int(step) if step.isdigit() and int(step) < len(fields) else 0)
+    state = PadState(fields, values, int(step) if step.isascii() and step.isdigit() and int(step) < len(fields) else 0)
     key, action = form.get("key", ""), form.get("action", "")
     current = state.field
     if key:
@@ -176,15 +180,20 @@ def take_ticket(request: Request, hall_code: str, window_type: str = Form(""), i
                                       item_code=item_code.strip()[:64] or None, priority=chosen, source="kiosk")
     except DomainError as exc:
         return _ticket_form(request, session, found, error=form_error(exc), priority=chosen, status=exc.status)
-    return redirect(f"/kiosk/{quote(found.code, safe='')}/ticket/{quote(ticket.ticket_no, safe='')}")
+    # the priority just chosen rides along in the address, for this page only: a ticket's own lookup does not
+    # tell strangers who took it with priority
+    shown = "" if chosen == "normal" else f"?priority={chosen}"
+    return redirect(f"/kiosk/{quote(found.code, safe='')}/ticket/{quote(ticket.ticket_no, safe='')}{shown}")
 
 
 @router.get("/kiosk/{hall_code}/ticket/{ticket_no}")
-def ticket_page(request: Request, hall_code: str, ticket_no: str, checked_in: str = "",
+def ticket_page(request: Request, hall_code: str, ticket_no: str, checked_in: str = "", priority: str = "",
                 session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)) -> Any:
     found = _hall(session, hall_code)
-    ticket = hall.find_ticket(session, found.code, ticket_no[:12])  # TicketNotFound → 404 page
+    ticket = hall.find_ticket(session, found.code, ticket_no[:12], viewer=actor)  # TicketNotFound → 404 page
+    if not ticket.priority and priority in ("elderly", "disabled"):
+        ticket.priority = priority
     return _page(request, "kiosk/ticket_result.html", found, {
         "ticket": ticket, "checked_in": checked_in == "1",
         "window_label": next((q.label for q in hall.board(session, found.code).queues
