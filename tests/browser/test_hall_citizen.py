@@ -1,7 +1,7 @@
 """The service hall's citizen pages in a real browser: 张三 takes a phone ticket at 越秀区政务服务中心 and follows
 it, books an appointment on the next working day, finds it in 我的预约 and cancels it; the rating tablet beside
-window YX-A01 shows its waiting screen. Zero axe-core violations at 1280 px and 390 px (the tablet also at
-1024×768), no sideways scrolling at 390 px; screenshots to /tmp/hall-citizen-*.png."""
+window YX-B01 (a window the other walks leave alone) shows its waiting screen. Zero axe-core violations at 1280 px
+and 390 px (the tablet also at 1024×768), no sideways scrolling at 390 px; screenshots to /tmp/hall-citizen-*.png."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_the_rating_tablet_waits_for_a_finished_visit(browser: Any, roles: Roles
     try:
         page.route("**/hall/rate/**", hold_still)
         page.set_viewport_size({"width": 1024, "height": 768})
-        response = page.goto(f"{roles.live.base}/hall/rate/YX-A01?key={_tablet_key('YX-A01')}")
+        response = page.goto(f"{roles.live.base}/hall/rate/YX-B01?key={_tablet_key('YX-B01')}")
         assert response is not None and response.status == 200
         check_page(page)
         assert "欢迎办事，办理完成后请为我们的服务评价" in page.locator("main").inner_text()
@@ -117,7 +117,7 @@ def test_the_rating_tablet_waits_for_a_finished_visit(browser: Any, roles: Roles
         page.set_viewport_size({"width": 390, "height": 844})
         assert horizontal_overflow(page) == 0
         check_page(page)
-        wrong = page.goto(f"{roles.live.base}/hall/rate/YX-A01?key=wrong")
+        wrong = page.goto(f"{roles.live.base}/hall/rate/YX-B01?key=wrong")
         assert wrong is not None and wrong.status == 404
     finally:
         page.context.close()

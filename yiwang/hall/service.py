@@ -594,13 +594,16 @@ def ticket_out(session: Session, ticket: Ticket, hall: Hall | None = None) -> Ti
 def find_ticket(session: Session, hall_code: str, ticket_no: str, day: dt.date | None = None,
                 viewer: Actor | None = None) -> TicketOut:
     """A ticket's place in the queue (public: the number is all a kiosk or a phone shows). Whether it was taken
-    with priority (an elderly or disabled person) and for which item is shown only to the person who took it."""
+    with priority (an elderly or disabled person) and for which item is shown only to the person who took it and to
+    the hall's front desk."""
     hall = _hall(session, hall_code)
     found = repository.ticket(session, hall.id, day or clock.today(), (ticket_no or "").strip().upper())
     if found is None:
         raise TicketNotFound("今天没有这个号", field="ticket_no")
     out = ticket_out(session, found, hall)
-    if viewer is None or not viewer.is_applicant or found.applicant != viewer.label:
+    taker = viewer is not None and viewer.is_applicant and found.applicant == viewer.label
+    desk = viewer is not None and viewer.is_staff and viewer.can(Perm.HALL_DESK) and _covers(viewer, hall)
+    if not (taker or desk):
         out.priority, out.item_code = "", None
     return out
 

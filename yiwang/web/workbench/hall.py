@@ -232,7 +232,7 @@ def desk_page(request: Request, hall_code: str, ticket: str = "", done: str = ""
         # the desk's own page after taking or checking in: the number to print (only a hall the desk may see)
         hall.queue(session, actor, code)
         try:
-            slip = hall.find_ticket(session, code, ticket[:12])
+            slip = hall.find_ticket(session, code, ticket[:12], viewer=actor)
         except DomainError:
             slip = None
     return _desk_page(request, session, actor, code, slip=slip, notice=DESK_DONE.get(done))
