@@ -239,6 +239,23 @@ def _desk(session: Session, actor: Actor, hall: Hall) -> None:
         raise HallNotFound("服务大厅不存在", field="hall_code")
 
 
+def _known_type(window_type: str) -> None:
+    if window_type not in WINDOW_TYPES:
+        raise ValidationFailed("窗口类型应为 " + "、".join(WINDOW_TYPES), field="window_type",
+                               code="invalid_window_type")
+
+
+def _published_item(session: Session, item_code: str | None) -> str | None:
+    """The item a ticket or an appointment names, which must be published (None: no item named)."""
+    item = (item_code or "").strip() or None
+    if item is not None:
+        try:
+            catalog.get_published_version(session, item)
+        except NotFound:
+            raise ValidationFailed("事项不存在或未发布", field="item_code", code="item_not_found") from None
+    return item
+
+
 def _priority_name(value: int, reason: str | None) -> str:
     if reason:
         return reason
@@ -478,9 +495,7 @@ def _window_type_for(session: Session, hall: Hall, item_code: str | None, window
     windows = repository.windows_of(session, hall.id)
     types = {w.type for w in windows}
     if window_type is not None:
-        if window_type not in WINDOW_TYPES:
-            raise ValidationFailed("窗口类型应为 " + "、".join(WINDOW_TYPES), field="window_type",
-                                   code="invalid_window_type")
+        _known_type(window_type)
         if window_type not in types:
             raise ValidationFailed(f"本大厅没有{WINDOW_TYPE_LABELS[window_type]}", field="window_type",
                                    code="window_type_not_in_hall")
@@ -539,12 +554,7 @@ def take_ticket(session: Session, actor: Actor, hall_code: str, *, item_code: st
         raise ValidationFailed("预约优先须通过预约签到取号", field="priority", code="priority_by_check_in")
     if source == "desk":
         _desk(session, actor, hall)
-    item = (item_code or "").strip() or None
-    if item is not None:
-        try:
-            catalog.get_published_version(session, item)
-        except NotFound:
-            raise ValidationFailed("事项不存在或未发布", field="item_code", code="item_not_found") from None
+    item = _published_item(session, item_code)
     wtype = _window_type_for(session, hall, item, window_type)
     owner = applicant or (actor.label if actor.is_applicant else None)
     now = clock.now()
@@ -757,9 +767,7 @@ def transfer(session: Session, actor: Actor, window_code: str, *, window_type: s
     """Back into the queue of another window type, keeping its place by the time it was taken. The visit stays
     with the clerk who served it first until another window serves it (the hand-over)."""
     ticket, window, hall = _window_ticket(session, actor, window_code, ticket_no)
-    if window_type not in WINDOW_TYPES:
-        raise ValidationFailed("窗口类型应为 " + "、".join(WINDOW_TYPES), field="window_type",
-                               code="invalid_window_type")
+    _known_type(window_type)
     windows = repository.windows_of(session, hall.id)
     if window_type not in {w.type for w in windows}:
         raise ValidationFailed(f"本大厅没有{WINDOW_TYPE_LABELS[window_type]}", field="window_type",
@@ -1063,9 +1071,7 @@ def slots(session: Session, hall_code: str, day: dt.date, window_type: str | Non
     _bookable_day(session, hall, day)
     types = [t for t in WINDOW_TYPES if _capacity(session, hall, t) > 0]
     if window_type is not None:
-        if window_type not in WINDOW_TYPES:
-            raise ValidationFailed("窗口类型应为 " + "、".join(WINDOW_TYPES), field="window_type",
-                                   code="invalid_window_type")
+        _known_type(window_type)
         types = [t for t in types if t == window_type]
     taken = repository.slots_of_day(session, hall.id, day)
     now = clock.to_local(clock.now())
@@ -1117,15 +1123,8 @@ def book(session: Session, actor: Actor, *, hall_code: str, day: dt.date, start:
             raise PermissionDenied("预约须由办事人本人登录后办理", code="applicant_only")
         raise Unauthenticated("请先登录再预约")
     hall = _hall(session, hall_code)
-    if window_type not in WINDOW_TYPES:
-        raise ValidationFailed("窗口类型应为 " + "、".join(WINDOW_TYPES), field="window_type",
-                               code="invalid_window_type")
-    item = (item_code or "").strip() or None
-    if item is not None:
-        try:
-            catalog.get_published_version(session, item)
-        except NotFound:
-            raise ValidationFailed("事项不存在或未发布", field="item_code", code="item_not_found") from None
+    _known_type(window_type)
+    item = _published_item(session, item_code)
     today = clock.today()
     barred = _barred_until(session, actor.label, today)
     if barred is not None:

@@ -5,6 +5,7 @@ hall's region takes tickets for people, puts skipped tickets back and checks app
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -244,59 +245,58 @@ def _posted_desk(posted: FormData) -> dict[str, str]:
             "appointment_no": _text(posted, "appointment_no", 24)}
 
 
-@router.post("/desk/{hall_code}/tickets")
-def desk_take(request: Request, hall_code: str, posted: FormData = Depends(posted_form),
-              session: Session = Depends(get_session, scope="function"),
-              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+def _desk_post(request: Request, session: Session, actor: Actor, hall_code: str, posted: FormData, form: str,
+               run: Callable[[str, dict[str, str]], str], *, keep_values: bool = False) -> Any:
+    """One front-desk form: run it in a savepoint and go to the address it returns (PRG), or show the desk again
+    with the error beside the form that was sent."""
     _desk_staff(actor)
     check_csrf(request, _text(posted, "csrf_token", 200))
     code = _code(hall_code)
     values = _posted_desk(posted)
     try:
         with session.begin_nested():
-            priority = values["priority"] or "normal"
-            if priority not in DESK_PRIORITIES:
-                raise ValidationFailed("请选择普通、老年人优先或残疾人优先", field="priority", code="invalid_priority")
-            out = hall.take_ticket(session, actor, code, item_code=values["item_code"] or None,
-                                   window_type=values["window_type"] or None, priority=priority, source="desk")
+            target = run(code, values)
     except DomainError as exc:
-        error = form_error(exc) | {"form": "take"}
-        return _desk_page(request, session, actor, code, status=exc.status, error=error, values=values)
-    return redirect(_desk_url(code, ticket=out.ticket_no))
+        return _desk_page(request, session, actor, code, status=exc.status, error=form_error(exc) | {"form": form},
+                          values=values if keep_values else None)
+    return redirect(target)
+
+
+@router.post("/desk/{hall_code}/tickets")
+def desk_take(request: Request, hall_code: str, posted: FormData = Depends(posted_form),
+              session: Session = Depends(get_session, scope="function"),
+              actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    def run(code: str, values: dict[str, str]) -> str:
+        priority = values["priority"] or "normal"
+        if priority not in DESK_PRIORITIES:
+            raise ValidationFailed("请选择普通、老年人优先或残疾人优先", field="priority", code="invalid_priority")
+        out = hall.take_ticket(session, actor, code, item_code=values["item_code"] or None,
+                               window_type=values["window_type"] or None, priority=priority, source="desk")
+        return _desk_url(code, ticket=out.ticket_no)
+
+    return _desk_post(request, session, actor, hall_code, posted, "take", run, keep_values=True)
 
 
 @router.post("/desk/{hall_code}/requeue")
 def desk_requeue(request: Request, hall_code: str, posted: FormData = Depends(posted_form),
                  session: Session = Depends(get_session, scope="function"),
                  actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    _desk_staff(actor)
-    check_csrf(request, _text(posted, "csrf_token", 200))
-    code = _code(hall_code)
-    values = _posted_desk(posted)
-    try:
-        with session.begin_nested():
-            hall.requeue(session, actor, code, values["ticket_no"])
-    except DomainError as exc:
-        error = form_error(exc) | {"form": "requeue"}
-        return _desk_page(request, session, actor, code, status=exc.status, error=error)
-    return redirect(_desk_url(code, done="requeue"))
+    def run(code: str, values: dict[str, str]) -> str:
+        hall.requeue(session, actor, code, values["ticket_no"])
+        return _desk_url(code, done="requeue")
+
+    return _desk_post(request, session, actor, hall_code, posted, "requeue", run)
 
 
 @router.post("/desk/{hall_code}/check-in")
 def desk_check_in(request: Request, hall_code: str, posted: FormData = Depends(posted_form),
                   session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    _desk_staff(actor)
-    check_csrf(request, _text(posted, "csrf_token", 200))
-    code = _code(hall_code)
-    values = _posted_desk(posted)
-    try:
-        with session.begin_nested():
-            _, listed = hall.hall_appointments(session, actor, code)
-            if values["appointment_no"] not in {a.appointment_no for a in listed}:
-                raise ValidationFailed("本大厅今天没有这个预约", field="appointment_no", code="appointment_not_today")
-            out = hall.check_in(session, actor, values["appointment_no"])
-    except DomainError as exc:
-        error = form_error(exc) | {"form": "check_in"}
-        return _desk_page(request, session, actor, code, status=exc.status, error=error)
-    return redirect(_desk_url(code, ticket=out.ticket_no, done="check_in"))
+    def run(code: str, values: dict[str, str]) -> str:
+        _, listed = hall.hall_appointments(session, actor, code)
+        if values["appointment_no"] not in {a.appointment_no for a in listed}:
+            raise ValidationFailed("本大厅今天没有这个预约", field="appointment_no", code="appointment_not_today")
+        out = hall.check_in(session, actor, values["appointment_no"])
+        return _desk_url(code, ticket=out.ticket_no, done="check_in")
+
+    return _desk_post(request, session, actor, hall_code, posted, "check_in", run)
