@@ -5,6 +5,7 @@ administrators) sees the halls their region covers or where they staff a window.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -64,27 +65,27 @@ def report_page(request: Request, date: str = "", hall: str = "",
     return _page(request, session, actor, date=day.isoformat(), hall=hall, report=report, day=day)
 
 
-@router.get("/report.csv")
-def report_csv(request: Request, date: str = "", hall: str = "",
-               session: Session = Depends(get_session, scope="function"),
-               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+def _download(request: Request, session: Session, actor: Actor, date: str, hall: str, suffix: str,
+              media_type: str, write: Callable[[list[hall_report.HallDay]], bytes]) -> Any:
+    """The report as a file (CSV, Excel), or the page with the error when the date or hall is wrong."""
     require_staff(actor, Perm.HALL_REPORT)
     try:
         day, report = _report(session, actor, date, hall)
     except DomainError as exc:
         return _page(request, session, actor, date=date, hall=hall, status=exc.status, error=form_error(exc))
-    return Response(hall_report.report_csv(report), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="hall-report-{day.isoformat()}.csv"'})
+    return Response(write(report), media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="hall-report-{day.isoformat()}.{suffix}"'})
+
+
+@router.get("/report.csv")
+def report_csv(request: Request, date: str = "", hall: str = "",
+               session: Session = Depends(get_session, scope="function"),
+               actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
+    return _download(request, session, actor, date, hall, "csv", "text/csv; charset=utf-8", hall_report.report_csv)
 
 
 @router.get("/report.xlsx")
 def report_xlsx(request: Request, date: str = "", hall: str = "",
                 session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    require_staff(actor, Perm.HALL_REPORT)
-    try:
-        day, report = _report(session, actor, date, hall)
-    except DomainError as exc:
-        return _page(request, session, actor, date=date, hall=hall, status=exc.status, error=form_error(exc))
-    return Response(hall_report.report_xlsx(report), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="hall-report-{day.isoformat()}.xlsx"'})
+    return _download(request, session, actor, date, hall, "xlsx", XLSX, hall_report.report_xlsx)
