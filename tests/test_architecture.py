@@ -21,18 +21,20 @@ ALLOWED: dict[str, set[str]] = {
     # pledges domain (publication, post-checks) above cases and licences, whose decisions a false pledge revokes
     "credit": {"core", "org", "identity"},
     "cases": {"core", "org", "identity", "catalog", "licenses", "credit"},
-    "supervision": {"core", "org", "identity", "catalog", "cases"},
+    "supervision": {"core", "org", "identity", "catalog", "cases", "hotline"},
     "evaluation": {"core", "org", "identity", "catalog", "cases"},
     "portal": {"core", "org", "identity", "catalog", "cases"},
     "bundles": {"core", "org", "identity", "catalog", "cases", "licenses"},
     "pledges": {"core", "org", "identity", "catalog", "licenses", "cases", "credit"},
     # the hall sits above evaluation: a window-side rating of a visit is a 好差评 rating with its rectification
     "hall": {"core", "org", "identity", "catalog", "licenses", "cases", "evaluation"},
+    # the hotline routes with what the catalog knows; supervision lights its work orders like cases
+    "hotline": {"core", "org", "identity", "catalog"},
 }
 # Domains that react to others' events import only their ``events`` (topic constants and payloads): notify tells
 # people what happened in the domains below it without depending on how those domains work.
 # "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
-PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture"}
+PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture", "search"}
 # Composition roots may import anything.
 TOP_LEVEL = {"api", "web", "app", "cli", "demo", "demo_bundles", "demo_hall", "jobs", "models", "migrations"}
 
@@ -101,18 +103,19 @@ def test_web_never_imports_the_api() -> None:
 
 # Where a status may be assigned in the domains whose things have a lifecycle (cases and their branches,
 # licences, rectifications, supervision orders): the engine, and the owning domain's service and effect modules.
-LIFECYCLE_DOMAINS = {"cases", "licenses", "evaluation", "supervision", "portal", "pledges", "hall"}
+LIFECYCLE_DOMAINS = {"cases", "licenses", "evaluation", "supervision", "portal", "pledges", "hall", "hotline"}
 STATUS_WRITERS = {
     "core/lifecycle.py",  # the engine: the one writer of every lifecycle's status
     "core/outbox.py",  # outbox events (delivery state, not a lifecycle)
     "cases/service.py", "cases/actions.py", "cases/branches.py",
     "licenses/service.py", "evaluation/service.py", "supervision/service.py", "supervision/orders.py",
     "supervision/alerts.py", "supervision/tick.py", "supervision/branches.py",  # alerts (not a lifecycle)
-    "portal/service.py", "pledges/service.py", "hall/service.py",
+    "portal/service.py", "pledges/service.py", "hall/service.py", "hotline/service.py",
+    "hotline/knowledge.py", "hotline/board.py",  # an answer's and a post's publication state (not lifecycles)
 }
 # these changed every status they own through lifecycle.apply: not even they assign one directly
 ENGINE_ONLY = {"licenses/service.py", "evaluation/service.py", "supervision/orders.py", "portal/service.py",
-               "pledges/service.py", "hall/service.py"}
+               "pledges/service.py", "hall/service.py", "hotline/service.py"}
 
 
 def _status_writes(source: str) -> list[int]:

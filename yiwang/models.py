@@ -7,6 +7,7 @@ from yiwang.core import audit, calendar, lifecycle, outbox, ratelimit, storage  
 from yiwang.credit import models as credit_models  # noqa: F401
 from yiwang.evaluation import models as evaluation_models  # noqa: F401
 from yiwang.hall import models as hall_models  # noqa: F401
+from yiwang.hotline import models as hotline_models  # noqa: F401
 from yiwang.identity import models as identity_models  # noqa: F401
 from yiwang.licenses import models as licenses_models  # noqa: F401
 from yiwang.notify import models as notify_models  # noqa: F401

@@ -58,6 +58,13 @@ class Perm(enum.StrEnum):
     HALL_MANAGE = "hall:hall:manage"
     HALL_DESK = "hall:ticket:desk"
     HALL_REPORT = "hall:report:read"
+    # the 12345 hotline: a unit's liaison signs for, handles and answers its work orders and keeps its knowledge
+    # base answers; the centre's operators keep the routing rules and moderate the message board; the figures
+    HOTLINE_HANDLE = "hotline:ticket:answer"
+    HOTLINE_KNOWLEDGE = "hotline:knowledge:edit"
+    HOTLINE_RULES = "hotline:rule:manage"
+    HOTLINE_MODERATE = "hotline:board:moderate"
+    HOTLINE_REPORT = "hotline:report:read"
 
 
 class Role(enum.StrEnum):
@@ -68,6 +75,7 @@ class Role(enum.StrEnum):
     APPROVER = "approver"
     SUPERVISOR = "supervisor"
     HOTLINE_OPERATOR = "hotline_operator"
+    HOTLINE_LIAISON = "hotline_liaison"
     DATA_OFFICER = "data_officer"
     ADMIN = "admin"
 
@@ -80,6 +88,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.APPROVER: "审批人",
     Role.SUPERVISOR: "监察员",
     Role.HOTLINE_OPERATOR: "12345 话务员",
+    Role.HOTLINE_LIAISON: "热线联络员",
     Role.DATA_OFFICER: "数据专员",
     Role.ADMIN: "系统管理员",
 }
@@ -110,6 +119,15 @@ ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.OUTBOX_MANAG
 ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.HALL_MANAGE, Perm.HALL_REPORT}
 ROLE_PERMISSIONS[Role.WINDOW_CLERK] = ROLE_PERMISSIONS[Role.WINDOW_CLERK] | {Perm.HALL_DESK, Perm.HALL_REPORT}
 ROLE_PERMISSIONS[Role.SUPERVISOR] = ROLE_PERMISSIONS[Role.SUPERVISOR] | {Perm.HALL_REPORT}
+
+# the hotline: operators of the centre's region take calls, dispatch, review, call back, keep the rules and the
+# board; each unit's liaisons (their department only) handle its orders and keep its answers (答复口径); the
+# centre's leaders read the figures
+ROLE_PERMISSIONS[Role.HOTLINE_OPERATOR] = ROLE_PERMISSIONS[Role.HOTLINE_OPERATOR] | {
+    Perm.HOTLINE_RULES, Perm.HOTLINE_MODERATE, Perm.HOTLINE_REPORT, Perm.HOTLINE_KNOWLEDGE}
+ROLE_PERMISSIONS[Role.HOTLINE_LIAISON] = frozenset({Perm.HOTLINE_HANDLE, Perm.HOTLINE_KNOWLEDGE})
+ROLE_PERMISSIONS[Role.SUPERVISOR] = ROLE_PERMISSIONS[Role.SUPERVISOR] | {Perm.HOTLINE_REPORT}
+ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.HOTLINE_REPORT, Perm.HOTLINE_RULES}
 
 # Searching licences by a holder's full ID number belongs to the case roles of the issuing department (who
 # handle the holder's cases); administrators, supervisors and catalog staff see ID numbers masked.
