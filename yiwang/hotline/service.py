@@ -494,12 +494,15 @@ class TicketPage:
     rows: list[HotlineTicket]
 
 
-def list_tickets(session: Session, actor: Actor, *, status: str | None = None, mine: bool = False,
+def list_tickets(session: Session, actor: Actor, *, status: str | Sequence[str] | None = None, mine: bool = False,
                  light: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0) -> TicketPage:
-    """Orders in the actor's scope, newest first. ``mine``: a liaison's own unit's orders only; ``light``: only
-    orders whose clock shows it (yellow | red)."""
+    """Orders in the actor's scope, newest first. ``status``: one status, "open", or several (a queue such as
+    registered and returned orders waiting for dispatch); ``mine``: a liaison's own unit's orders only; ``light``:
+    only orders whose clock shows it (yellow | red)."""
     stmt = select(HotlineTicket).where(repository.ticket_scope(actor))
-    if status:
+    if status and not isinstance(status, str):
+        stmt = stmt.where(HotlineTicket.status.in_(list(status)))
+    elif status:
         if status == "open":
             stmt = stmt.where(HotlineTicket.status.in_([s.value for s in Status if s not in
                                                         (Status.CLOSED, Status.VOIDED)]))
@@ -668,6 +671,12 @@ def override_report(session: Session, actor: Actor, *, since: dt.date | None = N
 
 def rules_view(session: Session) -> list[Rule]:
     return effective_rules(session)
+
+
+def disabled_rules(session: Session) -> list[Rule]:
+    """The rules the centre switched off (shipped or its own), so they can be switched on again."""
+    return [_rule_of_row(r) for r in session.scalars(select(HotlineRule).where(HotlineRule.enabled.is_(False))
+                                                     .order_by(HotlineRule.code))]
 
 
 def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: str = "manual") -> HotlineRule:
