@@ -20,8 +20,8 @@ from yiwang.api import errors as api_errors
 from yiwang.api import evaluation as evaluation_api
 from yiwang.api import guard, headers
 from yiwang.api import hall as hall_api
-from yiwang.api import hotline as hotline_api
 from yiwang.api import health as health_api
+from yiwang.api import hotline as hotline_api
 from yiwang.api import licenses as licenses_api
 from yiwang.api import notify as notify_api
 from yiwang.api import pledges as pledges_api
