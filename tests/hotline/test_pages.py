@@ -264,9 +264,12 @@ def test_a_returned_order_is_dispatched_again_and_a_consultation_answered_from_t
         assert _act(op, no, "dispatch", department_id=str(w.depts["市场监督管理"])).status_code == 303
         assert "已改派" in op.get(f"/workbench/hotline/{no}").text
 
-        consult = _ticket(session, w.operator, "请问老年人优待证怎么办理，需要带什么", kind="consult",
-                          dispatch=False).ticket_no
+        held = op.post(NEW, data=_call(kind="consult", content="请问老年人优待证怎么办理，需要带什么", hold="1",
+                                       csrf_token=csrf_of(op.get(NEW).text)), follow_redirects=False)
+        assert held.status_code == 303  # registered only: the operator answers it from the knowledge base
+        consult = held.headers["location"].split("/")[-1].split("?")[0]
         page = op.get(f"/workbench/hotline/{consult}").text
+        assert "已登记" in page and "尚未派单" in page
         assert "直接答复办结" in page and "老年人优待证怎么办理" in page and f"use={entry.code}" in page
         assert 'name="action" value="void"' in page and 'name="action" value="dispatch"' in page
         used = op.get(f"/workbench/hotline/{consult}?use={entry.code}").text
@@ -329,6 +332,7 @@ def test_staff_keep_the_knowledge_base(session: Session, client: TestClient) -> 
         assert code in stale_only
         edit = eco.get(f"/workbench/hotline/knowledge/{code}/edit").text
         assert "广州市餐饮场所污染防治管理办法 | /policies/fumes" in edit and item in edit
+        assert 'name="review_due" type="date" value=""' in edit  # its past date would be refused
         old = csrf_of(edit), _version(edit)
         token = csrf_of(listing)
         confirmed = eco.post(f"/workbench/hotline/knowledge/{code}/confirm",
@@ -424,7 +428,7 @@ def test_an_override_becomes_a_rule_that_can_be_switched_off(session: Session, c
         assert bad.status_code == 422 and "规则编码只能包含" in bad.text
         saved = op.post("/workbench/hotline/overrides/rules", data=form | {"any": "烧烤摊，占道"},
                         follow_redirects=False)
-        assert saved.status_code == 303 and saved.headers["location"] == f"/workbench/hotline/rules?done=saved#rule-{code}"
+        assert saved.status_code == 303 and saved.headers["location"] == f"/workbench/hotline/rules?q={code}&done=saved#rule-{code}"
         rules = op.get(saved.headers["location"]).text
         assert "规则已保存" in rules and code in rules and "烧烤摊、占道" in rules and "启用" in rules
         # the next report suggests a code not taken yet
@@ -436,6 +440,8 @@ def test_an_override_becomes_a_rule_that_can_be_switched_off(session: Session, c
         rules = op.get(off.headers["location"]).text
         assert "规则已停用" in rules and re.search(rf'id="rule-{code}".*?停用</span>', rules, re.S)
         assert code not in {r.code for r in hotline.rules_view(session)}
+        assert code in op.get("/workbench/hotline/rules?state=off").text
+        assert code not in op.get("/workbench/hotline/rules?state=on&q=OVR").text
         on = op.post(f"/workbench/hotline/rules/{code}/toggle", data={"csrf_token": token, "enabled": "1"},
                      follow_redirects=False)
         assert on.status_code == 303 and code in {r.code for r in hotline.rules_view(session)}

@@ -47,8 +47,9 @@ def _home(request: Request, session: Session, actor: Actor, *, values: dict[str,
         for t in hotline.list_tickets(session, actor, limit=MY_LIMIT).rows:
             mine.append({"t": t, "kind": KIND_LABELS.get(t.kind, t.kind),
                          "status": STATUS_LABELS.get(t.status, t.status), "answered": t.status in ANSWERED})
+    table = hotline.limits(session)
     return render(request, "hotline/home.html", {
-        "mine": mine, "values": values or {}, "error": error, "kinds": [(k, KIND_LABELS[k]) for k in WEB_KINDS],
+        "limit": {k: table[f"kind:{k}"][0] for k in ("consult", "complaint", "help")}, "mine": mine, "values": values or {}, "error": error, "kinds": [(k, KIND_LABELS[k]) for k in WEB_KINDS],
         "regions": regions_of(session, hotline.centre_region(session)) if actor.is_applicant else []},
         status=status)
 

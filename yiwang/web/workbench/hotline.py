@@ -161,10 +161,10 @@ def queue(request: Request, tab: str = "", light: str = "", q: str = "", page: s
     light = light if light in ("yellow", "red") else ""
     tab = tab if tab in tabs else ("all" if light else next(iter(tabs)))
     q = q.strip()[:50]
-    number_ = page_number(page)
+    page_no = page_number(page)
     statuses = tabs[tab][1]
     found = hotline.list_tickets(session, actor, status=statuses or None, light=light or None, q=q or None,
-                                 limit=PAGE_SIZE, offset=(number_ - 1) * PAGE_SIZE)
+                                 limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
     counts = {key: hotline.list_tickets(session, actor, status=s or None, limit=0).total
               for key, (_, s) in tabs.items() if key != "all"}
     lit = {c: hotline.list_tickets(session, actor, light=c, limit=0).total for c in ("yellow", "red")}
@@ -178,7 +178,7 @@ def queue(request: Request, tab: str = "", light: str = "", q: str = "", page: s
     return render(request, "workbench/hotline/list.html", {
         "tabs": tabs, "tab": tab, "light": light, "q": q, "counts": counts, "lit": lit, "rows": rows,
         "total": found.total, "lights": LIGHTS, "unit_view": tabs is UNIT_TABS,
-        "pager": pager("/workbench/hotline", params, number_, found.total, PAGE_SIZE)})
+        "pager": pager("/workbench/hotline", params, page_no, found.total, PAGE_SIZE)})
 
 
 # --- registering a call ----------------------------------------------------------------------------------------
@@ -226,7 +226,8 @@ def register_call(request: Request, posted: FormData = Depends(posted_form),
     values = {"channel": text(posted, "channel", 20), "kind": text(posted, "kind", 20),
               "content": text(posted, "content", 4000), "contact_name": text(posted, "contact_name", 100),
               "contact_phone": text(posted, "contact_phone", 40), "region_code": text(posted, "region_code", 12),
-              "location": text(posted, "location", 300), "department_id": text(posted, "department_id", 12)}
+              "location": text(posted, "location", 300), "department_id": text(posted, "department_id", 12),
+              "hold": "1" if posted.get("hold") else ""}
     if text(posted, "op", 10) == "suggest":
         if not values["content"]:
             error = {"message": "请先填写诉求内容，再查看派单建议", "field": "content"}
@@ -238,8 +239,8 @@ def register_call(request: Request, posted: FormData = Depends(posted_form),
                 "channel": values["channel"] or "phone", "kind": values["kind"], "content": values["content"],
                 "contact_phone": values["contact_phone"], "contact_name": values["contact_name"] or None,
                 "region_code": values["region_code"] or None, "location": values["location"] or None,
-                "department_id": number(values["department_id"], "department_id", "请从列表中选择承办单位")},
-                TICKET_FIELDS, TICKET_MESSAGES)
+                "department_id": number(values["department_id"], "department_id", "请从列表中选择承办单位"),
+                "dispatch": not values["hold"]}, TICKET_FIELDS, TICKET_MESSAGES)
             ticket = hotline.create_ticket(session, actor, data)
     except DomainError as exc:
         return _new_page(request, session, actor, values=values, suggestion=_suggest(session, values),

@@ -141,7 +141,9 @@ def _values_of(entry: KnowledgeEntry) -> dict[str, str]:
             "item_codes": "\n".join(entry.item_codes or []),
             "policies": "\n".join(f"{p.get('title', '')} | {p.get('url', '')}" if p.get("url") else p.get("title", "")
                                   for p in entry.policies or []),
-            "review_due": entry.review_due.isoformat(), "department_id": str(entry.department_id),
+            # a date already past would be refused: left empty, saving sets the next review half a year on
+            "review_due": "" if knowledge.is_stale(entry) else entry.review_due.isoformat(),
+            "department_id": str(entry.department_id),
             "public": "1" if entry.public else ""}
 
 
@@ -174,7 +176,7 @@ def _form_page(request: Request, session: Session, actor: Actor, *, entry: Knowl
     if units and entry is not None and entry.department_id not in {u[0] for u in units}:
         units.insert(0, (entry.department_id, org.department_name(session, entry.department_id)))
     return render(request, "workbench/hotline/knowledge_form.html", {
-        "entry": entry, "values": values, "error": error, "version": version if version is not None else
+        "entry": entry, "stale": entry is not None and knowledge.is_stale(entry), "values": values, "error": error, "version": version if version is not None else
         (entry.version if entry else None), "units": units,
         "default_due": (clock.today() + dt.timedelta(days=knowledge.REVIEW_DAYS)).isoformat()}, status=status)
 

@@ -23,12 +23,14 @@ from yiwang.hotline.routing import Rule
 from yiwang.hotline.states import KIND_LABELS
 from yiwang.org import service as org
 from yiwang.web.pagekit import current_actor, redirect, require_staff
+from yiwang.web.portal.guide import page_number, pager
 from yiwang.web.setup import check_csrf, form_error, render
 from yiwang.web.workbench.cases import posted_form
 from yiwang.web.workbench.hotline import text
 
 router = APIRouter(prefix="/workbench/hotline", include_in_schema=False)
 
+PAGE_SIZE = 50
 DONE = {"saved": "规则已保存，新的派单将按它判断。", "enabled": "规则已启用。", "disabled": "规则已停用。"}
 
 
@@ -44,7 +46,7 @@ def _functions(session: Session) -> list[str]:
     return sorted({u.function for u in hotline.units_view(session)})
 
 
-def _free_code(session: Session, taken: set[str], n: int) -> str:
+def _free_code(taken: set[str], n: int) -> str:
     """A rule code not used yet: OVR-<date>-<n>."""
     day = clock.today()
     while True:
@@ -53,6 +55,12 @@ def _free_code(session: Session, taken: set[str], n: int) -> str:
             taken.add(code)
             return code
         n += 1
+
+
+def _rule_url(code: str, done: str) -> str:
+    """The rules page showing one rule (found by its code) with what was done to it."""
+    key = quote(code, safe="")
+    return f"/workbench/hotline/rules?q={key}&done={done}#rule-{key}"
 
 
 # --- the override report ----------------------------------------------------------------------------------------
@@ -71,7 +79,7 @@ def _overrides_page(request: Request, session: Session, actor: Actor, *, since: 
     function_of = {u.name: u.function for u in units}
     taken = {r.code for r in hotline.rules_view(session)} | {r.code for r in hotline.disabled_rules(session)}
     forms = [{"row": r, "index": i, "function": function_of.get(r.chosen, ""),
-              "code": _free_code(session, taken, 1),
+              "code": _free_code(taken, 1),
               "note": f"改派报告：建议{r.suggested}，实际派往{r.chosen}"} for i, r in enumerate(rows)]
     return render(request, "workbench/hotline/overrides.html", {
         "forms": forms, "since": since if since_date else "", "since_error": since_error,
@@ -102,7 +110,7 @@ def rule_from_override(request: Request, posted: FormData = Depends(posted_form)
     except DomainError as exc:
         return _overrides_page(request, session, actor, since=values["since"], error=form_error(exc),
                                values=values, status=exc.status)
-    return redirect(f"/workbench/hotline/rules?done=saved#rule-{quote(rule.code, safe='')}")
+    return redirect(_rule_url(rule.code, "saved"))
 
 
 # --- the rules ------------------------------------------------------------------------------------------------------
@@ -113,16 +121,38 @@ def _row(rule: Rule, enabled: bool, shipped: set[str], names: dict[int, str]) ->
             "kinds": "、".join(KIND_LABELS.get(k, k) for k in rule.kinds)}
 
 
+def _matches(row: dict[str, Any], function: str, q: str, state: str) -> bool:
+    rule: Rule = row["r"]
+    if function and row["target"] != function:
+        return False
+    if state and row["enabled"] != (state == "on"):
+        return False
+    if q:
+        text_of = " ".join([rule.code, rule.note, *rule.any_of, *rule.all_of, *rule.none_of]).lower()
+        return q.lower() in text_of
+    return True
+
+
 @router.get("/rules")
-def rules(request: Request, done: str = "", session: Session = Depends(get_session, scope="function"),
+def rules(request: Request, function: str = "", q: str = "", state: str = "", page: str = "1", done: str = "",
+          session: Session = Depends(get_session, scope="function"),
           actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
     _keeper(actor)
     effective, disabled = hotline.rules_view(session), hotline.disabled_rules(session)
     shipped = {r.code for r in hotline.seed_rules()}
     ids = {r.department_id for r in effective + disabled if r.department_id}
     names = {d.id: d.name for d in org.departments_by_ids(session, ids).values()}
-    rows = [_row(r, True, shipped, names) for r in effective] + [_row(r, False, shipped, names) for r in disabled]
-    return render(request, "workbench/hotline/rules.html", {"rows": rows, "notice": DONE.get(done)})
+    every = [_row(r, True, shipped, names) for r in effective] + [_row(r, False, shipped, names) for r in disabled]
+    function, q = function.strip()[:40], q.strip()[:40]
+    state = state if state in ("on", "off") else ""
+    found = [r for r in every if _matches(r, function, q, state)]
+    number = page_number(page)
+    params = {"function": function, "q": q, "state": state}
+    return render(request, "workbench/hotline/rules.html", {
+        "rows": found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], "total": len(found), "all": len(every),
+        "enabled": sum(1 for r in every if r["enabled"]), "params": params, "filtered": any(params.values()),
+        "functions": sorted({r["target"] for r in every if r["target"]}), "notice": DONE.get(done),
+        "pager": pager("/workbench/hotline/rules", params, number, len(found), PAGE_SIZE)})
 
 
 @router.post("/rules/{code}/toggle")
@@ -143,5 +173,4 @@ def toggle_rule(request: Request, code: str, posted: FormData = Depends(posted_f
         "all": list(rule.all_of), "none": list(rule.none_of), "kinds": list(rule.kinds),
         "region_code": rule.region_code, "item_codes": list(rule.item_codes), "weight": rule.weight,
         "note": rule.note, "enabled": wanted == "1"})
-    return redirect(f"/workbench/hotline/rules?done={'enabled' if wanted == '1' else 'disabled'}"
-                    f"#rule-{quote(rule.code, safe='')}")
+    return redirect(_rule_url(rule.code, "enabled" if wanted == "1" else "disabled"))
