@@ -253,7 +253,7 @@ class Router:
                     continue
                 shown = "、".join(dict.fromkeys(matched))
                 evidence = Evidence("rule", rule.weight, f"{rule.code} {rule.note}".strip(),
-                                    f"规则 {rule.code}（{rule.note}）命中“{shown}”" if rule.note
+                                    f"规则 {rule.code}「{rule.note}」命中“{shown}”" if rule.note
                                     else f"规则 {rule.code} 命中“{shown}”")
                 if rule.department_id is not None:
                     unit = by_id.get(rule.department_id)
