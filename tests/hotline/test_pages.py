@@ -18,7 +18,7 @@ from tests.hotline import factories as hf
 from tests.web.helpers import applicant_login, csrf_of, staff_login
 from yiwang.core import clock
 from yiwang.core.audit import AuditRecord
-from yiwang.core.permissions import Actor
+from yiwang.core.permissions import SYSTEM, Actor
 from yiwang.hotline import knowledge
 from yiwang.hotline import service as hotline
 from yiwang.hotline.models import HotlineRule, HotlineTicket, KnowledgeEntry
@@ -410,10 +410,14 @@ def test_an_override_becomes_a_rule_that_can_be_switched_off(session: Session, c
     with clock.frozen(hf.MONDAY):
         moved = _ticket(session, w.operator, department_id=w.depts["城市管理和综合执法"])
     assert moved.overridden
+    with clock.frozen(hf.MONDAY):  # and the unit chosen says it is not theirs either
+        hotline.act(session, SYSTEM, moved.ticket_no, ActionIn(action="return", comment="油烟不归城管"))
+        session.commit()
     op = _client(client, "op")
     with clock.frozen(hf.MONDAY):
         report = op.get("/workbench/hotline/overrides")
         assert report.status_code == 200 and f"{hf.ECO} → 广州市越秀区城市管理和综合执法局" in report.text
+        assert "其中 1 件又被广州市越秀区城市管理和综合执法局退回" in report.text
         assert moved.ticket_no in report.text and "1 件" in report.text
         assert '<option value="城市管理和综合执法" selected' in report.text  # the chosen unit's function
         code = re.search(r'name="code" maxlength="40" required value="([^"]+)"', report.text)[1]
