@@ -240,3 +240,21 @@ def test_notifications_reach_the_unit_and_the_caller(session: Session, engine) -
         session.commit()
     nf.drain(engine, hf.MONDAY)
     assert [m.title for m in nf.messages(session, w.person.label)] == ["诉求已答复"]
+
+
+def test_rules_belong_to_their_region(session: Session) -> None:
+    w = hf.build(session)
+    rule = hotline.save_rule(session, w.operator, {"code": "YX-KTV", "function": "公安", "any": ["KTV"],
+                                                   "note": "娱乐场所噪声"})
+    assert rule.region_code == "440104"
+    decision = hotline.route(session, content="楼下 KTV 太吵", region_code="440104")
+    assert decision.function == "公安"
+    with pytest.raises(DomainError) as other:
+        hotline.save_rule(session, w.outsider, {"code": "YX-KTV", "function": "公安", "any": ["KTV"],
+                                                "enabled": False})
+    assert other.value.status == 403  # 荔湾's centre may not switch off 越秀's rule
+    shipped = hotline.seed_rules()[0]
+    with pytest.raises(DomainError) as platform:
+        hotline.save_rule(session, w.operator, {"code": shipped.code, "function": shipped.function,
+                                                "any": list(shipped.any_of), "enabled": False})
+    assert platform.value.code == "out_of_region"  # the shipped rules are the home region's centre's

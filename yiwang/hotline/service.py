@@ -780,10 +780,21 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
     if function is not None and function not in known:
         raise ValidationFailed("未知的职能（须为承办单位的职能之一）", field="function", code="unknown_function")
     row = session.scalars(select(HotlineRule).where(HotlineRule.code == code)).first()
+    shipped = any(r.code == code for r in seed_rules())
+    if row is not None or shipped:
+        region: str | None = row.region_code if row is not None else None  # a rule keeps its region
+    else:
+        region = rec.get("region_code") or (actor.region_code if actor.is_staff else None)
+    _check_rule_region(actor, region)
+    if department_id is not None:
+        dept = org.get_department(session, int(department_id))
+        if region and not dept.region_code.startswith(region_prefix(region)) and \
+                not region.startswith(region_prefix(dept.region_code)):
+            raise ValidationFailed("规则派往的单位不在规则适用的区划内", field="department_id", code="unit_out_of_region")
     values: dict[str, Any] = dict(function=function, department_id=department_id, any_of=[normalise_word(w) for w in words],
                   all_of=[normalise_word(w) for w in rec.get("all") or [] if str(w).strip()],
                   none_of=[normalise_word(w) for w in rec.get("none") or [] if str(w).strip()],
-                  kinds=[_kind_code(k) for k in rec.get("kinds") or []], region_code=rec.get("region_code") or None,
+                  kinds=[_kind_code(k) for k in rec.get("kinds") or []], region_code=region,
                   item_codes=list(rec.get("item_codes") or []), weight=float(rec.get("weight") or 1.0),
                   note=str(rec.get("note") or "")[:500], enabled=bool(rec.get("enabled", True)),
                   updated_at=clock.now())
@@ -800,6 +811,19 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
                  {"function": function, "any": values["any_of"], "enabled": values["enabled"]})
     invalidate()
     return row
+
+
+def _check_rule_region(actor: Actor, region: str | None) -> None:
+    """A centre keeps the rules of its own region; the platform-wide rules (the shipped ones, and any without a
+    region) belong to the centre of the platform's home region."""
+    if actor is SYSTEM or not actor.is_staff or not actor.region_code:
+        return
+    from yiwang.core.config import get_settings
+
+    mine = region_prefix(actor.region_code)
+    target = region if region is not None else get_settings().home_region_code
+    if not target.startswith(mine):
+        raise PermissionDenied("只能维护本辖区的派单规则；平台通用规则由平台所在区划的热线中心维护", code="out_of_region")
 
 
 def normalise_word(word: Any) -> str:
