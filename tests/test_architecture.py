@@ -36,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
 # "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
 PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture", "search"}
 # Composition roots may import anything.
-TOP_LEVEL = {"api", "web", "app", "cli", "demo", "demo_bundles", "demo_hall", "jobs", "models", "migrations"}
+TOP_LEVEL = {"api", "web", "app", "cli", "demo", "demo_bundles", "demo_hall", "demo_hotline", "jobs", "models", "migrations"}
 
 
 def _imports(path: Path) -> list[str]:
@@ -110,6 +110,7 @@ STATUS_WRITERS = {
     "cases/service.py", "cases/actions.py", "cases/branches.py",
     "licenses/service.py", "evaluation/service.py", "supervision/service.py", "supervision/orders.py",
     "supervision/alerts.py", "supervision/tick.py", "supervision/branches.py",  # alerts (not a lifecycle)
+    "supervision/hotline.py",
     "portal/service.py", "pledges/service.py", "hall/service.py", "hotline/service.py",
     "hotline/knowledge.py", "hotline/board.py",  # an answer's and a post's publication state (not lifecycles)
 }
