@@ -33,7 +33,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -206,7 +206,6 @@ class MonthReport:
     centre: Figures  # orders without a unit: answered by the centre itself, or waiting for a (re-)dispatch
     channels: list[ChannelRow]
     knowledge: KnowledgeFigures
-    generated_at: dt.datetime = field(default_factory=clock.now)
 
     @property
     def title(self) -> str:
@@ -231,10 +230,11 @@ def rank(rows: Iterable[UnitRow]) -> list[UnitRow]:
     every = list(rows)
     rated = sorted((r for r in every if r.called_back),
                    key=lambda r: (*(-k for k in _ranking_key(r)), r.name))
+    previous: UnitRow | None = None
     for position, row in enumerate(rated, start=1):
-        before = rated[position - 2] if position > 1 else None
-        same = before is not None and _ranking_key(before) == _ranking_key(row)
-        row.rank = before.rank if same and before is not None else position
+        tied = previous is not None and _ranking_key(previous) == _ranking_key(row)
+        row.rank = previous.rank if tied and previous is not None else position
+        previous = row
     unrated = sorted((r for r in every if not r.called_back), key=lambda r: r.name)
     for row in unrated:
         row.rank = None
