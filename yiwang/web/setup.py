@@ -179,6 +179,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
     from yiwang.web.console import hall_report as console_hall_report
+    from yiwang.web.console import hotline_report as console_hotline_report
     from yiwang.web.console import supervision as console_supervision
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
@@ -215,6 +216,7 @@ def install(app: FastAPI) -> None:
     app.include_router(workbench_tongban.router)
     app.include_router(console_supervision.router)
     app.include_router(console_hall_report.router)
+    app.include_router(console_hotline_report.router)  # 12345热线办理情况通报
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
     from yiwang.web.portal import account as portal_account
