@@ -100,8 +100,12 @@ def _wipe(engine: Engine) -> None:
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))
     from yiwang.core import calendar
+    from yiwang.hotline import knowledge as hotline_knowledge
+    from yiwang.hotline import service as hotline
 
     calendar.invalidate_cache()
+    hotline.invalidate()  # routers and indexes built from the wiped rows
+    hotline_knowledge.reset()
     migrate.seed_reference(engine)
 
 

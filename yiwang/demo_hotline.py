@@ -132,7 +132,7 @@ def seed_staff(session: Session, password: str) -> list[tuple[str, str, str, str
 
 
 def seed_knowledge(session: Session) -> int:
-    if knowledge.search(session, "", public_only=False, limit=1):
+    if knowledge.search(session, "", viewer=SYSTEM, limit=1):
         return 0
     today = clock.today()
     done = 0

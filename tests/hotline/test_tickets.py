@@ -144,7 +144,10 @@ def test_override_return_and_redispatch_are_recorded(session: Session) -> None:
         assert refused.value.status == 404  # not the environment branch's order
         hotline.act(session, w.psb, t.ticket_no, ActionIn(action="return", comment="油烟不属于公安职责"))
         assert t.status == "returned" and t.department_id is None
-        hotline.act(session, w.operator, t.ticket_no, ActionIn(action="dispatch"))  # the suggestion this time
+        with pytest.raises(DomainError) as unnamed:  # after a return the operator names the unit
+            hotline.act(session, w.operator, t.ticket_no, ActionIn(action="dispatch"))
+        assert unnamed.value.field == "department_id"
+        hotline.act(session, w.operator, t.ticket_no, ActionIn(action="dispatch", department_id=w.depts["生态环境"]))
         assert t.department_id == w.depts["生态环境"] and t.redispatch_count == 1 and not t.overridden
         session.commit()
         rows = hotline.override_report(session, w.operator)

@@ -92,7 +92,7 @@ def search_knowledge(request: Request, q: str = Query(default="", max_length=100
     """Search the knowledge base (the public sees public answers; staff every active answer)."""
     actor = bearer_actor(request, session)
     lim, _ = page_params(limit, None)
-    hits = knowledge.search(session, q, public_only=not actor.is_staff, limit=lim)
+    hits = knowledge.search(session, q, viewer=actor, limit=lim)
     today = clock.today()
     return {"total": len(hits), "items": [
         {"code": e.code, "title": e.title, "topic": e.topic, "answer": e.answer, "item_codes": e.item_codes,

@@ -36,7 +36,7 @@ REVIEW_DAYS = 180  # an answer is reviewed at least every half year
 class _Index:
     stamp: Any
     engine: SearchEngine
-    entries: dict[str, tuple[int, int, bool, str]]  # code → (id, department id, public, title)
+    entries: dict[str, tuple[int, int, bool, str, str]]  # code → (id, department id, public, title, region)
 
 
 _indexes: dict[str, _Index] = {}
@@ -66,18 +66,36 @@ def _index(session: Session) -> _Index:
                                if r.department_id in names else "", department_id=r.department_id,
                                region_code=r.region_code,
                                keywords=" ".join([r.topic, r.keywords, r.answer[:300]])) for r in rows)
-        built = _Index(stamp, engine, {r.code: (r.id, r.department_id, r.public, r.title) for r in rows})
+        built = _Index(stamp, engine, {r.code: (r.id, r.department_id, r.public, r.title, r.region_code)
+                                       for r in rows})
         _indexes[key] = built
         return built
 
 
-def search(session: Session, q: str, *, public_only: bool, limit: int = 20,
+def _visible(entry: tuple[int, int, bool, str, str], viewer: Actor | None) -> bool:
+    """Public answers for everyone; internal ones for the staff whose scope covers them (their department's, or
+    their region's for region-wide roles)."""
+    if entry[2]:
+        return True
+    if viewer is None:
+        return False
+    if viewer is SYSTEM:
+        return True
+    if not viewer.is_staff:
+        return False
+    if viewer.department_id == entry[1]:
+        return True
+    return bool(viewer.region_scoped and viewer.region_code and entry[4].startswith(region_prefix(viewer.region_code)))
+
+
+def search(session: Session, q: str, *, viewer: Actor | None = None, limit: int = 20,
            department_id: int | None = None) -> list[tuple[KnowledgeEntry, float]]:
-    """Active answers matching ``q``, best first (an empty query: every answer, by title)."""
+    """Active answers matching ``q``, best first (an empty query: every answer, by title): the public answers, and
+    the internal ones within ``viewer``'s scope."""
     index = _index(session)
-    _, hits = index.engine.search(q or "", limit=limit * 3 if public_only else limit)
+    _, hits = index.engine.search(q or "", limit=limit * 5)
     wanted = [(code, score) for code, score in hits if code in index.entries
-              and (not public_only or index.entries[code][2])
+              and _visible(index.entries[code], viewer)
               and (department_id is None or index.entries[code][1] == department_id)][:limit]
     if not wanted:
         return []
@@ -91,7 +109,9 @@ def evidence(session: Session, content: str, units: Sequence[Unit]) -> list[tupl
     index = _index(session)
     if not index.entries:
         return []
-    _, hits = index.engine.search(content[:120], limit=3)
+    # public answers only: the explanation names the answer, and anyone may ask for a dry run
+    _, hits = index.engine.search(content[:120], limit=8)
+    hits = [(code, score) for code, score in hits if code in index.entries and index.entries[code][2]][:3]
     if not hits:
         return []
     by_dept = {u.department_id: u.function for u in units}
@@ -155,9 +175,10 @@ def list_entries(session: Session, actor: Actor, *, stale_only: bool = False, q:
     if stale_only:
         stmt = stmt.where(KnowledgeEntry.review_due < clock.today())
     if q:
-        like = f"%{q.strip()[:50]}%"
-        stmt = stmt.where(KnowledgeEntry.title.like(like) | KnowledgeEntry.answer.like(like)
-                          | KnowledgeEntry.topic.like(like))
+        text = q.strip()[:50].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        stmt = stmt.where(KnowledgeEntry.title.like(like, escape="\\") | KnowledgeEntry.answer.like(like, escape="\\")
+                          | KnowledgeEntry.topic.like(like, escape="\\"))
     return list(session.scalars(stmt.order_by(KnowledgeEntry.review_due, KnowledgeEntry.id).limit(500)))
 
 

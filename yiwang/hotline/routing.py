@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,13 +190,21 @@ class HistoryIndex:
         self.engine.build(SearchDoc(code=key, name="", keywords=text) for key, text, _ in samples)
         self.functions = {key: function for key, _, function in samples}
         self.size = len(samples)
+        self.learned: deque[str] = deque()  # the orders taken in, oldest first
         self.seen: Any = None  # how far the owner has read its orders (the last answer time taken in)
 
-    def add(self, key: str, text: str, function: str) -> None:
+    def add(self, key: str, text: str, function: str, *, keep: int = 20_000) -> None:
+        """Take in an answered order; beyond ``keep`` learned orders the oldest is forgotten (the samples stay)."""
         self.engine.upsert(SearchDoc(code=key, name="", keywords=text))
         if key not in self.functions:
             self.size += 1
+            self.learned.append(key)
         self.functions[key] = function
+        while len(self.learned) > keep:
+            old = self.learned.popleft()
+            self.engine.remove(old)
+            self.functions.pop(old, None)
+            self.size -= 1
 
     def votes(self, text: str) -> list[tuple[str, float, int]]:
         """(function, share of the neighbours' weight, neighbours) best first."""

@@ -181,7 +181,7 @@ class KnowledgeIn(BaseModel):
             url = (p.get("url") or "").strip()
             if not title:
                 raise ValueError("政策文件需填写标题")
-            if url and not re.match(r"^(https?://|/)", url):
+            if url and not re.match(r"^(https?://[^/\s]|/(?!/))", url):
                 raise ValueError("政策链接应以 http://、https:// 或 / 开头")
             out.append({"title": title[:200], "url": url[:500]})
         return out

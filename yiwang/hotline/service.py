@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import service as catalog
-from yiwang.core import audit, clock, lifecycle
+from yiwang.core import audit, clock, lifecycle, ratelimit
 from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, region_prefix
@@ -173,13 +173,19 @@ def effective_rules(session: Session) -> list[Rule]:
 _duty_cache: dict[tuple[tuple[str, str], ...], DutyIndex] = {}
 _router_cache: dict[str, tuple[float, Any, Router]] = {}
 _router_lock = threading.Lock()
-ROUTER_TTL = 5.0  # seconds a router is used before the database is asked whether units or rules changed
+def _ttl() -> float:
+    """Seconds a router is used before the database is asked whether units or rules changed."""
+    from yiwang.core.config import get_settings
+
+    return min(5.0, get_settings().cache_seconds)
 
 
 def _stamp(session: Session) -> Any:
     units = session.execute(select(func.count(), func.max(HotlineUnit.updated_at)).select_from(HotlineUnit)).one()
     rules = session.execute(select(func.count(), func.max(HotlineRule.updated_at)).select_from(HotlineRule)).one()
-    return (tuple(units), tuple(rules))
+    # with no units configured, routing goes by the departments' names: a new or renamed department counts
+    departments = org.departments_stamp(session) if not units[0] else None
+    return (tuple(units), tuple(rules), departments)
 
 
 def load_units(session: Session) -> list[Unit]:
@@ -264,7 +270,7 @@ def router(session: Session) -> Router:
     now = time.monotonic()
     with _router_lock:
         cached = _router_cache.get(bind)
-    if cached is not None and now - cached[0] < ROUTER_TTL:
+    if cached is not None and now - cached[0] < _ttl():
         return cached[2]
     stamp = _stamp(session)
     if cached is not None and cached[1] == stamp:
@@ -427,9 +433,14 @@ def _check_region(session: Session, actor: Actor, region_code: str | None) -> st
     known_region(session, region_code)
     if actor.is_staff and actor.region_code and not region_code.startswith(region_prefix(actor.region_code)):
         raise RegionOutOfScope("该区划不在您的辖区内", field="region_code")
-    if actor.is_applicant and not region_code.startswith(region_prefix(centre_region(session))):
+    if actor.is_applicant and not any(region_code.startswith(u.region_prefix) for u in router(session).units):
         raise RegionOutOfScope("该地区不在本热线受理范围内，请向当地 12345 反映", field="region_code")
     return region_code
+
+
+def like_escape(text: str) -> str:
+    """A search text taken literally in LIKE (``%`` and ``_`` are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _title(content: str) -> str:
@@ -450,6 +461,9 @@ def create_ticket(session: Session, actor: Actor, data: TicketIn) -> HotlineTick
     if data.department_id is not None and not (actor.is_staff or actor is SYSTEM):
         raise PermissionDenied("只有话务员可以指定承办单位", field="department_id", code="forbidden")
     region = _check_region(session, actor, data.region_code)
+    if actor.is_applicant:  # counted across workers; a refused request is not counted
+        ratelimit.check(session, [f"hotline_request:{actor.label}"], limit=ONLINE_REQUESTS_PER_DAY,
+                        window=dt.timedelta(days=1), message="今天提交的诉求较多，请 {minutes} 分钟后再提交，或拨打 12345")
     now = clock.now()
     today = clock.to_local(now).date()
     cal = get_calendar(session)
@@ -464,18 +478,33 @@ def create_ticket(session: Session, actor: Actor, data: TicketIn) -> HotlineTick
         department_id=None, status=Status.REGISTERED.value, routing=routing, overridden=False,
         limit_days=limit_days, max_days=max_days, extended_days=0, paused_working_days=0, returned_count=0,
         redispatch_count=0, created_at=now, updated_at=now)
-    lifecycle.set_clock(ticket, lifecycle.WorkClock.start(cal, today, limit_days, WARN_DAYS))
     session.add(ticket)
     session.flush()
     audit.record(session, actor, "hotline_ticket.register", "hotline_ticket", ticket.ticket_no,
                  {"channel": channel, "kind": data.kind, "region_code": region,
                   "suggested": routing.get("department_id")})
-    target = data.department_id if data.department_id is not None else routing.get("department_id")
+    target = data.department_id if data.department_id is not None else (
+        routing.get("department_id") if confident(decision) else None)
     if data.dispatch and target is not None:
         # the registration and the dispatch are two steps of the timeline; routing dispatches as the system
         # when a caller filed it, as the operator when an operator registered it
         _dispatch(session, actor if actor.is_staff else SYSTEM, ticket, int(target), comment=None, now=now)
     return ticket
+
+
+ONLINE_REQUESTS_PER_DAY = 20
+# dispatch without an operator only when the evidence is strong enough and clearly ahead of the next unit; below
+# that an order waits, registered, for an operator (a rule counts 3–5, a weak similarity or a word or two of duties
+# well under 2)
+AUTO_DISPATCH_SCORE = 2.0
+AUTO_DISPATCH_MARGIN = 0.5
+
+
+def confident(decision: Any) -> bool:
+    if decision.unit is None or decision.score < AUTO_DISPATCH_SCORE:
+        return False
+    runner_up = decision.alternatives[0].score if decision.alternatives else 0.0
+    return decision.score - runner_up >= AUTO_DISPATCH_MARGIN
 
 
 def _unit_or_error(session: Session, ticket: HotlineTicket, department_id: int) -> Unit:
@@ -499,7 +528,12 @@ def _dispatch(session: Session, actor: Actor, ticket: HotlineTicket, department_
         t.department_id = unit.department_id
         t.overridden = suggested is not None and int(suggested) != unit.department_id
         t.dispatched_at = ctx.now
+        # the unit's clock starts at dispatch (the dispatch day not counted): a unit that gets an order after
+        # another returned it has its own full limit, and time the centre held it is not the unit's
+        lifecycle.set_clock(t, lifecycle.WorkClock.start(cal, today, t.limit_days, WARN_DAYS))
+        t.extended_days, t.on_time = 0, None
         t.step, t.step_due = "accept", cal.add_working_days(today, ACCEPT_DAYS)
+        ctx.data["deadline"] = t.deadline.isoformat() if t.deadline else None
 
     data = {"department_id": unit.department_id, "department": unit.name, "suggested": suggested,
             "overridden": suggested is not None and int(suggested) != unit.department_id}
@@ -526,6 +560,8 @@ def light_of(cal: WorkCalendar, ticket: HotlineTicket, today: dt.date | None = N
 def view(session: Session, actor: Actor, ticket: HotlineTicket, *, timeline: bool = True) -> TicketView:
     cal = get_calendar(session)
     staff = actor.is_staff or actor is SYSTEM
+    # the caller's name and phone: the centre's operators and the unit handling it (who call back), not readers
+    handles = is_operator(actor, ticket) or is_unit(actor, ticket)
     dept = org.department_name(session, ticket.department_id) if ticket.department_id else None
     answer_public = ticket.status in (Status.REVIEWED, Status.CLOSED) or staff
     entries = []
@@ -549,8 +585,8 @@ def view(session: Session, actor: Actor, ticket: HotlineTicket, *, timeline: boo
         satisfaction=ticket.satisfaction, on_time=ticket.on_time, returned_count=ticket.returned_count,
         created_at=ticket.created_at, closed_at=ticket.closed_at, version=ticket.version,
         allowed_actions=MACHINE.allowed(actor, ticket),
-        contact_name=ticket.contact_name if staff else None,
-        contact_phone=ticket.contact_phone if staff else None,
+        contact_name=ticket.contact_name if handles else None,
+        contact_phone=ticket.contact_phone if handles else None,
         routing=ticket.routing if staff else None, overridden=ticket.overridden if staff else None,
         timeline=entries)
 
@@ -578,9 +614,9 @@ def list_tickets(session: Session, actor: Actor, *, status: str | Sequence[str] 
     if mine and actor.department_id is not None:
         stmt = stmt.where(HotlineTicket.department_id == actor.department_id)
     if q:
-        like = f"%{q.strip()[:50]}%"
-        stmt = stmt.where((HotlineTicket.ticket_no == q.strip()) | HotlineTicket.content.like(like)
-                          | HotlineTicket.title.like(like))
+        like = "%" + like_escape(q.strip()[:50]) + "%"
+        stmt = stmt.where((HotlineTicket.ticket_no == q.strip()) | HotlineTicket.content.like(like, escape="\\")
+                          | HotlineTicket.title.like(like, escape="\\"))
     if light in ("yellow", "red"):
         today = clock.today()
         stmt = stmt.where(HotlineTicket.status.in_([s.value for s in CLOCKED_STATUSES]))
@@ -618,6 +654,9 @@ def act(session: Session, actor: Actor, ticket_no: str, data: ActionIn) -> Hotli
             "department_id")
         if target is None:
             raise ValidationFailed("请选择承办单位", field="department_id", code="department_required")
+        if ticket.status == Status.RETURNED and data.department_id is None:
+            raise ValidationFailed("该工单已被承办单位退回，请选择重新派往的单位", field="department_id",
+                                   code="department_required")
         _dispatch(session, actor, ticket, int(target), comment=comment, now=now,
                   expected_version=data.expected_version)
         return ticket
@@ -630,6 +669,7 @@ def act(session: Session, actor: Actor, ticket_no: str, data: ActionIn) -> Hotli
         def effect(s: Session, ctx: lifecycle.Context, t: HotlineTicket) -> None:
             ctx.data["department_id"] = t.department_id
             t.department_id, t.step, t.step_due = None, None, None
+            lifecycle.set_clock(t, lifecycle.WorkClock(None, None))  # the centre holds it: no unit's clock runs
     elif action == Action.ACCEPT:
         def effect(s: Session, ctx: lifecycle.Context, t: HotlineTicket) -> None:
             t.step, t.step_due = "handle", t.deadline
@@ -644,6 +684,8 @@ def act(session: Session, actor: Actor, ticket_no: str, data: ActionIn) -> Hotli
             left = ticket.max_days - ticket.limit_days - ticket.extended_days
             raise ValidationFailed(f"延期后超过最长办理时限（{ticket.max_days} 个工作日），最多还可延期 {max(0, left)} 个工作日",
                                    field="days", code="extension_too_long")
+        if ticket.deadline is not None and today > ticket.deadline:
+            raise ValidationFailed("已超过办理期限，不能再申请延期，请尽快答复", field="action", code="past_deadline")
         if ticket.channel in ("forwarded", "board") and ticket.progress is None:
             raise ValidationFailed("转办留言延期前须先回复办理进展", field="action", code="progress_first")
         ctx_data["days"] = days
@@ -659,7 +701,9 @@ def act(session: Session, actor: Actor, ticket_no: str, data: ActionIn) -> Hotli
     elif action == Action.ANSWER:
         def effect(s: Session, ctx: lifecycle.Context, t: HotlineTicket) -> None:
             t.answer, t.answered_at, t.answered_by = comment, ctx.now, actor.label
-            t.on_time = t.deadline is None or today <= t.deadline
+            # a late first answer stays late: an answer redone after review or a dissatisfied callback is on time
+            # only if every answer was
+            t.on_time = t.on_time is not False and (t.deadline is None or today <= t.deadline)
             t.step, t.step_due = "review", cal.add_working_days(today, REVIEW_DAYS)
     elif action == Action.APPROVE:
         def effect(s: Session, ctx: lifecycle.Context, t: HotlineTicket) -> None:
@@ -672,7 +716,6 @@ def act(session: Session, actor: Actor, ticket_no: str, data: ActionIn) -> Hotli
             deadline = cal.add_working_days(today, t.limit_days)
             lifecycle.set_clock(t, lifecycle.WorkClock(deadline, lifecycle.warn_point(cal, deadline, WARN_DAYS)))
             t.step, t.step_due = "handle", deadline
-            t.on_time = None
             if action == Action.REOPEN:
                 t.satisfaction = "dissatisfied"
                 t.callback_note = comment
@@ -686,7 +729,9 @@ def act(session: Session, actor: Actor, ticket_no: str, data: ActionIn) -> Hotli
     elif action == Action.RESOLVE:
         def effect(s: Session, ctx: lifecycle.Context, t: HotlineTicket) -> None:
             t.answer, t.answered_at, t.answered_by = comment, ctx.now, actor.label
-            t.on_time, t.closed_at, t.step, t.step_due = True, ctx.now, None, None
+            registered = clock.to_local(t.created_at).date()
+            t.on_time = today <= cal.add_working_days(registered, t.limit_days)
+            t.closed_at, t.step, t.step_due = ctx.now, None, None
     elif action == Action.VOID:
         def effect(s: Session, ctx: lifecycle.Context, t: HotlineTicket) -> None:
             t.closed_at, t.step, t.step_due = ctx.now, None, None
@@ -795,7 +840,9 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
                   all_of=[normalise_word(w) for w in rec.get("all") or [] if str(w).strip()],
                   none_of=[normalise_word(w) for w in rec.get("none") or [] if str(w).strip()],
                   kinds=[_kind_code(k) for k in rec.get("kinds") or []], region_code=region,
-                  item_codes=list(rec.get("item_codes") or []), weight=float(rec.get("weight") or 1.0),
+                  item_codes=list(rec.get("item_codes") or []),
+                  # a rule written to correct the routing must outweigh the shipped rules it corrects (3–5)
+                  weight=float(rec.get("weight") or (OVERRIDE_RULE_WEIGHT if origin == "override" else 1.0)),
                   note=str(rec.get("note") or "")[:500], enabled=bool(rec.get("enabled", True)),
                   updated_at=clock.now())
     if not (0 < values["weight"] <= 10):
@@ -811,6 +858,21 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
                  {"function": function, "any": values["any_of"], "enabled": values["enabled"]})
     invalidate()
     return row
+
+
+OVERRIDE_RULE_WEIGHT = 6.0
+
+
+def may_keep_rule(actor: Actor, rule: Rule) -> bool:
+    """Whether ``actor`` may change or switch off ``rule`` (its region is theirs; the platform-wide ones are the
+    home region's centre's)."""
+    if not actor.can(Perm.HOTLINE_RULES):
+        return False
+    try:
+        _check_rule_region(actor, rule.region_code)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _check_rule_region(actor: Actor, region: str | None) -> None:

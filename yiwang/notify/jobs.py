@@ -238,6 +238,12 @@ def on_alert_raised(session: Session, event: OutboxEvent) -> None:
         return
     text = templates.alert_raised(p)
     channels = (backends.SMS,) if p.get("level") in templates.URGENT_LEVELS else ()
+    if p.get("subject") == "hotline":  # a 12345 work order's light: its unit's liaisons
+        department_id = p.get("department_id")
+        if isinstance(department_id, int):
+            for label in identity.staff_of_department(session, department_id, (Role.HOTLINE_LIAISON.value,)):
+                _tell(session, event, label, text, f"/workbench/hotline/{_path(p['case_no'])}", channels)
+        return
     for label in _department_staff(session, p):
         _tell(session, event, label, text, f"/workbench/cases/{_path(p['case_no'])}", channels)
 

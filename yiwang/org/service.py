@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, clock
@@ -146,6 +147,14 @@ def list_departments(session: Session, actor: Actor) -> Sequence[Department]:
 def all_departments(session: Session) -> Sequence[Department]:
     """Public directory of departments (guide pages list them for everyone)."""
     return repo.all_departments(session)
+
+
+def departments_stamp(session: Session) -> tuple[int, int]:
+    """(count, a hash of ids, names and regions): changes when a department is added, renamed or moved, for caches
+    built from the directory."""
+    rows = session.execute(select(Department.id, Department.name, Department.region_code)
+                           .order_by(Department.id)).all()
+    return len(rows), hash(tuple(tuple(r) for r in rows))
 
 
 def departments_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Department]:

@@ -19,6 +19,7 @@ class AlertRaised(BaseModel):
     level: str
     rule: str
     content: str
+    subject: str = ""  # "hotline" for a 12345 work order (case_no is then the order's number)
 
 
 class OrderIssued(BaseModel):

@@ -1,10 +1,10 @@
 """Supervision of 12345 work orders: each order's clock lights like a case's.
 
 Part of the tick. A yellow light while the answer is due within the warning days, red once the deadline has passed
-(both while the unit holds the order: dispatched or in progress), and a yellow light when a node overruns its own
-limit (the unit has not signed for it, or the centre has not reviewed the answer, by the node's day). Alerts are
-kept under the order's number with the subject "hotline", in the unit's name and the order's region, so the unit's
-people and the region's supervisors see them; they clear themselves when the condition ends. Set-based: one UPDATE
+(both while the unit holds the order: dispatched or in progress), and a yellow light when the unit has not signed
+for it by the sign-for node's day. Alerts are kept under the order's number with the subject "hotline", in the
+unit's name and the order's region, so the unit's liaisons and the region's supervisors see them; they clear
+themselves when the condition ends, or when the order goes to another unit (the old unit's light ends). Set-based: one UPDATE
 to clear and one INSERT … SELECT to raise per rule, over the open orders (a few thousand at most).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from yiwang.core.calendar import WorkCalendar
@@ -32,8 +32,7 @@ def _conditions(c: Any, cal: WorkCalendar, as_of: dt.date, warn_days: int) -> di
     return {
         "hotline_approaching": and_(held, c.due >= as_of, c.due < cal.add_working_days(as_of, warn_days + 1)),
         "hotline_overdue": and_(held, c.due < as_of),
-        "hotline_step_overdue": and_(or_(and_(c.status == "dispatched", c.step == "accept"),
-                                         and_(c.status == "answered", c.step == "review")), c.step_due < as_of),
+        "hotline_step_overdue": and_(c.status == "dispatched", c.step == "accept", c.step_due < as_of),
     }
 
 
@@ -45,7 +44,9 @@ def run(session: Session, cal: WorkCalendar, as_of: dt.date, now: dt.datetime, *
     for rule, condition in _conditions(c, cal, as_of, warn_days).items():
         if not enabled.get(rule, True):
             condition = false()
-        holds = select(c.ticket_no).where(c.ticket_no == Alert.case_no, condition)
+        # an alert names its order and the unit it is charged to: after a re-dispatch the old unit's light ends
+        holds = select(c.ticket_no).where(c.ticket_no == Alert.case_no, c.department_id == Alert.department_id,
+                                          condition)
         ended_levels = session.scalars(
             update(Alert).where(Alert.status == "open", Alert.subject == SUBJECT, Alert.rule == rule, ~exists(holds))
             .values(status="cleared", cleared_at=now, result="条件已解除（工单已签收、答复、审核或办结）")
@@ -54,6 +55,7 @@ def run(session: Session, cal: WorkCalendar, as_of: dt.date, now: dt.datetime, *
         for level in ended_levels:
             out.delta[level] = out.delta.get(level, 0) - 1
         already = exists(select(Alert.id).where(Alert.case_no == c.ticket_no, Alert.rule == rule,
+                                                Alert.department_id == c.department_id,
                                                 Alert.subject == SUBJECT, Alert.status == "open"))
         due = c.step_due if rule == "hotline_step_overdue" else c.due
         source = select(c.ticket_no, literal(ITEM), literal(None, type_=Alert.item_type.type), c.department_id,

@@ -78,7 +78,7 @@ def default_rules() -> dict[str, RuleDef]:
         # 12345 work orders, each on its own clock (limits per kind and channel are the hotline's)
         RuleDef("hotline_approaching", Level.YELLOW, "热线工单即将超时", {"working_days": settings.warn_working_days}),
         RuleDef("hotline_overdue", Level.RED, "热线工单超过办理时限", {}),
-        RuleDef("hotline_step_overdue", Level.YELLOW, "热线工单签收或审核环节超时", {}),
+        RuleDef("hotline_step_overdue", Level.YELLOW, "热线工单超时未签收", {}),
     )}
 
 
@@ -94,7 +94,7 @@ CONTENT = {
     "branch_deemed_consent": "并联审批部门超过时限未出具意见，依超时默认制视为同意",
     "hotline_approaching": "热线工单即将超过办理时限，请抓紧办理答复",
     "hotline_overdue": "热线工单已超过办理时限未答复",
-    "hotline_step_overdue": "热线工单在签收或审核环节超过节点时限",
+    "hotline_step_overdue": "热线工单派单后超过签收时限仍未签收",
 }
 
 

@@ -41,6 +41,7 @@ from yiwang.supervision import hotline as hotline_supervision
 from yiwang.supervision.models import Alert, SupervisionRun
 from yiwang.supervision.rules import (
     CONTENT,
+    HOTLINE_RULES,
     LIGHT_RULES,
     STEP_NAMES,
     EffectiveRule,
@@ -303,7 +304,8 @@ def _announce(session: Session, rows: Sequence[Any]) -> None:
     for r in sorted(rows, key=lambda r: (r.level != "red", r.id))[:MAX_ANNOUNCED]:
         outbox.emit(session, events.ALERT_RAISED, events.AlertRaised(
             alert_id=r.id, case_no=r.case_no, department_id=r.department_id, level=r.level, rule=r.rule,
-            content=CONTENT.get(r.rule, r.rule)).model_dump(mode="json"))
+            content=CONTENT.get(r.rule, r.rule),
+            subject="hotline" if r.rule in HOTLINE_RULES else "").model_dump(mode="json"))
 
 
 def raise_card(session: Session, *, case_no: str, rule: str, content: str, detail: dict[str, Any]) -> Alert | None:

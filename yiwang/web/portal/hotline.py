@@ -102,7 +102,7 @@ def knowledge_search(request: Request, q: str = "", session: Session = Depends(g
     q = q.strip()[:100]
     today = clock.today()
     hits = [{"e": e, "stale": knowledge.is_stale(e, today)}
-            for e, _ in knowledge.search(session, q, public_only=True, limit=20)]
+            for e, _ in knowledge.search(session, q, limit=20)]
     return render(request, "hotline/knowledge.html", {"q": q, "hits": hits})
 
 

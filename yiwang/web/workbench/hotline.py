@@ -274,7 +274,7 @@ def ticket_page(request: Request, session: Session, actor: Actor, ticket: Hotlin
     if "resolve" in allowed:
         today = clock.today()
         hits = [{"e": e, "stale": knowledge.is_stale(e, today), "dept": org.department_name(session, e.department_id)}
-                for e, _ in knowledge.search(session, ticket.content, public_only=False, limit=5)]
+                for e, _ in knowledge.search(session, ticket.content, viewer=actor, limit=5)]
     values = dict(values or {})
     chosen = next((h for h in hits if h["e"].code == use), None)
     if chosen is not None and not error:

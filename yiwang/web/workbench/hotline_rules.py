@@ -115,8 +115,9 @@ def rule_from_override(request: Request, posted: FormData = Depends(posted_form)
 
 # --- the rules ------------------------------------------------------------------------------------------------------
 
-def _row(rule: Rule, enabled: bool, shipped: set[str], names: dict[int, str]) -> dict[str, Any]:
+def _row(rule: Rule, enabled: bool, shipped: set[str], names: dict[int, str], actor: Actor) -> dict[str, Any]:
     return {"r": rule, "enabled": enabled, "origin": "平台预置" if rule.code in shipped else "热线中心",
+            "editable": hotline.may_keep_rule(actor, rule),
             "target": rule.function or names.get(rule.department_id or 0, ""),
             "kinds": "、".join(KIND_LABELS.get(k, k) for k in rule.kinds)}
 
@@ -142,7 +143,8 @@ def rules(request: Request, function: str = "", q: str = "", state: str = "", pa
     shipped = {r.code for r in hotline.seed_rules()}
     ids = {r.department_id for r in effective + disabled if r.department_id}
     names = {d.id: d.name for d in org.departments_by_ids(session, ids).values()}
-    every = [_row(r, True, shipped, names) for r in effective] + [_row(r, False, shipped, names) for r in disabled]
+    every = [_row(r, True, shipped, names, actor) for r in effective] + [_row(r, False, shipped, names, actor)
+                                                                           for r in disabled]
     function, q = function.strip()[:40], q.strip()[:40]
     state = state if state in ("on", "off") else ""
     found = [r for r in every if _matches(r, function, q, state)]
