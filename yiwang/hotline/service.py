@@ -466,7 +466,6 @@ def create_ticket(session: Session, actor: Actor, data: TicketIn) -> HotlineTick
                         window=dt.timedelta(days=1), message="今天提交的诉求较多，请 {minutes} 分钟后再提交，或拨打 12345")
     now = clock.now()
     today = clock.to_local(now).date()
-    cal = get_calendar(session)
     limit_days, max_days = limit_for(session, data.kind, channel)
     decision = route(session, content=data.content, region_code=region, kind=data.kind)
     routing = decision.as_dict()
