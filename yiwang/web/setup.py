@@ -240,3 +240,9 @@ def install(app: FastAPI) -> None:
     for router in (portal_hall.router, portal_hall_screen.router, portal_kiosk.router, workbench_hall.router,
                    admin_halls.router):
         app.include_router(router)
+    # 12345 留言板: the public board and its 曝光纠错 column, posting, and the operators' moderation queue
+    from yiwang.web.portal import hotline_board as portal_hotline_board
+    from yiwang.web.workbench import hotline_board as workbench_hotline_board
+
+    app.include_router(portal_hotline_board.router)
+    app.include_router(workbench_hotline_board.router)
