@@ -78,7 +78,7 @@ STAFF = [
     ("事项管理员", "catalog", "林静", 6, ["admin"]),
     ("并联承办（消防）", "fire_handler", "梁志伟", 7, ["handler"]),
     ("并联审批（消防）", "fire_approver", "邓国华", 7, ["approver"]),
-    ("并联承办（生态环境）", "eco_handler", "吴静怡", 8, ["handler"]),
+    ("并联承办（生态环境）、热线联络员", "eco_handler", "吴静怡", 8, ["handler", "hotline_liaison"]),
     ("并联审批（生态环境）", "eco_approver", "罗建明", 8, ["approver"]),
     ("通办窗口（荔湾区）", "clerk_lw", "陈美玲", 9, ["window_clerk"]),
     ("承办人（荔湾区市场监管）", "handler_lw", "冯志明", 10, ["handler"]),
@@ -363,6 +363,7 @@ def seed() -> list[tuple[str, str, str, str]]:
         except DomainError as exc:
             log.warning("demo 一件事 application not created: %s", exc.message)
         seed_hall(session, depts)
+        accounts += seed_hotline(session)
         seed_demand(session)
     return accounts
 
@@ -382,6 +383,18 @@ def seed_hall(session: Session, depts: list) -> None:  # type: ignore[type-arg]
             demo_hall.seed_morning(session, staff)
     except DomainError as exc:
         log.warning("demo hall queue not created: %s", exc.message)
+
+
+def seed_hotline(session: Session) -> list[tuple[str, str, str, str]]:
+    """The 12345 hotline's units, operator, knowledge base and weeks of work orders (demo_hotline)."""
+    from yiwang import demo_hotline
+
+    try:
+        with session.begin_nested():
+            return demo_hotline.seed(session, DEMO_PASSWORD)
+    except DomainError as exc:
+        log.warning("demo hotline not created: %s", exc.message)
+        return []
 
 
 NEWBORN_BUNDLE = "YJS-440104-XSECS"
