@@ -177,7 +177,8 @@ def get_post(session: Session, viewer: Actor, post_id: int) -> BoardRow:
 
 
 def _for_staff(session: Session, actor: Actor, post_id: int, *, allowed: Any) -> tuple[BoardPost, HotlineTicket]:
-    """The post locked for a change by staff of its region; outside it, the post does not exist for them."""
+    """The post locked for a change by staff of its region. Outside it, a waiting post does not exist for them
+    (404); a published one is public anyway, so they hear that it is not theirs (403)."""
     if not allowed(actor, None):
         actor.require(Perm.HOTLINE_MODERATE)  # raises: sign in, or no such permission
         raise PermissionDenied("您没有执行此操作的权限", code="forbidden")
