@@ -31,6 +31,10 @@ BENCHMARKS = [
     ("一件事 on PostgreSQL: a bundle application of 5 items vs one case submission", ["bench.bench_bundles"]),
     ("Service hall on PostgreSQL: 50 windows calling concurrently over a 5,000-ticket day (vs a bare SKIP LOCKED "
      "queue)", ["bench.bench_hall"]),
+    ("12345 routing quality (labelled requests, held-out third; router vs keyword-only baseline)",
+     ["bench.hotline_routing"]),
+    ("12345 work orders through HTTP on PostgreSQL: register + route + dispatch, and dispatch (vs a bare endpoint)",
+     ["bench.bench_hotline", "--requests", "300"]),
 ]
 
 

@@ -110,6 +110,7 @@ STATUS_WRITERS = {
     "cases/service.py", "cases/actions.py", "cases/branches.py",
     "licenses/service.py", "evaluation/service.py", "supervision/service.py", "supervision/orders.py",
     "supervision/alerts.py", "supervision/tick.py", "supervision/branches.py",  # alerts (not a lifecycle)
+    "supervision/hotline.py",
     "portal/service.py", "pledges/service.py", "hall/service.py", "hotline/service.py",
     "hotline/knowledge.py", "hotline/board.py",  # an answer's and a post's publication state (not lifecycles)
 }

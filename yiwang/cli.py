@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import sys
@@ -348,6 +349,67 @@ def hall_terminal_key(window_code: str) -> None:
         click.echo(f"错误：{exc.message}", err=True)
         sys.exit(2)
     click.echo(f"/hall/rate/{window_code}?key={key}")
+
+
+# --- the 12345 hotline ----------------------------------------------------------------------------------------
+
+@main.group()
+def hotline() -> None:
+    """The 12345 hotline: units, routing rules, a routing dry run."""
+
+
+@hotline.command("units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def hotline_units(file: Path) -> None:
+    """Set the units that take work orders from a tab-separated file: function, department name, region code,
+    duties (the dispatch list; lines starting with # are comments). The departments must exist."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.hotline import service as hotline_service
+
+    rows = []
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 4:
+            click.echo(f"第 {n} 行：应为 4 列（职能、部门名称、区划代码、职责），以制表符分隔", err=True)
+            sys.exit(2)
+        rows.append((parts[0].strip(), parts[1].strip(), parts[2].strip(), parts[3].strip()))
+    with session_scope() as session:
+        problems = hotline_service.import_units(session, SYSTEM, rows)
+    for problem in problems:
+        click.echo(f"未设置：{problem}", err=True)
+    click.echo(f"承办单位：{len(rows) - len(problems)} 个已设置，{len(problems)} 个未设置")
+    if problems and len(problems) == len(rows):
+        sys.exit(1)
+
+
+@hotline.command("route")
+@click.argument("content")
+@click.option("--region", default=None, help="行政区划代码（默认热线中心所在区划）")
+@click.option("--kind", default=None, help="诉求类型：咨询、建议、求助、投诉、举报、表扬")
+def hotline_route(content: str, region: str | None, kind: str | None) -> None:
+    """Where a request would be dispatched, and why (nothing is stored)."""
+    from yiwang.core.db import session_scope
+    from yiwang.hotline import service as hotline_service
+    from yiwang.hotline.states import KIND_ALIASES
+
+    with session_scope() as session:
+        decision = hotline_service.route(session, content=content, region_code=region,
+                                         kind=KIND_ALIASES.get(kind or "", kind) if kind else None)
+    click.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
+
+
+@hotline.command("rules")
+def hotline_rules() -> None:
+    """The routing rules in force (shipped and the centre's own), one per line."""
+    from yiwang.core.db import session_scope
+    from yiwang.hotline import service as hotline_service
+
+    with session_scope() as session:
+        for r in hotline_service.rules_view(session):
+            click.echo(f"{r.code}\t{r.function or r.department_id}\t{r.weight:g}\t{'、'.join(r.any_of)}\t{r.note}")
 
 
 @catalog.command("export")

@@ -1,4 +1,4 @@
-"""The 12345 message board in a real browser: 张三 posts from the board (with his name, mobile number and plate in
+"""The 12345 message board in a real browser: 张三 goes from the hotline's page to the board and posts (with his name, mobile number and plate in
 the text), sees his post waiting for moderation; the public does not see it; the district's operator finds it in
 the moderation queue, edits the public title and publishes it, then puts it into 曝光纠错; the public board, the
 post and the 曝光纠错 tab show it with the personal data masked. Zero axe-core violations at 1280 px and 390 px,
@@ -34,8 +34,9 @@ def _shots(page: Any, name: str) -> None:
 def test_a_post_published_by_the_operator_shows_masked(roles: Roles, browser: Any, live: Deployment) -> None:
     person = roles["applicant"]
     visit(person, "/")
-    submit(person, person.locator("header nav a[href='/hotline/board']"))
+    submit(person, person.locator("header nav a[href='/hotline']"))
     main = person.locator("main")
+    submit(person, main.get_by_role("link", name="查看留言板"))
     submit(person, main.get_by_role("link", name="我要留言"))
     person.select_option("#kind", label="投诉")
     person.fill("#title", "楼下烧烤店油烟扰民")
@@ -67,8 +68,8 @@ def test_a_post_published_by_the_operator_shows_masked(roles: Roles, browser: An
         context.set_default_timeout(15_000)
         operator = login(context, live.base, "operator", staff=True)
         try:
-            visit(operator, "/workbench")
-            submit(operator, operator.locator("main a.tile[href='/workbench/hotline/board']"))
+            visit(operator, "/workbench/hotline")
+            submit(operator, operator.locator("main nav.hotline-nav a[href='/workbench/hotline/board']"))
             card = operator.locator("section.card", has=operator.locator(f"#h-post-{post_id}"))
             assert CONTENT in card.inner_text()  # the original, for the moderator only
             assert operator.input_value(f"#content-{post_id}") == MASKED

@@ -76,13 +76,15 @@ class World:
     window_code: str = ""
     ticket_no: str = ""  # A's phone ticket of today, waiting
     appointment_no: str = ""  # A's appointment at the hall
+    hotline_no: str = ""  # A's 12345 request filed on the web, dispatched to the own department, waiting to be signed
+    knowledge_code: str = ""  # a knowledge base answer of the own department (not public)
 
     def secrets(self) -> dict[str, str]:
         """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
         return {"case_no": self.case_no, "pending_no": self.pending_no, "license_id": self.license_id,
                 "order_no": self.order_no, "replied_order_no": self.replied_order_no, "file_id": self.file_id,
                 "owner_login": self.owner_login, "pledged_no": self.pledged_no, "bundle_no": self.bundle_no,
-                "appointment_no": self.appointment_no}
+                "appointment_no": self.appointment_no, "hotline_no": self.hotline_no}
 
     def other_secrets(self) -> dict[str, str]:
         """Identifiers of the other department's objects: none may appear in what own actors are shown."""
@@ -173,6 +175,7 @@ def build_world(session: Session) -> World:
     world.pledged_no, world.pledge_check_id = _pledged(session, w, file_id)
     world.bundle_code, world.bundle_no = _bundle(session, w)
     world.hall_code, world.window_code, world.ticket_no, world.appointment_no = _hall(session, w)
+    world.hotline_no, world.knowledge_code = _hotline(session, w, own_department_id)
     world.announcement_id = portal.create_announcement(session, SYSTEM, title="越秀区通知", body="正文",
                                                        region_code=OWN_REGION, publish=True).id
     session.commit()
@@ -209,6 +212,25 @@ def _hall(session: Session, w: cw.World) -> tuple[str, str, str, str]:
     with clock.frozen(lf.MONDAY):
         appointment = hall.book(session, w.applicant, hall_code="HH", day=dt.date(2026, 3, 3), start="10:00")
     return "HH", "HH-01", ticket.ticket_no, appointment.appointment_no
+
+
+def _hotline(session: Session, w: cw.World, department_id: int) -> tuple[str, str]:
+    """The own department as the district's hotline unit for market matters, A's web request dispatched to it and
+    an internal answer it keeps in the knowledge base."""
+    from yiwang.hotline import knowledge
+    from yiwang.hotline import service as hotline
+    from yiwang.hotline.schemas import ActionIn, KnowledgeIn, TicketIn
+
+    dept = org_service.get_department(session, department_id)
+    assert hotline.import_units(session, SYSTEM, [("市场监督管理", dept.name, dept.region_code, "食品安全、消费纠纷")]) == []
+    with clock.frozen(lf.MONDAY):
+        ticket = hotline.create_ticket(session, w.applicant, TicketIn(
+            channel="web", kind="complaint", content="超市卖过期食品，要求退货被拒绝", contact_phone="13800138000",
+            region_code=OWN_REGION, dispatch=False))
+        hotline.act(session, SYSTEM, ticket.ticket_no, ActionIn(action="dispatch", department_id=department_id))
+    entry = knowledge.save(session, SYSTEM, KnowledgeIn(title="过期食品投诉口径", topic="食品安全", public=False,
+                                                        answer="经核实后依法处理并答复。", department_id=department_id))
+    return ticket.ticket_no, entry.code
 
 
 def _pledged(session: Session, w: cw.World, evidence: str) -> tuple[str, int]:

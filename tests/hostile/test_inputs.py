@@ -377,6 +377,29 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
     "POST /my/cases/{case_no}/supplement": ("owner", "/my/cases/{w.pending_no}/supplement", {"comment": "补交"},
                                             _pdf("s0")),
     "POST /admin/outbox/{event_id}/resend": ("other:admin", "/admin/outbox/1/resend", {}, None),
+    # the 12345 hotline: the console (operators, liaisons, the region's readers), the knowledge base's keepers, the
+    # rules' keepers, and the citizen filing online
+    "POST /workbench/hotline/new": ("other:hotline_operator", "/workbench/hotline/new",
+                                    {"channel": "phone", "kind": "投诉", "content": "楼下油烟太大，熏得不敢开窗",
+                                     "contact_phone": "13800138000"}, None),
+    "POST /workbench/hotline/{ticket_no}/actions": ("own:super", "/workbench/hotline/{w.hotline_no}/actions",
+                                                    {"action": "accept"}, None),
+    "POST /workbench/hotline/knowledge/new": ("other:hotline_liaison", "/workbench/hotline/knowledge/new",
+                                              {"title": "新口径", "topic": "测试", "answer": "答复口径正文内容"}, None),
+    "POST /workbench/hotline/knowledge/{code}/edit": (
+        "other:hotline_liaison", "/workbench/hotline/knowledge/{w.knowledge_code}/edit",
+        {"title": "改口径", "topic": "测试", "answer": "答复口径正文内容"}, None),
+    "POST /workbench/hotline/knowledge/{code}/confirm": (
+        "other:hotline_liaison", "/workbench/hotline/knowledge/{w.knowledge_code}/confirm", {}, None),
+    "POST /workbench/hotline/knowledge/{code}/retire": (
+        "other:hotline_liaison", "/workbench/hotline/knowledge/{w.knowledge_code}/retire", {"reason": "政策调整"}, None),
+    "POST /workbench/hotline/overrides/rules": ("other:hotline_operator", "/workbench/hotline/overrides/rules",
+                                                {"code": "T-1", "function": "市场监督管理", "any": "过期",
+                                                 "note": "测试"}, None),
+    "POST /workbench/hotline/rules/{code}/toggle": ("other:hotline_operator", "/workbench/hotline/rules/T-1/toggle",
+                                                    {"enabled": "0"}, None),
+    "POST /hotline/requests": ("owner", "/hotline/requests", {"kind": "投诉", "content": "超市卖过期食品不给退",
+                                                              "contact_phone": "13800138000"}, None),
     # the service hall: the window, the front desk, administration, the citizen's pages and the rating tablet
     "POST /workbench/hall/windows/{window_code}/actions": (
         "own:clerk", "/workbench/hall/windows/{w.window_code}/actions", {"action": "call"}, None),

@@ -132,6 +132,18 @@ READS: dict[str, Read] = {
     "GET /workbench/pledge-checks/{check_id}": Read("/workbench/pledge-checks/{w.pledge_check_id}", CASE_STAFF),
     "GET /workbench/pledge-checks/{check_id}/evidence": Read("/workbench/pledge-checks/{w.pledge_check_id}/evidence",
                                                               CASE_STAFF),
+    # the 12345 hotline: A's request (the region's centre roles and supervisors, the unit's liaisons); an internal
+    # knowledge base answer (the department's staff and the region-wide roles)
+    "GET /api/v1/hotline/tickets/{ticket_no}": Read("/api/v1/hotline/tickets/{w.hotline_no}",
+                                                    OWNER | frozenset({"own:super"})),
+    "GET /api/v1/hotline/knowledge/{code}": Read("/api/v1/hotline/knowledge/{w.knowledge_code}", CASE_STAFF),
+    "GET /workbench/hotline/{ticket_no}": Read("/workbench/hotline/{w.hotline_no}", frozenset({"own:super"})),
+    "GET /hotline/requests/{ticket_no}": Read("/hotline/requests/{w.hotline_no}", OWNER),
+    # the answer is internal: not on the public page; its keepers are the department's liaisons (none here) and
+    # the region's operators (none here)
+    "GET /hotline/knowledge/{code}": Read("/hotline/knowledge/{w.knowledge_code}", NOBODY),
+    "GET /workbench/hotline/knowledge/{code}/edit": Read("/workbench/hotline/knowledge/{w.knowledge_code}/edit",
+                                                          NOBODY),
     # the service hall: its queue (not the public board), A's appointment
     "GET /api/v1/halls/{hall_code}/queue": Read("/api/v1/halls/{w.hall_code}/queue", HALL_QUEUE),
     "GET /api/v1/appointments/{appointment_no}": Read("/api/v1/appointments/{w.appointment_no}",
@@ -406,6 +418,18 @@ WRITES: tuple[Write, ...] = (
           allowed=OWNER),
     Write("POST /hall/rate/{window_code}", "/hall/rate/{w.window_code}",  # nobody here holds the tablet's key
           bodies=({"key": "not-the-key", "visit_no": "V1", "level": "5", "reasons": "attitude"},)),
+    # the 12345 hotline: A's request, dispatched to the own department: only its liaisons sign for it and only the
+    # region's operators dispatch it (no actor here is either: tests/hotline/test_tickets.py has both)
+    Write("POST /api/v1/hotline/tickets/{ticket_no}/actions", "/api/v1/hotline/tickets/{w.hotline_no}/actions",
+          bodies=({"action": "accept"}, {"action": "return", "comment": "非本单位职责"})),
+    Write("POST /workbench/hotline/{ticket_no}/actions", "/workbench/hotline/{w.hotline_no}/actions",
+          bodies=({"action": "accept"}, {"action": "return", "comment": "非本单位职责"})),
+    Write("POST /workbench/hotline/knowledge/{code}/edit", "/workbench/hotline/knowledge/{w.knowledge_code}/edit",
+          bodies=({"title": "被改写的口径", "topic": "食品安全", "answer": "被改写的答复口径正文"},)),
+    Write("POST /workbench/hotline/knowledge/{code}/confirm",
+          "/workbench/hotline/knowledge/{w.knowledge_code}/confirm"),
+    Write("POST /workbench/hotline/knowledge/{code}/retire", "/workbench/hotline/knowledge/{w.knowledge_code}/retire",
+          bodies=({"reason": "政策调整"},)),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.
@@ -447,6 +471,15 @@ UNSCOPED: dict[str, str] = {
     "POST /kiosk/{hall_code}/verify": "public licence verification",
     "POST /kiosk/{hall_code}/check-in": "checks in an appointment whose number and booking phone's tail the "
                                         "person at the kiosk knows (rate-limited; tests/hall/test_screen_kiosk.py)",
+    "POST /api/v1/hotline/routing/dry-run": "routes a text and stores nothing (anonymous callers rate-limited)",
+    "POST /api/v1/hotline/tickets": "files the caller's own request; operators register calls within their region "
+                                    "(tests/hotline/test_tickets.py)",
+    "POST /workbench/hotline/new": "an operator registers a call within their region (tests/hotline/test_pages.py)",
+    "POST /hotline/requests": "files the caller's own request",
+    "POST /workbench/hotline/knowledge/new": "adds an answer for the keeper's own unit or region",
+    "POST /workbench/hotline/overrides/rules": "adds a rule of the keeper's own region (tests/hotline/test_tickets.py)",
+    "POST /workbench/hotline/rules/{code}/toggle": "a rule of the keeper's own region; the shipped rules are the home "
+                                                   "region's centre's (tests/hotline/test_tickets.py)",
 }
 
 # Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test

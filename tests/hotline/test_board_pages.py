@@ -40,7 +40,7 @@ def test_posting_moderating_and_the_public_board(session: Session, app: FastAPI)
     with TestClient(app) as public, TestClient(app) as me, TestClient(app) as op, clock.frozen(hf.MONDAY):
         board_page = public.get("/hotline/board")
         assert board_page.status_code == 200 and "暂无公开的留言" in board_page.text and "登录后留言" in board_page.text
-        assert 'href="/hotline/board"' in board_page.text  # the main navigation
+        assert 'href="/hotline/board"' in public.get("/hotline").text  # the hotline's page leads to the board
         login = public.get("/hotline/board/new", follow_redirects=False)
         assert login.status_code == 303 and login.headers["location"] == "/login?next=/hotline/board/new"
 
@@ -71,6 +71,7 @@ def test_posting_moderating_and_the_public_board(session: Session, app: FastAPI)
         staff_login(op, "op")
         assert 'href="/workbench/hotline/board"' in op.get("/workbench").text
         queue = op.get(QUEUE).text
+        assert 'href="/workbench/hotline/board" aria-current="page">留言板' in queue  # a tab of the hotline console
         assert f"留言 {post_id}：烧烤店油烟扰民" in queue and CONTENT in queue  # the original, for the moderator
         empty = _moderate(op, post_id, action="publish", title="", content=CONTENT)
         assert empty.status_code == 422 and "请填写公开的标题" in empty.text

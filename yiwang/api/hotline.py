@@ -24,6 +24,7 @@ router = APIRouter(tags=["12345 热线"])
 TicketNo = Annotated[str, Path(min_length=1, max_length=24)]
 Code = Annotated[str, Path(min_length=1, max_length=24)]
 _anonymous_dry_runs = SlidingWindow(limit=120, seconds=60)
+_online_requests = SlidingWindow(limit=10, seconds=3600)  # per person or enterprise filing online
 
 
 @router.post("/hotline/routing/dry-run")
@@ -33,6 +34,8 @@ def dry_run(body: DryRunIn, request: Request, session: Session = Depends(get_ses
     actor = bearer_actor(request, session)
     if not (actor.is_staff or actor.is_applicant):
         _anonymous_dry_runs.check(client_address(request) or "?")
+    if body.region_code:
+        hotline.known_region(session, body.region_code)
     decision = hotline.route(session, content=body.content, region_code=body.region_code, kind=body.kind)
     return decision.as_dict()
 
@@ -42,6 +45,8 @@ def create_ticket(body: TicketIn, request: Request, session: Session = Depends(g
     """Register a request. An operator registers any channel; a signed-in person files on the web (an enterprise
     as 企业诉求). It is routed and dispatched at once; the answer is due by ``deadline`` (working days by kind)."""
     actor = require_login(bearer_actor(request, session))
+    if actor.is_applicant:
+        _online_requests.check(actor.label)
     ticket = hotline.create_ticket(session, actor, body)
     view = hotline.view(session, actor, ticket, timeline=False)
     return {"ticket_no": ticket.ticket_no, "department": view.department, "department_id": ticket.department_id,

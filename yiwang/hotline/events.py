@@ -8,11 +8,12 @@ TICKET_DISPATCHED = "hotline.ticket_dispatched"
 TICKET_RETURNED = "hotline.ticket_returned"
 TICKET_SENT_BACK = "hotline.ticket_sent_back"
 TICKET_ANSWERED = "hotline.ticket_answered"
+TICKET_REVIEWED = "hotline.ticket_reviewed"  # the answer passed review: the caller may read it
 TICKET_CLOSED = "hotline.ticket_closed"
 
 TOPICS: dict[str, str] = {"dispatch": TICKET_DISPATCHED, "return": TICKET_RETURNED, "send_back": TICKET_SENT_BACK,
-                          "reopen": TICKET_SENT_BACK, "answer": TICKET_ANSWERED, "callback": TICKET_CLOSED,
-                          "resolve": TICKET_CLOSED}
+                          "reopen": TICKET_SENT_BACK, "answer": TICKET_ANSWERED, "approve": TICKET_REVIEWED,
+                          "callback": TICKET_CLOSED, "resolve": TICKET_CLOSED}
 
 
 class TicketChanged(Event):
@@ -24,3 +25,4 @@ class TicketChanged(Event):
     region_code: str
     deadline: str | None
     owner: str | None
+    title: str = ""

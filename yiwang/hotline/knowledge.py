@@ -30,7 +30,6 @@ from yiwang.hotline.schemas import KnowledgeIn
 from yiwang.org import service as org
 
 REVIEW_DAYS = 180  # an answer is reviewed at least every half year
-KNOWLEDGE_WEIGHT = 1.5
 
 
 @dataclass
@@ -112,7 +111,7 @@ def evidence(session: Session, content: str, units: Sequence[Unit]) -> list[tupl
         share = score / top / (rank + 1)
         if share < 0.3:
             continue
-        out.append((function, Evidence("knowledge", KNOWLEDGE_WEIGHT * share, f"知识库：{entry[3]}",
+        out.append((function, Evidence("knowledge", share, f"知识库：{entry[3]}",
                                        f"知识库答复口径“{entry[3]}”由{names[dept_id].name if dept_id in names else ''}维护")))
     return out
 

@@ -3,13 +3,16 @@ of their department; the centre's operators, supervisors and report readers the 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from yiwang.core.lifecycle import LifecycleEvent
 from yiwang.core.permissions import Actor, ActorKind, Perm, region_prefix
 from yiwang.hotline.models import HotlineTicket
+from yiwang.hotline.states import CLOCKED_STATUSES, SATISFIED, Action, Status
 
 
 def ticket_scope(actor: Actor) -> Any:
@@ -34,3 +37,62 @@ def ticket_in_scope(session: Session, actor: Actor, ticket_no: str, *, lock: boo
     if lock:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
+
+
+# --- the monthly figures (report.py) ----------------------------------------------------------------------------
+
+REPORT_COUNTS = ("registered", "voided", "dispatched", "answered", "answered_on_time", "answered_returned",
+                 "closed", "called_back", "satisfied", "overdue_open")
+
+
+def report_counts(session: Session, actor: Actor, *, start: dt.datetime, end: dt.datetime,
+                  overdue_before: dt.date) -> list[tuple[int | None, str, dict[str, int]]]:
+    """(department id, channel, counts named as :data:`REPORT_COUNTS`) of the orders in ``actor``'s scope, for
+    the month [start, end): one GROUP BY over the orders that have anything to report in it. The definitions are
+    in :mod:`yiwang.hotline.report`."""
+    t = HotlineTicket
+
+    def within(col: Any) -> Any:
+        return and_(col >= start, col < end)
+
+    standing_answer = t.status.in_([Status.ANSWERED.value, Status.REVIEWED.value, Status.CLOSED.value])
+    answered = and_(within(t.answered_at), standing_answer)
+    closed = and_(within(t.closed_at), t.status == Status.CLOSED.value)
+    called_back = and_(closed, t.satisfaction.is_not(None))
+    overdue = and_(t.status.in_([s.value for s in CLOCKED_STATUSES]), t.deadline < overdue_before,
+                   t.created_at < end)
+    conditions = {
+        "registered": within(t.created_at),
+        "voided": and_(within(t.created_at), t.status == Status.VOIDED.value),
+        "dispatched": within(t.dispatched_at),
+        "answered": answered,
+        "answered_on_time": and_(answered, t.on_time.is_(True)),
+        "answered_returned": and_(answered, t.returned_count > 0),
+        "closed": closed,
+        "called_back": called_back,
+        "satisfied": and_(called_back, t.satisfaction.in_(sorted(SATISFIED))),
+        "overdue_open": overdue,
+    }
+    columns = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in conditions.items()]
+    stmt = (select(t.department_id, t.channel, *columns)
+            .where(ticket_scope(actor), or_(within(t.created_at), within(t.dispatched_at), within(t.answered_at),
+                                            within(t.closed_at), overdue))
+            .group_by(t.department_id, t.channel))
+    return [(row[0], str(row[1]), {name: int(row[i + 2]) for i, name in enumerate(conditions)})
+            for row in session.execute(stmt)]
+
+
+def report_returns(session: Session, actor: Actor, *, start: dt.datetime,
+                   end: dt.datetime) -> list[tuple[int | None, str, int]]:
+    """(department that returned, channel, count) of the returns (退回：非本单位职责) taken in [start, end) on
+    orders in ``actor``'s scope: the unit is in the timeline entry, since the order leaves it on return."""
+    returned_by = LifecycleEvent.data["department_id"].as_integer().label("department_id")
+    events = (select(returned_by, HotlineTicket.channel.label("channel"))
+              .select_from(LifecycleEvent)
+              .join(HotlineTicket, HotlineTicket.ticket_no == LifecycleEvent.subject)
+              .where(LifecycleEvent.kind == "hotline_ticket", LifecycleEvent.action == Action.RETURN.value,
+                     LifecycleEvent.at >= start, LifecycleEvent.at < end, ticket_scope(actor))
+              .subquery())
+    return [(dept, str(channel), int(n)) for dept, channel, n in session.execute(
+        select(events.c.department_id, events.c.channel, func.count())
+        .group_by(events.c.department_id, events.c.channel))]

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from yiwang.catalog.search import SearchDoc, SearchEngine, default_analyzer
 
@@ -41,10 +42,10 @@ FUNCTION_ALIASES: dict[str, tuple[str, ...]] = {
     "街道": ("街道办事处", "镇人民政府"),
 }
 
-# weights of the sources (set on the training part of the labelled set; docs/benchmarks.md)
-DUTY_WEIGHT = 2.0
-CATALOG_WEIGHT = 1.0
-KNOWLEDGE_WEIGHT = 1.5
+# weights of the sources: a rule counts its own weight; the other sources give a share (0–1] of their evidence,
+# multiplied by these (set by cross-validation on the tuning part of the labelled set: bench/hotline_routing.py)
+WEIGHTS: dict[str, float] = {"rule": 1.0, "duty": 1.0, "catalog": 0.5, "knowledge": 0.5, "history": 2.0}
+HISTORY_NEIGHBOURS = 8
 ALTERNATIVES = 3
 
 
@@ -95,10 +96,11 @@ class Unit:
 
 @dataclass
 class Evidence:
-    source: str  # rule | duty | catalog | knowledge
-    score: float
+    source: str  # rule | duty | catalog | knowledge | history
+    share: float  # a rule's weight, or the source's share (0–1] for this function
     label: str  # what matched, short ("ECO-FUMES 餐饮油烟")
     detail: str  # the sentence shown in the explanation
+    score: float = 0.0  # share × the source's weight, set by the router
 
 
 @dataclass
@@ -177,11 +179,50 @@ class DutyIndex:
         return [t for t in dict.fromkeys(analyzer.index_tokens(text)) if t in mine][:4]
 
 
+class HistoryIndex:
+    """Requests dispatched before and the function that handled them (the shipped dispatch samples and the centre's
+    own answered orders), as search documents: a new request's nearest neighbours vote for their functions."""
+
+    def __init__(self, samples: Sequence[tuple[str, str, str]]) -> None:
+        """``samples``: (key, text, function)."""
+        self.engine = SearchEngine(default_analyzer())
+        self.engine.build(SearchDoc(code=key, name="", keywords=text) for key, text, _ in samples)
+        self.functions = {key: function for key, _, function in samples}
+        self.size = len(samples)
+        self.seen: Any = None  # how far the owner has read its orders (the last answer time taken in)
+
+    def add(self, key: str, text: str, function: str) -> None:
+        self.engine.upsert(SearchDoc(code=key, name="", keywords=text))
+        if key not in self.functions:
+            self.size += 1
+        self.functions[key] = function
+
+    def votes(self, text: str) -> list[tuple[str, float, int]]:
+        """(function, share of the neighbours' weight, neighbours) best first."""
+        _, hits = self.engine.search(text[:300], limit=HISTORY_NEIGHBOURS)
+        if not hits:
+            return []
+        top = hits[0][1] or 1.0
+        weight: dict[str, float] = {}
+        count: dict[str, int] = {}
+        for key, score in hits:
+            function = self.functions.get(key)
+            if function is None:
+                continue
+            weight[function] = weight.get(function, 0.0) + score / top
+            count[function] = count.get(function, 0) + 1
+        total = sum(weight.values()) or 1.0
+        return sorted(((f, w / total, count[f]) for f, w in weight.items()), key=lambda x: -x[1])
+
+
 class Router:
-    def __init__(self, rules: Sequence[Rule], units: Sequence[Unit], duties: DutyIndex | None = None) -> None:
+    def __init__(self, rules: Sequence[Rule], units: Sequence[Unit], duties: DutyIndex | None = None,
+                 history: HistoryIndex | None = None, weights: dict[str, float] | None = None) -> None:
         self.rules = list(rules)
         self.units = list(units)
         self.duties = duties
+        self.history = history
+        self.weights = dict(weights or WEIGHTS)
 
     def decide(self, content: str, *, kind: str | None, region: str,
                extra: Sequence[tuple[str, Evidence]] = (), use: frozenset[str] | None = None) -> Decision:
@@ -195,6 +236,7 @@ class Router:
             target = unit or available.get(function)
             if target is None:
                 return
+            evidence.score = evidence.share * self.weights.get(evidence.source, 1.0)
             # a rule for one department that is not the function's usual unit competes as a candidate of its own
             usual = available.get(target.function)
             key = target.function if usual is not None and usual.department_id == target.department_id \
@@ -211,7 +253,7 @@ class Router:
                     continue
                 shown = "、".join(dict.fromkeys(matched))
                 evidence = Evidence("rule", rule.weight, f"{rule.code} {rule.note}".strip(),
-                                    f"规则 {rule.code}（{rule.note}）命中“{shown}”" if rule.note
+                                    f"规则 {rule.code}「{rule.note}」命中“{shown}”" if rule.note
                                     else f"规则 {rule.code} 命中“{shown}”")
                 if rule.department_id is not None:
                     unit = by_id.get(rule.department_id)
@@ -228,8 +270,13 @@ class Router:
                     if share < 0.5:
                         continue
                     shared = "、".join(self.duties.shared_words(content, function))
-                    add(function, Evidence("duty", DUTY_WEIGHT * share, f"职责清单：{function}",
+                    add(function, Evidence("duty", share, f"职责清单：{function}",
                                            f"与{function}的派单职责相符" + (f"（“{shared}”）" if shared else "")))
+        if self.history is not None and self.history.size and (use is None or "history" in use):
+            for function, share, n in self.history.votes(content)[:3]:
+                if function in available and share >= 0.2:
+                    add(function, Evidence("history", share, f"相似工单：{function}",
+                                           f"相似的历史工单中有 {n} 件由{function}办理"))
         for function, evidence in extra:
             if use is None or evidence.source in use:
                 add(function, evidence)

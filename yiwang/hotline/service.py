@@ -32,7 +32,15 @@ from yiwang.core.permissions import SYSTEM, Actor, Perm, region_prefix
 from yiwang.hotline import events, repository
 from yiwang.hotline.errors import RegionOutOfScope, TicketNotFound, UnitNotFound
 from yiwang.hotline.models import HotlineCounter, HotlineLimit, HotlineRule, HotlineTicket, HotlineUnit
-from yiwang.hotline.routing import DutyIndex, Evidence, Router, Rule, Unit, function_of_department
+from yiwang.hotline.routing import (
+    DutyIndex,
+    Evidence,
+    HistoryIndex,
+    Router,
+    Rule,
+    Unit,
+    function_of_department,
+)
 from yiwang.hotline.schemas import ActionIn, TicketIn, TicketView
 from yiwang.hotline.states import (
     ACCEPT_DAYS,
@@ -84,7 +92,7 @@ def _event(ticket: HotlineTicket, ctx: lifecycle.Context) -> events.TicketChange
                                 status=ticket.status, kind=ticket.kind, channel=ticket.channel,
                                 department_id=ticket.department_id, region_code=ticket.region_code,
                                 deadline=ticket.deadline.isoformat() if ticket.deadline else None,
-                                owner=ticket.owner)
+                                owner=ticket.owner, title=ticket.title)
 
 
 MACHINE: lifecycle.Machine[HotlineTicket] = lifecycle.Machine(
@@ -204,6 +212,53 @@ def _duty_index(units: Sequence[Unit]) -> DutyIndex:
     return index
 
 
+_samples: list[tuple[str, str, str]] | None = None
+_history_cache: dict[Any, HistoryIndex] = {}
+HISTORY_LIMIT = 20_000  # the most recent answered orders the router learns from
+
+
+def dispatch_samples() -> list[tuple[str, str, str]]:
+    """The shipped dispatch samples (seed_data/dispatch_samples.jsonl): requests and the function that handles
+    them, so a new centre routes by example from its first day."""
+    global _samples
+    if _samples is None:
+        try:
+            raw = _seed_file("dispatch_samples.jsonl")
+        except FileNotFoundError:
+            raw = ""
+        rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        _samples = [(f"S{n}", r["content"], r["function"]) for n, r in enumerate(rows)]
+    return _samples
+
+
+def _history_index(session: Session, units: Sequence[Unit]) -> HistoryIndex:
+    """The samples, then the centre's own orders as they are answered (see :func:`_learn`)."""
+    key = (str(session.get_bind().engine.url), tuple(sorted((u.department_id, u.function) for u in units)))
+    index = _history_cache.get(key)
+    if index is None:
+        _history_cache.clear()
+        index = _history_cache[key] = HistoryIndex(dispatch_samples())
+    _learn(session, index, units)
+    return index
+
+
+def _learn(session: Session, index: HistoryIndex, units: Sequence[Unit]) -> None:
+    """Take in the orders answered since the index last looked: the unit that answered is where such a request
+    belongs, after whatever re-dispatch and override it took — overrides teach the router this way."""
+    by_dept = {u.department_id: u.function for u in units}
+    stmt = select(HotlineTicket.ticket_no, HotlineTicket.content, HotlineTicket.department_id,
+                  HotlineTicket.answered_at).where(HotlineTicket.answered_at.is_not(None),
+                                                   HotlineTicket.department_id.is_not(None))
+    if index.seen is not None:
+        stmt = stmt.where(HotlineTicket.answered_at > index.seen)
+    rows = session.execute(stmt.order_by(HotlineTicket.answered_at.desc()).limit(HISTORY_LIMIT)).all()
+    for no, content, dept, _ in reversed(rows):
+        if dept in by_dept:
+            index.add(no, content, by_dept[dept])
+    if rows:
+        index.seen = rows[0][3]
+
+
 def router(session: Session) -> Router:
     bind = str(session.get_bind().engine.url)
     now = time.monotonic()
@@ -213,11 +268,14 @@ def router(session: Session) -> Router:
         return cached[2]
     stamp = _stamp(session)
     if cached is not None and cached[1] == stamp:
+        if cached[2].history is not None:
+            with _router_lock:
+                _learn(session, cached[2].history, cached[2].units)
         with _router_lock:
             _router_cache[bind] = (now, stamp, cached[2])
         return cached[2]
     units = load_units(session)
-    built = Router(effective_rules(session), units, _duty_index(units))
+    built = Router(effective_rules(session), units, _duty_index(units), _history_index(session, units))
     with _router_lock:
         _router_cache[bind] = (now, stamp, built)
     return built
@@ -238,6 +296,11 @@ def centre_region(session: Session) -> str:
     return get_settings().home_region_code
 
 
+# a request asking how to get something done is about a service item, so the catalog speaks to it; a complaint or
+# a report is about a matter, where the items it happens to find mislead (measured: bench/hotline_routing.py)
+ASKS_FOR_SERVICE = frozenset({None, "consult", "help"})
+
+
 def catalog_evidence(session: Session, content: str, functions: Iterable[str]) -> list[tuple[str, Evidence]]:
     """What the catalog knows: the departments of the items the request finds, as functions."""
     known = list(functions)
@@ -252,9 +315,7 @@ def catalog_evidence(session: Session, content: str, functions: Iterable[str]) -
         if function is None or not top:
             continue
         share = (item.score or 0.0) / top / (rank + 1)
-        from yiwang.hotline.routing import CATALOG_WEIGHT
-
-        out.append((function, Evidence("catalog", CATALOG_WEIGHT * share, f"事项：{item.name}",
+        out.append((function, Evidence("catalog", share, f"事项：{item.name}",
                                        f"相关事项“{item.name}”由{item.department}办理")))
     return out
 
@@ -266,7 +327,7 @@ def route(session: Session, *, content: str, region_code: str | None, kind: str 
     region = region_code or centre_region(session)
     functions = {u.function for u in r.units}
     extra: list[tuple[str, Evidence]] = []
-    if use is None or "catalog" in use:
+    if (use is None or "catalog" in use) and kind in ASKS_FOR_SERVICE:
         extra += catalog_evidence(session, content, functions)
     if use is None or "knowledge" in use:
         from yiwang.hotline import knowledge
@@ -351,14 +412,23 @@ def _reserve_no(session: Session, day: dt.date) -> str:
 
 # --- registering --------------------------------------------------------------------------------------------
 
+def known_region(session: Session, region_code: str) -> str:
+    if org.region_name(session, region_code) == region_code:
+        raise ValidationFailed("行政区划不存在", field="region_code", code="unknown_region")
+    return region_code
+
+
 def _check_region(session: Session, actor: Actor, region_code: str | None) -> str:
+    """Where the matter is: within the operator's region, or within the centre's for a caller filing online (a
+    request elsewhere belongs to that place's 12345)."""
     if region_code is None:
         return actor.region_code if (actor.is_staff and actor.region_code and actor.can(Perm.HOTLINE_TICKET)) \
             else centre_region(session)
-    if org.region_name(session, region_code) == region_code:
-        raise ValidationFailed("行政区划不存在", field="region_code", code="unknown_region")
+    known_region(session, region_code)
     if actor.is_staff and actor.region_code and not region_code.startswith(region_prefix(actor.region_code)):
         raise RegionOutOfScope("该区划不在您的辖区内", field="region_code")
+    if actor.is_applicant and not region_code.startswith(region_prefix(centre_region(session))):
+        raise RegionOutOfScope("该地区不在本热线受理范围内，请向当地 12345 反映", field="region_code")
     return region_code
 
 
@@ -371,16 +441,13 @@ def create_ticket(session: Session, actor: Actor, data: TicketIn) -> HotlineTick
     """Register a request: an operator for a caller (any channel), a signed-in person on the web, an enterprise
     for itself. The request is routed at once and, unless the operator says otherwise, dispatched to the unit
     routing found (or the one the operator chose, which is recorded as an override)."""
-    if actor.is_staff:
-        actor.require(Perm.HOTLINE_TICKET)
-        channel = data.channel
-    elif actor.is_applicant:
+    if actor.is_applicant:
         channel = "enterprise" if actor.kind.value == "enterprise" else (
             data.channel if data.channel in ("web", "board") else "web")
     else:
-        actor.require(Perm.HOTLINE_TICKET)  # raises: sign in first
-        raise AssertionError
-    if data.department_id is not None and not actor.is_staff:
+        actor.require(Perm.HOTLINE_TICKET)  # staff: operators only; anyone else: sign in first
+        channel = data.channel
+    if data.department_id is not None and not (actor.is_staff or actor is SYSTEM):
         raise PermissionDenied("只有话务员可以指定承办单位", field="department_id", code="forbidden")
     region = _check_region(session, actor, data.region_code)
     now = clock.now()
@@ -494,12 +561,15 @@ class TicketPage:
     rows: list[HotlineTicket]
 
 
-def list_tickets(session: Session, actor: Actor, *, status: str | None = None, mine: bool = False,
+def list_tickets(session: Session, actor: Actor, *, status: str | Sequence[str] | None = None, mine: bool = False,
                  light: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0) -> TicketPage:
-    """Orders in the actor's scope, newest first. ``mine``: a liaison's own unit's orders only; ``light``: only
-    orders whose clock shows it (yellow | red)."""
+    """Orders in the actor's scope, newest first. ``status``: one status, "open", or several (a queue such as
+    registered and returned orders waiting for dispatch); ``mine``: a liaison's own unit's orders only; ``light``:
+    only orders whose clock shows it (yellow | red)."""
     stmt = select(HotlineTicket).where(repository.ticket_scope(actor))
-    if status:
+    if status and not isinstance(status, str):
+        stmt = stmt.where(HotlineTicket.status.in_(list(status)))
+    elif status:
         if status == "open":
             stmt = stmt.where(HotlineTicket.status.in_([s.value for s in Status if s not in
                                                         (Status.CLOSED, Status.VOIDED)]))
@@ -640,34 +710,57 @@ class OverrideRow:
     suggested: str
     chosen: str
     count: int
+    returned: int  # of these, how many the chosen unit returned as not theirs
     examples: list[tuple[str, str, str]]  # (ticket no, title, rule that suggested)
 
 
 def override_report(session: Session, actor: Actor, *, since: dt.date | None = None) -> list[OverrideRow]:
-    """Orders dispatched elsewhere than routing suggested (the first dispatch and every re-dispatch after a unit
-    returned one), grouped by (suggested, chosen): where the rules need work."""
+    """Every dispatch an operator made elsewhere than routing suggested (at registration or later, after a unit
+    returned an order), grouped by (suggested, chosen), with how many of those the chosen unit returned: where
+    the rules need work (and where operators guessed wrong)."""
     actor.require(Perm.HOTLINE_RULES)
     stmt = select(HotlineTicket).where(repository.ticket_scope(actor), HotlineTicket.overridden.is_(True)
                                        | (HotlineTicket.redispatch_count > 0))
     if since is not None:
         stmt = stmt.where(HotlineTicket.created_at >= clock.as_utc(dt.datetime.combine(since, dt.time(),
                                                                                          tzinfo=clock.LOCAL_TZ)))
+    tickets = {t.ticket_no: t for t in session.scalars(stmt.order_by(HotlineTicket.created_at.desc()).limit(2000))}
+    if not tickets:
+        return []
+    entries = session.scalars(select(lifecycle.LifecycleEvent).where(
+        lifecycle.LifecycleEvent.kind == MACHINE.name, lifecycle.LifecycleEvent.subject.in_(list(tickets)),
+        lifecycle.LifecycleEvent.action.in_([Action.DISPATCH.value, Action.RETURN.value]))
+        .order_by(lifecycle.LifecycleEvent.subject, lifecycle.LifecycleEvent.seq))
     groups: dict[tuple[str, str], OverrideRow] = {}
-    for t in session.scalars(stmt.order_by(HotlineTicket.created_at.desc()).limit(2000)):
+    last: dict[str, OverrideRow] = {}  # the row of each order's latest override, to count a return against it
+    for e in entries:
+        t, data = tickets[e.subject], e.data or {}
+        if e.action == Action.RETURN.value:
+            if e.subject in last:
+                last.pop(e.subject).returned += 1
+            continue
+        if not data.get("overridden"):
+            last.pop(e.subject, None)
+            continue
         routing = t.routing or {}
         suggested = routing.get("department") or "（未匹配）"
-        chosen = org.department_name(session, t.department_id) if t.department_id else "（待重派）"
-        if suggested == chosen:
-            continue
-        row = groups.setdefault((suggested, chosen), OverrideRow(suggested, chosen, 0, []))
+        chosen = str(data.get("department") or "")
+        row = groups.setdefault((suggested, chosen), OverrideRow(suggested, chosen, 0, 0, []))
         row.count += 1
+        last[e.subject] = row
         if len(row.examples) < 5:
             row.examples.append((t.ticket_no, t.title, routing.get("rule") or ""))
-    return sorted(groups.values(), key=lambda r: -r.count)
+    return sorted(groups.values(), key=lambda r: (-r.count, r.suggested, r.chosen))
 
 
 def rules_view(session: Session) -> list[Rule]:
     return effective_rules(session)
+
+
+def disabled_rules(session: Session) -> list[Rule]:
+    """The rules the centre switched off (shipped or its own), so they can be switched on again."""
+    return [_rule_of_row(r) for r in session.scalars(select(HotlineRule).where(HotlineRule.enabled.is_(False))
+                                                     .order_by(HotlineRule.code))]
 
 
 def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: str = "manual") -> HotlineRule:
@@ -687,10 +780,21 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
     if function is not None and function not in known:
         raise ValidationFailed("未知的职能（须为承办单位的职能之一）", field="function", code="unknown_function")
     row = session.scalars(select(HotlineRule).where(HotlineRule.code == code)).first()
+    shipped = any(r.code == code for r in seed_rules())
+    if row is not None or shipped:
+        region: str | None = row.region_code if row is not None else None  # a rule keeps its region
+    else:
+        region = rec.get("region_code") or (actor.region_code if actor.is_staff else None)
+    _check_rule_region(actor, region)
+    if department_id is not None:
+        dept = org.get_department(session, int(department_id))
+        if region and not dept.region_code.startswith(region_prefix(region)) and \
+                not region.startswith(region_prefix(dept.region_code)):
+            raise ValidationFailed("规则派往的单位不在规则适用的区划内", field="department_id", code="unit_out_of_region")
     values: dict[str, Any] = dict(function=function, department_id=department_id, any_of=[normalise_word(w) for w in words],
                   all_of=[normalise_word(w) for w in rec.get("all") or [] if str(w).strip()],
                   none_of=[normalise_word(w) for w in rec.get("none") or [] if str(w).strip()],
-                  kinds=[_kind_code(k) for k in rec.get("kinds") or []], region_code=rec.get("region_code") or None,
+                  kinds=[_kind_code(k) for k in rec.get("kinds") or []], region_code=region,
                   item_codes=list(rec.get("item_codes") or []), weight=float(rec.get("weight") or 1.0),
                   note=str(rec.get("note") or "")[:500], enabled=bool(rec.get("enabled", True)),
                   updated_at=clock.now())
@@ -707,6 +811,19 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
                  {"function": function, "any": values["any_of"], "enabled": values["enabled"]})
     invalidate()
     return row
+
+
+def _check_rule_region(actor: Actor, region: str | None) -> None:
+    """A centre keeps the rules of its own region; the platform-wide rules (the shipped ones, and any without a
+    region) belong to the centre of the platform's home region."""
+    if actor is SYSTEM or not actor.is_staff or not actor.region_code:
+        return
+    from yiwang.core.config import get_settings
+
+    mine = region_prefix(actor.region_code)
+    target = region if region is not None else get_settings().home_region_code
+    if not target.startswith(mine):
+        raise PermissionDenied("只能维护本辖区的派单规则；平台通用规则由平台所在区划的热线中心维护", code="out_of_region")
 
 
 def normalise_word(word: Any) -> str:

@@ -24,6 +24,7 @@ from yiwang.core.outbox import OutboxEvent
 from yiwang.core.permissions import Role
 from yiwang.evaluation import events as evaluation_events
 from yiwang.hall import events as hall_events
+from yiwang.hotline import events as hotline_events
 from yiwang.identity import service as identity
 from yiwang.licenses import events as license_events
 from yiwang.notify import backends, service, templates
@@ -110,6 +111,31 @@ def on_appointment_event(session: Session, event: OutboxEvent) -> None:
 for _topic in (hall_events.APPOINTMENT_BOOKED, hall_events.APPOINTMENT_CHANGED, hall_events.APPOINTMENT_CANCELLED,
                hall_events.APPOINTMENT_REMINDER, hall_events.APPOINTMENT_NO_SHOW):
     outbox.handler(_topic)(on_appointment_event)
+
+
+# --- the 12345 hotline --------------------------------------------------------------------------------------------
+
+@outbox.handler(hotline_events.TICKET_DISPATCHED)
+@outbox.handler(hotline_events.TICKET_SENT_BACK)
+def on_hotline_to_unit(session: Session, event: OutboxEvent) -> None:
+    """An order dispatched to a unit, or sent back to it → the unit's hotline liaisons."""
+    p = event.payload
+    department_id = p.get("department_id")
+    if not isinstance(department_id, int):
+        return
+    for recipient in identity.staff_of_department(session, department_id, (Role.HOTLINE_LIAISON.value,)):
+        _tell(session, event, recipient, templates.hotline_to_unit(event.topic, p),
+              f"/workbench/hotline/{_path(p['ticket_no'])}")
+
+
+@outbox.handler(hotline_events.TICKET_REVIEWED)
+@outbox.handler(hotline_events.TICKET_CLOSED)
+def on_hotline_to_caller(session: Session, event: OutboxEvent) -> None:
+    """The answer passed review, the order closed → the person or enterprise who filed it online."""
+    p = event.payload
+    if p.get("owner"):
+        _tell(session, event, str(p["owner"]), templates.hotline_to_caller(event.topic, p),
+              f"/hotline/requests/{_path(p['ticket_no'])}")
 
 
 # --- 并联审批: branches of a joint case -------------------------------------------------------------------------

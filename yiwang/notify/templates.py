@@ -272,3 +272,22 @@ def appointment_event(topic: str, p: dict[str, Any]) -> Text:
              "start": str(p.get("start", "")), "end": str(p.get("end", "")), "type": str(p.get("window_type", "")),
              "no": str(p.get("appointment_no", ""))}
     return Text(title=title, body=body.format(**parts), sms=sms(short, **parts))
+
+
+# --- the 12345 hotline ------------------------------------------------------------------------------------------
+
+def hotline_to_unit(topic: str, p: dict[str, Any]) -> Text:
+    no, title, due = str(p.get("ticket_no", "")), str(p.get("title", "")), str(p.get("deadline") or "")
+    if topic == "hotline.ticket_sent_back":
+        return Text("12345 工单退回重办", f"工单 {no}（{title}）的答复未通过审核或市民不满意，已退回重新办理，请在 {due} 前重新答复。",
+                    sms("12345工单{no}退回重办，请在{due}前重新答复。", no=no, due=due))
+    return Text("新的 12345 工单", f"收到 12345 工单 {no}（{title}），请签收并在 {due} 前答复。",
+                sms("收到12345工单{no}，请签收并在{due}前答复。", no=no, due=due))
+
+
+def hotline_to_caller(topic: str, p: dict[str, Any]) -> Text:
+    no = str(p.get("ticket_no", ""))
+    if topic == "hotline.ticket_closed":
+        return Text("诉求已办结", f"您的诉求（工单 {no}）已办结，感谢您的监督。", sms("您的诉求（工单{no}）已办结。", no=no))
+    return Text("诉求已答复", f"您的诉求（工单 {no}）已由承办单位答复并经审核，请登录查看答复内容。稍后我们将回访您的满意度。",
+                sms("您的诉求（工单{no}）已答复，请登录12345页面查看。", no=no))

@@ -9,7 +9,9 @@ which beats the default).
 - ``beyond_guide`` (red card): a correction notice asks for materials the published guide does not list;
 - ``no_reason`` (yellow card): a rejection or denial whose reason is missing or a word or two;
 - ``branch_approaching`` / ``branch_overdue`` (lights) and ``branch_escalated`` / ``branch_deemed_consent``
-  (cards): the branches of joint cases, each on its own clock (supervision/branches.py; default scope only).
+  (cards): the branches of joint cases, each on its own clock (supervision/branches.py; default scope only);
+- ``hotline_approaching`` / ``hotline_overdue`` / ``hotline_step_overdue`` (lights): 12345 work orders on their
+  clocks (supervision/hotline.py; default scope only).
 """
 
 from __future__ import annotations
@@ -38,9 +40,12 @@ class Level(enum.StrEnum):
 
 LEVEL_LABELS = {Level.YELLOW: "黄灯", Level.RED: "红灯", Level.YELLOW_CARD: "黄牌", Level.RED_CARD: "红牌"}
 # clear themselves when the condition ends (the branch lights: supervision/branches.py)
-LIGHT_RULES = ("approaching", "overdue", "step_overdue", "branch_approaching", "branch_overdue")
+LIGHT_RULES = ("approaching", "overdue", "step_overdue", "branch_approaching", "branch_overdue",
+               "hotline_approaching", "hotline_overdue", "hotline_step_overdue")
 # the branches of joint cases (default scope only: a branch's own limit is set in the catalog)
 BRANCH_RULES = ("branch_approaching", "branch_overdue", "branch_escalated", "branch_deemed_consent")
+# 12345 work orders (supervision/hotline.py; default scope only: their limits are the hotline's, per kind)
+HOTLINE_RULES = ("hotline_approaching", "hotline_overdue", "hotline_step_overdue")
 # findings: closed by a supervisor
 CARD_RULES = ("repeated_correction", "beyond_guide", "no_reason", "branch_escalated", "branch_deemed_consent")
 STEP_NAMES = {"handle": "承办", "check": "审核", "approve": "审批"}
@@ -70,6 +75,10 @@ def default_rules() -> dict[str, RuleDef]:
         RuleDef("branch_overdue", Level.RED, "并联审批意见超过时限", {}),
         RuleDef("branch_escalated", Level.RED_CARD, "并联审批超时未出具意见，已提交监察", {}),
         RuleDef("branch_deemed_consent", Level.YELLOW_CARD, "并联审批超时，依超时默认制视为同意", {}),
+        # 12345 work orders, each on its own clock (limits per kind and channel are the hotline's)
+        RuleDef("hotline_approaching", Level.YELLOW, "热线工单即将超时", {"working_days": settings.warn_working_days}),
+        RuleDef("hotline_overdue", Level.RED, "热线工单超过办理时限", {}),
+        RuleDef("hotline_step_overdue", Level.YELLOW, "热线工单签收或审核环节超时", {}),
     )}
 
 
@@ -83,6 +92,9 @@ CONTENT = {
     "branch_overdue": "并联审批部门超过时限未出具意见",
     "branch_escalated": "并联审批部门超过时限未出具意见，依事项规定提交电子监察",
     "branch_deemed_consent": "并联审批部门超过时限未出具意见，依超时默认制视为同意",
+    "hotline_approaching": "热线工单即将超过办理时限，请抓紧办理答复",
+    "hotline_overdue": "热线工单已超过办理时限未答复",
+    "hotline_step_overdue": "热线工单在签收或审核环节超过节点时限",
 }
 
 
@@ -125,6 +137,9 @@ def set_rule(session: Session, actor: Actor, *, code: str, scope: str = "default
     if code in BRANCH_RULES and scope != "default":
         raise ValidationFailed("并联审批的监察规则只设默认规则（各并联部门的时限在事项目录中设置）", field="scope",
                                code="branch_rule_default_only")
+    if code in HOTLINE_RULES and scope != "default":
+        raise ValidationFailed("热线工单的监察规则只设默认规则（时限按诉求类型在热线中设置）", field="scope",
+                               code="hotline_rule_default_only")
     if level is not None and level not in {lv.value for lv in Level}:
         raise ValidationFailed("预警级别应为 yellow、red、yellow_card 或 red_card", field="level")
     clean = _check_params(code, params or {})

@@ -179,6 +179,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.admin import catalog as admin_catalog
     from yiwang.web.admin import pages as admin_pages
     from yiwang.web.console import hall_report as console_hall_report
+    from yiwang.web.console import hotline_report as console_hotline_report
     from yiwang.web.console import supervision as console_supervision
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
@@ -215,6 +216,7 @@ def install(app: FastAPI) -> None:
     app.include_router(workbench_tongban.router)
     app.include_router(console_supervision.router)
     app.include_router(console_hall_report.router)
+    app.include_router(console_hotline_report.router)  # 12345热线办理情况通报
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
     from yiwang.web.portal import account as portal_account
@@ -240,9 +242,16 @@ def install(app: FastAPI) -> None:
     for router in (portal_hall.router, portal_hall_screen.router, portal_kiosk.router, workbench_hall.router,
                    admin_halls.router):
         app.include_router(router)
-    # 12345 留言板: the public board and its 曝光纠错 column, posting, and the operators' moderation queue
+    # 12345 热线: the citizen's pages and the public knowledge base, the message board (留言板, 曝光纠错); the hotline
+    # console (its knowledge base, rules and the board's moderation queue come before the work order pages, whose
+    # /workbench/hotline/{ticket_no} would take their paths)
+    from yiwang.web.portal import hotline as portal_hotline
     from yiwang.web.portal import hotline_board as portal_hotline_board
+    from yiwang.web.workbench import hotline as workbench_hotline
     from yiwang.web.workbench import hotline_board as workbench_hotline_board
+    from yiwang.web.workbench import hotline_knowledge as workbench_hotline_knowledge
+    from yiwang.web.workbench import hotline_rules as workbench_hotline_rules
 
-    app.include_router(portal_hotline_board.router)
-    app.include_router(workbench_hotline_board.router)
+    for router in (portal_hotline.router, portal_hotline_board.router, workbench_hotline_knowledge.router,
+                   workbench_hotline_rules.router, workbench_hotline_board.router, workbench_hotline.router):
+        app.include_router(router)

@@ -66,7 +66,7 @@ def _queue(request: Request, session: Session, actor: Actor, *, shown: str, numb
                                    exposure=exposure, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     if error is not None and not any(r.post.id == error.get("id") for r in found.rows):
         listed_error, error = error, None  # the post left this list meanwhile: the message goes above it
-    return render(request, "workbench/hotline_board.html", {
+    return render(request, "workbench/hotline/board.html", {
         "listed_error": listed_error,
         "rows": [{"row": r, "view": board.view(r, actor), "moderate": board.may_moderate(actor, r.ticket),
                   "expose": board.may_expose(actor, r.ticket)} for r in found.rows],
