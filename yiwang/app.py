@@ -22,6 +22,7 @@ from yiwang.api import guard, headers
 from yiwang.api import hall as hall_api
 from yiwang.api import health as health_api
 from yiwang.api import hotline as hotline_api
+from yiwang.api import hotline_board as hotline_board_api
 from yiwang.api import hotline_report as hotline_report_api
 from yiwang.api import licenses as licenses_api
 from yiwang.api import notify as notify_api
@@ -97,6 +98,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     api.include_router(pledges_api.router)
     api.include_router(hall_api.router)
     api.include_router(hotline_api.router)
+    api.include_router(hotline_board_api.router)
     api.include_router(hotline_report_api.router)
     app.include_router(api)
     api_errors.install(app)

@@ -210,3 +210,47 @@ class BoardPostIn(BaseModel):
     @classmethod
     def _valid_region(cls, v: str | None) -> str | None:
         return _region(v)
+
+
+class BoardModerationIn(BaseModel):
+    """publish (with the masked title and content as the moderator leaves them, when given) or reject (reason)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: str = Field(max_length=10)
+    title: str | None = Field(default=None, max_length=100)
+    content: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(default=None, max_length=1000)
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class BoardExposureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    problem: str = Field(max_length=2000)
+    correction: str = Field(max_length=2000)
+
+
+class BoardPostView(BaseModel):
+    """A post as the public sees it; ``moderation``, ``moderation_note`` and ``ticket_no`` only for its author
+    and the moderators of its region."""
+
+    id: int
+    title: str
+    content: str
+    author: str
+    kind: str
+    kind_label: str
+    department: str | None
+    status: str  # the work order's progress in public words: accepted | handling | answered | ended
+    status_label: str
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    answer: str | None
+    answered_at: dt.datetime | None
+    exposure: bool
+    exposure_problem: str | None
+    exposure_correction: str | None
+    exposed_at: dt.datetime | None
+    moderation: str | None = None
+    moderation_label: str | None = None
+    moderation_note: str | None = None
+    ticket_no: str | None = None

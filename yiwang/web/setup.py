@@ -242,13 +242,16 @@ def install(app: FastAPI) -> None:
     for router in (portal_hall.router, portal_hall_screen.router, portal_kiosk.router, workbench_hall.router,
                    admin_halls.router):
         app.include_router(router)
-    # 12345 热线: the citizen's pages and the public knowledge base; the hotline console (its knowledge base and rules
-    # come before the work order pages, whose /workbench/hotline/{ticket_no} would take their paths)
+    # 12345 热线: the citizen's pages and the public knowledge base, the message board (留言板, 曝光纠错); the hotline
+    # console (its knowledge base, rules and the board's moderation queue come before the work order pages, whose
+    # /workbench/hotline/{ticket_no} would take their paths)
     from yiwang.web.portal import hotline as portal_hotline
+    from yiwang.web.portal import hotline_board as portal_hotline_board
     from yiwang.web.workbench import hotline as workbench_hotline
+    from yiwang.web.workbench import hotline_board as workbench_hotline_board
     from yiwang.web.workbench import hotline_knowledge as workbench_hotline_knowledge
     from yiwang.web.workbench import hotline_rules as workbench_hotline_rules
 
-    for router in (portal_hotline.router, workbench_hotline_knowledge.router, workbench_hotline_rules.router,
-                   workbench_hotline.router):
+    for router in (portal_hotline.router, portal_hotline_board.router, workbench_hotline_knowledge.router,
+                   workbench_hotline_rules.router, workbench_hotline_board.router, workbench_hotline.router):
         app.include_router(router)
