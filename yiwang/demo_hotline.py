@@ -106,6 +106,7 @@ def seed(session: Session, password: str) -> list[tuple[str, str, str, str]]:
     accounts = seed_staff(session, password)
     seed_knowledge(session)
     seed_orders(session)
+    seed_board(session)
     return accounts
 
 
@@ -224,3 +225,63 @@ def _act(session: Session, actor: Actor, ticket: HotlineTicket, action: str, com
          satisfaction: str | None = None) -> None:
     hotline.act(session, actor, ticket.ticket_no, ActionIn(action=action, comment=comment,
                                                            satisfaction=satisfaction))
+
+
+# (days ago, title, content, fate) — fate: answered (published, answered, in 曝光纠错) | published | pending
+BOARD = [
+    (10, "中山五路大排档占道经营", "中山五路靠近地铁站那段，每天晚上大排档把桌椅摆满人行道，行人只能走机动车道，很危险。我叫张三，"
+     "电话 13800138000，希望城管尽快处理。", "answered"),
+    (5, "越秀公园附近公交站没有候车亭", "越秀公园正门附近的公交站没有候车亭，下雨天老人小孩都没地方躲雨，建议增设。", "published"),
+    (1, "小区楼下餐馆油烟扰民", "楼下新开的湘菜馆排烟管对着我们楼，每天中午晚上油烟很大，家里窗户都不敢开。", "pending"),
+]
+
+
+def seed_board(session: Session) -> int:
+    """A few posts on the message board: one answered and shown in 曝光纠错, one published, one waiting."""
+    from yiwang import demo
+    from yiwang.hotline import board
+    from yiwang.hotline.models import BoardPost
+    from yiwang.hotline.schemas import BoardPostIn
+
+    if session.scalar(select(BoardPost.id).limit(1)) is not None:
+        return 0
+    person_row = identity_repo.person_by_id_number(session, demo.PERSON[1])
+    operator_row = identity_repo.staff_by_login(session, OPERATOR[1])
+    if person_row is None or operator_row is None:
+        return 0
+    person = identity.actor_for_person(person_row)
+    operator = identity.actor_for_staff(session, operator_row)
+    cal = get_calendar(session)
+    today = clock.today()
+    done = 0
+    for n, (ago, title, content, fate) in enumerate(BOARD):
+        day = _days_ago(cal, today, ago)
+        with clock.frozen(_at(day, 20, n)):
+            row = board.post(session, person, BoardPostIn(title=title, content=content, kind="complaint"
+                                                          if fate != "published" else "suggestion",
+                                                          contact_phone=demo.PERSON[2], region_code="440104"))
+        done += 1
+        if fate == "pending":
+            continue
+        with clock.frozen(_at(cal.add_working_days(day, 1), 9, n)):
+            board.publish(session, operator, row.post.id)
+            ticket = row.ticket
+            if ticket.status == "registered":  # routing was not sure: the operator dispatches
+                unit = next((u for u in hotline.load_units(session) if u.function == "城市管理和综合执法"), None)
+                if unit is None:
+                    continue
+                _act_dispatch(session, operator, ticket, unit.department_id)
+        if fate != "answered":
+            continue
+        with clock.frozen(_at(cal.add_working_days(day, 2), 10, n)):
+            _act(session, SYSTEM, ticket, "accept")
+            _act(session, SYSTEM, ticket, "answer", "经现场核查，该大排档占道经营属实，执法队员已责令其将桌椅收回店内，"
+                                                    "并将持续巡查。")
+            _act(session, operator, ticket, "approve")
+            board.expose(session, operator, row.post.id, problem="大排档长期占用人行道经营，行人被迫走机动车道。",
+                         correction="已责令商户收回桌椅，城管执法队每晚巡查，占道现象已消除。")
+    return done
+
+
+def _act_dispatch(session: Session, operator: Actor, ticket: HotlineTicket, department_id: int) -> None:
+    hotline.act(session, operator, ticket.ticket_no, ActionIn(action="dispatch", department_id=department_id))

@@ -78,6 +78,7 @@ class World:
     appointment_no: str = ""  # A's appointment at the hall
     hotline_no: str = ""  # A's 12345 request filed on the web, dispatched to the own department, waiting to be signed
     knowledge_code: str = ""  # a knowledge base answer of the own department (not public)
+    board_post_id: int = 0  # A's message board post, waiting for moderation
 
     def secrets(self) -> dict[str, str]:
         """Identifiers of the own objects: none of them may appear in what a stranger is shown."""
@@ -176,6 +177,7 @@ def build_world(session: Session) -> World:
     world.bundle_code, world.bundle_no = _bundle(session, w)
     world.hall_code, world.window_code, world.ticket_no, world.appointment_no = _hall(session, w)
     world.hotline_no, world.knowledge_code = _hotline(session, w, own_department_id)
+    world.board_post_id = _board_post(session, w)
     world.announcement_id = portal.create_announcement(session, SYSTEM, title="越秀区通知", body="正文",
                                                        region_code=OWN_REGION, publish=True).id
     session.commit()
@@ -231,6 +233,17 @@ def _hotline(session: Session, w: cw.World, department_id: int) -> tuple[str, st
     entry = knowledge.save(session, SYSTEM, KnowledgeIn(title="过期食品投诉口径", topic="食品安全", public=False,
                                                         answer="经核实后依法处理并答复。", department_id=department_id))
     return ticket.ticket_no, entry.code
+
+
+def _board_post(session: Session, w: cw.World) -> int:
+    """A's post on the message board (a work order of its own), not yet moderated."""
+    from yiwang.hotline import board
+    from yiwang.hotline.schemas import BoardPostIn
+
+    with clock.frozen(lf.MONDAY):
+        row = board.post(session, w.applicant, BoardPostIn(title="超市出售过期食品", content="超市卖过期食品，要求退货被拒绝，请处理",
+                                                          contact_phone="13800138000", region_code=OWN_REGION))
+    return int(row.post.id)
 
 
 def _pledged(session: Session, w: cw.World, evidence: str) -> tuple[str, int]:

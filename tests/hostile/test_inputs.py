@@ -400,6 +400,13 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
                                                     {"enabled": "0"}, None),
     "POST /hotline/requests": ("owner", "/hotline/requests", {"kind": "投诉", "content": "超市卖过期食品不给退",
                                                               "contact_phone": "13800138000"}, None),
+    "POST /hotline/board/new": ("owner", "/hotline/board/new", {"title": "超市卖过期食品", "content": "超市卖过期食品，要求退货被拒绝",
+                                                                "kind": "投诉", "contact_phone": "13800138000"}, None),
+    "POST /workbench/hotline/board/{post_id}/moderation": (
+        "other:hotline_operator", "/workbench/hotline/board/{w.board_post_id}/moderation", {"action": "publish"}, None),
+    "POST /workbench/hotline/board/{post_id}/exposure": (
+        "own:super", "/workbench/hotline/board/{w.board_post_id}/exposure",
+        {"problem": "确有其事", "correction": "已整改"}, None),
     # the service hall: the window, the front desk, administration, the citizen's pages and the rating tablet
     "POST /workbench/hall/windows/{window_code}/actions": (
         "own:clerk", "/workbench/hall/windows/{w.window_code}/actions", {"action": "call"}, None),

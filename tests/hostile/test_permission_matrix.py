@@ -139,6 +139,10 @@ READS: dict[str, Read] = {
     "GET /api/v1/hotline/knowledge/{code}": Read("/api/v1/hotline/knowledge/{w.knowledge_code}", CASE_STAFF),
     "GET /workbench/hotline/{ticket_no}": Read("/workbench/hotline/{w.hotline_no}", frozenset({"own:super"})),
     "GET /hotline/requests/{ticket_no}": Read("/hotline/requests/{w.hotline_no}", OWNER),
+    # A's board post, not yet moderated: its author, and the region's staff who moderate or expose (the supervisor)
+    "GET /api/v1/hotline/board/{post_id}": Read("/api/v1/hotline/board/{w.board_post_id}",
+                                                OWNER | frozenset({"own:super"})),
+    "GET /hotline/board/{post_id}": Read("/hotline/board/{w.board_post_id}", OWNER | frozenset({"own:super"})),
     # the answer is internal: not on the public page; its keepers are the department's liaisons (none here) and
     # the region's operators (none here)
     "GET /hotline/knowledge/{code}": Read("/hotline/knowledge/{w.knowledge_code}", NOBODY),
@@ -430,6 +434,16 @@ WRITES: tuple[Write, ...] = (
           "/workbench/hotline/knowledge/{w.knowledge_code}/confirm"),
     Write("POST /workbench/hotline/knowledge/{code}/retire", "/workbench/hotline/knowledge/{w.knowledge_code}/retire",
           bodies=({"reason": "政策调整"},)),
+    # A's board post: only the region's operators moderate (none here); they and its supervisors mark 曝光纠错 (a post
+    # not yet published cannot be: tests/hotline/test_board.py has both)
+    Write("POST /api/v1/hotline/board/{post_id}/moderation", "/api/v1/hotline/board/{w.board_post_id}/moderation",
+          bodies=({"action": "publish"}, {"action": "reject", "reason": "含不实信息"})),
+    Write("POST /workbench/hotline/board/{post_id}/moderation",
+          "/workbench/hotline/board/{w.board_post_id}/moderation", bodies=({"action": "publish"},)),
+    Write("POST /api/v1/hotline/board/{post_id}/exposure", "/api/v1/hotline/board/{w.board_post_id}/exposure",
+          bodies=({"problem": "确有其事", "correction": "已整改"},), allowed=frozenset({"own:super"})),
+    Write("POST /workbench/hotline/board/{post_id}/exposure", "/workbench/hotline/board/{w.board_post_id}/exposure",
+          bodies=({"problem": "确有其事", "correction": "已整改"},), allowed=frozenset({"own:super"})),
 )
 
 # State-changing routes that name no object of someone else, and why they are out of the matrix.
@@ -476,6 +490,8 @@ UNSCOPED: dict[str, str] = {
                                     "(tests/hotline/test_tickets.py)",
     "POST /workbench/hotline/new": "an operator registers a call within their region (tests/hotline/test_pages.py)",
     "POST /hotline/requests": "files the caller's own request",
+    "POST /api/v1/hotline/board": "posts the caller's own message (a work order of their own)",
+    "POST /hotline/board/new": "posts the caller's own message (a work order of their own)",
     "POST /workbench/hotline/knowledge/new": "adds an answer for the keeper's own unit or region",
     "POST /workbench/hotline/overrides/rules": "adds a rule of the keeper's own region (tests/hotline/test_tickets.py)",
     "POST /workbench/hotline/rules/{code}/toggle": "a rule of the keeper's own region; the shipped rules are the home "

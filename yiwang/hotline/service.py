@@ -329,6 +329,9 @@ def catalog_evidence(session: Session, content: str, functions: Iterable[str]) -
 def route(session: Session, *, content: str, region_code: str | None, kind: str | None = None,
           use: frozenset[str] | None = None) -> Any:
     """The routing decision for a request (see :mod:`.routing`)."""
+    from yiwang.hotline.masking import for_routing
+
+    content = for_routing(content)
     r = router(session)
     region = region_code or centre_region(session)
     functions = {u.function for u in r.units}
