@@ -86,12 +86,9 @@ ORDERS = [
 
 
 def _days_ago(cal: WorkCalendar, today: dt.date, n: int) -> dt.date:
-    day = today
-    while n > 0:
-        day -= dt.timedelta(days=1)
-        if cal.is_workday(day):
-            n -= 1
-    return day
+    from yiwang.demo import _working_days_ago
+
+    return _working_days_ago(cal, today, n)
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

@@ -47,31 +47,19 @@ def _region(v: str | None) -> str | None:
     return v
 
 
-class TicketIn(BaseModel):
-    """A request as registered by an operator, filed by a caller on the web, or sent by a department system."""
+class _Request(BaseModel):
+    """What every request carries, checked the same way wherever it comes from (a call, the web, the board)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    channel: str = "phone"
     kind: str
-    content: str = Field(min_length=5, max_length=4000)
     contact_phone: str = Field(min_length=3, max_length=40)
-    contact_name: str | None = Field(default=None, max_length=100)
     region_code: str | None = Field(default=None, max_length=12)
     location: str | None = Field(default=None, max_length=300)
-    title: str | None = Field(default=None, max_length=200)
-    source_ref: str | None = Field(default=None, max_length=100)  # a forwarding board's message number
-    department_id: int | None = None  # the operator's choice over the routing's suggestion
-    dispatch: bool = True  # dispatch at once to the routed (or chosen) unit
 
     @field_validator("kind")
     @classmethod
     def _valid_kind(cls, v: str) -> str:
         return _kind(v)
-
-    @field_validator("channel")
-    @classmethod
-    def _valid_channel(cls, v: str) -> str:
-        return _channel(v)
 
     @field_validator("contact_phone")
     @classmethod
@@ -82,6 +70,23 @@ class TicketIn(BaseModel):
     @classmethod
     def _valid_region(cls, v: str | None) -> str | None:
         return _region(v)
+
+
+class TicketIn(_Request):
+    """A request as registered by an operator, filed by a caller on the web, or sent by a department system."""
+
+    channel: str = "phone"
+    content: str = Field(min_length=5, max_length=4000)
+    contact_name: str | None = Field(default=None, max_length=100)
+    title: str | None = Field(default=None, max_length=200)
+    source_ref: str | None = Field(default=None, max_length=100)  # a forwarding board's message number
+    department_id: int | None = None  # the operator's choice over the routing's suggestion
+    dispatch: bool = True  # dispatch at once to the routed (or chosen) unit
+
+    @field_validator("channel")
+    @classmethod
+    def _valid_channel(cls, v: str) -> str:
+        return _channel(v)
 
 
 class DryRunIn(BaseModel):
@@ -187,29 +192,10 @@ class KnowledgeIn(BaseModel):
         return out
 
 
-class BoardPostIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class BoardPostIn(_Request):
     title: str = Field(min_length=4, max_length=100)
     content: str = Field(min_length=10, max_length=4000)
     kind: str = "complaint"
-    contact_phone: str = Field(min_length=3, max_length=40)
-    region_code: str | None = Field(default=None, max_length=12)
-    location: str | None = Field(default=None, max_length=300)
-
-    @field_validator("kind")
-    @classmethod
-    def _valid_kind(cls, v: str) -> str:
-        return _kind(v)
-
-    @field_validator("contact_phone")
-    @classmethod
-    def _valid_phone(cls, v: str) -> str:
-        return clean_phone(v)
-
-    @field_validator("region_code")
-    @classmethod
-    def _valid_region(cls, v: str | None) -> str | None:
-        return _region(v)
 
 
 class BoardModerationIn(BaseModel):

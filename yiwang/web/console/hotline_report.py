@@ -31,28 +31,26 @@ def _page(request: Request, *, month: str, status: int = 200, error: dict[str, A
         "centre_label": hotline_report.CENTRE_LABEL}, status=status)
 
 
-def _report(session: Session, actor: Actor, month: str) -> hotline_report.MonthReport:
-    return hotline_report.monthly_report(session, actor, hotline_report.parse_month(month[:20]))
+def _report(request: Request, session: Session, actor: Actor, month: str, *, excel: bool):  # type: ignore[no-untyped-def]
+    """The month's report as the page or its Excel file; a bad month gives the page with the Chinese error."""
+    require_staff(actor, Perm.HOTLINE_REPORT)
+    try:
+        report = hotline_report.monthly_report(session, actor, hotline_report.parse_month(month[:20]))
+    except DomainError as exc:
+        return _page(request, month=month, status=exc.status, error=form_error(exc))
+    if not excel:
+        return _page(request, month=report.month.key, report=report)
+    return Response(hotline_report.report_xlsx(report), media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="hotline-report-{report.month.key}.xlsx"'})
 
 
 @router.get("/report")
 def report_page(request: Request, month: str = "", session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    require_staff(actor, Perm.HOTLINE_REPORT)
-    try:
-        report = _report(session, actor, month)
-    except DomainError as exc:
-        return _page(request, month=month, status=exc.status, error=form_error(exc))
-    return _page(request, month=report.month.key, report=report)
+    return _report(request, session, actor, month, excel=False)
 
 
 @router.get("/report.xlsx")
 def report_xlsx(request: Request, month: str = "", session: Session = Depends(get_session, scope="function"),
                 actor: Actor = Depends(current_actor)):  # type: ignore[no-untyped-def]
-    require_staff(actor, Perm.HOTLINE_REPORT)
-    try:
-        report = _report(session, actor, month)
-    except DomainError as exc:
-        return _page(request, month=month, status=exc.status, error=form_error(exc))
-    return Response(hotline_report.report_xlsx(report), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="hotline-report-{report.month.key}.xlsx"'})
+    return _report(request, session, actor, month, excel=True)
