@@ -133,3 +133,19 @@ def test_search_words_are_literal(session: Session) -> None:
         _fumes(session, w.operator)
     assert hotline.list_tickets(session, w.operator, q="%").total == 0
     assert hotline.list_tickets(session, w.operator, q="烧烤").total == 1
+
+
+def test_a_past_months_overdue_figure_stays_when_the_order_is_answered_later(session: Session) -> None:
+    from yiwang.hotline import report
+
+    w = hf.build(session)
+    with clock.frozen(hf.MONDAY):  # 2 March: a complaint due 4 March
+        t = _fumes(session, w.operator)
+        hotline.act(session, w.eco, t.ticket_no, ActionIn(action="accept"))
+    with clock.frozen(dt.datetime(2026, 4, 1, 2, 0, tzinfo=dt.UTC)):
+        hotline.act(session, w.eco, t.ticket_no, ActionIn(action="answer", comment="已处理"))
+    with clock.frozen(dt.datetime(2026, 4, 10, 2, 0, tzinfo=dt.UTC)):
+        march = report.monthly_report(session, w.operator, report.parse_month("2026-03"))
+        april = report.monthly_report(session, w.operator, report.parse_month("2026-04"))
+    assert march.total.overdue_open == 1  # still with its unit, late, when March ended
+    assert april.total.overdue_open == 0 and april.total.answered == 1

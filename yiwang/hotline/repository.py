@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from yiwang.core.lifecycle import LifecycleEvent
 from yiwang.core.permissions import Actor, ActorKind, Perm, region_prefix
 from yiwang.hotline.models import HotlineTicket
-from yiwang.hotline.states import CLOCKED_STATUSES, SATISFIED, Action, Status
+from yiwang.hotline.states import SATISFIED, Action, Status
 
 
 def ticket_scope(actor: Actor) -> Any:
@@ -59,8 +59,11 @@ def report_counts(session: Session, actor: Actor, *, start: dt.datetime, end: dt
     answered = and_(within(t.answered_at), standing_answer)
     closed = and_(within(t.closed_at), t.status == Status.CLOSED.value)
     called_back = and_(closed, t.satisfaction.is_not(None))
-    overdue = and_(t.status.in_([s.value for s in CLOCKED_STATUSES]), t.deadline < overdue_before,
-                   t.created_at < end)
+    # still with its unit at the month's end and past its deadline by then: not answered before the month ended
+    # (an answer given later does not change a past month's figure); an answer sent back does not stand
+    answered_by_end = and_(standing_answer, t.answered_at < end)
+    overdue = and_(t.dispatched_at < end, t.deadline < overdue_before, ~answered_by_end,
+                   t.status.notin_([Status.VOIDED.value, Status.RETURNED.value]))
     conditions = {
         "registered": within(t.created_at),
         "voided": and_(within(t.created_at), t.status == Status.VOIDED.value),

@@ -455,9 +455,8 @@ def create_ticket(session: Session, actor: Actor, data: TicketIn) -> HotlineTick
     """Register a request: an operator for a caller (any channel), a signed-in person on the web, an enterprise
     for itself. The request is routed at once and, unless the operator says otherwise, dispatched to the unit
     routing found (or the one the operator chose, which is recorded as an override)."""
-    if actor.is_applicant:
-        channel = "enterprise" if actor.kind.value == "enterprise" else (
-            data.channel if data.channel in ("web", "board") else "web")
+    if actor.is_applicant:  # online: a board post stays one; otherwise a person's is web, an enterprise's 涉企诉求
+        channel = "board" if data.channel == "board" else ("enterprise" if actor.kind.value == "enterprise" else "web")
     else:
         actor.require(Perm.HOTLINE_TICKET)  # staff: operators only; anyone else: sign in first
         channel = data.channel
