@@ -261,3 +261,18 @@ def test_rules_belong_to_their_region(session: Session) -> None:
         hotline.save_rule(session, w.operator, {"code": shipped.code, "function": shipped.function,
                                                 "any": list(shipped.any_of), "enabled": False})
     assert platform.value.code == "out_of_region"  # the shipped rules are the home region's centre's
+
+
+def test_a_rule_may_stand_for_catalog_items(session: Session) -> None:
+    from tests.catalog import factories as cf
+
+    w = hf.build(session)
+    code = cf.published(session, department=hf.PSB, region_code="440104", name="犬只登记")
+    with pytest.raises(DomainError) as unknown:
+        hotline.save_rule(session, w.operator, {"code": "YX-DOG", "function": "公安", "item_codes": ["NOPE"]})
+    assert unknown.value.code == "unknown_item"
+    hotline.save_rule(session, w.operator, {"code": "YX-DOG", "function": "公安", "item_codes": [code],
+                                            "note": "犬只登记"})
+    decision = hotline.route(session, content="犬只登记在哪里办理", region_code="440104", kind="consult")
+    assert decision.function == "公安"
+    assert any(e.label.startswith("YX-DOG") for c in decision.candidates for e in c.evidence)

@@ -69,14 +69,16 @@ class Rule:
     note: str = ""
     department_id: int | None = None  # a rule for one department rather than a function
 
-    def matches(self, text: str, kind: str | None, region: str) -> tuple[str, ...] | None:
-        """The words it matched on, or None."""
+    def matches(self, text: str, kind: str | None, region: str,
+                items: frozenset[str] = frozenset()) -> tuple[str, ...] | None:
+        """The words (or the catalog items: ``items`` are those the request found) it matched on, or None."""
         if self.kinds and kind not in self.kinds:
             return None
         if self.region_code and not region.startswith(self.region_code):
             return None
         hits = tuple(w for w in self.any_of if w and w in text)
-        if self.any_of and not hits:
+        hits += tuple(f"事项 {code}" for code in self.item_codes if code in items)
+        if (self.any_of or self.item_codes) and not hits:
             return None
         if any(w not in text for w in self.all_of):
             return None
@@ -234,9 +236,11 @@ class Router:
         self.weights = dict(weights or WEIGHTS)
 
     def decide(self, content: str, *, kind: str | None, region: str,
-               extra: Sequence[tuple[str, Evidence]] = (), use: frozenset[str] | None = None) -> Decision:
+               extra: Sequence[tuple[str, Evidence]] = (), use: frozenset[str] | None = None,
+               items: frozenset[str] = frozenset()) -> Decision:
         """Route ``content`` (a request of ``kind`` in ``region``). ``extra`` is (function, evidence) found
-        elsewhere (catalog items, knowledge answers); ``use`` limits the sources (the benchmark's ablations)."""
+        elsewhere (catalog items, knowledge answers); ``items`` the catalog items the request found (a rule may
+        stand for items); ``use`` limits the sources (the benchmark's ablations)."""
         available = units_for(self.units, region)
         by_id = {u.department_id: u for u in self.units}
         candidates: dict[str, Candidate] = {}
@@ -257,7 +261,7 @@ class Router:
         text = normalise(content)
         if use is None or "rule" in use:
             for rule in self.rules:
-                matched = rule.matches(text, kind, region)
+                matched = rule.matches(text, kind, region, items)
                 if matched is None:
                     continue
                 shown = "、".join(dict.fromkeys(matched))

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, lifecycle, ratelimit
 from yiwang.core.calendar import WorkCalendar, get_calendar
-from yiwang.core.errors import PermissionDenied, ValidationFailed
+from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm, region_prefix
 from yiwang.hotline import events, repository
 from yiwang.hotline.errors import RegionOutOfScope, TicketNotFound, UnitNotFound
@@ -307,13 +307,19 @@ def centre_region(session: Session) -> str:
 ASKS_FOR_SERVICE = frozenset({None, "consult", "help"})
 
 
-def catalog_evidence(session: Session, content: str, functions: Iterable[str]) -> list[tuple[str, Evidence]]:
-    """What the catalog knows: the departments of the items the request finds, as functions."""
-    known = list(functions)
+def found_items(session: Session, content: str) -> list[Any]:
+    """The published items a request finds (best first)."""
     try:
-        _, items = catalog.search_items(session, q=content[:120], limit=5)
+        return catalog.search_items(session, q=content[:120], limit=5)[1]
     except ValidationFailed:
         return []
+
+
+def catalog_evidence(session: Session, content: str, functions: Iterable[str],
+                     items: list[Any] | None = None) -> list[tuple[str, Evidence]]:
+    """What the catalog knows: the departments of the items the request finds, as functions."""
+    known = list(functions)
+    items = found_items(session, content) if items is None else items
     out: list[tuple[str, Evidence]] = []
     top = max((i.score or 0.0) for i in items) if items else 0.0
     for rank, item in enumerate(items[:3]):
@@ -336,13 +342,19 @@ def route(session: Session, *, content: str, region_code: str | None, kind: str 
     region = region_code or centre_region(session)
     functions = {u.function for u in r.units}
     extra: list[tuple[str, Evidence]] = []
+    items: list[Any] = []
+    # the catalog is searched for questions, and whenever a rule stands for catalog items (the centre's may)
+    if use is None or "catalog" in use or "rule" in use:
+        if kind in ASKS_FOR_SERVICE or any(rule.item_codes for rule in r.rules):
+            items = found_items(session, content)
     if (use is None or "catalog" in use) and kind in ASKS_FOR_SERVICE:
-        extra += catalog_evidence(session, content, functions)
+        extra += catalog_evidence(session, content, functions, items)
     if use is None or "knowledge" in use:
         from yiwang.hotline import knowledge
 
         extra += knowledge.evidence(session, content, r.units)
-    return r.decide(content, kind=kind, region=region, extra=extra, use=use)
+    return r.decide(content, kind=kind, region=region, extra=extra, use=use,
+                    items=frozenset(i.code for i in items))
 
 
 def import_units(session: Session, actor: Actor, rows: Iterable[tuple[str, str, str, str]]) -> list[str]:
@@ -816,8 +828,14 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
     if not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
         raise ValidationFailed("规则编码只能包含字母、数字、短横线，长度 1–40", field="code", code="invalid_code")
     words = [w.strip() for w in rec.get("any") or [] if str(w).strip()]
-    if not words and not rec.get("all"):
-        raise ValidationFailed("请至少填写一个关键词", field="any", code="keywords_required")
+    item_codes = list(dict.fromkeys(str(c).strip() for c in rec.get("item_codes") or [] if str(c).strip()))
+    if not words and not rec.get("all") and not item_codes:
+        raise ValidationFailed("请至少填写一个关键词或关联事项", field="any", code="keywords_required")
+    for item_code in item_codes:
+        try:
+            catalog.get_published_version(session, item_code)
+        except DomainError:
+            raise ValidationFailed(f"事项 {item_code} 不存在或未发布", field="item_codes", code="unknown_item") from None
     function = (rec.get("function") or "").strip() or None
     department_id = rec.get("department_id")
     if function is None and department_id is None:
@@ -841,7 +859,7 @@ def save_rule(session: Session, actor: Actor, rec: dict[str, Any], *, origin: st
                   all_of=[normalise_word(w) for w in rec.get("all") or [] if str(w).strip()],
                   none_of=[normalise_word(w) for w in rec.get("none") or [] if str(w).strip()],
                   kinds=[_kind_code(k) for k in rec.get("kinds") or []], region_code=region,
-                  item_codes=list(rec.get("item_codes") or []),
+                  item_codes=item_codes,
                   # a rule written to correct the routing must outweigh the shipped rules it corrects (3–5)
                   weight=float(rec.get("weight") or (OVERRIDE_RULE_WEIGHT if origin == "override" else 1.0)),
                   note=str(rec.get("note") or "")[:500], enabled=bool(rec.get("enabled", True)),
