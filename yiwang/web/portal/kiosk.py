@@ -237,14 +237,17 @@ def guide_item(request: Request, hall_code: str, item_code: str,
         "optional": [m for m in guide.materials if not m.required]})
 
 
+def _blank_pad(request: Request, found: Any, fields: Any, template: str) -> Any:
+    """A keypad form before anything is typed (the progress query, the check-in)."""
+    return _page(request, template, found, PadState(fields, {f.name: "" for f in fields}, 0).context())
+
+
 # --- 办件进度查询 ------------------------------------------------------------------------------------------
 
 @router.get("/kiosk/{hall_code}/progress")
 def progress_form(request: Request, hall_code: str, session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)) -> Any:
-    found = _hall(session, hall_code)
-    state = PadState(PROGRESS_FIELDS, {f.name: "" for f in PROGRESS_FIELDS}, 0)
-    return _page(request, "kiosk/progress.html", found, state.context())
+    return _blank_pad(request, _hall(session, hall_code), PROGRESS_FIELDS, "kiosk/progress.html")
 
 
 @router.post("/kiosk/{hall_code}/progress")
@@ -314,9 +317,7 @@ def verify(request: Request, hall_code: str, license_id: str = Form(""), csrf_to
 @router.get("/kiosk/{hall_code}/check-in")
 def check_in_form(request: Request, hall_code: str, session: Session = Depends(get_session, scope="function"),
                   actor: Actor = Depends(current_actor)) -> Any:
-    found = _hall(session, hall_code)
-    state = PadState(CHECK_IN_FIELDS, {f.name: "" for f in CHECK_IN_FIELDS}, 0)
-    return _page(request, "kiosk/check_in.html", found, state.context())
+    return _blank_pad(request, _hall(session, hall_code), CHECK_IN_FIELDS, "kiosk/check_in.html")
 
 
 @router.post("/kiosk/{hall_code}/check-in")
