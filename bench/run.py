@@ -35,6 +35,9 @@ BENCHMARKS = [
      ["bench.hotline_routing"]),
     ("12345 work orders through HTTP on PostgreSQL: register + route + dispatch, and dispatch (vs a bare endpoint)",
      ["bench.bench_hotline", "--requests", "300"]),
+    ("Indicators on PostgreSQL over 10,000,000 cases, 1,000,000 ratings and 1,000,000 hotline orders: the nightly "
+     "compute of one month (vs bare count … group by) and the indicator queries and the screen through HTTP (vs a "
+     "bare endpoint)", ["bench.bench_indicators"]),
 ]
 
 
