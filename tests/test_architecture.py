@@ -30,11 +30,15 @@ ALLOWED: dict[str, set[str]] = {
     "hall": {"core", "org", "identity", "catalog", "licenses", "cases", "evaluation"},
     # the hotline routes with what the catalog knows; supervision lights its work orders like cases
     "hotline": {"core", "org", "identity", "catalog"},
+    # the indicators read every domain's counters (its ``figures`` module) and sit above them all
+    "metrics": {"core", "org", "identity", "catalog", "cases", "evaluation", "licenses", "seals", "hall", "hotline",
+                "bundles", "supervision"},
 }
 # Domains that react to others' events import only their ``events`` (topic constants and payloads): notify tells
 # people what happened in the domains below it without depending on how those domains work.
 # "picture" is the seal picture: pure drawing, no tables, shared by every document that bears a seal
-PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture", "search"}
+# "figures" is a domain's counters for the indicators: aggregate counts of its records, no rows handed out
+PUBLIC_MODULES = {"service", "schemas", "errors", "events", "states", "picture", "search", "figures"}
 # Composition roots may import anything.
 TOP_LEVEL = {"api", "web", "app", "cli", "demo", "demo_bundles", "demo_hall", "demo_hotline", "jobs", "models", "migrations"}
 

@@ -25,6 +25,7 @@ from yiwang.api import hotline as hotline_api
 from yiwang.api import hotline_board as hotline_board_api
 from yiwang.api import hotline_report as hotline_report_api
 from yiwang.api import licenses as licenses_api
+from yiwang.api import metrics as metrics_api
 from yiwang.api import notify as notify_api
 from yiwang.api import pledges as pledges_api
 from yiwang.api import supervision as supervision_api
@@ -100,6 +101,7 @@ def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     api.include_router(hotline_api.router)
     api.include_router(hotline_board_api.router)
     api.include_router(hotline_report_api.router)
+    api.include_router(metrics_api.router)
     app.include_router(api)
     api_errors.install(app)
     web_setup.install(app)

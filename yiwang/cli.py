@@ -412,6 +412,86 @@ def hotline_rules() -> None:
             click.echo(f"{r.code}\t{r.function or r.department_id}\t{r.weight:g}\t{'、'.join(r.any_of)}\t{r.note}")
 
 
+# --- indicators ------------------------------------------------------------------------------------------------
+
+@main.group()
+def indicators() -> None:
+    """Indicators (seed 003): compute a month's aggregates, show them, enter population figures."""
+
+
+@indicators.command("compute")
+@click.option("--period", default="", help="月份 YYYY-MM（默认本月）")
+def indicators_compute(period: str) -> None:
+    """Recompute a month's daily and monthly counters (idempotent: the same rows each time). The worker does this
+    hourly for the current month and nightly for yesterday's."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.metrics import service as metrics
+
+    try:
+        with session_scope() as session:
+            report = metrics.compute(session, SYSTEM, period)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+
+
+@indicators.command("show")
+@click.option("--period", default="", help="月份 YYYY-MM（默认本月）")
+@click.option("--region", default=None, help="行政区划代码（默认全部）")
+@click.option("--department", default=None, help="部门编号")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（与 GET /api/v1/indicators 相同）")
+def indicators_show(period: str, region: str | None, department: str | None, as_json: bool) -> None:
+    """The indicator table of a month, as the API gives it."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.metrics import service as metrics
+
+    try:
+        with session_scope() as session:
+            table = metrics.indicator_table(session, SYSTEM, period=period, region_code=region, department=department)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(table, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{table['period']} {table['region']}" + (f" {table['department_name']}" if table["department"] else ""))
+    for item in table["items"]:
+        value = "—" if item["value"] is None else f"{item['value']:g}{item['unit']}"
+        met = {True: "达标", False: "未达标", None: ""}[item["met"]]
+        note = item["reason"] or ""
+        click.echo(f"{item['code']}\t{item['name']}\t{value}\t{met}\t{note}")
+
+
+@indicators.command("baseline")
+@click.option("--region", required=True, help="行政区划代码")
+@click.option("--population", type=int, default=None, help="常住人口")
+@click.option("--enterprises", type=int, default=None, help="市场主体数")
+def indicators_baseline(region: str, population: int | None, enterprises: int | None) -> None:
+    """Enter a region's resident population and enterprise count (per-capita indicators divide by them)."""
+    from yiwang.core.db import session_scope
+    from yiwang.core.errors import DomainError
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.metrics import service as metrics
+
+    if population is None and enterprises is None:
+        click.echo("错误：请给出 --population 或 --enterprises", err=True)
+        sys.exit(2)
+    try:
+        with session_scope() as session:
+            for key, value in (("population", population), ("enterprises", enterprises)):
+                if value is not None:
+                    metrics.set_baseline(session, SYSTEM, region_code=region, key=key, value=value)
+    except DomainError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"{region}：已录入")
+
+
 @catalog.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def catalog_export(file: Path) -> None:

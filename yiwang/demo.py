@@ -365,7 +365,25 @@ def seed() -> list[tuple[str, str, str, str]]:
         seed_hall(session, depts)
         accounts += seed_hotline(session)
         seed_demand(session)
+        seed_indicators(session)
     return accounts
+
+
+# 越秀区常住人口 per the 7th national census (2020), as the district published it: what per-capita indicators divide by
+YUEXIU_POPULATION = 1_038_963
+
+
+def seed_indicators(session: Session) -> None:
+    """The district's population figure, and last month's and this month's indicators computed (the worker keeps
+    them fresh afterwards)."""
+    from yiwang.core import clock
+    from yiwang.metrics import service as metrics
+
+    metrics.set_baseline(session, SYSTEM, region_code="440104", key="population", value=YUEXIU_POPULATION)
+    this_month = clock.today().strftime("%Y-%m")
+    last_month = (clock.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    for period in (last_month, this_month):
+        metrics.compute(session, SYSTEM, period)
 
 
 def seed_hall(session: Session, depts: list) -> None:  # type: ignore[type-arg]

@@ -16,6 +16,7 @@ def register_all() -> None:
     from yiwang.evaluation import jobs as evaluation_jobs  # noqa: F401
     from yiwang.hall import jobs as hall_jobs  # noqa: F401
     from yiwang.licenses import jobs as license_jobs  # noqa: F401
+    from yiwang.metrics import jobs as metrics_jobs  # noqa: F401
     from yiwang.notify import jobs as notify_jobs  # noqa: F401
     from yiwang.pledges import jobs as pledge_jobs  # noqa: F401
     from yiwang.supervision import jobs as supervision_jobs  # noqa: F401

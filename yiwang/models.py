@@ -10,6 +10,7 @@ from yiwang.hall import models as hall_models  # noqa: F401
 from yiwang.hotline import models as hotline_models  # noqa: F401
 from yiwang.identity import models as identity_models  # noqa: F401
 from yiwang.licenses import models as licenses_models  # noqa: F401
+from yiwang.metrics import models as metrics_models  # noqa: F401
 from yiwang.notify import models as notify_models  # noqa: F401
 from yiwang.org import models as org_models  # noqa: F401
 from yiwang.pledges import models as pledges_models  # noqa: F401

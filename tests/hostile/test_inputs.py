@@ -407,6 +407,10 @@ CSRF_FORMS: dict[str, tuple[str | None, str, Form, Callable[[World], dict[str, A
     "POST /workbench/hotline/board/{post_id}/exposure": (
         "own:super", "/workbench/hotline/board/{w.board_post_id}/exposure",
         {"problem": "确有其事", "correction": "已整改"}, None),
+    # indicators: the administrators choose what the public figures page shows and enter population figures
+    "POST /console/indicators/publication": ("other:admin", "/console/indicators/publication", {"codes": "1"}, None),
+    "POST /console/indicators/baselines": ("other:admin", "/console/indicators/baselines",
+                                           {"region_code": "440104", "key": "population", "value": "1000"}, None),
     # the service hall: the window, the front desk, administration, the citizen's pages and the rating tablet
     "POST /workbench/hall/windows/{window_code}/actions": (
         "own:clerk", "/workbench/hall/windows/{w.window_code}/actions", {"action": "call"}, None),

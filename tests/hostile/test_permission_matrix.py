@@ -496,6 +496,12 @@ UNSCOPED: dict[str, str] = {
     "POST /workbench/hotline/overrides/rules": "adds a rule of the keeper's own region (tests/hotline/test_tickets.py)",
     "POST /workbench/hotline/rules/{code}/toggle": "a rule of the keeper's own region; the shipped rules are the home "
                                                    "region's centre's (tests/hotline/test_tickets.py)",
+    "PUT /api/v1/indicators/publication": "which indicators the public page shows: one choice for the deployment, "
+                                          "its home region's administrators only (tests/metrics/test_api.py)",
+    "POST /console/indicators/publication": "the same choice through the console's form",
+    "PUT /api/v1/indicators/baselines": "a region's population figure: administrators, within their own region "
+                                        "(tests/metrics/test_api.py)",
+    "POST /console/indicators/baselines": "the same figure through the console's form",
 }
 
 # Leaks found and not yet fixed: route → (the actors it leaks to, the bug). Such a leak is not reported; the test

@@ -105,6 +105,16 @@ class Case(Base):
         Index("ix_case_due_running", "due", sqlite_where=text("due IS NOT NULL"),
               postgresql_where=text("due IS NOT NULL")),
         Index("ix_case_last_action", "last_action_at"),  # what changed since the last supervision tick
+        # the indicators' daily counters and the operations screen's "today": cases submitted, accepted and
+        # concluded in a span of time (on PostgreSQL carrying the region and item: index-only counts per region)
+        Index("ix_case_submitted", "submitted_at", postgresql_include=["region_code", "item_code"]),
+        # the operations screen: running cases in a region subtree (index-only over the running ones)
+        Index("ix_case_running_region", "region_code", postgresql_ops={"region_code": "varchar_pattern_ops"},
+              sqlite_where=text("due IS NOT NULL"), postgresql_where=text("due IS NOT NULL")),
+        Index("ix_case_accepted", "accepted_at", sqlite_where=text("accepted_at IS NOT NULL"),
+              postgresql_where=text("accepted_at IS NOT NULL"), postgresql_include=["region_code"]),
+        Index("ix_case_concluded", "concluded_at", sqlite_where=text("concluded_at IS NOT NULL"),
+              postgresql_where=text("concluded_at IS NOT NULL"), postgresql_include=["region_code"]),
         Index("ix_case_filed_by", "filed_by"),
         Index("ix_case_supplement_due", "supplement_due"),  # the reminder job: deferred materials coming due
         # 通办: the receiving window's region (by 行政区划 prefix) and department find the cases they took

@@ -65,6 +65,11 @@ class Perm(enum.StrEnum):
     HOTLINE_RULES = "hotline:rule:manage"
     HOTLINE_MODERATE = "hotline:board:moderate"
     HOTLINE_REPORT = "hotline:report:read"
+    # indicators (seed 003): reading them, the operations screen and the monthly report; choosing what the public
+    # figures page shows, entering the population figures per-capita indicators divide by, recomputing a month
+    METRICS_READ = "metrics:indicator:read"
+    METRICS_REGION = "metrics:indicator:read_region"  # the whole region subtree and any department in it
+    METRICS_MANAGE = "metrics:indicator:manage"
 
 
 class Role(enum.StrEnum):
@@ -128,6 +133,14 @@ ROLE_PERMISSIONS[Role.HOTLINE_OPERATOR] = ROLE_PERMISSIONS[Role.HOTLINE_OPERATOR
 ROLE_PERMISSIONS[Role.HOTLINE_LIAISON] = frozenset({Perm.HOTLINE_HANDLE, Perm.HOTLINE_KNOWLEDGE})
 ROLE_PERMISSIONS[Role.SUPERVISOR] = ROLE_PERMISSIONS[Role.SUPERVISOR] | {Perm.HOTLINE_REPORT}
 ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.HOTLINE_REPORT, Perm.HOTLINE_RULES}
+
+# the indicators: the centre's leaders (supervisors, administrators, data officers) read their region's, a
+# department's approvers (its leaders) their department's; administrators choose what is published
+for _role in (Role.SUPERVISOR, Role.ADMIN, Role.DATA_OFFICER, Role.APPROVER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.METRICS_READ}
+for _role in (Role.SUPERVISOR, Role.ADMIN, Role.DATA_OFFICER):  # not a window clerk who also approves
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.METRICS_REGION}
+ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {Perm.METRICS_MANAGE}
 
 # Searching licences by a holder's full ID number belongs to the case roles of the issuing department (who
 # handle the holder's cases); administrators, supervisors and catalog staff see ID numbers masked.

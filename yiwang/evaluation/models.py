@@ -37,6 +37,7 @@ class Evaluation(Base):
     __table_args__ = (
         UniqueConstraint("case_no", "applicant", name="uq_evaluation_case_applicant"),
         Index("ix_evaluation_department", "department_id", "created_at"),
+        Index("ix_evaluation_created", "created_at"),  # the indicators' daily counters
     )
 
 

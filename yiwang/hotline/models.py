@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yiwang.core.audit import BigId
@@ -132,6 +132,11 @@ class HotlineTicket(Base):
               postgresql_ops={"region_code": "varchar_pattern_ops"}),
         Index("ix_hotline_ticket_owner", "owner"),
         Index("ix_hotline_ticket_created", "created_at"),
+        # the indicators' daily counters: orders answered and closed in a span of time
+        Index("ix_hotline_ticket_answered", "answered_at", sqlite_where=text("answered_at IS NOT NULL"),
+              postgresql_where=text("answered_at IS NOT NULL")),
+        Index("ix_hotline_ticket_closed", "closed_at", sqlite_where=text("closed_at IS NOT NULL"),
+              postgresql_where=text("closed_at IS NOT NULL")),
         Index("ix_hotline_ticket_deadline", "status", "deadline"),
     )
 

@@ -74,6 +74,7 @@ class License(Base):
         UniqueConstraint("case_no", "type_code", name="uq_license_case_type"),  # one license per case and type
         Index("ix_license_holder", "holder", "issued_at"),
         Index("ix_license_department", "department_id", "issued_at"),
+        Index("ix_license_issued", "issued_at"),  # the indicators' daily counters
         Index("ix_license_holder_code", "holder_code"),
         Index("ix_license_pdf_sha256", "pdf_sha256"),  # an uploaded file is looked up by its digest
     )

@@ -180,6 +180,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.admin import pages as admin_pages
     from yiwang.web.console import hall_report as console_hall_report
     from yiwang.web.console import hotline_report as console_hotline_report
+    from yiwang.web.console import indicators as console_indicators
     from yiwang.web.console import supervision as console_supervision
     from yiwang.web.pagekit import LoginRequired, login_redirect
     from yiwang.web.portal import applications as portal_applications
@@ -190,6 +191,7 @@ def install(app: FastAPI) -> None:
     from yiwang.web.portal import licenses as portal_licenses
     from yiwang.web.portal import messages as portal_messages
     from yiwang.web.portal import pages as portal_pages
+    from yiwang.web.screen import pages as screen_pages
     from yiwang.web.workbench import bundles as workbench_bundles
     from yiwang.web.workbench import cases as workbench_cases
     from yiwang.web.workbench import licenses as workbench_licenses
@@ -217,6 +219,8 @@ def install(app: FastAPI) -> None:
     app.include_router(console_supervision.router)
     app.include_router(console_hall_report.router)
     app.include_router(console_hotline_report.router)  # 12345热线办理情况通报
+    app.include_router(console_indicators.router)  # 指标、每月专报
+    app.include_router(screen_pages.router)  # 运行大屏 /screen
     app.include_router(admin_pages.router)
     app.include_router(admin_catalog.router)
     from yiwang.web.portal import account as portal_account
