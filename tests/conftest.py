@@ -145,9 +145,11 @@ def client(app):  # type: ignore[no-untyped-def]
 def _fresh_rate_limits() -> Iterator[None]:
     """Rate-limit windows live in the process: each test starts with empty ones (those in the database are
     wiped with the other tables)."""
+    from yiwang.api import metrics as metrics_api
     from yiwang.licenses import service as licenses
 
     licenses.VERIFICATIONS._hits.clear()
+    metrics_api._public_reads._hits.clear()
     yield
 
 

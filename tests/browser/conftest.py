@@ -147,3 +147,15 @@ def first_href(page: Any, url: str, selector: str) -> str:
     href = page.locator(selector).first.get_attribute("href")
     assert href, f"no {selector} on {url}"
     return str(href)
+
+
+def screenshots(page: Any, stem: str, widths: tuple[int, ...] = (1280, 390)) -> None:
+    """Full-page screenshots at each width to /tmp/<stem>-<width>.png, the viewport restored afterwards."""
+    size = page.viewport_size
+    try:
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=f"/tmp/{stem}-{width}.png", full_page=True)
+    finally:
+        page.set_viewport_size(size)
+

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.conftest import Roles, axe_violations, format_violations, horizontal_overflow
+from tests.browser.conftest import Roles, axe_violations, format_violations, horizontal_overflow, screenshots
 from tests.browser.live import Deployment, login
 from tests.browser.steps import base_of
 from tests.browser.test_new_pages import no_alert, submit, visit
@@ -38,13 +38,7 @@ def _label(month: str) -> str:
 
 
 def _shots(page: Any, name: str) -> None:
-    size = page.viewport_size
-    try:
-        for width in (1280, 390):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=f"/tmp/indicators-{name}-{width}.png", full_page=True)
-    finally:
-        page.set_viewport_size(size)
+    screenshots(page, f"indicators-{name}")
 
 
 def _new(browser: Any, live: Deployment, login_name: str | None, *, width: int = 1280, height: int = 900) -> Any:

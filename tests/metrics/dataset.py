@@ -61,7 +61,8 @@ def build(session: Session) -> Data:
         items["I1"] = cf.published(session, department="区市场监督管理局", region_code=COUNTY, online_depth=4,
                                    legal_limit={"value": 20, "unit": "working_day"},
                                    promised_limit={"value": 5, "unit": "working_day"}, in_hall=True,
-                                   form_schema={"type": "object", "properties": {"x": {"type": "string"}}})
+                                   form_schema={"type": "object", "properties": {"x": {"type": "string"}}},
+                                   process="网上申请、受理、审查、决定、送达，全程在线办理，结果以电子证照送达申请人")
         # I2 township 1: applied online (depth 3), 10 → 10 working days, not in the hall
         items["I2"] = cf.published(session, department="洪桥街道便民服务中心", region_code=T1, online_depth=3,
                                    legal_limit={"value": 10, "unit": "working_day"},

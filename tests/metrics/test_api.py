@@ -20,7 +20,6 @@ from tests import factories as f
 from tests.catalog import factories as cf
 from tests.metrics import dataset as ds
 from tests.metrics.dataset import COUNTY, T1, T2, at
-from yiwang.api import metrics as metrics_api
 from yiwang.core import clock
 from yiwang.core.config import reset_settings
 from yiwang.core.permissions import SYSTEM
@@ -39,9 +38,8 @@ ITEM_KEYS = {"code", "name", "value", "unit", "numerator", "denominator", "formu
 
 @pytest.fixture(autouse=True)
 def _now() -> Iterator[None]:
-    """Every request of this module happens at 10 April 2026, 10:00 local time; the public reads' window is
-    emptied (it lives in the process, across tests)."""
-    metrics_api._public_reads._hits.clear()
+    """Every request of this module happens at 10 April 2026, 10:00 local time (the public reads' window is emptied
+    before each test by conftest)."""
     with clock.frozen(ds.NOW):
         yield
 

@@ -40,3 +40,12 @@ def test_the_docs_list_every_indicator() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for i in INDICATORS:
         assert f"| {i.code} | {i.name} |" in text, i.code
+
+
+def test_figures_print_without_exponents() -> None:
+    from yiwang.metrics.report import change_text, fmt
+
+    assert fmt(9.625e-07, "张/人") == "0.0000009625张/人"  # one licence for a million residents
+    assert fmt(0.0963, "%") == "0.0963%"
+    assert (fmt(66.67, "%"), fmt(5, "件"), fmt(None, "%")) == ("66.7%", "5件", "—")
+    assert change_text(-2.5, "%") == "-2.5 个百分点" and change_text(3, "件") == "+3件"

@@ -4,6 +4,8 @@ own departments'."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -164,6 +166,12 @@ def test_every_level_reconciles(session: Session, data: ds.Data) -> None:
     indicator (the county's records all belong to that department)."""
     county, one, two = _table(session), _table(session, T1), _table(session, T2)
     own = _table(session, COUNTY, data.county_dept)
+    # the parts, counted by hand from the records (not from the aggregates): submitted in March — T1 c5–c7,
+    # T2 c8–c9, the county's department c1–c4; concluded — T1 c5, c6; T2 c8; county c1, c2, c3, c10
+    assert [t["26"]["value"] for t in (one, two, own, county)] == [3, 2, 4, 9]
+    assert [t["27"]["numerator"] for t in (one, two, own)] == [1, 1, 1]
+    assert [t["39"]["denominator"] for t in (one, two, own)] == [1, 0, 1]
+    assert [t["1"]["denominator"] for t in (one, two, own)] == [1, 0, 1]
     checked = 0
     for i in INDICATORS:
         if not i.computable or not i.department_level or i.kind == "per_capita":
@@ -207,6 +215,7 @@ def test_licences(session: Session) -> None:
     assert (t["15"]["numerator"], t["15"]["denominator"], t["15"]["value"]) == (2, 2, 100.0)
     assert (t["14"]["numerator"], t["14"]["value"]) == (2, 0.5)
     assert t["16"]["value"] is None  # nothing sealed in February to grow from
+    assert t["33"]["value"] == 1  # the issuing department's electronic seal, made for the first licence
     april = _table(session, period="2026-04")
     assert (april["16"]["numerator"], april["16"]["denominator"], april["16"]["value"]) == (-2, 2, -100.0)
     assert april["14"]["numerator"] == 2  # still held at the end of April
@@ -225,3 +234,47 @@ def test_revoked_licence_is_no_longer_held(session: Session) -> None:
     assert _table(session)["14"]["numerator"] == 0
     assert _table(session)["15"]["numerator"] == 1  # it was issued (and sealed) in March all the same
 
+
+
+def test_bundle_coverage_hall_kiosk_and_knowledge(session: Session) -> None:
+    """12 一件事 coverage, 25 kiosk use, 40 knowledge accuracy and 23 guide detail, each worked out by hand."""
+    from yiwang.catalog import bundles as bundle_catalog
+    from yiwang.hall.models import Hall, Ticket
+    from yiwang.hotline.models import KnowledgeEntry
+
+    d = ds.build(session)
+    bundle_catalog.import_bundle(session, SYSTEM, bundle_catalog.BundleIn(
+        kind="bundle", code="YJS-TEST", name="测试一件事", items=[d.items["I1"], d.items["I2"]], audience="person"))
+    # cases of the bundle's items: c1 through a 一件事 application, c2 and c3 filed alone; I3 is not in the bundle
+    ds.case(session, d, "I1", submitted=at("2026-03-02"), bundle=1)
+    ds.case(session, d, "I1", submitted=at("2026-03-03"))
+    ds.case(session, d, "I2", submitted=at("2026-03-04"))
+    ds.case(session, d, "I3", submitted=at("2026-03-05"))
+    # the county hall: 4 tickets in March, 1 of them at the kiosk; 1 in April
+    hall = Hall(code="H1", name="区政务服务中心", region_code=COUNTY, created_at=at("2026-01-01"),
+                updated_at=at("2026-01-01"))
+    session.add(hall)
+    session.flush()
+    for n, (day, source) in enumerate([("2026-03-02", "kiosk"), ("2026-03-02", "desk"), ("2026-03-03", "phone"),
+                                       ("2026-03-31", "appointment"), ("2026-04-01", "kiosk")], 1):
+        taken = at(day, 9)
+        session.add(Ticket(hall_id=hall.id, day=dt.date.fromisoformat(day), seq=n, ticket_no=f"A{n:03d}",
+                           window_type="综合", source=source, status="done", taken_at=taken, queued_at=taken,
+                           last_action_at=taken))
+    # the knowledge base: 3 answers in use, one past its review date at the end of March, one retired
+    for n, (due, status) in enumerate([("2026-06-30", "active"), ("2026-03-15", "active"),
+                                       ("2026-05-01", "active"), ("2026-05-01", "retired")], 1):
+        session.add(KnowledgeEntry(code=f"K{n}", title="答复", topic="测试", answer="答复口径", keywords="",
+                                   department_id=d.t1_dept, region_code=T1, item_codes=[], policies=[],
+                                   status=status, review_due=dt.date.fromisoformat(due), updated_by="system",
+                                   created_at=at("2026-02-01"), updated_at=at("2026-02-01")))
+    session.flush()
+    with clock.frozen(ds.NOW):
+        metrics.compute(session, SYSTEM, ds.PERIOD)
+    t = _table(session)
+    assert (t["12"]["numerator"], t["12"]["denominator"], t["12"]["value"]) == (1, 3, 33.33)
+    assert (t["25"]["numerator"], t["25"]["denominator"], t["25"]["value"]) == (1, 4, 25.0)
+    assert (t["40"]["numerator"], t["40"]["denominator"], t["40"]["value"]) == (2, 3, 66.67)
+    assert _table(session, T2)["40"]["denominator"] == 0
+    # conditions and legal basis are in every guide; only I1's process has 20 characters or more
+    assert (t["23"]["numerator"], t["23"]["denominator"]) == (1, 4)

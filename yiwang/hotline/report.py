@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from yiwang.core import clock
-from yiwang.core.errors import ValidationFailed
+from yiwang.core import clock, months
+from yiwang.core.months import Month
 from yiwang.core.permissions import Actor, Perm
 from yiwang.hotline import knowledge, repository
 from yiwang.org import service as org
@@ -54,51 +53,12 @@ CHANNEL_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("enterprise", "涉企诉求", ("enterprise",)),
 ]
 _GROUP_OF = {channel: key for key, _, channels in CHANNEL_GROUPS for channel in channels}
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}年{self.month}月"
-
-    @property
-    def first(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def next_first(self) -> dt.date:
-        return dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """The month's first and the next month's first instant, local midnight, in UTC."""
-        def midnight(day: dt.date) -> dt.datetime:
-            return clock.as_utc(dt.datetime.combine(day, dt.time(), tzinfo=clock.LOCAL_TZ))
-
-        return midnight(self.first), midnight(self.next_first)
 
 
 def parse_month(raw: str | None, *, today: dt.date | None = None) -> Month:
     """``YYYY-MM`` (empty: the current month). Months after the current one have nothing to report."""
-    today = today or clock.today()
-    text = (raw or "").strip()
-    if not text:
-        return Month(today.year, today.month)
-    m = _MONTH.match(text[:20])
-    if m is None or not (1 <= int(m.group(2)) <= 12) or int(m.group(1)) < 2000:
-        raise ValidationFailed("月份格式应为 YYYY-MM，例如 2026-03", field="month", code="invalid_month")
-    month = Month(int(m.group(1)), int(m.group(2)))
-    if month.first > today:
-        raise ValidationFailed("不能统计尚未开始的月份", field="month", code="future_month")
-    return month
+    return months.parse_month(raw, field="month", invalid="月份格式应为 YYYY-MM，例如 2026-03",
+                              future="不能统计尚未开始的月份", today=today)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from yiwang.cases import figures as case_figures
 from yiwang.catalog import figures as catalog_figures
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock
+from yiwang.core.months import midnight
 from yiwang.core.permissions import Actor
 from yiwang.evaluation import figures as rating_figures
 from yiwang.hall import figures as hall_figures
@@ -44,11 +45,6 @@ from yiwang.seals import figures as seal_figures
 Row = tuple[str, str, int, int]  # (counter key, region code, department id, value)
 INSERT_BATCH = 5000
 LOCK_BASE = 0x6D6574_000000  # advisory lock keys of the months: this base + YYYYMM
-
-
-def midnight(day: dt.date) -> dt.datetime:
-    """Local midnight starting ``day``, in UTC."""
-    return clock.as_utc(dt.datetime.combine(day, dt.time(), tzinfo=clock.LOCAL_TZ))
 
 
 def day_counts(session: Session, day: dt.date, *, bundle_items: Iterable[str],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,8 @@ def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return NONE_TEXT
     if 0 < abs(value) < 0.1:
-        return f"{value:.4g}{unit}"
+        decimals = 3 - math.floor(math.log10(abs(value)))  # four significant digits, never 9.6e-07
+        return f"{value:.{decimals}f}".rstrip("0") + unit
     if float(value).is_integer() and unit != "%":
         return f"{int(value):,}{unit}"
     return f"{value:,.2f}{unit}" if unit != "%" else f"{value:.1f}%"
