@@ -92,13 +92,19 @@ def migrated_engine(request: pytest.FixtureRequest) -> Engine:
 
 
 def _wipe(engine: Engine) -> None:
+    """Empty every table a test wrote to, children first, and restart PostgreSQL's id sequences (as a fresh
+    database would number). Only the tables holding rows are touched: a TRUNCATE of all 74 tables took ~450 ms
+    per test on PostgreSQL (a new file per table), this takes a few."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
+        probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        filled = set(conn.scalars(text(probe)))
+        for t in tables:
+            if t in filled:
                 conn.execute(text(f'DELETE FROM "{t}"'))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+                              "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
     from yiwang.core import calendar
     from yiwang.hotline import knowledge as hotline_knowledge
     from yiwang.hotline import service as hotline

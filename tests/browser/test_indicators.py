@@ -64,8 +64,8 @@ def test_the_supervisor_reads_the_indicators_and_downloads_the_report(roles: Rol
     no_alert(page)
     assert page.locator("main h1").inner_text() == f"政务服务指标（越秀区，{previous}）"
     # the demo's district has its population entered: 个人用户注册率 has a value
-    assert page.locator("#indicator-table tr[data-code='2'] td[data-label='本月']").inner_text() != "—"
-    cases = page.locator("#indicator-table tr[data-code='26'] td[data-label='本月']").inner_text()
+    assert page.locator("#indicator-table tr[data-code='2'] td[data-label='当月']").inner_text() != "—"
+    cases = page.locator("#indicator-table tr[data-code='26'] td[data-label='当月']").inner_text()
     assert cases != "—", cases
 
     submit(page, page.locator("main a", has_text="每月专报"))
@@ -81,7 +81,7 @@ def test_the_supervisor_reads_the_indicators_and_downloads_the_report(roles: Rol
 
     with page.expect_download() as download:
         page.locator("main a", has_text="导出 Excel").click()
-    assert download.value.suggested_filename == f"indicators-{previous}.xlsx"
+    assert download.value.suggested_filename == f"indicators-{previous}-440104.xlsx"
     with open(download.value.path(), "rb") as saved:
         book = load_workbook(saved)
     rows = [list(r) for r in book["指标"].iter_rows(values_only=True)]
@@ -92,7 +92,7 @@ def test_the_supervisor_reads_the_indicators_and_downloads_the_report(roles: Rol
 
     with page.expect_download() as download:
         page.locator("main a", has_text="导出 PDF").click()
-    assert download.value.suggested_filename == f"indicators-{previous}.pdf"
+    assert download.value.suggested_filename == f"indicators-{previous}-440104.pdf"
     with open(download.value.path(), "rb") as saved:
         pdf = saved.read()
     assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf

@@ -180,9 +180,11 @@ def test_a_department_approver_sees_its_own_department_only(session: Session, cl
            code="out_of_scope", field="department")
     _error(client.get(API, params={"period": ds.PERIOD, "department": str(w.other_dept)}, headers=appr), 403,
            code="out_of_scope", field="department")
-    # another region's figures through the region parameter: still the own department's, which has none there
-    far = _items(client.get(API, params={"period": ds.PERIOD, "region_code": OTHER_DISTRICT}, headers=appr))
-    assert far["26"]["value"] == 0 and far["10"]["denominator"] == 0
+    # a region the department is not in is refused; the department's own region is its figures again
+    _error(client.get(API, params={"period": ds.PERIOD, "region_code": OTHER_DISTRICT}, headers=appr), 403,
+           code="out_of_scope", field="region_code")
+    assert _items(client.get(API, params={"period": ds.PERIOD, "region_code": "440104"}, headers=appr))["26"][
+        "value"] == 1
     ranking = client.get(f"{API}/departments", params={"period": ds.PERIOD}, headers=appr)
     assert ranking.status_code == 200, ranking.text
     assert [d["department_id"] for d in ranking.json()["departments"]] == [w.d.county_dept]

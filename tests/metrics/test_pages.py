@@ -83,7 +83,7 @@ def test_the_supervisor_reads_the_table_of_a_month(session: Session, client: Tes
     rows = _rows(page.text, "indicator-table")
     assert set(rows) == ALL_CODES and list(rows) == sorted(rows, key=sort_key)
     assert _cell(rows["1"], "指标") == "差评整改按期整改率"
-    assert _cell(rows["10"], "本月") == "50.0%" and _cell(rows["10"], "分子 / 分母") == "2 / 4"
+    assert _cell(rows["10"], "当月") == "50.0%" and _cell(rows["10"], "分子 / 分母") == "2 / 4"
     assert _cell(rows["10"], "达标") == "未达标" and _cell(rows["10"], "目标") == "≥100.0%"
     assert "暂不能计算" in _cell(rows["6"], "计算方法")
     # the pickers: the county and its townships, not the other district
@@ -92,14 +92,14 @@ def test_the_supervisor_reads_the_table_of_a_month(session: Session, client: Tes
     assert 'href="/console/indicators/report?period=2026-03' in page.text
     township = sup.get(TABLE, params={"period": ds.PERIOD, "region_code": T1})
     assert _heading(township.text) == "政务服务指标（洪桥街道，2026-03）"
-    assert _cell(_rows(township.text)["10"], "本月") == "100.0%"
+    assert _cell(_rows(township.text)["10"], "当月") == "100.0%"
 
 
 # (found failing on an earlier version: 办件量 read "3.0件")
 def test_counts_are_shown_as_whole_numbers(session: Session, client: TestClient) -> None:
     _world(session)
     page = _as(client, "sup").get(TABLE, params={"period": ds.PERIOD})
-    assert _cell(_rows(page.text)["26"], "本月") == "3件"
+    assert _cell(_rows(page.text)["26"], "当月") == "3件"
 
 
 def test_a_department_approver_sees_its_own_department(session: Session, client: TestClient) -> None:
@@ -110,7 +110,7 @@ def test_a_department_approver_sees_its_own_department(session: Session, client:
     assert "区市场监督管理局" in _heading(page.text)
     rows = _rows(page.text)
     assert _cell(rows["10"], "分子 / 分母") == "1 / 2"
-    assert _cell(rows["4"], "本月") == "—"  # a region's figure, not a department's
+    assert _cell(rows["4"], "当月") == "—"  # a region's figure, not a department's
     assert 'id="region_code"' not in page.text  # nothing to pick
     assert 'href="/screen' not in page.text  # the screen is the region's
     refused = appr.get(TABLE, params={"period": ds.PERIOD, "department": str(w.d.t1_dept)})
@@ -148,7 +148,7 @@ def test_the_monthly_report_page_excel_and_pdf(session: Session, client: TestCli
     assert title == "越秀区政务服务指标月报（2026年3月）"
     trends = _rows(page.text, "report-trends")
     assert set(trends) == {i.code for i in INDICATORS if i.computable}
-    assert _cell(trends["26"], "本月") == "3件"
+    assert _cell(trends["26"], "当月") == "3件"
     # February is older than last month: only the command computes it, until then it has no figures
     assert _cell(trends["26"], "上月") == "—"
     ranking = re.search(r'<table[^>]*id="report-ranking".*?</table>', page.text, re.S)
@@ -160,7 +160,7 @@ def test_the_monthly_report_page_excel_and_pdf(session: Session, client: TestCli
 
     xlsx = sup.get(f"{REPORT}.xlsx", params={"period": ds.PERIOD})
     assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith(XLSX)
-    assert 'filename="indicators-2026-03.xlsx"' in xlsx.headers["content-disposition"]
+    assert 'filename="indicators-2026-03-440104.xlsx"' in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
     sheet = book["指标"]
     cells = [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -174,7 +174,7 @@ def test_the_monthly_report_page_excel_and_pdf(session: Session, client: TestCli
 
     pdf = sup.get(f"{REPORT}.pdf", params={"period": ds.PERIOD})
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert 'filename="indicators-2026-03.pdf"' in pdf.headers["content-disposition"]
+    assert 'filename="indicators-2026-03-440104.pdf"' in pdf.headers["content-disposition"]
     assert pdf.content.startswith(b"%PDF")
     assert b"/FontFile2" in pdf.content  # the CJK subset travels inside the file
 
@@ -308,13 +308,13 @@ def test_the_administrator_enters_a_population_figure(session: Session, client: 
     _world(session)
     adm = _as(client, "adm")
     page = adm.get(TABLE, params={"period": ds.PERIOD})
-    assert _cell(_rows(page.text)["2"], "本月") == "—"
+    assert _cell(_rows(page.text)["2"], "当月") == "—"
     token = csrf_of(page.text)
     done = adm.post(f"{TABLE}/baselines", data={"csrf_token": token, "region_code": COUNTY, "key": "population",
                                                 "value": "1，000"}, follow_redirects=False)
     assert done.status_code == 303, done.text
     after = adm.get(TABLE, params={"period": ds.PERIOD})
-    assert _cell(_rows(after.text)["2"], "本月") == "0.1%"
+    assert _cell(_rows(after.text)["2"], "当月") == "0.1%"
     assert _cell(_rows(after.text)["2"], "分子 / 分母") == "1 / 1000"
     assert "越秀区（440104）" in after.text and "1,000" in after.text
     for value in ("abc", "0", "-5", "9" * 13, "1.5"):
@@ -332,7 +332,7 @@ def test_the_administrator_enters_a_population_figure(session: Session, client: 
                                                    "value": "10"})
     assert odd_key.status_code == 422 and "基数应为" in _alert(odd_key.text)
     # nothing of the refused entries was kept
-    assert _cell(_rows(adm.get(TABLE, params={"period": ds.PERIOD}).text)["2"], "本月") == "0.1%"
+    assert _cell(_rows(adm.get(TABLE, params={"period": ds.PERIOD}).text)["2"], "当月") == "0.1%"
     assert _as(client, "sup").post(f"{TABLE}/baselines", data={"csrf_token": token, "region_code": COUNTY,
                                                                  "key": "population", "value": "5"}).status_code == 403
 

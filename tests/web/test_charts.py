@@ -328,3 +328,9 @@ def test_palettes_meet_wcag_aa_against_their_background(theme: str, backgrounds:
             assert contrast(colour, bg) >= 4.5, (theme, colour, bg)
         for key in MARK_COLOURS:
             assert contrast(pal[key], bg) >= 3.0, (theme, key, bg)
+
+
+def test_a_figure_just_short_of_a_whole_number_keeps_two_decimals() -> None:
+    # 1,999 of 2,000 answered on time is not "100.0%" beside 未达标
+    assert charts.fmt(99.95, "%") == "99.95%" and charts.fmt(99.96, "%") == "99.96%"
+    assert charts.fmt(100.0, "%") == "100.0%" and charts.fmt(87.25, "%") == "87.2%"

@@ -40,17 +40,21 @@ def fmt(value: float | None, unit: str = "") -> str:
         return f"{value:.{decimals}f}".rstrip("0") + unit
     if float(value).is_integer() and unit != "%":
         return f"{int(value):,}{unit}"
+    if unit == "%" and round(value, 1).is_integer() and not float(value).is_integer():
+        return f"{value:.2f}%"  # 99.96% is not "100.0%" beside 未达标
     return f"{value:,.2f}{unit}" if unit != "%" else f"{value:.1f}%"
 
 
 def change_text(change: float | None, unit: str) -> str:
+    """A change as printed: 持平 for none, percentage points for rates, small changes to four significant digits."""
     if change is None:
         return NONE_TEXT
+    if change == 0:
+        return "持平"
     sign = "+" if change > 0 else ""
     if unit == "%":
-        return f"{sign}{change:.1f} 个百分点"
-    return f"{sign}{change:,.2f}".rstrip("0").rstrip(".") + unit if not float(change).is_integer() \
-        else f"{sign}{int(change):,}{unit}"
+        return f"{sign}{fmt(change, '').rstrip('%')} 个百分点" if abs(change) < 0.1 else f"{sign}{change:.1f} 个百分点"
+    return sign + fmt(change, unit)
 
 
 @dataclass
@@ -67,7 +71,7 @@ class Trend:
 
     @staticmethod
     def _change(now: float | None, then: float | None) -> float | None:
-        return None if now is None or then is None else round(now - then, 2)
+        return None if now is None or then is None else now - then
 
     @property
     def month_change(self) -> float | None:
@@ -146,6 +150,11 @@ class MonthlyReport:
         return [t for t in self.trends if t.now.met is False]
 
     @property
+    def counted(self) -> bool:
+        """Whether the month has been counted at all (an old month is counted by the CLI only)."""
+        return self.computed_at is not None
+
+    @property
     def board(self) -> list[Trend]:
         return [t for t in self.trends if t.indicator.code in SCREEN_BOARD]
 
@@ -168,8 +177,15 @@ def monthly_report(session: Session, actor: Actor, month: Month, scope: Scope) -
 
 # --- Excel -------------------------------------------------------------------------------------------------------
 
-TREND_HEADERS = ["编号", "指标", "本月", "目标", "是否达标", "分子", "分母", "上月", "较上月", "去年同月", "较去年同月",
+TREND_HEADERS = ["编号", "指标", "当月", "目标", "是否达标", "分子", "分母", "上月", "较上月", "去年同月", "较去年同月",
                  "计算方法"]
+
+
+def target_text(i: Indicator) -> str:
+    """A target with its direction: ≥100.0%, ≤0件."""
+    if i.target is None:
+        return NONE_TEXT
+    return ("≥" if i.direction == "higher" else "≤") + fmt(i.target, i.unit)
 
 
 def _met_text(met: bool | None) -> str:
@@ -178,7 +194,7 @@ def _met_text(met: bool | None) -> str:
 
 def trend_cells(t: Trend) -> list[Any]:
     i, unit = t.indicator, t.indicator.unit
-    return [i.code, i.name, fmt(t.now.value, unit), fmt(i.target, unit) if i.target is not None else NONE_TEXT,
+    return [i.code, i.name, fmt(t.now.value, unit), target_text(i),
             _met_text(t.now.met), NONE_TEXT if t.now.numerator is None else t.now.numerator,
             NONE_TEXT if t.now.denominator is None else t.now.denominator, fmt(t.last_month.value, unit),
             change_text(t.month_change, unit), fmt(t.last_year.value, unit), change_text(t.year_change, unit),
@@ -222,10 +238,10 @@ def report_xlsx(report: MonthlyReport) -> bytes:
         for r in report.ranking:
             ranks.append(safe_row(rank_cells(r)))  # department names: never a formula
     short = wb.create_sheet("落后指标")
-    short.append(["编号", "指标", "本月", "目标", "较上月"])
+    short.append(["编号", "指标", "当月", "目标", "较上月"])
     for t in report.short:
         short.append([t.indicator.code, t.indicator.name, fmt(t.now.value, t.indicator.unit),
-                      fmt(t.indicator.target, t.indicator.unit), change_text(t.month_change, t.indicator.unit)])
+                      target_text(t.indicator), change_text(t.month_change, t.indicator.unit)])
     for sheet in wb.worksheets:
         for column in sheet.columns:
             width = max(len(str(c.value or "")) for c in column[:60])
@@ -259,8 +275,11 @@ def report_pdf(report: MonthlyReport) -> bytes:
 
         return Paragraph(escape(str(text)), style)
 
-    def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> LongTable:
-        t = LongTable([[p(h) for h in headers]] + [[p(c) for c in row] for row in rows],
+    tiny = ParagraphStyle("tiny", fontName=font, fontSize=6.5, leading=8)
+
+    def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],
+              style: ParagraphStyle = body) -> LongTable:
+        t = LongTable([[p(h, style) for h in headers]] + [[p(c, style) for c in row] for row in rows],
                       colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
@@ -279,15 +298,15 @@ def report_pdf(report: MonthlyReport) -> bytes:
                     [10, 48, 20, 18, 15, 20, 20, 20, 28, 20, 28])]
     if report.short:
         story += [p("二、落后指标", heading),
-                  table(["编号", "指标", "本月", "目标", "较上月"],
+                  table(["编号", "指标", "当月", "目标", "较上月"],
                         [[t.indicator.code, t.indicator.name, fmt(t.now.value, t.indicator.unit),
-                          fmt(t.indicator.target, t.indicator.unit), change_text(t.month_change, t.indicator.unit)]
+                          target_text(t.indicator), change_text(t.month_change, t.indicator.unit)]
                          for t in report.short], [12, 80, 30, 30, 40])]
     if report.ranking:
         story += [p("三、部门排名", heading)]
         headers = ["名次", "部门", "达标/考核", "达标率"] + [c for c in RANK_CODES]
         widths = [12, 62, 18, 16] + [(273 - 108) / len(RANK_CODES)] * len(RANK_CODES)
-        story.append(table(headers, [rank_cells(r) for r in report.ranking], widths))
+        story.append(table(headers, [rank_cells(r) for r in report.ranking], widths, tiny))
         from yiwang.metrics.indicators import BY_CODE
 
         story.append(Spacer(1, 2 * mm))

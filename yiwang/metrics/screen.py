@@ -101,6 +101,7 @@ def _sub_regions(session: Session, month: Month, scope: Scope) -> list[SubRegion
                 sums[key] += int(v)
         out.append(SubRegion(child.code, child.name, sums["cases.submitted"], sums["cases.concluded"],
                              sums["cases.on_time"]))
+    out.sort(key=lambda r: (-r.submitted, r.code))  # the busiest first: the panel shows the first few
     return out
 
 

@@ -33,7 +33,7 @@ __all__ = ["BASELINE_KEYS", "Scope", "Value", "by_department", "compute", "compu
            "resolve_scope", "set_baseline", "set_published", "values"]
 
 BASELINE_KEYS = {"population": "常住人口", "enterprises": "市场主体数"}
-NOT_COMPUTED = "该月尚未统计（yiwang indicators compute --period 可补算）"
+NOT_COMPUTED = "该月尚未统计，请联系系统管理员补算"
 MAX_ID = 2**31 - 1  # department ids are 32-bit: a larger number names none (and must not reach the database)
 FINEST_USER_REGION = 6
 SETTLING_DAYS = 10  # a month's figures are recounted every night until the 10th of the next month  # accounts belong to a county (ID numbers and credit codes carry 6 digits of region)
@@ -165,6 +165,10 @@ def resolve_scope(session: Session, actor: Actor, region_code: str | None, depar
         if dept_id is not None and dept_id != actor.department_id:
             raise PermissionDenied("只能查看本部门的指标", field="department", code="out_of_scope")
         dept_id = actor.department_id
+        if code is not None and actor.region_code:
+            own, asked = region_prefix(actor.region_code), region_prefix(code)
+            if not (own.startswith(asked) or asked.startswith(own)):
+                raise PermissionDenied("只能查看本部门所在地区的指标", field="region_code", code="out_of_scope")
     dept_name = None
     if dept_id is not None:
         try:
@@ -221,15 +225,9 @@ def _baselines(session: Session, key: str) -> dict[str, int]:
 
 
 def baseline_for(figures: dict[str, int], region_code: str | None) -> int | None:
-    """The population (or enterprises) of a region: its own figure, else the sum of the outermost figures entered
-    inside it (a county without one: its townships'); ``None`` when nothing is entered."""
-    if region_code and region_code in figures:
-        return figures[region_code]
-    prefix = region_prefix(region_code) if region_code else ""
-    inside = {code: v for code, v in figures.items() if region_prefix(code).startswith(prefix)}
-    outermost = [code for code in inside
-                 if not any(other != code and region_prefix(code).startswith(region_prefix(other)) for other in inside)]
-    return sum(inside[c] for c in outermost) if outermost else None
+    """The population (or enterprises) of a region: the figure entered for that region itself. Never a sum of its
+    sub-regions' figures — the count covers the whole region, and the figures of some sub-regions would not."""
+    return figures.get(region_code) if region_code else None
 
 
 def _round(value: float, unit: str) -> float:
@@ -258,7 +256,8 @@ def value_of(indicator: Indicator, sums: dict[str, int], *, department_id: int |
     if i.kind == "per_capita":
         base = baseline_for(baselines.get(i.basis or "", {}), region_code)
         if not base:
-            return Value(i, None, numerator, None, note=f"未录入{BASELINE_KEYS.get(i.basis or '', '')}，无法计算")
+            return Value(i, None, numerator, None,
+                         note=f"该地区未录入{BASELINE_KEYS.get(i.basis or '', '')}，无法计算")
         return Value(i, _round(numerator * scale / base, i.unit), numerator, base)
     denominator = sums.get(den_key, 0)
     if not denominator:

@@ -66,6 +66,8 @@ def fmt(value: float | None, unit: str = "") -> str:
         return NONE_TEXT
     if round(number, 1) == 0:
         number = 0.0  # no "-0.0"
+    if round(number, 1).is_integer() and not number.is_integer():
+        return f"{number:,.2f}{unit}"  # 99.96 is not "100.0": a whole number is a target's edge
     return f"{number:,.1f}{unit}"
 
 

@@ -117,7 +117,8 @@ def _report(request: Request, session: Session, actor: Actor, period: str, regio
     except DomainError as exc:
         return render(request, "console/indicators_report.html", {**ctx, "error": form_error(exc), "report": None},
                       status=exc.status)
-    name = f"indicators-{month.key}"
+    name = "-".join(["indicators", month.key, *([scope.region_code] if scope.region_code else []),
+                     *([f"d{scope.department_id}"] if scope.department_id else [])])
     if fmt == "xlsx":
         return Response(monthly.report_xlsx(report), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
@@ -130,7 +131,7 @@ def _report(request: Request, session: Session, actor: Actor, period: str, regio
     return render(request, "console/indicators_report.html", {
         **ctx, "report": report, "period": month.key, "region_code": scope.region_code or "",
         "department": str(scope.department_id or ""), "error": None, "board": board, "fmt": monthly.fmt,
-        "change": monthly.change_text, "rank_codes": monthly.RANK_CODES})
+        "change": monthly.change_text, "rank_codes": monthly.RANK_CODES, "target": monthly.target_text})
 
 
 @router.get("/console/indicators/report")
@@ -159,12 +160,13 @@ def public_figures(request: Request, period: Short = "", region_code: Short = ""
                    session: Session = Depends(get_session, scope="function")) -> Any:
     """绩效评估结果公开: the indicators the deployment publishes, of a month that has ended."""
     last = Month.of(clock.today()).previous
+    regions = [r for r in org.list_regions(session) if len(r.code) == 6]  # counties and above: 12 digits are streets
     try:
         table = metrics.public_table(session, period=period, region_code=region_code or None)
     except DomainError as exc:
         return render(request, "portal/figures.html", {"table": None, "error": form_error(exc), "period": period[:7],
-                                                       "region_code": region_code, "latest": last.key},
-                      status=exc.status)
+                                                       "region_code": region_code, "latest": last.key,
+                                                       "regions": regions}, status=exc.status)
     return render(request, "portal/figures.html", {"table": table, "error": None, "period": table["period"],
                                                    "region_code": table["region_code"] or "", "latest": last.key,
-                                                   "fmt": monthly.fmt})
+                                                   "fmt": monthly.fmt, "regions": regions})

@@ -17,6 +17,7 @@ from yiwang.web.setup import render
 
 router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 60
+REGION_ROWS = 8  # the sub-regions the panel holds at 1920×1080, the busiest first
 # the board's gauges are read across a room: short names (the full name is in the indicator table)
 SHORT_NAMES = {"1": "差评按期整改", "10": "网上可办", "11": "全程网办", "12": "一件事覆盖", "13": "证照归集",
                "25": "自助终端使用", "34": "事项进驻", "39": "热线按时办结", "41": "热线满意度", "45": "涉企诉求按期"}
@@ -41,4 +42,4 @@ def screen_page(request: Request, region: str = Query(default="", max_length=20)
                            higher_is_better=v.indicator.direction == "higher", size=200) for v in data.board]
     return render(request, "screen/screen.html", {
         "data": data, "lights_svg": lights, "trend_svg": trend, "top_svg": top, "gauges": gauges,
-        "refresh": REFRESH_SECONDS, "up": up, "fmt": charts.fmt})
+        "refresh": REFRESH_SECONDS, "up": up, "fmt": charts.fmt, "region_rows": REGION_ROWS})
