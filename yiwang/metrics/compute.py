@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
 from yiwang.cases import figures as case_figures
@@ -37,6 +37,7 @@ from yiwang.hall import figures as hall_figures
 from yiwang.hotline import figures as hotline_figures
 from yiwang.identity import figures as user_figures
 from yiwang.licenses import figures as license_figures
+from yiwang.metrics import repository as repo
 from yiwang.metrics.models import ComputeRun, DailyCount, MonthlyCount
 from yiwang.metrics.periods import Month
 from yiwang.org import service as org
@@ -94,10 +95,7 @@ def month_rows(session: Session, month: Month) -> list[Row]:
     start, next_start = midnight(month.first), midnight(month.next_first)
     end = min(next_start, clock.now())  # the month's end, or now in the current month
     as_of = min(month.last, clock.today())
-    rows: list[Row] = [(key, region, int(dept), int(value)) for key, region, dept, value in session.execute(
-        select(DailyCount.key, DailyCount.region_code, DailyCount.department_id, func.sum(DailyCount.value))
-        .where(DailyCount.day >= month.first, DailyCount.day < month.next_first)
-        .group_by(DailyCount.key, DailyCount.region_code, DailyCount.department_id))]
+    rows: list[Row] = repo.month_of_days(session, month.first, month.next_first)
     item_rows, items = catalog_figures.snapshot(session, end)
     rows += item_rows
     with_cases = case_figures.item_codes_with_cases(session, start, next_start)
@@ -146,8 +144,7 @@ def lock_period(session: Session, month: Month) -> None:
 
 
 def has_whole_run(session: Session, month: Month) -> bool:
-    return session.scalar(select(ComputeRun.id).where(ComputeRun.period == month.key, ComputeRun.scope == "month")
-                          .limit(1)) is not None
+    return repo.last_run(session, month.key, whole=True) is not None
 
 
 def compute_month(session: Session, actor: Actor, month: Month, *, days: Iterable[dt.date] | None = None,

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yiwang.cases import figures as case_figures
@@ -24,10 +23,10 @@ from yiwang.core.permissions import Actor, Perm, region_prefix
 from yiwang.evaluation import figures as rating_figures
 from yiwang.hall import figures as hall_figures
 from yiwang.hotline import figures as hotline_figures
+from yiwang.metrics import repository as repo
 from yiwang.metrics import service as metrics
 from yiwang.metrics.compute import midnight
 from yiwang.metrics.indicators import SCREEN_BOARD
-from yiwang.metrics.models import MonthlyCount
 from yiwang.metrics.periods import Month
 from yiwang.metrics.service import Scope, Value
 from yiwang.org import service as org
@@ -86,12 +85,8 @@ def _sub_regions(session: Session, month: Month, scope: Scope) -> list[SubRegion
     if not children:
         return []
     keys = ("cases.submitted", "cases.concluded", "cases.on_time")
-    stmt = (select(MonthlyCount.region_code, MonthlyCount.key, func.sum(MonthlyCount.value))
-            .where(MonthlyCount.period == month.key, MonthlyCount.key.in_(keys)))
-    if scope.prefix:
-        stmt = stmt.where(MonthlyCount.region_code.startswith(scope.prefix))
     by_region: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = list(session.execute(stmt.group_by(MonthlyCount.region_code, MonthlyCount.key)))
+    rows = repo.region_sums(session, month.key, keys, scope.prefix)
     out = []
     for child in sorted(children, key=lambda r: r.code):
         prefix = region_prefix(child.code)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from yiwang.core import audit, clock
@@ -23,8 +23,9 @@ from yiwang.core.config import get_settings
 from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, ActorKind, Perm, region_prefix
 from yiwang.metrics import compute as computing
+from yiwang.metrics import repository as repo
 from yiwang.metrics.indicators import BY_CODE, DEFAULT_PUBLIC, INDICATORS, Indicator, sort_key
-from yiwang.metrics.models import Baseline, ComputeRun, DailyCount, MonthlyCount, Publication
+from yiwang.metrics.models import Baseline, Publication
 from yiwang.metrics.periods import Month, parse_month
 from yiwang.org import service as org
 
@@ -81,15 +82,14 @@ def nightly(session: Session) -> list[computing.RunReport]:
 def nightly_due(session: Session) -> bool:
     """Whether a month the nightly job recounts has not been recounted whole since local midnight."""
     for month in nightly_months(clock.today()):
-        last = session.scalar(select(func.max(ComputeRun.started_at)).where(
-            ComputeRun.period == month.key, ComputeRun.scope == "month"))
+        last = repo.last_run(session, month.key, whole=True)
         if last is None or last < computing.midnight(clock.today()):
             return True
     return False
 
 
 def computed_at(session: Session, month: Month) -> dt.datetime | None:
-    return session.scalar(select(func.max(ComputeRun.started_at)).where(ComputeRun.period == month.key))
+    return repo.last_run(session, month.key)
 
 
 def _ensure_computed(session: Session, month: Month) -> bool:
@@ -210,20 +210,6 @@ class Value:
                 "computable": i.computable, "reason": i.reason or self.note}
 
 
-def _sums(session: Session, month: Month, prefix: str | None, department_id: int | None) -> dict[str, int]:
-    stmt = select(MonthlyCount.key, func.sum(MonthlyCount.value)).where(MonthlyCount.period == month.key)
-    if prefix:
-        stmt = stmt.where(MonthlyCount.region_code.startswith(prefix))
-    if department_id is not None:
-        stmt = stmt.where(MonthlyCount.department_id == department_id)
-    return {key: int(v) for key, v in session.execute(stmt.group_by(MonthlyCount.key))}
-
-
-def _baselines(session: Session, key: str) -> dict[str, int]:
-    return {code: int(v) for code, v in session.execute(
-        select(Baseline.region_code, Baseline.value).where(Baseline.key == key))}
-
-
 def baseline_for(figures: dict[str, int], region_code: str | None) -> int | None:
     """The population (or enterprises) of a region: the figure entered for that region itself. Never a sum of its
     sub-regions' figures — the count covers the whole region, and the figures of some sub-regions would not."""
@@ -274,8 +260,8 @@ def values(session: Session, month: Month, scope: Scope, codes: Iterable[str] | 
     wanted.sort(key=lambda i: sort_key(i.code))
     if not computed:
         return [Value(i, None, None, None, note=None if not i.computable else NOT_COMPUTED) for i in wanted]
-    sums = _sums(session, month, scope.prefix, scope.department_id)
-    baselines = {key: _baselines(session, key) for key in BASELINE_KEYS}
+    sums = repo.monthly_sums(session, month.key, scope.prefix, scope.department_id)
+    baselines = {key: repo.baseline_figures(session, key) for key in BASELINE_KEYS}
     return [value_of(i, sums, department_id=scope.department_id, region_code=scope.region_code, baselines=baselines)
             for i in wanted]
 
@@ -298,15 +284,7 @@ def by_department(session: Session, month: Month, scope: Scope,
     """(department id, name, values of ``codes``) for every department with counters in the scope's region."""
     if not _ensure_computed(session, month):
         return []
-    stmt = (select(MonthlyCount.department_id, MonthlyCount.key, func.sum(MonthlyCount.value))
-            .where(MonthlyCount.period == month.key, MonthlyCount.department_id != 0))
-    if scope.prefix:
-        stmt = stmt.where(MonthlyCount.region_code.startswith(scope.prefix))
-    if scope.department_id is not None:
-        stmt = stmt.where(MonthlyCount.department_id == scope.department_id)
-    sums: dict[int, dict[str, int]] = defaultdict(dict)
-    for dept, key, v in session.execute(stmt.group_by(MonthlyCount.department_id, MonthlyCount.key)):
-        sums[int(dept)][key] = int(v)
+    sums = repo.department_sums(session, month.key, scope.prefix, scope.department_id)
     names = {d.id: d.name for d in org.departments_by_ids(session, set(sums)).values()}
     wanted = [BY_CODE[c] for c in codes]
     return [(dept, names[dept], [value_of(i, s, department_id=dept, region_code=scope.region_code, baselines={})
@@ -317,11 +295,7 @@ def by_department(session: Session, month: Month, scope: Scope,
 def daily_series(session: Session, keys: Sequence[str], first: dt.date, last: dt.date,
                  prefix: str | None) -> dict[str, list[int]]:
     """Per counter key, its value on each day from ``first`` to ``last`` (inclusive) in a region subtree."""
-    stmt = (select(DailyCount.key, DailyCount.day, func.sum(DailyCount.value))
-            .where(DailyCount.key.in_(list(keys)), DailyCount.day >= first, DailyCount.day <= last))
-    if prefix:
-        stmt = stmt.where(DailyCount.region_code.startswith(prefix))
-    got = {(key, day): int(v) for key, day, v in session.execute(stmt.group_by(DailyCount.key, DailyCount.day))}
+    got = repo.daily_sums(session, keys, first, last, prefix)
     n = (last - first).days + 1
     return {key: [got.get((key, first + dt.timedelta(days=i)), 0) for i in range(n)] for key in keys}
 
@@ -330,7 +304,7 @@ def daily_series(session: Session, keys: Sequence[str], first: dt.date, last: dt
 
 def published_codes(session: Session) -> list[str]:
     """The computable indicators on the public figures page: the administrators' choice, or the defaults."""
-    chosen = {code: on for code, on in session.execute(select(Publication.code, Publication.published))}
+    chosen = repo.publication_choices(session)
     codes = [i.code for i in INDICATORS if i.computable and chosen.get(i.code, i.code in DEFAULT_PUBLIC)]
     return sorted(codes, key=sort_key)
 
@@ -405,7 +379,7 @@ def set_baseline(session: Session, actor: Actor, *, region_code: str, key: str, 
 
 
 def baselines(session: Session) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Baseline).order_by(Baseline.region_code, Baseline.key))
+    rows = repo.all_baselines(session)
     return [{"region_code": b.region_code, "region": org.region_name(session, b.region_code), "key": b.key,
              "label": BASELINE_KEYS.get(b.key, b.key), "value": b.value} for b in rows]
 
