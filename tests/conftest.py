@@ -108,10 +108,12 @@ def _wipe(engine: Engine) -> None:
     from yiwang.core import calendar
     from yiwang.hotline import knowledge as hotline_knowledge
     from yiwang.hotline import service as hotline
+    from yiwang.identity import actor_cache
 
     calendar.invalidate_cache()
     hotline.invalidate()  # routers and indexes built from the wiped rows
     hotline_knowledge.reset()
+    actor_cache.reset()  # labels such as person:1 name other accounts once the sequences restart
     migrate.seed_reference(engine)
 
 

@@ -19,10 +19,10 @@ def bearer_actor(request: Request, session: Session) -> Actor:
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw:
         return ANONYMOUS
-    resolved = identity.resolve_token(session, raw.strip(), "api")
-    if resolved is None:
+    actor = identity.resolve_actor(session, raw.strip(), "api")
+    if actor is None:
         raise Unauthenticated("登录已失效，请重新登录", code="invalid_token")
-    return resolved[0]
+    return actor
 
 
 def require_login(actor: Actor) -> Actor:

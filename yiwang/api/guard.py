@@ -90,7 +90,7 @@ def _credentials_valid(app: Any, kind: str, raw: str) -> bool:
 
     make = app.state.session_factory
     with make() as session:
-        return identity.resolve_token(session, raw, kind) is not None
+        return identity.resolve_actor(session, raw, kind) is not None
 
 
 def _raw_credentials(request: Request, kind: str) -> str:

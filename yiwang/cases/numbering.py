@@ -1,9 +1,11 @@
-"""Case numbers, reserved per region and day and never reused.
+"""Case numbers: the region, the day and a serial (``case_no_format``), unique and never reused.
 
-On PostgreSQL a number is taken in a short transaction of its own — the one place in the case domain
-that commits — so the counter row is locked only for that moment rather than for the whole filing; a
-filing that fails afterwards leaves a gap, which is allowed (numbers are unique and never reused, not
-gapless). SQLite has a single writer anyway, so there the number is taken in the filing's transaction.
+On PostgreSQL the serial comes from one sequence (``case_no_seq``, migration 0020), taken inside the
+filing's own transaction: a sequence locks nothing, so filings never wait on each other for a number,
+and a filing that fails leaves a gap, which is allowed (numbers are unique and never reused, not gapless
+or consecutive within a day). The sequence is shared by every region, so a region's serials of a day rise
+but skip the numbers other regions took. SQLite has a single writer anyway: there the serial counts per
+region and day in ``case_number_counter``, in the filing's transaction.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ def reserve_case_no(session: Session, region_code: str, day: dt.date) -> str:
 
 
 def reserve_case_nos(session: Session, region_code: str, day: dt.date, n: int) -> list[str]:
-    """``n`` consecutive numbers in one counter update (a 一件事 application files several cases at once)."""
+    """``n`` numbers at once, in rising order (a 一件事 application files several cases at once)."""
     if session.get_bind().dialect.name == "postgresql":
-        with Session(session.get_bind().engine) as own:
-            numbers = _reserve(own, region_code, day, n)
-            own.commit()
-        return numbers
+        stmt = (text("SELECT nextval('case_no_seq')") if n == 1
+                else text("SELECT nextval('case_no_seq') FROM generate_series(1, :n)"))
+        serials = sorted(int(v) for v in session.scalars(stmt, {"n": n}))
+        return [format_case_no(region_code, day, seq) for seq in serials]
     return _reserve(session, region_code, day, n)
+
+
+def format_case_no(region_code: str, day: dt.date, serial: int) -> str:
+    return get_settings().case_no_format.format(region=region_code[:6], date=day, seq=serial)
 
 
 def _reserve(session: Session, region_code: str, day: dt.date, n: int) -> list[str]:
@@ -43,5 +49,5 @@ def _reserve(session: Session, region_code: str, day: dt.date, n: int) -> list[s
         except IntegrityError:
             pass  # another filing created the counter first
         row = session.execute(stmt, {"r": region, "d": day, "n": n}).one()
-    last, fmt = int(row[0]), get_settings().case_no_format
-    return [fmt.format(region=region, date=day, seq=seq) for seq in range(last - n + 1, last + 1)]
+    last = int(row[0])
+    return [format_case_no(region, day, seq) for seq in range(last - n + 1, last + 1)]

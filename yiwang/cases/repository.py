@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, delete, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from yiwang.cases.models import (
@@ -21,6 +21,8 @@ from yiwang.cases.models import (
     SubmissionKey,
     Suspension,
 )
+from yiwang.cases.numbering import format_case_no
+from yiwang.core.db import pipelined_insert
 from yiwang.core.permissions import Actor, ActorKind, Perm, Role, region_prefix, scope_clause
 from yiwang.core.storage import StoredFile
 
@@ -230,6 +232,44 @@ def draft(session: Session, applicant: str, item_code: str) -> ApplicationDraft 
     stmt = select(ApplicationDraft).where(ApplicationDraft.applicant == applicant,
                                           ApplicationDraft.item_code == item_code)
     return session.scalars(stmt).first()
+
+
+def pipelines(session: Session) -> bool:
+    """Whether filings go out in one pipeline (PostgreSQL; SQLite has one writer and no round trips)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def owners_and_keys(session: Session, file_ids: Collection[str], region_code: str, day: dt.date
+                    ) -> tuple[dict[str, str], tuple[int, str]]:
+    """What a filing reads before it writes, in one round trip (PostgreSQL pipeline): the owner of each
+    material file, and the new case's row key and number from their sequences (a refused filing leaves a gap)."""
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as owners_cur, raw.cursor() as keys_cur:
+        with raw.pipeline():
+            if file_ids:
+                owners_cur.execute("SELECT id, owner FROM stored_file WHERE id = ANY(%s)", (list(file_ids),))
+            keys_cur.execute("SELECT nextval(pg_get_serial_sequence('cases', 'id')), nextval('case_no_seq')")
+        owners = {fid: owner for fid, owner in owners_cur.fetchall()} if file_ids else {}
+        case_id, serial = keys_cur.fetchone()
+    return owners, (int(case_id), format_case_no(region_code, day, int(serial)))
+
+
+def new_case_id(session: Session) -> int:
+    return int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")))
+
+
+def write_filing(session: Session, case: Case, rows: list[Any], *, draft_of: str | None) -> None:
+    """The rows of a filing — the case, its timeline, materials, idempotency key, outbox event — and the
+    applicant's discarded draft, in one round trip (PostgreSQL pipeline). The case becomes persistent in the
+    session as written; the other rows stay in memory for the answer."""
+    after = ([('DELETE FROM case_draft WHERE applicant = %s AND item_code = %s', (draft_of, case.item_code))]
+             if draft_of else [])
+    pipelined_insert(session, [case, *rows], keep=(case,), after=after)
+
+
+def delete_draft(session: Session, applicant: str, item_code: str) -> None:
+    session.execute(delete(ApplicationDraft).where(ApplicationDraft.applicant == applicant,
+                                                   ApplicationDraft.item_code == item_code))
 
 
 def drafts(session: Session, applicant: str) -> Sequence[ApplicationDraft]:

@@ -108,12 +108,28 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
     if pledge:  # a false pledge on record for this item type bars pledging while it stands (422 pledge_barred)
         credit.check_pledge(session, applicant=applicant.label, item_type=credit.item_type(spec.code, spec.basic_code))
     form = catalog.validate_form(spec.form_schema, form)
-    checked = check_materials(session, actor, spec, materials, pledge, at_submission=True,
-                              holder=applicant.label, owners=bundle.owners if bundle else None)
     now = clock.now()
+    # PostgreSQL: the materials' owners and the case's key and number (from their sequences) in one round trip
+    # (a 一件事 application looked up the owners and reserved the number), and every row of the filing in one
+    # pipeline (repository.write_filing)
+    pipelined = repo.pipelines(session)
+    owners, keys = bundle.owners if bundle else None, None
+    if pipelined and bundle is None:
+        owners, keys = repo.owners_and_keys(session, [m.file_id for m in materials if m.file_id],
+                                            spec.region_code, deadlines.local_day(now))
+    checked = check_materials(session, actor, spec, materials, pledge, at_submission=True,
+                              holder=applicant.label, owners=owners)
     cal = get_calendar(session)
+    case_id: int | None = None
+    if keys is not None:
+        case_id, number = keys
+    elif pipelined:
+        case_id, number = repo.new_case_id(session), case_no or reserve_case_no(
+            session, spec.region_code, deadlines.local_day(now))
+    else:
+        number = case_no or reserve_case_no(session, spec.region_code, deadlines.local_day(now))
     case = Case(
-        case_no=case_no or reserve_case_no(session, spec.region_code, deadlines.local_day(now)), item_code=spec.code,
+        id=case_id, case_no=number, item_code=spec.code,
         item_version_id=spec.version_id, item_name=spec.name, department_id=spec.department_id,
         region_code=spec.region_code, applicant=profile.label, applicant_name=profile.name,
         applicant_code=profile.code, applicant_phone=profile.phone,
@@ -131,28 +147,38 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
         intake_department_id=intake.department_id if intake else None, intake_by=intake.by if intake else None,
         deliver_at_intake=bool(intake and deliver_at_intake))
     case.due = case.answer_due
-    session.add(case)
-    session.flush()
-    session.add_all(CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
-                                 round=1, provided_at=now) for m in checked)
-    session.add(CaseEvent(case_id=case.id, seq=1, at=now, action="submit", actor=actor.label, actor_name=actor.name,
+    if not pipelined:
+        session.add(case)
+        session.flush()
+    filed_materials = [CaseMaterial(case_id=case.id, name=m.name, file_id=m.file_id, license_ref=m.license_ref,
+                                    round=1, provided_at=now) for m in checked]
+    submitted = CaseEvent(case_id=case.id, seq=1, at=now, action="submit", actor=actor.label, actor_name=actor.name,
                           from_status=None, to_status=Status.SUBMITTED.value, comment=None,
                           data={"channel": channel, "pledge": pledge, "materials": [m.name for m in checked]}
                           | ({"intake_region_code": intake.region_code, "deliver_at_intake": case.deliver_at_intake}
-                             if intake else {})))
+                             if intake else {}))
+    rows: list[Any] = [submitted, *filed_materials]
     if key:
-        session.add(SubmissionKey(principal=actor.label, key=key, case_id=case.id, created_at=now))
-    if bundle is None:
-        session.flush()
-        if actor.is_applicant:
-            discard_draft(session, actor, spec.code)
+        rows.append(SubmissionKey(principal=actor.label, key=key, case_id=case.id, created_at=now))
+    announced = outbox.event(events.CASE_SUBMITTED,
+                             machine.case_changed(case, "submit", actor.label).model_dump(mode="json"),
+                             subject=f"case:{case.case_no}")
+    if pipelined:
+        repo.write_filing(session, case, [*rows, announced],
+                          draft_of=actor.label if actor.is_applicant and bundle is None else None)
+    else:
+        session.add_all(rows)
+        session.add(announced)
+        if bundle is None:
+            session.flush()
+            if actor.is_applicant:
+                discard_draft(session, actor, spec.code)
+    views.remember_filed(case, [submitted], filed_materials)
     audit.record(session, actor, "case.submit", "case", case.case_no,
                  {"item": spec.code, "channel": channel, "applicant": profile.label}
                  | ({"bundle_application_id": bundle.application_id} if bundle else {})
                  | ({"intake_region_code": intake.region_code, "intake_department_id": intake.department_id}
                     if intake else {}))
-    outbox.emit(session, events.CASE_SUBMITTED, machine.case_changed(case, "submit", actor.label).model_dump(mode="json"),
-                subject=f"case:{case.case_no}")
     return case
 
 
@@ -489,9 +515,7 @@ def list_drafts(session: Session, actor: Actor) -> Sequence[ApplicationDraft]:
 
 
 def discard_draft(session: Session, actor: Actor, item_code: str) -> None:
-    draft = repo.draft(session, actor.label, item_code)
-    if draft is not None:
-        session.delete(draft)
+    repo.delete_draft(session, actor.label, item_code)
 
 
 def material_file(session: Session, actor: Actor, *, case_no: str, file_id: str) -> storage.StoredFile:

@@ -5,6 +5,7 @@ list line and the public progress. Read-only: the writers are in ``service`` and
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.cases import branches, crossregion, deadlines, duties, forwarding, machine
 from yiwang.cases import repository as repo
-from yiwang.cases.models import Case, CaseEvent
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial
 from yiwang.cases.schemas import BranchOut, CaseListItem, CaseMaterialOut, CaseOut, TimelineEntry
 from yiwang.cases.states import SUSPENSION_KINDS, Action, Status, actions_from
 from yiwang.core import clock, outbox
@@ -102,6 +103,15 @@ def _working_days_used(session: Session, case: Case) -> int | None:
 
 # --- views ------------------------------------------------------------------------------------------
 
+# the timeline and materials a filing just wrote, by case object: (version, events, materials)
+_filed: weakref.WeakKeyDictionary[Case, tuple[int, list[CaseEvent], list[CaseMaterial]]] = weakref.WeakKeyDictionary()
+
+
+def remember_filed(case: Case, events: list[CaseEvent], materials: list[CaseMaterial]) -> None:
+    """Keep what a filing wrote beside its case, so the answer to the filing is built from memory."""
+    _filed[case] = (case.version, events, materials)
+
+
 def view(session: Session, actor: Actor, case: Case) -> CaseOut:
     """The case as ``actor`` sees it now: clocks, allowed actions, materials, timeline."""
     from yiwang.cases.states import ACTION_LABELS, STATUS_LABELS
@@ -109,7 +119,9 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
 
     clock_now = clock_view(session, case)
     dept_name = org_service.department_name(session, case.department_id)
-    events = repo.events(session, case.id)
+    filed = _filed.get(case)  # just filed, nothing done to it since: the rows are known, no need to read them back
+    events, case_materials = ((filed[1], filed[2]) if filed is not None and filed[0] == case.version
+                              else (repo.events(session, case.id), repo.materials(session, case.id)))
     labels = {a.value: label for a, label in ACTION_LABELS.items()} | {"submit": "提交申请"}
     applicant_view = actor.is_applicant
     shown_materials = branches.visible_materials(session, actor, case)
@@ -124,7 +136,7 @@ def view(session: Session, actor: Actor, case: Case) -> CaseOut:
         light=clock_now["light"], paused=clock_now["paused"], allowed_actions=allowed_actions(actor, case),
         form=case.form,
         materials=[CaseMaterialOut(name=m.name, file_id=m.file_id, license_ref=m.license_ref, round=m.round,
-                                   provided_at=m.provided_at) for m in repo.materials(session, case.id)
+                                   provided_at=m.provided_at) for m in case_materials
                    if shown_materials is None or m.name in shown_materials],
         corrections=[{"seq": c.seq, "materials": c.materials, "comment": c.comment, "requested_at": c.requested_at,
                       "answered_at": c.answered_at} for c in (repo.corrections(session, case.id)

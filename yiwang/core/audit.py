@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from yiwang.core import clock
 from yiwang.core.config import get_settings
-from yiwang.core.db import Base
+from yiwang.core.db import Base, run_pipeline
 from yiwang.core.permissions import Actor
 
 GENESIS = "0" * 64
@@ -163,6 +163,9 @@ def _write_pending(session: Session) -> None:
     by_chain: dict[int, list[_Pending]] = {}
     for p in pending:
         by_chain.setdefault(p.chain, []).append(p)
+    if session.get_bind().dialect.name == "postgresql":
+        _write_pending_pg(session, by_chain)
+        return
     for chain in sorted(by_chain):  # fixed lock order across chains
         items = by_chain[chain]
         row = session.execute(
@@ -191,6 +194,44 @@ def _write_pending(session: Session) -> None:
         session.execute(insert(AuditRecord), rows)
         session.execute(text("UPDATE audit_head SET hash = :h, signature = :s WHERE chain = :c"),
                         {"h": prev, "s": sign_head(chain, last_seq, prev, key), "c": chain})
+
+
+_INSERT_PG = ("INSERT INTO audit_record (chain, seq, at, actor, actor_name, action, object_type, object_id, detail, "
+              "prev_hash, hash, hash_scheme) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+
+
+def _write_pending_pg(session: Session, by_chain: dict[int, list[_Pending]]) -> None:
+    """PostgreSQL: each head is read and locked last (SELECT … FOR UPDATE, after everything else the
+    transaction wrote), then its records and its one head update go out together in one pipeline, with the
+    transaction's COMMIT when this is the outermost commit: two round trips per chain including the commit,
+    and the head stays locked only from that read to the commit. (SQLAlchemy's own commit that follows finds
+    the connection idle and sends nothing; this is the only before-commit hook, and it flushes first.)"""
+    from psycopg.types.json import Json
+
+    session.flush()
+    commit = not session.in_nested_transaction()
+    key = audit_key()
+    for chain in sorted(by_chain):  # fixed lock order across chains
+        items = by_chain[chain]
+        row = session.execute(text("SELECT seq, hash FROM audit_head WHERE chain = :c FOR UPDATE"),
+                              {"c": chain}).first()
+        seq, prev = (int(row[0]), str(row[1])) if row is not None else (0, GENESIS)
+        if row is None:
+            session.add(AuditHead(chain=chain, seq=0, hash=GENESIS, signature=sign_head(chain, 0, GENESIS)))
+            session.flush()
+        rows = []
+        for p in items:
+            seq += 1
+            digest = compute_hash(prev, chain, seq, p.at, p.actor, p.action, p.object_type, p.object_id,
+                                  p.detail, scheme=KEYED, key=key)
+            rows.append((chain, seq, clock.as_utc(p.at), p.actor, p.actor_name, p.action, p.object_type,
+                         p.object_id, Json(p.detail), prev, digest, KEYED))
+            prev = digest
+        last = chain == max(by_chain)
+        run_pipeline(session, [(_INSERT_PG, rows),
+                               ("UPDATE audit_head SET seq = %s, hash = %s, signature = %s WHERE chain = %s",
+                                (seq, prev, sign_head(chain, seq, prev, key), chain))],
+                     many=frozenset({0}), commit=last and commit)
 
 
 @event.listens_for(Session, "before_commit")

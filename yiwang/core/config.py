@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     office_close_hour: int = 17
     # Upper bound for in-process caches of rarely changing reference data (department names, item specs).
     cache_seconds: float = 60.0
+    # How long a process trusts what a token named (identity.actor_cache); 0 turns the cache off. A logout or a
+    # staff change is seen at once by every worker of the installation, by other hosts within this time.
+    auth_cache_seconds: float = 10.0
     # How often a process's search index asks the database whether the catalog changed.
     search_refresh_seconds: float = 1.0
     # Build the search index when a web worker starts rather than on its first search.

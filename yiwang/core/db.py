@@ -8,11 +8,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy import exc as exc_module
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -148,7 +150,35 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # hide_parameters: personal data in statement parameters never reaches the logs
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling that costs nothing on a busy server: a pooled connection is pinged
+    before use only when it sat idle for more than ``IDLE_PING_SECONDS`` (a restarted database, a dropped
+    connection), rather than before every request (``pool_pre_ping``: one extra round trip each time). A
+    connection that fails the ping is replaced and the checkout retried."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned <= IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means the connection is gone
+            raise exc_module.DisconnectionError(str(exc).splitlines()[0] if str(exc) else "ping failed") from exc
+        if not alive:
+            raise exc_module.DisconnectionError("ping failed")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -207,3 +237,69 @@ def companion_engine(engine: Engine) -> Engine:
     if found is None:
         found = _engines[key] = make_engine(url)
     return found
+
+
+def pipelined_insert(session: Session, objects: list[Any], *, keep: tuple[Any, ...] = (),
+                     after: list[tuple[str, tuple[Any, ...]]] | None = None) -> None:
+    """PostgreSQL: INSERT new mapped objects (and any further statements) in one psycopg pipeline, one
+    round trip for them all instead of one per object, inside the session's transaction.
+
+    Each object's column values are taken as set, with the columns' scalar defaults filled in; a column left
+    None that the database fills (a serial key) is left out. The rows are written as given: objects needing
+    their key afterwards must carry it (taken beforehand from the sequence). Objects in ``keep`` become
+    persistent in the session as if loaded (later changes to them flush as updates); the others stay
+    transient, for building an answer from memory. Database errors surface as SQLAlchemy's."""
+    from psycopg.types.json import Json
+    from sqlalchemy.orm import make_transient_to_detached
+
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    for obj in objects:
+        table = obj.__table__
+        names, values = [], []
+        for column in table.columns:
+            value = obj.__dict__.get(column.key)
+            if value is None and column.default is not None and column.default.is_scalar:
+                value = column.default.arg
+                setattr(obj, column.key, value)
+            if value is None and (column.primary_key or column.server_default is not None or not column.nullable):
+                continue
+            if value is None and column.key not in obj.__dict__:
+                setattr(obj, column.key, None)  # known to be NULL: no refresh when it is read
+            if value is not None and isinstance(column.type, JSON):
+                value = Json(value)
+            elif isinstance(value, dt.datetime):
+                if value.tzinfo is None:
+                    raise ValueError(f"naive datetime given to {table.name}.{column.name}")
+                value = value.astimezone(dt.UTC)
+            names.append(f'"{column.name}"')
+            values.append(value)
+        statements.append((f'INSERT INTO "{table.name}" ({", ".join(names)}) '
+                           f'VALUES ({", ".join(["%s"] * len(values))})', tuple(values)))
+    statements += after or []
+    run_pipeline(session, statements)
+    for obj in keep:
+        make_transient_to_detached(obj)
+        session.add(obj)
+
+
+def run_pipeline(session: Session, statements: list[tuple[str, Any]], *, many: frozenset[int] = frozenset(),
+                 commit: bool = False) -> None:
+    """PostgreSQL: send statements (SQL, parameters; ``many`` holds the positions whose parameters are a list
+    of rows) in one psycopg pipeline inside the session's transaction — one round trip for them all — and,
+    with ``commit``, the transaction's COMMIT in the same round trip. Errors surface as SQLAlchemy's."""
+    from psycopg import Error as DriverError
+    from sqlalchemy.exc import DBAPIError
+
+    raw: Any = session.connection().connection.driver_connection
+    try:
+        with raw.pipeline(), raw.cursor() as cur:
+            for position, (sql, params) in enumerate(statements):
+                if position in many:
+                    cur.executemany(sql, params)
+                else:
+                    cur.execute(sql, params)
+            if commit:
+                raw.commit()
+    except DriverError as exc:
+        raise DBAPIError.instance(statements[0][0] if statements else "COMMIT", None, exc,  # type: ignore[arg-type]
+                                  DriverError) from exc

@@ -51,11 +51,16 @@ class OutboxEvent(Base):
 
 
 def emit(session: Session, topic: str, payload: dict[str, Any], *, subject: str | None = None) -> OutboxEvent:
+    row = event(topic, payload, subject=subject)
+    session.add(row)
+    return row
+
+
+def event(topic: str, payload: dict[str, Any], *, subject: str | None = None) -> OutboxEvent:
+    """A new pending event, not yet added to any session (a hot path writes it with its other rows at once)."""
     now = clock.now()
-    event = OutboxEvent(topic=topic, payload=payload, status=PENDING, attempts=0, created_at=now,
-                        available_at=now, subject=subject[:100] if subject else None)
-    session.add(event)
-    return event
+    return OutboxEvent(topic=topic, payload=payload, status=PENDING, attempts=0, created_at=now,
+                       available_at=now, subject=subject[:100] if subject else None)
 
 
 DeadHook = Callable[[Session, "OutboxEvent"], None]

@@ -38,6 +38,7 @@ from yiwang.core.codes import (
 from yiwang.core.config import get_settings
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.permissions import ANONYMOUS, Actor, ActorKind, Perm, Role
+from yiwang.identity import actor_cache
 from yiwang.identity import repository as repo
 from yiwang.identity.errors import (
     AlreadyRegistered,
@@ -318,10 +319,30 @@ def resolve_token(session: Session, raw: str, kind: str) -> tuple[Actor, AuthTok
     return (actor, row) if actor else None
 
 
+def resolve_actor(session: Session, raw: str, kind: str) -> Actor | None:
+    """Who a token names (``resolve_token``), answered from this process's cache when it can be
+    (identity.actor_cache: a logout or staff change is honoured at once). An applicant's registered details
+    are cached beside it, so that filing needs no second lookup."""
+    if not raw or len(raw) > 200:
+        return None
+    digest = _digest(raw)
+    entry = actor_cache.get(digest, kind)
+    if entry is not None:
+        return entry.actor if entry.expires_at > clock.now() else None
+    resolved = resolve_token(session, raw, kind)
+    if resolved is None:
+        return None
+    actor, row = resolved
+    profile = _profile(session, actor) if actor.is_applicant else None
+    actor_cache.put(digest, kind, actor, row.expires_at, profile)
+    return actor
+
+
 def revoke_token(session: Session, raw: str) -> None:
     row = repo.token(session, _digest(raw))
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
+        actor_cache.changed(session)
 
 
 # --- phone verification ------------------------------------------------------------------------
@@ -471,6 +492,7 @@ def set_staff_active(session: Session, actor: Actor, *, login: str, active: bool
     if staff is None:
         raise StaffNotFound("人员不存在", field="login")
     staff.active = active
+    actor_cache.changed(session)
     audit.record(session, actor, "staff.activate" if active else "staff.deactivate", "staff", staff.id)
     return staff
 
@@ -514,6 +536,13 @@ class ApplicantProfile:
 
 def applicant_profile(session: Session, actor: Actor) -> ApplicantProfile:
     """The registered details of a person or enterprise (what a case records about its applicant)."""
+    cached = actor_cache.profile_of(actor.label)
+    if isinstance(cached, ApplicantProfile):
+        return cached
+    return _profile(session, actor)
+
+
+def _profile(session: Session, actor: Actor) -> ApplicantProfile:
     if actor.kind is ActorKind.PERSON and actor.id is not None:
         p = session.get(Person, actor.id)
         if p:

@@ -146,8 +146,7 @@ def page_actor(request: Request, session: Session) -> Actor:
     raw = session_cookie(request)
     if not raw:
         return ANONYMOUS
-    resolved = identity.resolve_token(session, raw, "web")
-    return resolved[0] if resolved else ANONYMOUS
+    return identity.resolve_actor(session, raw, "web") or ANONYMOUS
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200,
