@@ -167,6 +167,7 @@ def submit(session: Session, actor: Actor, *, bundle_code: str, form: dict[str, 
                 exc.field = _request_field(exc.field, positions.get(spec.code, []))
                 raise
             filed.append(case)
+    cases.write_bundle_cases(session, filing)
     app.due = max((c.due for c in filed if c.due is not None), default=None)
     if key:
         session.add(BundleSubmissionKey(principal=actor.label, key=key, application_id=app.id, created_at=now))

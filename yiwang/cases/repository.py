@@ -254,17 +254,49 @@ def owners_and_keys(session: Session, file_ids: Collection[str], region_code: st
     return owners, (int(case_id), format_case_no(region_code, day, int(serial)))
 
 
+ID_BLOCK = 8
+
+
 def new_case_id(session: Session) -> int:
-    return int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")))
+    """A new case row key (PostgreSQL). A 一件事 application files several cases in one transaction: keys are
+    taken ``ID_BLOCK`` at a time and kept for the transaction (what it does not use is a gap)."""
+    spare: list[int] = session.info.setdefault("spare_case_ids", [])
+    if not spare:
+        spare.extend(int(v) for v in session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, :n)"),
+            {"n": ID_BLOCK}))
+        spare.sort(reverse=True)
+    return spare.pop()
 
 
-def write_filing(session: Session, case: Case, rows: list[Any], *, draft_of: str | None) -> None:
+def reserve_keys(session: Session, region_code: str, day: dt.date, n: int) -> list[str]:
+    """``n`` case numbers in rising order and, kept for ``new_case_id``, as many row keys: one statement."""
+    rows = session.execute(text("SELECT nextval('case_no_seq'), nextval(pg_get_serial_sequence('cases', 'id')) "
+                                "FROM generate_series(1, :n)"), {"n": n}).all()
+    spare: list[int] = session.info.setdefault("spare_case_ids", [])
+    spare.extend(int(r[1]) for r in rows)
+    spare.sort(reverse=True)
+    return [format_case_no(region_code, day, serial) for serial in sorted(int(r[0]) for r in rows)]
+
+
+def write_filing(session: Session, case: Case, rows: list[Any], *, draft_of: str | None,
+                 hold: list[Any] | None = None) -> None:
     """The rows of a filing — the case, its timeline, materials, idempotency key, outbox event — and the
     applicant's discarded draft, in one round trip (PostgreSQL pipeline). The case becomes persistent in the
-    session as written; the other rows stay in memory for the answer."""
+    session as written; the other rows stay in memory for the answer. ``hold`` keeps them there until
+    ``write_held_filings`` (a 一件事 application writes all its cases at once)."""
     after = ([('DELETE FROM case_draft WHERE applicant = %s AND item_code = %s', (draft_of, case.item_code))]
              if draft_of else [])
+    if hold is not None:
+        hold.append(([case, *rows], case, after))
+        return
     pipelined_insert(session, [case, *rows], keep=(case,), after=after)
+
+
+def write_held_filings(session: Session, held: list[Any]) -> None:
+    if held:
+        pipelined_insert(session, [obj for objects, _, _ in held for obj in objects],
+                         keep=tuple(case for _, case, _ in held), after=[s for _, _, after in held for s in after])
 
 
 def delete_draft(session: Session, applicant: str, item_code: str) -> None:

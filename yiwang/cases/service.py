@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Select, select
@@ -58,6 +58,8 @@ class BundleFiling:
     channel: str
     profile: Any  # identity.ApplicantProfile
     owners: dict[str, str]
+    # the cases' rows, held until write_bundle_cases writes them all in one round trip (PostgreSQL)
+    held: list[Any] = field(default_factory=list)
 
 
 def submit(session: Session, actor: Actor, *, item_code: str, form: dict[str, Any], materials: Sequence[MaterialIn],
@@ -165,7 +167,8 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
                              subject=f"case:{case.case_no}")
     if pipelined:
         repo.write_filing(session, case, [*rows, announced],
-                          draft_of=actor.label if actor.is_applicant and bundle is None else None)
+                          draft_of=actor.label if actor.is_applicant and bundle is None else None,
+                          hold=bundle.held if bundle is not None else None)
     else:
         session.add_all(rows)
         session.add(announced)
@@ -182,9 +185,19 @@ def _file(session: Session, actor: Actor, applicant: Actor, channel: str, profil
     return case
 
 
+def write_bundle_cases(session: Session, bundle: BundleFiling) -> None:
+    """Write the cases a 一件事 application filed (``submit`` with ``bundle``), all at once: call after the last."""
+    repo.write_held_filings(session, bundle.held)
+    bundle.held.clear()
+
+
 def reserve_numbers(session: Session, region_code: str, n: int) -> list[str]:
-    """``n`` case numbers of a region for today, reserved at once (a 一件事 application's cases)."""
-    return reserve_case_nos(session, region_code, deadlines.local_day(clock.now()), n)
+    """``n`` case numbers of a region for today, reserved at once (a 一件事 application's cases); on PostgreSQL
+    the cases' row keys are taken in the same statement."""
+    day = deadlines.local_day(clock.now())
+    if repo.pipelines(session):
+        return repo.reserve_keys(session, region_code, day, n)
+    return reserve_case_nos(session, region_code, day, n)
 
 
 bundle_cases = repo.bundle_cases
