@@ -26,9 +26,10 @@ pending changes) merges everything into a new main segment equal to a full build
 from __future__ import annotations
 
 import bisect
+import json
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ from yiwang.catalog.search.intents import (
     is_lookup_name,
     is_variant_name,
 )
+from yiwang.catalog.search.snapshot import array_text, text_array
 
 
 @dataclass(frozen=True)
@@ -175,20 +177,35 @@ class _Segment:
         self, records: list[_Record], rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, lengths: np.ndarray,
         n_terms: int, term_fields: np.ndarray, stats: _Stats | None = None,
     ) -> None:
-        n_docs = len(records)
         # (term, doc) pairs are unique; a build lists them in doc order, so the CSR conversion (a
         # counting sort) leaves them sorted; after a compaction sum_duplicates sorts each row
-        matrix = sparse.csr_array((tfs, (rows, cols)), shape=(n_terms, n_docs))
+        matrix = sparse.csr_array((tfs, (rows, cols)), shape=(n_terms, len(records)))
         matrix.sum_duplicates()
+        self._setup(records, matrix.indptr, matrix.indices, matrix.data, lengths, term_fields, stats)
+
+    @classmethod
+    def from_csr(
+        cls, records: list[_Record], indptr: np.ndarray, indices: np.ndarray, tfs: np.ndarray, lengths: np.ndarray,
+        term_fields: np.ndarray, weights: np.ndarray,
+    ) -> _Segment:
+        """A segment from the arrays of an exported one (rows sorted, no tombstones, its own statistics)."""
+        segment = cls.__new__(cls)
+        segment._setup(records, indptr, indices, tfs, lengths, term_fields, None, weights)
+        return segment
+
+    def _setup(
+        self, records: list[_Record], indptr: np.ndarray, indices: np.ndarray, tfs: np.ndarray, lengths: np.ndarray,
+        term_fields: np.ndarray, stats: _Stats | None, weights: np.ndarray | None = None,
+    ) -> None:
+        n_docs, n_terms = len(records), len(indptr) - 1
         self.records = records
         self.codes = [r.doc.code for r in records]
         self.position = {code: i for i, code in enumerate(self.codes)}
         self.alive = np.ones(n_docs, dtype=bool)
         self.n_docs, self.n_terms = n_docs, n_terms
-        self.indptr = matrix.indptr.astype(np.int64, copy=False)
-        self.indices = matrix.indices.astype(np.int32, copy=False)
-        self.tfs = matrix.data.astype(np.uint16, copy=False)
-        del matrix
+        self.indptr = indptr.astype(np.int64, copy=False)
+        self.indices = indices.astype(np.int32, copy=False)
+        self.tfs = tfs.astype(np.uint16, copy=False)
         self.lengths = lengths.astype(np.float32, copy=False)
         if stats is None:
             avgdl = np.ones(_N_FIELDS)
@@ -198,7 +215,8 @@ class _Segment:
                     avgdl[f] = float(present.mean(dtype=np.float64))
             stats = _Stats(n_docs, np.diff(self.indptr), avgdl)
         self.stats = stats
-        self.weights = _bm25_weights(self.indptr, self.indices, self.tfs, self.lengths, term_fields, stats)
+        self.weights = (_bm25_weights(self.indptr, self.indices, self.tfs, self.lengths, term_fields, stats)
+                        if weights is None else weights.astype(np.float32, copy=False))
         docs = [r.doc for r in records]
         self.department_id = np.array([-1 if d.department_id is None else d.department_id for d in docs], np.int64)
         self.department_values, self.department = _categorical([d.department for d in docs])
@@ -454,6 +472,62 @@ class SearchEngine:
             self._main = self._segment(items, self._vocab, main, np.flatnonzero(main.alive))
             self._delta, self._removed, self._stale = {}, 0, False
             self._view = (self._main, None, self._vocab)
+
+    # -- export and restore (the snapshot a restart loads instead of re-analysing every item) ---------
+
+    def export(self) -> dict[str, np.ndarray]:
+        """The index as plain arrays (compacted first, so one segment without tombstones): the
+        vocabulary, the term frequencies and field lengths, and per item what ranking and filters
+        read. Item keywords are not kept: they matter only when an item is analysed."""
+        with self._lock:
+            self.compact()
+            main, vocab = self._main, self._vocab
+            terms = list(vocab.ids)  # ids are handed out in insertion order
+            term_fields = np.array(vocab.fields[: len(terms)], dtype=np.int8)
+        records = [
+            [r.doc.code, r.doc.name, r.doc.department, r.doc.department_id, r.doc.region_code, r.doc.item_type,
+             list(r.doc.audience), list(r.doc.themes), r.name_compact, r.name_syllables, r.name_initials,
+             r.lookup, r.variant]
+            for r in main.records
+        ]
+        return {
+            "terms": text_array(json.dumps(terms, ensure_ascii=False)),
+            "term_fields": term_fields,
+            "records": text_array(json.dumps(records, ensure_ascii=False)),
+            "indptr": main.indptr,
+            "indices": main.indices,
+            "tfs": main.tfs,
+            "lengths": main.lengths,
+            "weights": main.weights,
+        }
+
+    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Replace the index with one exported by :meth:`export` (by an engine with the same analyzer).
+        Raises ``ValueError`` when the arrays do not fit together."""
+        terms = json.loads(array_text(arrays["terms"]))
+        term_fields = np.asarray(arrays["term_fields"], dtype=np.int8)
+        indptr, indices, tfs = arrays["indptr"], arrays["indices"], arrays["tfs"]
+        lengths, weights = arrays["lengths"], arrays["weights"]
+        records = [
+            _Record(doc=SearchDoc(code=c, name=n, department=d, department_id=di, region_code=rc, item_type=t,
+                                  audience=tuple(a), themes=tuple(th)),
+                    name_compact=nc, name_syllables=ns, name_initials=ni, lookup=lk, variant=va)
+            for c, n, d, di, rc, t, a, th, nc, ns, ni, lk, va in json.loads(array_text(arrays["records"]))
+        ]
+        n_terms = len(indptr) - 1
+        if (len(term_fields) != len(terms) or n_terms > len(terms) or lengths.shape != (_N_FIELDS, len(records))
+                or not len(indices) == len(tfs) == len(weights) or int(indptr[-1]) != len(indices)
+                or (len(indices) and int(indices.max()) >= len(records))
+                or [r.doc.code for r in records] != sorted(r.doc.code for r in records)):
+            raise ValueError("inconsistent search index arrays")
+        vocab = _Vocabulary()
+        vocab.ids = {term: i for i, term in enumerate(terms)}
+        vocab.fields = term_fields.tolist()
+        main = _Segment.from_csr(records, indptr, indices, tfs, lengths, term_fields[:n_terms], weights)
+        with self._lock:
+            self._vocab, self._main = vocab, main
+            self._delta, self._removed, self._stale = {}, 0, False
+            self._view = (main, None, vocab)
 
     def _current_view(self) -> tuple[_Segment, _Segment | None, _Vocabulary]:
         """The segments to search; rebuilds the (small) delta segment after changes."""
