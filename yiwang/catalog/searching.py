@@ -250,7 +250,8 @@ def _load(path: Path, state: _State, epoch: str, generation: int) -> int | None:
 
 def _save(path: Path, state: _State, epoch: str, generation: int) -> None:
     """Write the index of ``state`` (as of ``generation``) to ``path``; the caller holds the lock. A failed
-    write (full or read-only disk) costs the next restart a build, not this search."""
+    write (full or read-only disk, item text the format cannot hold) costs the next restart a build, not
+    this search."""
     try:
         arrays = state.engine.export()
         codes, blob, ends = state.summaries.dump()
@@ -260,7 +261,7 @@ def _save(path: Path, state: _State, epoch: str, generation: int) -> None:
         meta = {"fingerprint": _fingerprint(), "epoch": epoch, "generation": generation,
                 "items": len(state.summaries)}
         snapshot.write(path, meta, arrays)
-    except OSError:
+    except (OSError, ValueError):
         log.warning("could not write the search index snapshot %s", path, exc_info=True)
         return
     state.unsaved, state.saved_at = 0, time.monotonic()

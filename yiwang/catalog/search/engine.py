@@ -92,6 +92,7 @@ _TEXT_FIELDS = ("n", "k", "d", "t")
 _KEY_FIELDS = {"py": "p", "fz": "f", "ac": "a"}
 
 DELTA_LIMIT = 2000
+_RECORD_COLUMNS = 10  # text columns per item in an export
 RERANK_WINDOW = 200  # top items re-ranked by name similarity (QueryPlan.name_similarity)
 
 
@@ -484,16 +485,24 @@ class SearchEngine:
             main, vocab = self._main, self._vocab
             terms = list(vocab.ids)  # ids are handed out in insertion order
             term_fields = np.array(vocab.fields[: len(terms)], dtype=np.int8)
-        records = [
-            [r.doc.code, r.doc.name, r.doc.department, r.doc.department_id, r.doc.region_code, r.doc.item_type,
-             list(r.doc.audience), list(r.doc.themes), r.name_compact, r.name_syllables, r.name_initials,
-             r.lookup, r.variant]
-            for r in main.records
+        docs = [r.doc for r in main.records]
+        columns = [
+            [d.code for d in docs], [d.name for d in docs], [d.department for d in docs],
+            [d.region_code for d in docs], [d.item_type for d in docs],
+            ["\x1f".join(d.audience) for d in docs], ["\x1f".join(d.themes) for d in docs],
+            [r.name_compact for r in main.records], [r.name_syllables for r in main.records],
+            [r.name_initials for r in main.records],
         ]
+        text = "\x00".join("\x00".join(column) for column in columns)
+        if text.count("\x00") != len(columns) * len(docs) - 1 or any(
+                "\x1f" in v for d in docs for v in (*d.audience, *d.themes)):
+            raise ValueError("item text with control characters cannot be exported")
         return {
             "terms": text_array(json.dumps(terms, ensure_ascii=False)),
             "term_fields": term_fields,
-            "records": text_array(json.dumps(records, ensure_ascii=False)),
+            "record_text": text_array(text) if docs else np.empty(0, dtype=np.uint8),
+            "department_id": np.array([-1 if d.department_id is None else d.department_id for d in docs], np.int64),
+            "flags": np.array([r.lookup | r.variant << 1 for r in main.records], dtype=np.uint8),
             "indptr": main.indptr,
             "indices": main.indices,
             "tfs": main.tfs,
@@ -508,11 +517,22 @@ class SearchEngine:
         term_fields = np.asarray(arrays["term_fields"], dtype=np.int8)
         indptr, indices, tfs = arrays["indptr"], arrays["indices"], arrays["tfs"]
         lengths, weights = arrays["lengths"], arrays["weights"]
+        department_ids, flags = arrays["department_id"].tolist(), arrays["flags"].tolist()
+        n = len(flags)
+        text = array_text(arrays["record_text"])
+        fields = text.split("\x00") if n else []
+        if len(fields) != _RECORD_COLUMNS * n or len(department_ids) != n:
+            raise ValueError("inconsistent search index records")
+        codes, names, departments, regions, types, audiences, themes, compacts, syllables, initials = (
+            fields[i * n : (i + 1) * n] for i in range(_RECORD_COLUMNS))
         records = [
-            _Record(doc=SearchDoc(code=c, name=n, department=d, department_id=di, region_code=rc, item_type=t,
-                                  audience=tuple(a), themes=tuple(th)),
-                    name_compact=nc, name_syllables=ns, name_initials=ni, lookup=lk, variant=va)
-            for c, n, d, di, rc, t, a, th, nc, ns, ni, lk, va in json.loads(array_text(arrays["records"]))
+            _Record(doc=SearchDoc(code=c, name=nm, department=d, department_id=None if di < 0 else di,
+                                  region_code=rc, item_type=t, audience=tuple(a.split("\x1f")) if a else (),
+                                  themes=tuple(th.split("\x1f")) if th else ()),
+                    name_compact=nc, name_syllables=ns, name_initials=ni, lookup=bool(fl & 1), variant=bool(fl & 2))
+            for c, nm, d, di, rc, t, a, th, nc, ns, ni, fl in zip(
+                codes, names, departments, department_ids, regions, types, audiences, themes, compacts, syllables,
+                initials, flags, strict=True)
         ]
         n_terms = len(indptr) - 1
         if (len(term_fields) != len(terms) or n_terms > len(terms) or lengths.shape != (_N_FIELDS, len(records))

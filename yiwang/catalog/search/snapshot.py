@@ -34,16 +34,18 @@ def fingerprint(sources: Iterable[Path]) -> str:
     for path in [here / "analyzer.py", here / "engine.py", here / "intents.py", *sources]:
         try:
             digest.update(path.read_bytes())
-        except OSError:  # no source shipped: fall back on the package version
-            from yiwang import __version__
-
-            digest.update(f"{path.name} {__version__}".encode())
+        except OSError:  # no source shipped: the installed package's version stands in for it
+            digest.update(f"{path.name} {_version('yiwang')}\n".encode())
     for library in ("jieba", "pypinyin"):
-        try:
-            digest.update(f"{library} {metadata.version(library)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library} ?\n".encode())
+        digest.update(f"{library} {_version(library)}\n".encode())
     return digest.hexdigest()[:32]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def text_array(text: str) -> np.ndarray:
