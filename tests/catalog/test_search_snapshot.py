@@ -273,3 +273,26 @@ def test_the_reindex_command(session: Session, var_dir: Path, monkeypatch: pytes
     r = CliRunner().invoke(main, ["catalog", "reindex"])
     assert r.exit_code == 0, r.output
     assert "indexed 5 item(s)" in r.output and str(_path(session)) in r.output
+
+
+def test_the_snapshot_is_rewritten_once_enough_items_changed(session: Session, var_dir: Path, builds: list[int],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _catalog(session)
+    searching.warm(session)
+    first = snapshot.read_meta(_path(session))
+    assert first is not None
+    monkeypatch.setattr(searching, "SNAPSHOT_SECONDS", 0.0)
+    monkeypatch.setattr(searching, "SNAPSHOT_CHANGES", 2)
+    new = cf.published(session, name="宠物犬登记")
+    session.commit()
+    assert _search(session, "宠物犬")[0] == new
+    assert snapshot.read_meta(_path(session)) == first  # one change: not yet
+    other = cf.published(session, name="养犬许可证核发")
+    session.commit()
+    assert _search(session, "养犬许可证")[0] == other
+    meta = snapshot.read_meta(_path(session))
+    assert meta is not None and meta["generation"] > first["generation"] and meta["items"] == 7
+    _restart()
+    monkeypatch.setattr(searching, "_apply_changes", lambda *a: pytest.fail("nothing should be left to pull"))
+    assert _search(session, "宠物犬")[0] == new and _search(session, "养犬许可证")[0] == other
+    assert len(builds) == 1
