@@ -296,3 +296,41 @@ def test_the_snapshot_is_rewritten_once_enough_items_changed(session: Session, v
     monkeypatch.setattr(searching, "_apply_changes", lambda *a: pytest.fail("nothing should be left to pull"))
     assert _search(session, "宠物犬")[0] == new and _search(session, "养犬许可证")[0] == other
     assert len(builds) == 1
+
+
+def test_a_write_replaces_the_file_whole_and_clears_what_a_killed_writer_left(tmp_path: Path) -> None:
+    path = tmp_path / "search" / "catalog-x.npz"
+    snapshot.write(path, {"n": 1}, {"a": np.arange(3)})
+    left = path.with_name(path.name + ".12345.tmp")
+    left.write_bytes(b"half a snapshot")
+    snapshot.write(path, {"n": 2}, {"a": np.arange(5)})
+    assert snapshot.read_meta(path) == {"n": 2} and not left.exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["catalog-x.npz"]
+    assert snapshot.read_meta(tmp_path / "missing.npz") is None
+
+
+def test_an_empty_index_and_unusual_text_round_trip(analyzer: Analyzer, tmp_path: Path) -> None:
+    empty = SearchEngine(analyzer)
+    empty.build([])
+    copy = restored(empty, analyzer, tmp_path)
+    assert len(copy) == 0 and copy.search("营业执照") == (0, [])
+    odd = [SearchDoc("B1", "名称\n带换行 and ＡＢＣ", "", None, "", "", (), ("主题,一", "二")),
+           SearchDoc("B2", "営業许可😀", "部门", 3, "440100", "01", ("1",), (), "")]
+    engine = SearchEngine(analyzer)
+    engine.build(odd)
+    copy = restored(engine, analyzer, tmp_path)
+    assert answers(copy) == answers(engine) and copy.search("带换行")[1][0][0] == "B1"
+    engine.build([SearchDoc("B3", "名称\x00带空字符")])
+    with pytest.raises(ValueError):
+        engine.export()
+
+
+def test_a_catalog_with_every_item_retired_restarts(session: Session, var_dir: Path, builds: list[int]) -> None:
+    codes = _catalog(session)
+    admin = f.staff(session, "cat", ["admin"], "区政务服务数据管理局")
+    for code in codes.values():
+        service.retire(session, admin, code=code, reason="取消")
+    session.commit()
+    assert searching.rebuild(session) == 0
+    _restart()
+    assert _search(session, "登记") == [] and len(builds) == 1

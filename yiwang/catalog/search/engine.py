@@ -493,14 +493,14 @@ class SearchEngine:
             [r.name_compact for r in main.records], [r.name_syllables for r in main.records],
             [r.name_initials for r in main.records],
         ]
-        text = "\x00".join("\x00".join(column) for column in columns)
-        if text.count("\x00") != len(columns) * len(docs) - 1 or any(
-                "\x1f" in v for d in docs for v in (*d.audience, *d.themes)):
+        text = "\x00".join("\x00".join(column) for column in columns) if docs else ""
+        if docs and (text.count("\x00") != len(columns) * len(docs) - 1
+                     or any("\x1f" in v for d in docs for v in (*d.audience, *d.themes))):
             raise ValueError("item text with control characters cannot be exported")
         return {
             "terms": text_array(json.dumps(terms, ensure_ascii=False)),
             "term_fields": term_fields,
-            "record_text": text_array(text) if docs else np.empty(0, dtype=np.uint8),
+            "record_text": text_array(text),
             "department_id": np.array([-1 if d.department_id is None else d.department_id for d in docs], np.int64),
             "flags": np.array([r.lookup | r.variant << 1 for r in main.records], dtype=np.uint8),
             "indptr": main.indptr,

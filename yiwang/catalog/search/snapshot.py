@@ -10,7 +10,6 @@ advisory lock on a file beside the snapshot).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -59,8 +58,12 @@ def array_text(array: np.ndarray) -> str:
 
 def write(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` and ``meta`` to ``path``: a temporary file in the same directory, flushed to disk,
-    then renamed over the old snapshot, so a reader sees the old file or the new one, never half of one."""
+    then renamed over the old snapshot, so a reader sees the old file or the new one, never half of one. The
+    caller holds :func:`locked`, so temporary files left by a writer that was killed are removed here."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f"{path.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
@@ -105,6 +108,8 @@ def opened(path: Path) -> Iterator[tuple[dict[str, Any], Any] | None]:
 def locked(path: Path, *, wait: bool = True) -> Iterator[bool]:
     """Hold the lock of the snapshot at ``path`` (a ``.lock`` file beside it) across processes; yields
     False instead of waiting when ``wait`` is false and another process holds it."""
+    import fcntl  # POSIX only: imported here so that the engine and the file format load anywhere
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a+b") as fh:
         try:
