@@ -21,6 +21,10 @@ Changes go to a delta segment: ``upsert`` analyses one item and stores its posti
 delta matrix is rebuilt (with the main segment's statistics) by the next search; replaced and
 removed main items are hidden by a tombstone. ``compact()`` (automatic past ``DELTA_LIMIT``
 pending changes) merges everything into a new main segment equal to a full build of the same items.
+
+``export()`` turns the compacted index into plain arrays (vocabulary, CSR arrays, weights, per-item
+text columns) and ``restore()`` takes them back without analysing any text: the snapshot a restarted
+process loads (:mod:`.snapshot` stores it, ``catalog/searching.py`` decides when).
 """
 
 from __future__ import annotations
