@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -35,8 +35,9 @@ from yiwang.core.db import session_factory
 from yiwang.web import setup as web_setup
 
 
-def _warm_search(app: FastAPI) -> None:
-    """Build this worker's catalog index in the background so the first search does not wait for it."""
+def _warm_search(app: FastAPI, then: Callable[[], object]) -> None:
+    """Load (or build) this worker's catalog index in the background so the first search does not wait for
+    it, then run ``then`` (after the index: it would only slow the index down, the GIL being one)."""
     from yiwang.catalog import searching
 
     def build() -> None:
@@ -45,6 +46,7 @@ def _warm_search(app: FastAPI) -> None:
                 searching.warm(session)
         except Exception:  # a missing table on a fresh database, say: the first search builds it instead
             logging.getLogger(__name__).warning("search index warm-up failed", exc_info=True)
+        then()
 
     threading.Thread(target=build, name="search-warm-up", daemon=True).start()
 
@@ -53,14 +55,13 @@ def _warm_fonts() -> None:
     """Cut the embedded PDF font now (once per machine) so the first notice does not wait for it."""
     from yiwang.core import fonts
 
-    threading.Thread(target=fonts.font_name, name="font-warm-up", daemon=True).start()
+    fonts.font_name()
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if get_settings().search_warm_on_start:
-        _warm_search(app)
-        _warm_fonts()
+        _warm_search(app, then=_warm_fonts)
     yield
 
 

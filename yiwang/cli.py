@@ -510,6 +510,24 @@ def catalog_export(file: Path) -> None:
     click.echo(f"exported {n} item(s) to {file}")
 
 
+@catalog.command("reindex")
+def catalog_reindex() -> None:
+    """Analyse the published catalog again and write the search index snapshot that web workers load on
+    start (run it before starting a new release against a large catalog, or after restoring the database)."""
+    import time
+
+    from yiwang.catalog import searching
+    from yiwang.core.db import session_factory
+
+    started = time.perf_counter()
+    with session_factory()() as session:
+        n = searching.rebuild(session)
+        path = searching.snapshot_path(str(session.get_bind().engine.url))
+    where = f"snapshot {path}" if path is not None and path.is_file() else "no snapshot written (empty catalog or " \
+        "YIWANG_SEARCH_SNAPSHOT=false)"
+    click.echo(f"indexed {n} item(s) in {time.perf_counter() - started:.1f} s; {where}")
+
+
 # --- supervision ---------------------------------------------------------------------------------------
 
 @main.command()

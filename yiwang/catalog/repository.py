@@ -80,6 +80,13 @@ def index_state(session: Session) -> CatalogIndexState | None:
     return session.get(CatalogIndexState, 1)
 
 
+def index_stamp(session: Session) -> tuple[str | None, int]:
+    """(epoch, generation) as the database has them now (a query, never the session's cached row)."""
+    row = session.execute(select(CatalogIndexState.epoch, CatalogIndexState.generation)
+                          .where(CatalogIndexState.id == 1)).first()
+    return (row[0], int(row[1])) if row else (None, 0)
+
+
 def staff_items(session: Session, actor: Actor, *, q: str | None, status: str | None, limit: int,
                 offset: int) -> tuple[int, Sequence[tuple[ServiceItem, ItemVersion]]]:
     """Items in the actor's scope with their newest version (for catalog staff)."""

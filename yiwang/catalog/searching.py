@@ -3,36 +3,111 @@
 Each process holds one in-memory engine per database. Every publish and retire bumps a generation
 counter and stamps the versions it touched; before answering, the index reads the counter (one
 primary-key SELECT) and, when it moved, pulls only the items stamped with a newer generation. A new
-epoch (a rebuilt or restored database) or the first query triggers a full build.
+epoch (a rebuilt or restored database) or the first query indexes the whole catalog.
+
+Analysing 100,000 items takes about a minute, so the index is also kept on disk: a snapshot under
+``<var_dir>/search/`` (one per database) holds the analysed index, the summaries and the (epoch,
+generation) it reflects. Indexing from scratch loads it when it was written by the same code for the
+same epoch and then pulls the changes made since, as above; a missing, damaged or foreign snapshot
+means a full build, which writes a new one. Processes starting together take turns on a file lock,
+so one builds and the others load its snapshot. The snapshot is rewritten once enough items changed.
+The file holds numpy arrays and JSON only (loaded without pickle).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import itertools
+import json
+import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from yiwang.catalog import repository as repo
 from yiwang.catalog.models import ItemMaterial, ItemVersion
 from yiwang.catalog.schemas import ItemSummary
-from yiwang.catalog.search import Filters, SearchDoc, SearchEngine, default_analyzer
+from yiwang.catalog.search import Filters, SearchDoc, SearchEngine, default_analyzer, snapshot
 from yiwang.catalog.summaries import summary
 from yiwang.core.config import get_settings
 from yiwang.org import service as org_service
+
+log = logging.getLogger(__name__)
+
+# the snapshot is rewritten once this many items changed since it was written, at most this often
+SNAPSHOT_CHANGES = 1000
+SNAPSHOT_SECONDS = 60.0
+
+
+class _Summaries:
+    """What a hit shows, by item code. Those read from a snapshot stay JSON until first shown: parsing
+    100,000 of them would add most of a second to a restart, and a search shows twenty."""
+
+    def __init__(self, parsed: dict[str, ItemSummary] | None = None, codes: Iterable[str] = (), blob: bytes = b"",
+                 ends: Sequence[int] = ()) -> None:
+        self._parsed = dict(parsed or {})
+        self._raw = dict(zip(codes, range(len(ends)), strict=False))  # code -> index into ends
+        self._blob, self._ends = blob, list(ends)
+        self._lock = threading.Lock()
+
+    def _json(self, index: int) -> bytes:
+        return self._blob[self._ends[index - 1] if index else 0 : self._ends[index]]
+
+    def get(self, code: str) -> ItemSummary | None:
+        with self._lock:
+            found = self._parsed.get(code)
+            if found is None and (index := self._raw.pop(code, None)) is not None:
+                found = self._parsed[code] = ItemSummary.model_validate_json(self._json(index))
+            return found
+
+    def __setitem__(self, code: str, value: ItemSummary) -> None:
+        with self._lock:
+            self._raw.pop(code, None)
+            self._parsed[code] = value
+
+    def pop(self, code: str) -> None:
+        with self._lock:
+            self._raw.pop(code, None)
+            self._parsed.pop(code, None)
+
+    def __len__(self) -> int:
+        return len(self._parsed) + len(self._raw)
+
+    def consistent(self) -> bool:
+        """One JSON slice per code, the slices in order within the blob."""
+        ends = self._ends
+        return (len(self._raw) == len(ends) and all(a <= b for a, b in itertools.pairwise([0, *ends]))
+                and (not ends or ends[-1] == len(self._blob)))
+
+    def dump(self) -> tuple[list[str], bytes, list[int]]:
+        """(codes in order, the JSON of each one after the other, where each ends): what ``__init__`` takes."""
+        with self._lock:
+            parts = {code: self._json(index) for code, index in self._raw.items()}
+            parts.update((code, s.model_dump_json().encode()) for code, s in self._parsed.items())
+        codes = sorted(parts)
+        ends = list(itertools.accumulate(len(parts[c]) for c in codes))
+        return codes, b"".join(parts[c] for c in codes), ends
 
 
 @dataclass
 class _State:
     engine: SearchEngine
+    key: str  # the database URL (password hidden)
     epoch: str | None = None
     generation: int = -1
     checked_at: float = -1e9
     # what a hit shows, kept beside the index so that a search needs no database round trip
-    summaries: dict[str, ItemSummary] = field(default_factory=dict)
+    summaries: _Summaries = field(default_factory=_Summaries)
+    # the snapshot on disk: items changed since it was written or read, and when that was
+    unsaved: int = 0
+    saved_at: float = -1e9
 
 
 _lock = threading.Lock()
@@ -82,43 +157,162 @@ def _refresh(session: Session, state: _State) -> None:
     if now - state.checked_at < get_settings().search_refresh_seconds and now > _eager_until:
         return
     state.checked_at = now
-    row = repo.index_state(session)
-    epoch, generation = (row.epoch, row.generation) if row else (None, 0)
+    epoch, generation = repo.index_stamp(session)
     if epoch == state.epoch and generation == state.generation:
         return
     if epoch != state.epoch or state.generation < 0:
-        summaries: dict[str, ItemSummary] = {}
+        state.epoch, state.generation = _load_or_build(session, state)
+    if epoch == state.epoch and generation > state.generation:
+        state.unsaved += _apply_changes(session, state, state.generation)
+        state.generation = generation
+        _save_if_behind(state)
 
-        def docs() -> Iterable[SearchDoc]:
-            for doc, item_summary in _published(session):
-                summaries[doc.code] = item_summary
-                yield doc
 
-        state.engine.build(docs())
-        state.summaries = summaries
-    else:
-        changed = repo.items_by_ids(session, repo.item_ids_changed_since(session, state.generation))
-        published = repo.versions_by_ids(session, [i.published_version_id for i in changed
-                                                    if i.published_version_id])
-        depts = org_service.departments_by_ids(session, {v.department_id for v in published.values()})
-        mats = repo.materials_for(session, list(published))
-        for item in changed:
-            v = published.get(item.published_version_id) if item.published_version_id else None
-            if v is None:
-                state.engine.remove(item.code)
-                state.summaries.pop(item.code, None)
-            else:
-                dept = depts[v.department_id].name
-                state.engine.upsert(_doc(item.code, v, dept, mats[v.id]))
-                state.summaries[item.code] = summary(v, item.code, dept)
-    state.epoch, state.generation = epoch, generation
+def _build(session: Session, state: _State) -> None:
+    summaries: dict[str, ItemSummary] = {}
+
+    def docs() -> Iterable[SearchDoc]:
+        for doc, item_summary in _published(session):
+            summaries[doc.code] = item_summary
+            yield doc
+
+    state.engine.build(docs())
+    state.summaries = _Summaries(summaries)
+
+
+def _apply_changes(session: Session, state: _State, generation: int) -> int:
+    """Pull the items stamped with a generation newer than ``generation``; returns how many."""
+    changed = repo.items_by_ids(session, repo.item_ids_changed_since(session, generation))
+    published = repo.versions_by_ids(session, [i.published_version_id for i in changed if i.published_version_id])
+    depts = org_service.departments_by_ids(session, {v.department_id for v in published.values()})
+    mats = repo.materials_for(session, list(published))
+    for item in changed:
+        v = published.get(item.published_version_id) if item.published_version_id else None
+        if v is None:
+            state.engine.remove(item.code)
+            state.summaries.pop(item.code)
+        else:
+            dept = depts[v.department_id].name
+            state.engine.upsert(_doc(item.code, v, dept, mats[v.id]))
+            state.summaries[item.code] = summary(v, item.code, dept)
+    return len(changed)
+
+
+# -- the snapshot on disk ----------------------------------------------------------------------------
+
+def snapshot_path(key: str) -> Path | None:
+    """Where the snapshot of the index of the database ``key`` (its URL, password hidden) lives; None when
+    snapshots are off (``YIWANG_SEARCH_SNAPSHOT=false``)."""
+    settings = get_settings()
+    if not settings.search_snapshot:
+        return None
+    return settings.var_dir / "search" / f"catalog-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+
+
+@functools.cache
+def _fingerprint() -> str:
+    """The analysis code (the search package, this module, the summaries) and the summary schema."""
+    here = Path(__file__).resolve().parent
+    schema = json.dumps(ItemSummary.model_json_schema(), sort_keys=True).encode()
+    return f"{snapshot.fingerprint([here / 'searching.py', here / 'summaries.py'])}-{hashlib.sha256(schema).hexdigest()[:8]}"
+
+
+def _usable(meta: dict[str, Any], epoch: str, generation: int) -> bool:
+    """Written by this code for this epoch, and not ahead of the database (a restored backup)."""
+    return (meta.get("fingerprint") == _fingerprint() and meta.get("epoch") == epoch
+            and isinstance(meta.get("generation"), int) and meta["generation"] <= generation)
+
+
+def _load(path: Path, state: _State, epoch: str, generation: int) -> int | None:
+    """Load the snapshot at ``path`` into ``state`` if it is usable; returns the generation it reflects, or
+    None when there is nothing usable (missing, damaged, another version or epoch: never an error)."""
+    try:
+        with snapshot.opened(path) as found:
+            if found is None or not _usable(found[0], epoch, generation):
+                return None
+            meta, arrays = found
+            summaries = _Summaries(codes=json.loads(snapshot.array_text(arrays["summary_codes"])),
+                                   blob=np.asarray(arrays["summaries"], dtype=np.uint8).tobytes(),
+                                   ends=arrays["summary_ends"].tolist())
+            engine = SearchEngine(state.engine.analyzer)
+            engine.restore(arrays)
+    except Exception:  # whatever numpy, zipfile, json or pydantic make of a damaged file: build instead
+        log.warning("search index snapshot %s unreadable; building the index instead", path, exc_info=True)
+        return None
+    if len(engine) != len(summaries) or not summaries.consistent():
+        log.warning("search index snapshot %s inconsistent; building the index instead", path)
+        return None
+    state.engine, state.summaries = engine, summaries
+    state.unsaved, state.saved_at = 0, time.monotonic()
+    log.info("search index loaded from %s: %d items at generation %d", path, len(engine), meta["generation"])
+    return int(meta["generation"])
+
+
+def _save(path: Path, state: _State, epoch: str, generation: int) -> None:
+    """Write the index of ``state`` (as of ``generation``) to ``path``; the caller holds the lock. A failed
+    write (full or read-only disk, item text the format cannot hold) costs the next restart a build, not
+    this search."""
+    try:
+        arrays = state.engine.export()
+        codes, blob, ends = state.summaries.dump()
+        arrays["summary_codes"] = snapshot.text_array(json.dumps(codes, ensure_ascii=False))
+        arrays["summaries"] = np.frombuffer(blob, dtype=np.uint8)
+        arrays["summary_ends"] = np.array(ends, dtype=np.int64)
+        meta = {"fingerprint": _fingerprint(), "epoch": epoch, "generation": generation,
+                "items": len(state.summaries)}
+        snapshot.write(path, meta, arrays)
+    except (OSError, ValueError):
+        log.warning("could not write the search index snapshot %s", path, exc_info=True)
+        return
+    state.unsaved, state.saved_at = 0, time.monotonic()
+    log.info("search index snapshot written to %s: %d items at generation %d", path, len(state.summaries),
+             generation)
+
+
+def _load_or_build(session: Session, state: _State, *, rebuild: bool = False) -> tuple[str | None, int]:
+    """Index the catalog from scratch: from the snapshot when there is a usable one (unless ``rebuild``),
+    else by a full build that is then saved. Processes starting together take turns on the snapshot's
+    lock, so one builds and the others load what it wrote. Returns the (epoch, generation) indexed."""
+    epoch, generation = repo.index_stamp(session)
+    path = snapshot_path(state.key)
+    if path is None or epoch is None:  # snapshots off, or an empty catalog
+        _build(session, state)
+        return epoch, generation
+    if not rebuild and (loaded := _load(path, state, epoch, generation)) is not None:
+        return epoch, loaded
+    with snapshot.locked(path):
+        epoch, generation = repo.index_stamp(session)  # another process may have built while this one waited
+        if not rebuild and epoch is not None and (loaded := _load(path, state, epoch, generation)) is not None:
+            return epoch, loaded
+        _build(session, state)
+        if epoch is not None:
+            _save(path, state, epoch, generation)
+    return epoch, generation
+
+
+def _save_if_behind(state: _State) -> None:
+    """Rewrite the snapshot once ``SNAPSHOT_CHANGES`` items changed since it was written (so that a restart
+    re-analyses no more than about that many), at most every ``SNAPSHOT_SECONDS``, and not when another
+    process is writing it or already wrote one as new."""
+    path = snapshot_path(state.key)
+    if (path is None or state.epoch is None or state.unsaved < SNAPSHOT_CHANGES
+            or time.monotonic() - state.saved_at < SNAPSHOT_SECONDS):
+        return
+    with snapshot.locked(path, wait=False) as acquired:
+        if not acquired:
+            return
+        meta = snapshot.read_meta(path)
+        if meta and _usable(meta, state.epoch, state.generation) and meta["generation"] == state.generation:
+            state.unsaved, state.saved_at = 0, time.monotonic()
+            return
+        _save(path, state, state.epoch, state.generation)
 
 
 def _state_for(session: Session) -> _State:
     key = str(session.get_bind().engine.url)
     state = _states.get(key)
     if state is None:
-        state = _states[key] = _State(SearchEngine(default_analyzer()))
+        state = _states[key] = _State(SearchEngine(default_analyzer()), key)
     _refresh(session, state)
     return state
 
@@ -145,9 +339,23 @@ def mark_changed() -> None:
 
 
 def warm(session: Session) -> int:
-    """Build the index now (at start-up) rather than on the first query; returns its size."""
+    """Index the catalog now (at start-up: from the snapshot when there is one) rather than on the first
+    query; returns the number of items indexed."""
     with _lock:
-        return len(_state_for(session).engine)
+        state = _state_for(session)
+    state.engine.analyzer.analyze_query("营业执照")  # loads the segmentation dictionary queries need
+    return len(state.engine)
+
+
+def rebuild(session: Session) -> int:
+    """Analyse the whole catalog again and rewrite the snapshot (``yiwang catalog reindex``); returns the
+    number of items indexed."""
+    with _lock:
+        key = str(session.get_bind().engine.url)
+        state = _states[key] = _State(SearchEngine(default_analyzer()), key)
+        state.epoch, state.generation = _load_or_build(session, state, rebuild=True)
+        state.checked_at = time.monotonic()
+        return len(state.engine)
 
 
 def reset() -> None:

@@ -2,7 +2,8 @@
 
 The catalog service builds a :class:`SearchEngine` from item rows, keeps it current with
 ``upsert``/``remove`` and calls ``search``. :mod:`.analyzer` owns segmentation, pinyin and query
-plans; :mod:`.engine` owns the index and ranking. See docs/search.md.
+plans; :mod:`.engine` owns the index and ranking; :mod:`.snapshot` stores an exported index on disk.
+See docs/search.md.
 """
 
 from yiwang.catalog.search.analyzer import Analyzer, QueryPlan, load_default_lexicon

@@ -21,14 +21,19 @@ Changes go to a delta segment: ``upsert`` analyses one item and stores its posti
 delta matrix is rebuilt (with the main segment's statistics) by the next search; replaced and
 removed main items are hidden by a tombstone. ``compact()`` (automatic past ``DELTA_LIMIT``
 pending changes) merges everything into a new main segment equal to a full build of the same items.
+
+``export()`` turns the compacted index into plain arrays (vocabulary, CSR arrays, weights, per-item
+text columns) and ``restore()`` takes them back without analysing any text: the snapshot a restarted
+process loads (:mod:`.snapshot` stores it, ``catalog/searching.py`` decides when).
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +47,7 @@ from yiwang.catalog.search.intents import (
     is_lookup_name,
     is_variant_name,
 )
+from yiwang.catalog.search.snapshot import array_text, text_array
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ _TEXT_FIELDS = ("n", "k", "d", "t")
 _KEY_FIELDS = {"py": "p", "fz": "f", "ac": "a"}
 
 DELTA_LIMIT = 2000
+_RECORD_COLUMNS = 10  # text columns per item in an export
 RERANK_WINDOW = 200  # top items re-ranked by name similarity (QueryPlan.name_similarity)
 
 
@@ -175,20 +182,35 @@ class _Segment:
         self, records: list[_Record], rows: np.ndarray, cols: np.ndarray, tfs: np.ndarray, lengths: np.ndarray,
         n_terms: int, term_fields: np.ndarray, stats: _Stats | None = None,
     ) -> None:
-        n_docs = len(records)
         # (term, doc) pairs are unique; a build lists them in doc order, so the CSR conversion (a
         # counting sort) leaves them sorted; after a compaction sum_duplicates sorts each row
-        matrix = sparse.csr_array((tfs, (rows, cols)), shape=(n_terms, n_docs))
+        matrix = sparse.csr_array((tfs, (rows, cols)), shape=(n_terms, len(records)))
         matrix.sum_duplicates()
+        self._setup(records, matrix.indptr, matrix.indices, matrix.data, lengths, term_fields, stats)
+
+    @classmethod
+    def from_csr(
+        cls, records: list[_Record], indptr: np.ndarray, indices: np.ndarray, tfs: np.ndarray, lengths: np.ndarray,
+        term_fields: np.ndarray, weights: np.ndarray,
+    ) -> _Segment:
+        """A segment from the arrays of an exported one (rows sorted, no tombstones, its own statistics)."""
+        segment = cls.__new__(cls)
+        segment._setup(records, indptr, indices, tfs, lengths, term_fields, None, weights)
+        return segment
+
+    def _setup(
+        self, records: list[_Record], indptr: np.ndarray, indices: np.ndarray, tfs: np.ndarray, lengths: np.ndarray,
+        term_fields: np.ndarray, stats: _Stats | None, weights: np.ndarray | None = None,
+    ) -> None:
+        n_docs, n_terms = len(records), len(indptr) - 1
         self.records = records
         self.codes = [r.doc.code for r in records]
         self.position = {code: i for i, code in enumerate(self.codes)}
         self.alive = np.ones(n_docs, dtype=bool)
         self.n_docs, self.n_terms = n_docs, n_terms
-        self.indptr = matrix.indptr.astype(np.int64, copy=False)
-        self.indices = matrix.indices.astype(np.int32, copy=False)
-        self.tfs = matrix.data.astype(np.uint16, copy=False)
-        del matrix
+        self.indptr = indptr.astype(np.int64, copy=False)
+        self.indices = indices.astype(np.int32, copy=False)
+        self.tfs = tfs.astype(np.uint16, copy=False)
         self.lengths = lengths.astype(np.float32, copy=False)
         if stats is None:
             avgdl = np.ones(_N_FIELDS)
@@ -198,7 +220,8 @@ class _Segment:
                     avgdl[f] = float(present.mean(dtype=np.float64))
             stats = _Stats(n_docs, np.diff(self.indptr), avgdl)
         self.stats = stats
-        self.weights = _bm25_weights(self.indptr, self.indices, self.tfs, self.lengths, term_fields, stats)
+        self.weights = (_bm25_weights(self.indptr, self.indices, self.tfs, self.lengths, term_fields, stats)
+                        if weights is None else weights.astype(np.float32, copy=False))
         docs = [r.doc for r in records]
         self.department_id = np.array([-1 if d.department_id is None else d.department_id for d in docs], np.int64)
         self.department_values, self.department = _categorical([d.department for d in docs])
@@ -454,6 +477,81 @@ class SearchEngine:
             self._main = self._segment(items, self._vocab, main, np.flatnonzero(main.alive))
             self._delta, self._removed, self._stale = {}, 0, False
             self._view = (self._main, None, self._vocab)
+
+    # -- export and restore (the snapshot a restart loads instead of re-analysing every item) ---------
+
+    def export(self) -> dict[str, np.ndarray]:
+        """The index as plain arrays (compacted first, so one segment without tombstones): the
+        vocabulary, the term frequencies and field lengths, and per item what ranking and filters
+        read. Item keywords are not kept: they matter only when an item is analysed."""
+        with self._lock:
+            self.compact()
+            main, vocab = self._main, self._vocab
+            terms = list(vocab.ids)  # ids are handed out in insertion order
+            term_fields = np.array(vocab.fields[: len(terms)], dtype=np.int8)
+        docs = [r.doc for r in main.records]
+        columns = [
+            [d.code for d in docs], [d.name for d in docs], [d.department for d in docs],
+            [d.region_code for d in docs], [d.item_type for d in docs],
+            ["\x1f".join(d.audience) for d in docs], ["\x1f".join(d.themes) for d in docs],
+            [r.name_compact for r in main.records], [r.name_syllables for r in main.records],
+            [r.name_initials for r in main.records],
+        ]
+        text = "\x00".join("\x00".join(column) for column in columns) if docs else ""
+        if docs and (text.count("\x00") != len(columns) * len(docs) - 1
+                     or any("\x1f" in v for d in docs for v in (*d.audience, *d.themes))):
+            raise ValueError("item text with control characters cannot be exported")
+        return {
+            "terms": text_array(json.dumps(terms, ensure_ascii=False)),
+            "term_fields": term_fields,
+            "record_text": text_array(text),
+            "department_id": np.array([-1 if d.department_id is None else d.department_id for d in docs], np.int64),
+            "flags": np.array([r.lookup | r.variant << 1 for r in main.records], dtype=np.uint8),
+            "indptr": main.indptr,
+            "indices": main.indices,
+            "tfs": main.tfs,
+            "lengths": main.lengths,
+            "weights": main.weights,
+        }
+
+    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Replace the index with one exported by :meth:`export` (by an engine with the same analyzer).
+        Raises ``ValueError`` when the arrays do not fit together."""
+        terms = json.loads(array_text(arrays["terms"]))
+        term_fields = np.asarray(arrays["term_fields"], dtype=np.int8)
+        indptr, indices, tfs = arrays["indptr"], arrays["indices"], arrays["tfs"]
+        lengths, weights = arrays["lengths"], arrays["weights"]
+        department_ids, flags = arrays["department_id"].tolist(), arrays["flags"].tolist()
+        n = len(flags)
+        text = array_text(arrays["record_text"])
+        fields = text.split("\x00") if n else []
+        if len(fields) != _RECORD_COLUMNS * n or len(department_ids) != n:
+            raise ValueError("inconsistent search index records")
+        codes, names, departments, regions, types, audiences, themes, compacts, syllables, initials = (
+            fields[i * n : (i + 1) * n] for i in range(_RECORD_COLUMNS))
+        records = [
+            _Record(doc=SearchDoc(code=c, name=nm, department=d, department_id=None if di < 0 else di,
+                                  region_code=rc, item_type=t, audience=tuple(a.split("\x1f")) if a else (),
+                                  themes=tuple(th.split("\x1f")) if th else ()),
+                    name_compact=nc, name_syllables=ns, name_initials=ni, lookup=bool(fl & 1), variant=bool(fl & 2))
+            for c, nm, d, di, rc, t, a, th, nc, ns, ni, fl in zip(
+                codes, names, departments, department_ids, regions, types, audiences, themes, compacts, syllables,
+                initials, flags, strict=True)
+        ]
+        n_terms = len(indptr) - 1
+        if (len(term_fields) != len(terms) or n_terms > len(terms) or lengths.shape != (_N_FIELDS, len(records))
+                or not len(indices) == len(tfs) == len(weights) or int(indptr[-1]) != len(indices)
+                or (len(indices) and int(indices.max()) >= len(records))
+                or [r.doc.code for r in records] != sorted(r.doc.code for r in records)):
+            raise ValueError("inconsistent search index arrays")
+        vocab = _Vocabulary()
+        vocab.ids = {term: i for i, term in enumerate(terms)}
+        vocab.fields = term_fields.tolist()
+        main = _Segment.from_csr(records, indptr, indices, tfs, lengths, term_fields[:n_terms], weights)
+        with self._lock:
+            self._vocab, self._main = vocab, main
+            self._delta, self._removed, self._stale = {}, 0, False
+            self._view = (main, None, vocab)
 
     def _current_view(self) -> tuple[_Segment, _Segment | None, _Vocabulary]:
         """The segments to search; rebuilds the (small) delta segment after changes."""
