@@ -82,3 +82,56 @@ def test_serve_on_ipv6_any_also_answers_ipv4(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _searches_answered(port: int, path: str, times: int, seconds: float = 60) -> int:
+    """How many of ``times`` searches on fresh connections (so every worker is reached) found something."""
+    found = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and found < times:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
+                body = json.load(resp)
+                found += body["total"] >= 1 and bool(body["items"][0]["code"])
+        except OSError:
+            time.sleep(0.3)
+    return found
+
+
+def test_serve_with_workers_forks_them_from_a_preloaded_process(tmp_path: Path, engine, session) -> None:  # type: ignore[no-untyped-def]
+    """``serve --workers 2`` builds the app and the catalog index once, then forks the workers: the index is
+    loaded (and its snapshot written) before any worker starts, and both answer searches."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one database kind is enough for the server's start-up")
+    from tests.catalog import factories as cf
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    env = dict(os.environ, YIWANG_DATABASE_URL=url, YIWANG_VAR_DIR=str(tmp_path / "var"),
+               YIWANG_SEARCH_WARM_ON_START="true")
+    subprocess.run([sys.executable, "-m", "yiwang.cli", "db", "upgrade"], env=env, check=True, capture_output=True)
+    from sqlalchemy.orm import Session
+
+    from yiwang.core.db import make_engine
+
+    own = make_engine(url)
+    with Session(own) as s:
+        code = cf.published(s, name="食品经营许可")
+        s.commit()
+    own.dispose()
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "serve", "--port", str(port), "--host",
+                                 "127.0.0.1", "--workers", "2", "--no-embedded-worker"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        assert _searches_answered(port, "/api/v1/items?q=%E9%A3%9F%E5%93%81", times=12) == 12
+        assert list((tmp_path / "var" / "search").glob("*.npz")), "the index was kept for the next start"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    # the index was made once, by the serving process before the fork; no worker built or loaded it again
+    assert text.count("search index built") == 1 and "search index loaded" not in text, text
+    assert text.index("search index built") < text.index("Started server process"), text
+    assert text.count("Started server process") == 2 and code

@@ -80,6 +80,33 @@ def _trust_proxies(app: FastAPI) -> None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
 
+_preloaded: FastAPI | None = None
+
+
+def preload() -> None:
+    """Build the app and load the catalog index in this process before ``yiwang serve`` forks its workers:
+    they start with both in hand (and share the index's memory until they change it) instead of each importing
+    the app and loading the index again. Pooled connections are closed first; the workers open their own."""
+    global _preloaded
+    from yiwang.catalog import searching
+    from yiwang.core.db import close_pooled_connections
+
+    app = create_app()
+    if get_settings().search_warm_on_start:
+        try:
+            with app.state.session_factory() as session:
+                searching.warm(session)
+        except Exception:  # a fresh database without tables: the workers' first search builds it instead
+            logging.getLogger(__name__).warning("search index preload failed", exc_info=True)
+    close_pooled_connections()
+    _preloaded = app
+
+
+def serving_app() -> FastAPI:
+    """The app a server worker runs: the one ``preload`` built before the fork, or a new one."""
+    return _preloaded if _preloaded is not None else create_app()
+
+
 def create_app(engine=None) -> FastAPI:  # type: ignore[no-untyped-def]
     app = FastAPI(title="一网 Yiwang 政务服务平台 API", version=__version__, docs_url="/api/docs",
                   openapi_url="/api/v1/openapi.json", redoc_url=None, lifespan=lifespan)

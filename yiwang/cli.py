@@ -7,7 +7,7 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,19 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool | None) -> N
     """Serve the web portal and the API."""
     import uvicorn
 
-    if embedded_worker if embedded_worker is not None else get_settings().embedded_worker:
+    with_worker = embedded_worker if embedded_worker is not None else get_settings().embedded_worker
+    target = "yiwang.app:create_app"
+    if workers > 1 and _fork_workers():
+        # the app and the catalog index are made once here and the workers forked from this process; the
+        # embedded worker thread starts only after that (a fork copies only the forking thread, and a lock
+        # another thread held at that moment would stay held in the child)
+        from yiwang.app import preload
+
+        preload()
+        target = "yiwang.app:serving_app"
+        if with_worker:
+            _after_first_fork(_start_worker_thread)
+    elif with_worker:
         _start_worker_thread()
     # forwarded headers are believed only from YIWANG_TRUSTED_PROXIES, by the app itself (uvicorn would trust
     # any client on 127.0.0.1, which includes everything a local reverse proxy forwards)
@@ -106,9 +118,35 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool | None) -> N
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.bind(("::", port))
         sock.set_inheritable(True)
-        uvicorn.run("yiwang.app:create_app", fd=sock.fileno(), **options)  # type: ignore[arg-type]
+        uvicorn.run(target, fd=sock.fileno(), **options)  # type: ignore[arg-type]
         return
-    uvicorn.run("yiwang.app:create_app", host=host, port=port, **options)  # type: ignore[arg-type]
+    uvicorn.run(target, host=host, port=port, **options)  # type: ignore[arg-type]
+
+
+def _fork_workers() -> bool:
+    """Have uvicorn fork its workers from this process rather than start fresh interpreters (its default),
+    where the platform can fork; False (fresh interpreters, as before) where it cannot."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods() or not get_settings().fork_workers:
+        return False
+    import uvicorn._subprocess as uvicorn_subprocess
+
+    uvicorn_subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+    return True
+
+
+def _after_first_fork(start: Callable[[], None]) -> None:
+    """Run ``start`` in this (the supervising) process once uvicorn has forked its first workers."""
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    original = Multiprocess.init_processes
+
+    def init_processes(self: Multiprocess) -> None:
+        original(self)
+        start()
+
+    Multiprocess.init_processes = init_processes  # type: ignore[method-assign]
 
 
 def _start_worker_thread() -> None:

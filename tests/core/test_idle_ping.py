@@ -42,3 +42,27 @@ def test_a_busy_connection_is_not_pinged(pg) -> None:  # type: ignore[no-untyped
     with pg.connect() as conn:
         assert _pid(conn) == first
     assert seen == []
+
+
+def test_a_forked_worker_opens_its_own_connections(pg) -> None:  # type: ignore[no-untyped-def]
+    """``yiwang serve`` forks its workers from a process that used the database: a child must never reuse a
+    pooled connection of its parent (one socket, two users)."""
+    import os
+
+    with pg.connect() as conn:
+        parents = _pid(conn)  # now pooled in the parent
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            with pg.connect() as conn:
+                os.write(write, str(_pid(conn)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    childs = int(os.read(read, 64).decode() or 0)
+    os.close(read)
+    os.waitpid(child, 0)
+    with pg.connect() as conn:
+        assert _pid(conn) == parents  # the parent's connection is still its own, and still works
+    assert childs and childs != parents

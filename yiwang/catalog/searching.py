@@ -176,8 +176,10 @@ def _build(session: Session, state: _State) -> None:
             summaries[doc.code] = item_summary
             yield doc
 
+    started = time.monotonic()
     state.engine.build(docs())
     state.summaries = _Summaries(summaries)
+    log.info("search index built: %d items in %.1f s", len(summaries), time.monotonic() - started)
 
 
 def _apply_changes(session: Session, state: _State, generation: int) -> int:

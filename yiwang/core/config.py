@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # How long a process trusts what a token named (identity.actor_cache); 0 turns the cache off. A logout or a
     # staff change is seen at once by every worker of the installation, by other hosts within this time.
     auth_cache_seconds: float = 10.0
+    # `yiwang serve --workers N` (N > 1) builds the app and loads the catalog index once, then forks the workers
+    # from that process (they share the index's memory); false starts each worker as a fresh interpreter.
+    fork_workers: bool = True
     # How often a process's search index asks the database whether the catalog changed.
     search_refresh_seconds: float = 1.0
     # Build the search index when a web worker starts rather than on its first search.

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -146,12 +148,14 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None
 
         event.listen(engine, "before_cursor_execute", _sqlite_begin_writer)
+        _every_engine.add(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # hide_parameters: personal data in statement parameters never reaches the logs
     engine = create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
     _ping_when_idle(engine)
+    _every_engine.add(engine)
     return engine
 
 
@@ -224,6 +228,25 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+
+
+def close_pooled_connections() -> None:
+    """Close every pooled connection, keeping the engines (a server process about to fork its workers)."""
+    for engine in _engines.values():
+        engine.dispose()
+
+
+_every_engine: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    # a forked child must never use its parent's connections (one socket, two users): start with empty pools,
+    # leaving the parent's connections to the parent
+    for engine in list(_every_engine):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def companion_engine(engine: Engine) -> Engine:
