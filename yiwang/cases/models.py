@@ -105,6 +105,21 @@ class Case(Base):
         Index("ix_case_due_running", "due", sqlite_where=text("due IS NOT NULL"),
               postgresql_where=text("due IS NOT NULL")),
         Index("ix_case_last_action", "last_action_at"),  # what changed since the last supervision tick
+        # electronic supervision reads the case lights from the clock (supervision/lights.py): the due-date
+        # lights as ranges of due carrying what rules and scopes filter on (index-only on PostgreSQL), the step
+        # limits as ranges of the step's start per review step over the cases under review
+        Index("ix_case_running_due_scope", "due", postgresql_include=["item_code", "department_id", "region_code"],
+              sqlite_where=text("due IS NOT NULL"), postgresql_where=text("due IS NOT NULL")),
+        Index("ix_case_step_running", "review_step", "last_action_at",
+              postgresql_include=["item_code", "department_id", "region_code"],
+              sqlite_where=text("due IS NOT NULL AND status IN ('accepted', 'in_review')"),
+              postgresql_where=text("due IS NOT NULL AND status IN ('accepted', 'in_review')")),
+        # and the cards it sweeps for: cases with correction notices, refusals by when they ended
+        Index("ix_case_corrections", "correction_count", sqlite_where=text("correction_count > 0"),
+              postgresql_where=text("correction_count > 0")),
+        Index("ix_case_refused", text("coalesce(closed_at, concluded_at)"),
+              sqlite_where=text("status = 'rejected' OR outcome = 'denied'"),
+              postgresql_where=text("status = 'rejected' OR outcome = 'denied'")),
         # the indicators' daily counters and the operations screen's "today": cases submitted, accepted and
         # concluded in a span of time (on PostgreSQL carrying the region and item: index-only counts per region)
         Index("ix_case_submitted", "submitted_at", postgresql_include=["region_code", "item_code"]),

@@ -1,0 +1,59 @@
+"""Supervision lights derived from the clock: the open case lights stored so far are closed (the tick no longer
+writes them; every read derives them for today), and the case-table indexes those reads and the card sweep use
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-05 06:40:00.000000
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from alembic import op
+
+import yiwang.core.db
+
+revision = '0020'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+CASE_LIGHTS = ("approaching", "overdue", "step_overdue")
+MOVED = "改为按办件时钟实时计算，不再存储"
+STEP_WHERE = "due IS NOT NULL AND status IN ('accepted', 'in_review')"
+REFUSED_WHERE = "status = 'rejected' OR outcome = 'denied'"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_case_running_due_scope', ['due'], unique=False,
+                              postgresql_include=['item_code', 'department_id', 'region_code'],
+                              sqlite_where=sa.text('due IS NOT NULL'), postgresql_where=sa.text('due IS NOT NULL'))
+        batch_op.create_index('ix_case_step_running', ['review_step', 'last_action_at'], unique=False,
+                              postgresql_include=['item_code', 'department_id', 'region_code'],
+                              sqlite_where=sa.text(STEP_WHERE), postgresql_where=sa.text(STEP_WHERE))
+        batch_op.create_index('ix_case_corrections', ['correction_count'], unique=False,
+                              sqlite_where=sa.text('correction_count > 0'),
+                              postgresql_where=sa.text('correction_count > 0'))
+        batch_op.create_index('ix_case_refused', [sa.text('coalesce(closed_at, concluded_at)')], unique=False,
+                              sqlite_where=sa.text(REFUSED_WHERE), postgresql_where=sa.text(REFUSED_WHERE))
+    # the open stored case lights end here (kept as history: the monthly figures of past months count them)
+    alert = sa.table('supervision_alert', sa.column('rule', sa.String), sa.column('status', sa.String),
+                     sa.column('subject', sa.String), sa.column('result', sa.Text),
+                     sa.column('cleared_at', yiwang.core.db.UTCDateTime(timezone=True)))
+    op.execute(alert.update().where(alert.c.status == 'open', alert.c.subject == '', alert.c.rule.in_(CASE_LIGHTS))
+               .values(status='cleared', result=MOVED, cleared_at=dt.datetime.now(dt.UTC)))
+
+
+def downgrade() -> None:
+    # the closed light rows stay closed: the first full tick of the older code raises the lit ones again
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_refused', sqlite_where=sa.text(REFUSED_WHERE),
+                            postgresql_where=sa.text(REFUSED_WHERE))
+        batch_op.drop_index('ix_case_corrections', sqlite_where=sa.text('correction_count > 0'),
+                            postgresql_where=sa.text('correction_count > 0'))
+        batch_op.drop_index('ix_case_step_running', sqlite_where=sa.text(STEP_WHERE),
+                            postgresql_where=sa.text(STEP_WHERE))
+        batch_op.drop_index('ix_case_running_due_scope', sqlite_where=sa.text('due IS NOT NULL'),
+                            postgresql_where=sa.text('due IS NOT NULL'))
