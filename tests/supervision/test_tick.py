@@ -381,7 +381,7 @@ def test_announcements_are_capped_and_red_first(session, monkeypatch) -> None:  
     nos = [_accepted(session, w) for _ in range(3)]
     monkeypatch.setattr(tick_module, "MAX_ANNOUNCED", 2)
     result = _tick(session, D(2026, 10, 9))
-    assert result.raised == 3  # all three crossed; two are announced
+    assert result.raised == 2 and result.open_by_level["red"] == 3  # all three crossed; two are announced
     sent = session.scalars(select(outbox.OutboxEvent).where(outbox.OutboxEvent.topic == events.ALERT_RAISED)).all()
     assert len(sent) == 2 and {e.payload["level"] for e in sent} == {"red"}
     assert {e.payload["case_no"] for e in sent} < set(nos)

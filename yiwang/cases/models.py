@@ -108,7 +108,7 @@ class Case(Base):
         # electronic supervision reads the case lights from the clock (supervision/lights.py): the due-date
         # lights as ranges of due carrying what rules and scopes filter on (index-only on PostgreSQL), the step
         # limits as ranges of the step's start per review step over the cases under review
-        Index("ix_case_running_due_scope", "due", postgresql_include=["item_code", "department_id", "region_code"],
+        Index("ix_case_running_due_scope", "due", "id", postgresql_include=["item_code", "department_id", "region_code"],
               sqlite_where=text("due IS NOT NULL"), postgresql_where=text("due IS NOT NULL")),
         Index("ix_case_step_running", "review_step", "last_action_at",
               postgresql_include=["item_code", "department_id", "region_code"],

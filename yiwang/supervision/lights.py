@@ -144,9 +144,10 @@ def _first_yellow_cached(cal: WorkCalendar, due: dt.date, n: int) -> dt.date:
     return day
 
 
-def parts(session: Session, *, rule: str | None = None, level: str | None = None) -> list[Part]:
+def parts(session: Session, *, rule: str | None = None, level: str | None = None,
+          rule_list: list[EffectiveRule] | None = None) -> list[Part]:
     """The lit conditions in force, most severe first (red before yellow; overdue, approaching, step)."""
-    rule_list = rules(session)
+    rule_list = rule_list if rule_list is not None else rules(session)
     out: list[Part] = []
     for code in CASE_LIGHTS:
         if rule is not None and code != rule:
@@ -197,11 +198,12 @@ def counts_by_part(session: Session, selected: list[Part],
     return out
 
 
-def open_counts(session: Session, scope: ColumnElement[bool], day: dt.date | None = None) -> dict[str, int]:
+def open_counts(session: Session, scope: ColumnElement[bool], day: dt.date | None = None,
+                rule_list: list[EffectiveRule] | None = None) -> dict[str, int]:
     """Lit lights per level within ``scope`` (a case lit by two rules counts under both, as alerts did)."""
     cal = get_calendar(session)
     day = day or clock.today()
-    selected = parts(session)
+    selected = parts(session, rule_list=rule_list)
     out: dict[str, int] = {}
     for p, n in zip(selected, counts_by_part(session, selected, lambda p: [p.lit_on(cal, day), scope]), strict=True):
         out[p.level] = out.get(p.level, 0) + n
@@ -291,7 +293,7 @@ def page(session: Session, selected: list[Part], where: Sequence[ColumnElement[b
             continue
         k = p.key_column()
         rows = session.execute(select(c.case_no, c.item_code, c.department_id, c.region_code, c.due, k.label("k"))
-                               .where(p.lit_on(cal, today), *where, *extra(p)).order_by(k, c.case_no)
+                               .where(p.lit_on(cal, today), *where, *extra(p)).order_by(k, c.id)
                                .limit(limit - len(out)).offset(skip)).all()
         skip = 0
         for r in rows:
@@ -318,28 +320,27 @@ def lit_case(session: Session, case_no: str, day: dt.date | None = None) -> dict
 
 # --- crossings: what the tick announces ---------------------------------------------------------------------
 
-def crossed(session: Session, before: dt.date, day: dt.date, *, limit: int) -> tuple[int, list[Any]]:
-    """The lights lit on ``day`` that were not lit on ``before`` by the clock alone (the case otherwise as it
-    is now): their number, and up to ``limit`` of them (case_no, department_id, level, rule), red first.
-    Each part's crossing is a range of its key between the two days (indexed)."""
-    if before >= day:
-        return 0, []
+def crossed(session: Session, before: dt.date, day: dt.date, *, limit: int,
+            rule_list: list[EffectiveRule] | None = None) -> list[tuple[str, int, str, str]]:
+    """Up to ``limit`` of the lights lit on ``day`` that were not lit on ``before`` by the clock alone (the
+    case otherwise as it is now), red first: (case_no, department_id, level, rule). Each part's crossing is a
+    range of its key between the two days, read in the key's index order (one statement for all parts)."""
+    if before >= day or limit <= 0:
+        return []
     cal = get_calendar(session)
-    selected = parts(session)
+    selected = parts(session, rule_list=rule_list)
     c = feed_columns()
 
     def newly(p: Part) -> list[ColumnElement[bool]]:
-        return [p.lit_on(cal, day), ~p.lit_by(cal, before)] if p.rule != "approaching" else [
-            p.lit_on(cal, day), c.due >= cal.add_working_days(before, p.param + 1)]
+        if p.rule == "approaching":
+            return [p.lit_on(cal, day), c.due >= cal.add_working_days(before, p.param + 1)]
+        return [p.lit_on(cal, day), ~p.lit_by(cal, before)]
 
-    counts = counts_by_part(session, selected, newly)
-    rows: list[Any] = []
-    for p, n in zip(selected, counts, strict=True):
-        if n and len(rows) < limit:
-            found = session.execute(select(c.case_no, c.department_id).where(*newly(p))
-                                    .order_by(p.key_column(), c.case_no).limit(limit - len(rows))).all()
-            rows += [(r.case_no, r.department_id, p.level, p.rule) for r in found]
-    return sum(counts), rows
+    rows = _per_part(session, selected, lambda i, p: select(literal(i).label("part"), c.case_no, c.department_id)
+                     .where(*newly(p)).order_by(p.key_column(), c.id).limit(limit).subquery().select())
+    ordered = sorted(rows, key=lambda r: int(r.part))[:limit]
+    return [(r.case_no, int(r.department_id), selected[int(r.part)].level, selected[int(r.part)].rule)
+            for r in ordered]
 
 
 # --- the operations screen ----------------------------------------------------------------------------------

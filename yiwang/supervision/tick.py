@@ -53,6 +53,7 @@ from yiwang.supervision.models import Alert, SupervisionRun
 from yiwang.supervision.rules import (
     CONTENT,
     HOTLINE_RULES,
+    EffectiveRule,
     default_rules,
     rule_for,
     rules,
@@ -70,15 +71,16 @@ class TickResult:
     cleared: int
     open_by_level: dict[str, int]
     mode: str = "full"
-    # raised counts the cards and branch/hotline alerts raised plus the case lights newly lit by the clock;
-    # cleared, the branch/hotline lights cleared (case lights go out without a record)
+    # raised: the cards and branch/hotline alerts raised, plus the case lights newly lit by the clock (those
+    # counted up to MAX_ANNOUNCED: the console shows them all); cleared: the branch/hotline lights cleared (case
+    # lights go out without a record)
 
 
-def _conditions(session: Session, as_of: dt.date) -> dict[str, tuple[ColumnElement[bool], Any]]:
+def _conditions(session: Session, as_of: dt.date, rule_list: list[EffectiveRule]
+                ) -> dict[str, tuple[ColumnElement[bool], Any]]:
     """For each card rule the tick sweeps: the condition it raises a card for and the card's level, as SQL over
     the case feed (the level is per item when an item or item-type rule sets its own). Each condition is an
     index range on the case table (a partial index per rule), so a full sweep does not read every case."""
-    rule_list = rules(session)
     c = cases.supervision_feed().selected_columns
     out: dict[str, tuple[ColumnElement[bool], Any]] = {}
 
@@ -157,7 +159,8 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     item_type = select(types.c.item_type).where(types.c.code == c.item_code).scalar_subquery()
     raised_rows: list[Any] = []
     cleared = 0
-    for code, (condition, level) in _conditions(session, as_of).items():
+    rule_list = rules(session)
+    for code, (condition, level) in _conditions(session, as_of, rule_list).items():
         # a card is a finding about a case, raised once ever (even after a supervisor closed it)
         already = exists(select(Alert.id).where(Alert.case_no == c.case_no, Alert.rule == code))
         source = select(c.case_no, c.item_code, item_type, c.department_id, c.region_code, literal(code),
@@ -175,7 +178,7 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
         raised_rows += new_rows
         _analyze_if_big(session, len(new_rows))
     # 并联审批: time out overdue branches, then the branch lights (a handful of rows, every tick in full)
-    in_force = {r.code: r for r in rules(session) if r.scope == "default"}
+    in_force = {r.code: r for r in rule_list if r.scope == "default"}
     branch_pass = branch_supervision.run(
         session, cal, as_of, now, levels={code: r.level for code, r in in_force.items()}, contents=CONTENT,
         enabled={code: r.enabled for code, r in in_force.items()},
@@ -190,12 +193,13 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     for extra_pass in (branch_pass, hotline_pass):
         raised_rows += extra_pass.raised
         cleared += extra_pass.cleared
-    # the case lights that lit since the last tick's day (the day before, for a first tick): announced, counted
+    # the case lights that lit since the last tick's day (the day before, for a first tick): announced
     since_day = previous.as_of if previous is not None and as_of - dt.timedelta(days=7) <= previous.as_of \
         else as_of - dt.timedelta(days=1)
-    lit, lit_rows = lights.crossed(session, since_day, as_of, limit=MAX_ANNOUNCED)
+    lit_rows = lights.crossed(session, since_day, as_of, limit=MAX_ANNOUNCED, rule_list=rule_list)
     _announce(session, raised_rows, lit_rows)
-    counts = _open_counts(session, as_of)
+    counts = _open_counts(session, as_of, rule_list)
+    lit = len(lit_rows)
     raised = len(raised_rows) + lit
     run.raised, run.cleared, run.counts, run.finished_at = raised, cleared, counts, clock.now()
     audit.record(session, actor, "supervision.tick", "supervision_run", run.id,
@@ -204,10 +208,10 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     return TickResult(as_of=as_of, raised=raised, cleared=cleared, open_by_level=counts, mode=mode)
 
 
-def _open_counts(session: Session, as_of: dt.date) -> dict[str, int]:
+def _open_counts(session: Session, as_of: dt.date, rule_list: list[EffectiveRule]) -> dict[str, int]:
     """Open per level: the lights lit on ``as_of`` (index range counts) and the stored alerts still open."""
     counts = repository.open_counts(session, SYSTEM)
-    for level, n in lights.open_counts(session, true(), as_of).items():
+    for level, n in lights.open_counts(session, true(), as_of, rule_list).items():
         counts[level] = counts.get(level, 0) + n
     return counts
 
@@ -231,11 +235,11 @@ def _announce(session: Session, rows: Sequence[Any], lit: Sequence[Any]) -> None
     stored = [(r.level != "red", 0, r.id, r.case_no, r.department_id, r.level, r.rule) for r in rows]
     derived = [(level != "red", 1, None, case_no, department_id, level, rule)
                for case_no, department_id, level, rule in lit]
-    for _, _, alert_id, case_no, department_id, level, rule in sorted(
-            stored + derived, key=lambda t: (t[0], t[1], t[2] or 0))[:MAX_ANNOUNCED]:
-        outbox.emit(session, events.ALERT_RAISED, events.AlertRaised(
-            alert_id=alert_id, case_no=case_no, department_id=department_id, level=level, rule=rule,
-            content=CONTENT.get(rule, rule), subject="hotline" if rule in HOTLINE_RULES else "").model_dump(mode="json"))
+    outbox.emit_many(session, events.ALERT_RAISED, [events.AlertRaised(
+        alert_id=alert_id, case_no=case_no, department_id=department_id, level=level, rule=rule,
+        content=CONTENT.get(rule, rule), subject="hotline" if rule in HOTLINE_RULES else "").model_dump(mode="json")
+        for _, _, alert_id, case_no, department_id, level, rule in sorted(
+            stored + derived, key=lambda t: (t[0], t[1], t[2] or 0))[:MAX_ANNOUNCED]])
 
 
 def raise_card(session: Session, *, case_no: str, rule: str, content: str, detail: dict[str, Any]) -> Alert | None:
