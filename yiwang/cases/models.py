@@ -106,12 +106,13 @@ class Case(Base):
               postgresql_where=text("due IS NOT NULL")),
         Index("ix_case_last_action", "last_action_at"),  # what changed since the last supervision tick
         # electronic supervision reads the case lights from the clock (supervision/lights.py): the due-date
-        # lights as ranges of due carrying what rules and scopes filter on (index-only on PostgreSQL), the step
-        # limits as ranges of the step's start per review step over the cases under review
-        Index("ix_case_running_due_scope", "due", "id", postgresql_include=["item_code", "department_id", "region_code"],
+        # lights as ranges of due (every column a rule or a reader's scope filters on in the key, so equal keys
+        # deduplicate and counts are small index-only scans on PostgreSQL); the step limits as ranges of the
+        # step's start per review step over the cases under review
+        Index("ix_case_running_due_scope", "due", "department_id", "region_code", "item_code",
               sqlite_where=text("due IS NOT NULL"), postgresql_where=text("due IS NOT NULL")),
         Index("ix_case_step_running", "review_step", "last_action_at",
-              postgresql_include=["item_code", "department_id", "region_code"],
+              postgresql_include=["department_id", "region_code", "item_code"],
               sqlite_where=text("due IS NOT NULL AND status IN ('accepted', 'in_review')"),
               postgresql_where=text("due IS NOT NULL AND status IN ('accepted', 'in_review')")),
         # and the cards it sweeps for: cases with correction notices, refusals by when they ended

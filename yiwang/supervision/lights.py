@@ -9,8 +9,8 @@ used to raise them.
 
 The rules become :class:`Part` s: one per rule, item scope (the most specific rule for each item, its own level)
 and, for step limits, review step. Each part is a conjunction of index ranges on ``due`` or on
-``last_action_at`` (see the indexes in cases/models.py), so counting, grouping and paging a part stays an index
-range scan. A light has no id; it is named by its rule and case number (:func:`key`). The day it was "raised"
+``last_action_at`` (when the current step began; see the indexes in cases/models.py), so counting, grouping and
+paging a part stays an index range scan. A light has no id; it is named by its rule and case number (:func:`key`). The day it was "raised"
 is computed from the same dates (:meth:`Part.raised_on`): overdue the day after its due date, approaching the
 first day the working days left fell to the rule's N, step overdue the first day the step was past its limit.
 """
@@ -94,6 +94,7 @@ class Part:
         return self.rule != "step_overdue"
 
     def key_column(self) -> Any:
+        """What the part's ranges are on: the due date, or the instant the step began (its last action)."""
         c = feed_columns()
         return c.due if self.by_due else c.last_action_at
 
@@ -110,7 +111,7 @@ class Part:
         return cond if self.items is None else and_(self.items, cond)
 
     def step_bound(self, cal: WorkCalendar, day: dt.date) -> dt.datetime:
-        """Steps begun before this instant are past their limit on ``day``."""
+        """Steps begun before this instant (a local midnight) are past their limit on ``day``."""
         return start_of(latest_start_past_limit(cal, day, self.param) + dt.timedelta(days=1))
 
     def lit_by(self, cal: WorkCalendar, day: dt.date) -> ColumnElement[bool]:
@@ -129,6 +130,7 @@ class Part:
         if self.rule == "approaching":
             return _first_yellow_day(cal, dt.date.fromisoformat(str(key)[:10]), self.param)
         began = key if isinstance(key, dt.datetime) else dt.datetime.fromisoformat(str(key))
+        began = began if began.tzinfo else began.replace(tzinfo=dt.UTC)
         return cal.add_working_days(clock.to_local(began).date(), self.param) + dt.timedelta(days=1)
 
 
@@ -324,7 +326,8 @@ def crossed(session: Session, before: dt.date, day: dt.date, *, limit: int,
             rule_list: list[EffectiveRule] | None = None) -> list[tuple[str, int, str, str]]:
     """Up to ``limit`` of the lights lit on ``day`` that were not lit on ``before`` by the clock alone (the
     case otherwise as it is now), red first: (case_no, department_id, level, rule). Each part's crossing is a
-    range of its key between the two days, read in the key's index order (one statement for all parts)."""
+    range of its key between the two days, read in the key's index order and cut at ``limit`` (one statement
+    for all parts; which of the cases sharing a date come first does not matter here)."""
     if before >= day or limit <= 0:
         return []
     cal = get_calendar(session)
@@ -337,7 +340,7 @@ def crossed(session: Session, before: dt.date, day: dt.date, *, limit: int,
         return [p.lit_on(cal, day), ~p.lit_by(cal, before)]
 
     rows = _per_part(session, selected, lambda i, p: select(literal(i).label("part"), c.case_no, c.department_id)
-                     .where(*newly(p)).order_by(p.key_column(), c.id).limit(limit).subquery().select())
+                     .where(*newly(p)).order_by(p.key_column()).limit(limit).subquery().select())
     ordered = sorted(rows, key=lambda r: int(r.part))[:limit]
     return [(r.case_no, int(r.department_id), selected[int(r.part)].level, selected[int(r.part)].rule)
             for r in ordered]

@@ -27,11 +27,11 @@ REFUSED_WHERE = "status = 'rejected' OR outcome = 'denied'"
 
 def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_case_running_due_scope', ['due', 'id'], unique=False,
-                              postgresql_include=['item_code', 'department_id', 'region_code'],
-                              sqlite_where=sa.text('due IS NOT NULL'), postgresql_where=sa.text('due IS NOT NULL'))
+        batch_op.create_index('ix_case_running_due_scope', ['due', 'department_id', 'region_code', 'item_code'],
+                              unique=False, sqlite_where=sa.text('due IS NOT NULL'),
+                              postgresql_where=sa.text('due IS NOT NULL'))
         batch_op.create_index('ix_case_step_running', ['review_step', 'last_action_at'], unique=False,
-                              postgresql_include=['item_code', 'department_id', 'region_code'],
+                              postgresql_include=['department_id', 'region_code', 'item_code'],
                               sqlite_where=sa.text(STEP_WHERE), postgresql_where=sa.text(STEP_WHERE))
         batch_op.create_index('ix_case_corrections', ['correction_count'], unique=False,
                               sqlite_where=sa.text('correction_count > 0'),
