@@ -3,9 +3,10 @@ the same run. The case lights are derived from the clock when read (supervision/
 cards and branch alerts; what the lights cost moved to the reads, which are measured too:
 
 - the first (full) tick, which raises the cards the backlog deserves;
-- a full sweep again the same day (the cost of looking at every case for cards, and counting the lights);
-- the hourly incremental tick (only cases acted on since the last tick);
-- the next day's incremental tick (a day's worth of threshold crossings: counted and announced, not written);
+- then six days in a row (the machine is shared and noisy: medians of several samples): each day's first tick
+  (incremental, the next day: a day's worth of threshold crossings, announced, not written), an hourly
+  incremental tick (only cases acted on since the last tick) and a full sweep (the cost of looking at every case
+  for cards, and counting the lights);
 - the reads, p95 over repeated requests: the open counts per level for a province-wide supervisor, and for one
   department the open counts and the first page of the alert list (what the console shows).
 
@@ -143,8 +144,9 @@ class Round:
     reads: list[tuple[str, dict[str, float], str]] | None = None
 
 
-LABELS = ("first full tick (raises the card backlog)", "full sweep again, same day",
-          "incremental tick, same day, nothing changed", "incremental tick, the next day")
+FIRST = "first full tick (raises the card backlog)"
+SWEEP, HOURLY, NEXT = "full sweep", "hourly tick (incremental)", "next day's first tick (incremental)"
+DAYS = 6  # days ticked in a row: samples of each kind on a shared, noisy machine
 
 
 def measure(n: int, joint_share: float, database: str) -> Round:
@@ -174,11 +176,19 @@ def measure(n: int, joint_share: float, database: str) -> Round:
                 result = supervision.tick(s, as_of=as_of, full=full)
             return (time.perf_counter() - t0) * 1000, result
 
-        for label, (as_of, full) in zip(LABELS, ((TODAY, True), (TODAY, True), (TODAY, False),
-                                                 (TODAY + dt.timedelta(days=1), False)), strict=True):
-            ms, r = timed(as_of, full)
-            out.ticks.append((label, ms, r))
-        out.reads = measure_reads(engine, world["department_ids"][1], TODAY + dt.timedelta(days=1))  # type: ignore[index]
+        # the first tick over the backlog, then day after day what the worker does: the day's first tick (the
+        # next day, incremental), an hourly one, and a full sweep (daily, or after a rule change)
+        ms, r = timed(TODAY, True)
+        out.ticks.append((FIRST, ms, r))
+        for k in range(DAYS):
+            day = TODAY + dt.timedelta(days=k)
+            for label, full in ((NEXT, False), (HOURLY, False), (SWEEP, True)):
+                if k == 0 and label == NEXT:
+                    continue  # the first tick above was that day's first
+                ms, r = timed(day, full)
+                out.ticks.append((label, ms, r))
+        last_day = TODAY + dt.timedelta(days=DAYS - 1)
+        out.reads = measure_reads(engine, world["department_ids"][1], last_day)  # type: ignore[index]
         out.base_after, _ = bare_count(url)
         with session_scope(engine) as s:
             out.stored_alerts = s.scalar(select(func.count()).select_from(Alert)) or 0
@@ -236,24 +246,34 @@ def report(r: Round, n: int) -> None:
               f"{r.branches_generated:.0f} s); after the ticks {r.running_branches:,} branches still running, "
               f"{r.branch_alerts:,} open branch alerts")
     print(f"bare indexed count of those cases: {r.base_ms:.1f} ms (after the ticks: {r.base_after:.1f} ms)")
-    print(f"{'tick':<48}{'ms':>10}{'ratio':>8}{'raised':>9}{'cleared':>9}")
-    for label, ms, t in r.ticks:
-        print(f"{label:<48}{ms:>10.1f}{ms / r.base_ms:>8.1f}{t.raised:>9,}{t.cleared:>9,}  ({t.mode})")
-    print(f"open after the next day's tick: {r.ticks[-1][2].open_by_level}; alert rows stored: {r.stored_alerts:,}")
-    print(f"{'read (the next day, p95 of 21)':<52}{'p50 ms':>9}{'p95 ms':>9}{'ratio':>8}")
+    print(f"{'tick':<40}{'samples (ms)':<44}{'median':>8}{'ratio':>7}{'max':>8}{'ratio':>7}")
+    first = next(t for t in r.ticks if t[0] == FIRST)
+    print(f"{FIRST:<84}{first[1]:>8.1f}{first[1] / r.base_ms:>7.1f}   raised {first[2].raised:,}")
+    for label in (SWEEP, HOURLY, NEXT):
+        ms = [t[1] for t in r.ticks if t[0] == label]
+        shown = " ".join(f"{m:.0f}" for m in ms)
+        print(f"{label:<40}{shown:<44}{statistics.median(ms):>8.1f}{statistics.median(ms) / r.base_ms:>7.2f}"
+              f"{max(ms):>8.1f}{max(ms) / r.base_ms:>7.2f}")
+    nexts = [t[2] for t in r.ticks if t[0] == NEXT]
+    print("next day's ticks: raised (alerts + lights announced) " + ", ".join(f"{t.raised:,}" for t in nexts)
+          + "; cleared " + ", ".join(f"{t.cleared:,}" for t in nexts))
+    print(f"open after the last tick ({r.ticks[-1][2].as_of}): {r.ticks[-1][2].open_by_level}; "
+          f"alert rows stored: {r.stored_alerts:,}")
+    print(f"{'read (the last day, p95 of 21)':<52}{'p50 ms':>9}{'p95 ms':>9}{'ratio':>8}")
     for label, p, shown in r.reads or []:
         print(f"{label:<52}{p['p50']:>9.1f}{p['p95']:>9.1f}{p['p95'] / r.base_ms:>8.2f}  {shown}")
 
 
 def results(r: Round, n_label: str, suffix: str = "") -> None:
     base = "bare indexed count of the same cases"
-    named = {LABELS[1]: f"supervision full sweep over {n_label} open cases{suffix}",
-             LABELS[2]: f"supervision tick over {n_label} open cases{suffix}, hourly (incremental)",
-             LABELS[3]: f"supervision tick over {n_label} open cases{suffix}, next day (incremental)"}
-    for label, ms, _ in r.ticks:
-        if label in named:
-            result(named[label], ms, "ms", base, r.base_ms, target="ratio <= 3 and < 5 s",
-                   met=ms / r.base_ms <= 3 and ms < 5000, higher_is_better=False)
+    named = {SWEEP: f"supervision full sweep over {n_label} open cases{suffix}, median of {DAYS}",
+             HOURLY: f"supervision tick over {n_label} open cases{suffix}, hourly (incremental), median of {DAYS}",
+             NEXT: f"supervision tick over {n_label} open cases{suffix}, next day (incremental), median of "
+                   f"{DAYS - 1}"}
+    for label, measure in named.items():
+        ms = statistics.median(t[1] for t in r.ticks if t[0] == label)
+        result(measure, ms, "ms", base, r.base_ms, target="ratio <= 3 and < 5 s",
+               met=ms / r.base_ms <= 3 and ms < 5000, higher_is_better=False)
     for label, p, _ in r.reads or []:
         result(f"supervision lights read over {n_label} open cases{suffix}: {label}, p95", p["p95"], "ms", base,
                r.base_ms, target="ratio <= 3 and < 5 s", met=p["p95"] / r.base_ms <= 3 and p["p95"] < 5000,

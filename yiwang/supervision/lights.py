@@ -8,9 +8,9 @@ rules over the case feed (``cases.supervision_feed``) for :func:`clock.today`, w
 used to raise them.
 
 The rules become :class:`Part` s: one per rule, item scope (the most specific rule for each item, its own level)
-and, for step limits, review step. Each part is a conjunction of index ranges on ``due`` or on
-``last_action_at`` (when the current step began; see the indexes in cases/models.py), so counting, grouping and
-paging a part stays an index range scan. A light has no id; it is named by its rule and case number (:func:`key`). The day it was "raised"
+and, for step limits, review step. Each part is a conjunction of index ranges on ``due`` or on ``last_action_on``
+(the local day the current step began, a column the database generates from ``last_action_at``; see the indexes
+in cases/models.py), so counting, grouping and paging a part stays an index range scan. A light has no id; it is named by its rule and case number (:func:`key`). The day it was "raised"
 is computed from the same dates (:meth:`Part.raised_on`): overdue the day after its due date, approaching the
 first day the working days left fell to the rule's N, step overdue the first day the step was past its limit.
 """
@@ -94,9 +94,9 @@ class Part:
         return self.rule != "step_overdue"
 
     def key_column(self) -> Any:
-        """What the part's ranges are on: the due date, or the instant the step began (its last action)."""
+        """The date the part's ranges are on: the due date, or the local day the step began (its last action)."""
         c = feed_columns()
-        return c.due if self.by_due else c.last_action_at
+        return c.due if self.by_due else c.last_action_on
 
     def lit_on(self, cal: WorkCalendar, day: dt.date) -> ColumnElement[bool]:
         """The condition of the light on ``day`` (NULL, so not lit, while the clock is stopped)."""
@@ -107,12 +107,8 @@ class Part:
             cond = and_(c.due >= day, c.due < cal.add_working_days(day, self.param + 1))
         else:
             cond = and_(c.status.in_(RUNNING), c.due.is_not(None), c.review_step == self.step,
-                        c.last_action_at < self.step_bound(cal, day))
+                        c.last_action_on <= latest_start_past_limit(cal, day, self.param))
         return cond if self.items is None else and_(self.items, cond)
-
-    def step_bound(self, cal: WorkCalendar, day: dt.date) -> dt.datetime:
-        """Steps begun before this instant (a local midnight) are past their limit on ``day``."""
-        return start_of(latest_start_past_limit(cal, day, self.param) + dt.timedelta(days=1))
 
     def lit_by(self, cal: WorkCalendar, day: dt.date) -> ColumnElement[bool]:
         """Lit on ``day`` or earlier for the same key (with the case as it is now): the key's range."""
@@ -121,17 +117,16 @@ class Part:
             return c.due < day
         if self.rule == "approaching":
             return c.due < cal.add_working_days(day, self.param + 1)
-        return c.last_action_at < self.step_bound(cal, day)
+        return c.last_action_on <= latest_start_past_limit(cal, day, self.param)
 
     def raised_on(self, cal: WorkCalendar, key: Any) -> dt.date:
-        """The first day this light was lit, from its key (a due date, or the instant the step began)."""
+        """The first day this light was lit, from its key (a due date, or the local day the step began)."""
+        day = dt.date.fromisoformat(str(key)[:10])
         if self.rule == "overdue":
-            return dt.date.fromisoformat(str(key)[:10]) + dt.timedelta(days=1)
+            return day + dt.timedelta(days=1)
         if self.rule == "approaching":
-            return _first_yellow_day(cal, dt.date.fromisoformat(str(key)[:10]), self.param)
-        began = key if isinstance(key, dt.datetime) else dt.datetime.fromisoformat(str(key))
-        began = began if began.tzinfo else began.replace(tzinfo=dt.UTC)
-        return cal.add_working_days(clock.to_local(began).date(), self.param) + dt.timedelta(days=1)
+            return _first_yellow_day(cal, day, self.param)
+        return cal.add_working_days(day, self.param) + dt.timedelta(days=1)
 
 
 def _first_yellow_day(cal: WorkCalendar, due: dt.date, n: int) -> dt.date:
@@ -218,15 +213,11 @@ def by_department(session: Session, scope: ColumnElement[bool]) -> list[tuple[in
     today = clock.today()
     selected = parts(session)
     c = feed_columns()
-
-    def oldest(p: Part, column: Any) -> Any:  # the keys are dates or instants: a column of each in the union
-        return (func.min(column) if p.key_column() is column else literal(None, type_=column.type)).label(column.name)
-
     rows = _per_part(session, selected, lambda i, p: select(
-        literal(i).label("part"), c.department_id, func.count().label("n"), oldest(p, c.due),
-        oldest(p, c.last_action_at)).where(p.lit_on(cal, today), scope).group_by(c.department_id))
-    return [(int(dept), selected[int(i)].level, int(n), selected[int(i)].raised_on(cal, due if due else began))
-            for i, dept, n, due, began in rows]
+        literal(i).label("part"), c.department_id, func.count().label("n"), func.min(p.key_column()).label("k"))
+        .where(p.lit_on(cal, today), scope).group_by(c.department_id))
+    return [(int(dept), selected[int(i)].level, int(n), selected[int(i)].raised_on(cal, k))
+            for i, dept, n, k in rows]
 
 
 def raised_between(session: Session, scope: ColumnElement[bool], first: dt.date, following: dt.date

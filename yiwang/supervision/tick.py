@@ -115,18 +115,19 @@ FULL_EVERY = dt.timedelta(hours=24)  # a full sweep at least daily, whatever the
 CHANGE_MARGIN = dt.timedelta(minutes=10)  # an action stamped before the last tick may commit after it
 
 
-def _mode(session: Session, as_of: dt.date, now: dt.datetime, full: bool) -> tuple[str, SupervisionRun | None]:
-    """"full", or "incremental" with the previous run to continue from."""
+def _mode(session: Session, as_of: dt.date, now: dt.datetime, full: bool
+          ) -> tuple[str, SupervisionRun | None, SupervisionRun | None]:
+    """"full", or "incremental" with the previous run to continue from; and the last finished run either way."""
     last = repository.last_finished_run(session)
     if full or last is None or as_of < last.as_of or (as_of - last.as_of).days > 7:
-        return "full", None
+        return "full", None, last
     last_full = repository.last_full_run_started(session)
     if last_full is None or now - last_full > FULL_EVERY:
-        return "full", None
+        return "full", None, last
     rules_changed = repository.rules_changed_at(session)
     if rules_changed is not None and rules_changed >= last.started_at - CHANGE_MARGIN:
-        return "full", None
-    return "incremental", last
+        return "full", None, last
+    return "incremental", last, last
 
 
 def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = None, full: bool = False
@@ -146,8 +147,7 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
         session.execute(select(func.pg_advisory_xact_lock(7_301_001)))
     now = clock.now()
     cal = get_calendar(session)
-    mode, last = _mode(session, as_of, now, full)
-    previous = repository.last_finished_run(session)
+    mode, last, previous = _mode(session, as_of, now, full)
     feed = cases.supervision_feed()
     c = feed.selected_columns
     # cards change only when a case does: an incremental tick looks at the cases acted on since the last one
