@@ -79,7 +79,7 @@ def grouped(session: Session, rule_list: list[EffectiveRule], code: str
     return groups
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (its item filter is SQL: comparing two would build an expression)
 class Part:
     """One lit condition: a rule for a group of items (and a review step), at one level."""
 
@@ -129,12 +129,9 @@ class Part:
         return cal.add_working_days(day, self.param) + dt.timedelta(days=1)
 
 
-def _first_yellow_day(cal: WorkCalendar, due: dt.date, n: int) -> dt.date:
-    return _first_yellow_cached(cal, due, n)
-
-
 @lru_cache(maxsize=4096)
-def _first_yellow_cached(cal: WorkCalendar, due: dt.date, n: int) -> dt.date:
+def _first_yellow_day(cal: WorkCalendar, due: dt.date, n: int) -> dt.date:
+    """The first day a due date was within ``n`` working days (lists show it as the day the light lit)."""
     day = due
     while cal.add_working_days(day - dt.timedelta(days=1), n + 1) > due:
         day -= dt.timedelta(days=1)
