@@ -1,16 +1,22 @@
-"""Supervision tick over 1,000,000 open cases on PostgreSQL, against a bare indexed count of the same cases
-measured in the same run:
+"""Supervision over 1,000,000 open cases on PostgreSQL, against a bare indexed count of the same cases measured in
+the same run. The case lights are derived from the clock when read (supervision/lights.py), so the ticks write only
+cards and branch alerts; what the lights cost moved to the reads, which are measured too:
 
-- the first (full) tick, which raises every light and card the backlog deserves;
-- a full sweep again the same day (nothing left to raise: the cost of looking at every case);
-- the hourly incremental tick (only cases acted on since the last tick, and dates that crossed a threshold);
-- the next day's incremental tick (a day's worth of threshold crossings).
+- the first (full) tick, which raises the cards the backlog deserves;
+- then six days in a row (the machine is shared and noisy: medians of several samples): each day's first tick
+  (incremental, the next day: a day's worth of threshold crossings, announced, not written), an hourly
+  incremental tick (only cases acted on since the last tick) and a full sweep (the cost of looking at every case
+  for cards, and counting the lights);
+- the reads, p95 over repeated requests: the open counts per level for a province-wide supervisor, and for one
+  department the open counts and the first page of the alert list (what the console shows).
 
-Then the same four ticks over a second database of the same cases (same seed) of which 1% are joint cases
-(并联审批) with two pending branches each: the tick also times out overdue branches (超时默认同意 or
-escalation, each through the lifecycle engine) and raises and clears the branch lights.
+Targets for each: at most 3 times the bare count, and under 5 s.
 
-Usage: python -m bench.bench_supervision [--cases 1000000] [--joint-share 0.01]
+Then the same over a second database of the same cases (same seed) of which 1% are joint cases (并联审批) with two
+pending branches each: the tick also times out overdue branches (超时默认同意 or escalation, each through the
+lifecycle engine) and raises and clears the branch lights (those are stored).
+
+Usage: python -m bench.bench_supervision [--cases 1000000] [--joint-share 0.01] [--database yiwang_bench_supervision]
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 import psycopg
 
 from bench.bench_cases import _psycopg_url, seed_world
-from bench.common import result, scratch_database
+from bench.common import percentiles, result, scratch_database
 
 os.environ.setdefault("YIWANG_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("YIWANG_PASSWORD_MEMORY_KIB", "1024")
@@ -134,15 +140,18 @@ class Round:
     branches_generated: float = 0.0
     running_branches: int = 0
     branch_alerts: int = 0
+    stored_alerts: int = 0
+    reads: list[tuple[str, dict[str, float], str]] | None = None
 
 
-LABELS = ("first full tick (raises the backlog)", "full sweep again, same day",
-          "incremental tick, same day, nothing changed", "incremental tick, the next day")
+FIRST = "first full tick (raises the card backlog)"
+SWEEP, HOURLY, NEXT = "full sweep", "hourly tick (incremental)", "next day's first tick (incremental)"
+DAYS = 6  # days ticked in a row: samples of each kind on a shared, noisy machine
 
 
-def measure(n: int, joint_share: float) -> Round:
+def measure(n: int, joint_share: float, database: str) -> Round:
     """Generate ``n`` open cases (``joint_share`` of them joint, with two branches each) in a scratch database
-    and time the four ticks against the bare count."""
+    and time the four ticks and the reads against the bare count."""
     from sqlalchemy import func, select
 
     from yiwang.cases.models import CaseBranch
@@ -150,7 +159,7 @@ def measure(n: int, joint_share: float) -> Round:
     from yiwang.supervision import service as supervision
     from yiwang.supervision.models import Alert
 
-    name = "yiwang_bench_supervision" + ("_joint" if joint_share else "")
+    name = database + ("_joint" if joint_share else "")
     with scratch_database(name) as url:
         world = seed_world(url, applicants=1)
         gen = generate_open_cases(url, n, world["department_ids"])  # type: ignore[arg-type]
@@ -167,17 +176,66 @@ def measure(n: int, joint_share: float) -> Round:
                 result = supervision.tick(s, as_of=as_of, full=full)
             return (time.perf_counter() - t0) * 1000, result
 
-        for label, (as_of, full) in zip(LABELS, ((TODAY, True), (TODAY, True), (TODAY, False),
-                                                 (TODAY + dt.timedelta(days=1), False)), strict=True):
-            ms, r = timed(as_of, full)
-            out.ticks.append((label, ms, r))
+        # the first tick over the backlog, then day after day what the worker does: the day's first tick (the
+        # next day, incremental), an hourly one, and a full sweep (daily, or after a rule change)
+        ms, r = timed(TODAY, True)
+        out.ticks.append((FIRST, ms, r))
+        for k in range(DAYS):
+            day = TODAY + dt.timedelta(days=k)
+            for label, full in ((NEXT, False), (HOURLY, False), (SWEEP, True)):
+                if k == 0 and label == NEXT:
+                    continue  # the first tick above was that day's first
+                ms, r = timed(day, full)
+                out.ticks.append((label, ms, r))
+        last_day = TODAY + dt.timedelta(days=DAYS - 1)
+        out.reads = measure_reads(engine, world["department_ids"][1], last_day)  # type: ignore[index]
         out.base_after, _ = bare_count(url)
-        if joint_share:
-            with session_scope(engine) as s:
+        with session_scope(engine) as s:
+            out.stored_alerts = s.scalar(select(func.count()).select_from(Alert)) or 0
+            if joint_share:
                 out.running_branches = s.scalar(select(func.count()).select_from(CaseBranch).where(
                     CaseBranch.status.in_(("pending", "escalated")))) or 0
                 out.branch_alerts = s.scalar(select(func.count()).select_from(Alert).where(
                     Alert.status == "open", Alert.subject.like("branch:%"))) or 0
+    return out
+
+
+def measure_reads(engine: Any, department_id: int, day: dt.date, repeats: int = 21
+                  ) -> list[tuple[str, dict[str, float], str]]:
+    """p95 of the console's reads of the lights for ``day``, each in its own session (as a request is)."""
+    import dataclasses
+
+    from yiwang.core import clock
+    from yiwang.core.db import session_scope
+    from yiwang.core.permissions import SYSTEM
+    from yiwang.identity import service as identity
+    from yiwang.org import service as org_service
+    from yiwang.supervision import service as supervision
+
+    with session_scope(engine) as s:
+        dept = org_service.ensure_department(s, SYSTEM, name="省纪委监委", region_code="440000")
+        staff = identity.add_staff(s, SYSTEM, login="bench_supervisor", password="Bench2026x", name="监察员",
+                                   department_id=dept.id, roles=["supervisor"])
+        province = identity.actor_for_staff(s, staff)
+    own = dataclasses.replace(province, department_id=department_id, region_code="")  # one department's scope
+    reads: list[tuple[str, Any]] = [
+        ("open counts by level, province supervisor", lambda s: supervision.open_counts(s, province)),
+        ("open counts by level, one department", lambda s: supervision.open_counts(s, own)),
+        ("alert list, first page, one department", lambda s: supervision.list_alerts(s, own, limit=50)),
+        ("alert list, first page, filtered to a department",
+         lambda s: supervision.list_alerts(s, province, department_id=department_id, limit=50)),
+    ]
+    out = []
+    with clock.frozen(dt.datetime.combine(day, dt.time(2, 0), tzinfo=dt.UTC)):
+        for label, read in reads:
+            samples, shown = [], ""
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                with session_scope(engine) as s:
+                    got = read(s)
+                samples.append((time.perf_counter() - t0) * 1000)
+                shown = str(got) if isinstance(got, dict) else f"total {got[0]:,}, {len(got[1])} shown"
+            out.append((label, percentiles(samples), shown))
     return out
 
 
@@ -188,24 +246,38 @@ def report(r: Round, n: int) -> None:
               f"{r.branches_generated:.0f} s); after the ticks {r.running_branches:,} branches still running, "
               f"{r.branch_alerts:,} open branch alerts")
     print(f"bare indexed count of those cases: {r.base_ms:.1f} ms (after the ticks: {r.base_after:.1f} ms)")
-    print(f"{'tick':<44}{'ms':>10}{'ratio':>8}{'raised':>9}{'cleared':>9}")
-    for label, ms, t in r.ticks:
-        print(f"{label:<44}{ms:>10.1f}{ms / r.base_ms:>8.1f}{t.raised:>9,}{t.cleared:>9,}  ({t.mode})")
-    print(f"open after the next day's tick: {r.ticks[-1][2].open_by_level}")
-    steady, nxt, sweep = r.ticks[2][1], r.ticks[3][1], r.ticks[1][1]
-    print(f"ratio incremental (hourly) / bare count: {steady / r.base_ms:.2f} (target <= 3); "
-          f"next day: {nxt / r.base_ms:.2f}; full sweep: {sweep / r.base_ms:.2f}")
+    print(f"{'tick':<40}{'samples (ms)':<44}{'median':>8}{'ratio':>7}{'max':>8}{'ratio':>7}")
+    first = next(t for t in r.ticks if t[0] == FIRST)
+    print(f"{FIRST:<84}{first[1]:>8.1f}{first[1] / r.base_ms:>7.1f}   raised {first[2].raised:,}")
+    for label in (SWEEP, HOURLY, NEXT):
+        ms = [t[1] for t in r.ticks if t[0] == label]
+        shown = " ".join(f"{m:.0f}" for m in ms)
+        print(f"{label:<40}{shown:<44}{statistics.median(ms):>8.1f}{statistics.median(ms) / r.base_ms:>7.2f}"
+              f"{max(ms):>8.1f}{max(ms) / r.base_ms:>7.2f}")
+    nexts = [t[2] for t in r.ticks if t[0] == NEXT]
+    print("next day's ticks: raised (alerts + lights announced) " + ", ".join(f"{t.raised:,}" for t in nexts)
+          + "; cleared " + ", ".join(f"{t.cleared:,}" for t in nexts))
+    print(f"open after the last tick ({r.ticks[-1][2].as_of}): {r.ticks[-1][2].open_by_level}; "
+          f"alert rows stored: {r.stored_alerts:,}")
+    print(f"{'read (the last day, p95 of 21)':<52}{'p50 ms':>9}{'p95 ms':>9}{'ratio':>8}")
+    for label, p, shown in r.reads or []:
+        print(f"{label:<52}{p['p50']:>9.1f}{p['p95']:>9.1f}{p['p95'] / r.base_ms:>8.2f}  {shown}")
 
 
 def results(r: Round, n_label: str, suffix: str = "") -> None:
-    steady, nxt, sweep = r.ticks[2][1], r.ticks[3][1], r.ticks[1][1]
     base = "bare indexed count of the same cases"
-    result(f"supervision tick over {n_label} open cases{suffix}, hourly (incremental)", steady, "ms", base,
-           r.base_ms, target="ratio <= 3", met=steady / r.base_ms <= 3, higher_is_better=False)
-    result(f"supervision tick over {n_label} open cases{suffix}, next day (incremental)", nxt, "ms", base,
-           r.base_ms, target="ratio <= 3", met=nxt / r.base_ms <= 3, higher_is_better=False)
-    result(f"supervision full sweep over {n_label} open cases{suffix}", sweep, "ms", base, r.base_ms,
-           target="ratio <= 3", met=sweep / r.base_ms <= 3, higher_is_better=False)
+    named = {SWEEP: f"supervision full sweep over {n_label} open cases{suffix}, median of {DAYS}",
+             HOURLY: f"supervision tick over {n_label} open cases{suffix}, hourly (incremental), median of {DAYS}",
+             NEXT: f"supervision tick over {n_label} open cases{suffix}, next day (incremental), median of "
+                   f"{DAYS - 1}"}
+    for label, measure in named.items():
+        ms = statistics.median(t[1] for t in r.ticks if t[0] == label)
+        result(measure, ms, "ms", base, r.base_ms, target="ratio <= 3 and < 5 s",
+               met=ms / r.base_ms <= 3 and ms < 5000, higher_is_better=False)
+    for label, p, _ in r.reads or []:
+        result(f"supervision lights read over {n_label} open cases{suffix}: {label}, p95", p["p95"], "ms", base,
+               r.base_ms, target="ratio <= 3 and < 5 s", met=p["p95"] / r.base_ms <= 3 and p["p95"] < 5000,
+               higher_is_better=False)
 
 
 def main() -> None:
@@ -213,14 +285,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--joint-share", type=float, default=0.01,
                         help="share of the cases made joint in the second round (0: skip that round)")
+    parser.add_argument("--database", default="yiwang_bench_supervision",
+                        help="scratch database name (created and dropped; the joint round appends _joint)")
     args = parser.parse_args()
 
-    plain = measure(args.cases, 0.0)
+    plain = measure(args.cases, 0.0, args.database)
     report(plain, args.cases)
     n = f"{args.cases // 1000:,}k" if args.cases < 1_000_000 else f"{args.cases / 1e6:g}M"
     results(plain, n)
     if args.joint_share > 0:
-        joint = measure(args.cases, args.joint_share)
+        joint = measure(args.cases, args.joint_share, args.database)
         print()
         print(f"-- the same ticks with {args.joint_share:.0%} joint cases (并联审批) --")
         report(joint, args.cases)

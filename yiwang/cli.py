@@ -572,7 +572,8 @@ def catalog_reindex() -> None:
 @click.option("--as-of", "as_of", default=None, help="Evaluate as if this day (YYYY-MM-DD) were today.")
 @click.option("--full", is_flag=True, help="Look at every case rather than only what changed since the last tick.")
 def supervise(as_of: str | None, full: bool) -> None:
-    """Run one supervision tick: raise and clear yellow/red lights and cards; print open counts by level."""
+    """Run one supervision tick: raise cards and branch/hotline alerts, announce newly lit case lights (derived from
+    the clock, not stored); print open counts by level."""
     import datetime as dt
 
     from yiwang.core.db import session_scope

@@ -489,11 +489,13 @@ def decision_counts(session: Session, actor: Actor, *, since: dt.datetime, until
 def supervision_feed() -> Select[Any]:
     """Cases as electronic supervision reads them, as a statement to narrow and compose (set-based: a tick
     over a million open cases is a handful of statements, not a million rows in Python). ``due`` is the
-    clock that runs now (NULL while waiting for the applicant, suspended or closed)."""
+    clock that runs now (NULL while waiting for the applicant, suspended or closed). ``id`` orders cases that
+    share a date (the supervision lists page by date, then id); ``last_action_on`` is the local day of the last
+    action, the day the current review step began."""
     return cast("Select[Any]", select(
-        Case.case_no, Case.item_code, Case.department_id, Case.region_code, Case.due, Case.status, Case.review_step,
-        Case.last_action_at, Case.correction_count, Case.outcome, Case.outcome_reason, Case.closed_at,
-        Case.concluded_at))
+        Case.id, Case.case_no, Case.item_code, Case.department_id, Case.region_code, Case.due, Case.status, Case.review_step,
+        Case.last_action_at, Case.last_action_on, Case.correction_count, Case.outcome, Case.outcome_reason,
+        Case.closed_at, Case.concluded_at))
 
 
 # --- drafts and files ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ ORDER_REPLIED = "supervision.order_replied"
 
 
 class AlertRaised(BaseModel):
-    alert_id: int
+    alert_id: int | None = None  # None for a case light, which is derived from the clock, not stored
     case_no: str
     department_id: int
     level: str

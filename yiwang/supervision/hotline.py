@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, select, update
+from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from yiwang.core.calendar import WorkCalendar
@@ -41,6 +41,10 @@ def run(session: Session, cal: WorkCalendar, as_of: dt.date, now: dt.datetime, *
     out = BranchPass()
     feed = hotline.supervision_feed().subquery("hotline_feed")
     c = feed.c
+    held = select(c.ticket_no).where(c.status.in_(HELD))
+    lit = select(Alert.id).where(Alert.status == "open", Alert.subject == SUBJECT)
+    if not session.scalar(select(or_(exists(held), exists(lit)))):
+        return out  # no order held by a unit and no hotline light open: nothing to raise or clear
     for rule, condition in _conditions(c, cal, as_of, warn_days).items():
         if not enabled.get(rule, True):
             condition = false()

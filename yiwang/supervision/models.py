@@ -29,8 +29,10 @@ class SupervisionRule(Base):
 
 
 class Alert(Base):
-    """A supervision record (GB/T 39046 §6.8): a light or a card raised on a case by a rule; cleared when the
-    condition no longer holds (lights) or never (cards, which are findings)."""
+    """A supervision record (GB/T 39046 §6.8): a card raised on a case by a rule, or a light of a joint case's
+    branch or a 12345 work order; lights are cleared when the condition no longer holds, cards by a supervisor.
+    A case's own lights are not stored: they are derived from its clock when read (supervision/lights.py); rows
+    of them from before that are kept, cleared, as history."""
 
     __tablename__ = "supervision_alert"
 

@@ -1,5 +1,6 @@
 """Every read of supervision's own tables (rules, alerts, orders, runs), narrowed to the actor's scope where
-people read. The tick's set-based statements stay with the tick (see tick.py): they are the tick."""
+people read. The tick's set-based statements stay with the tick (see tick.py): they are the tick. The case lights
+are not in these tables: supervision/lights.py derives them from the case feed."""
 
 from __future__ import annotations
 

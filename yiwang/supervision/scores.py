@@ -15,7 +15,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.core.permissions import SYSTEM, Actor, Perm
 from yiwang.core.spreadsheet import safe_row
 from yiwang.org import service as org_service
-from yiwang.supervision import repository
+from yiwang.supervision import lights, repository
 from yiwang.supervision.rules import Level
 from yiwang.supervision.tick import start_of
 
@@ -41,10 +41,13 @@ def scores(session: Session, actor: Actor, *, month: str | None = None,
         actor.require(Perm.SUPERVISION_READ)
     first, following = month_bounds(month)
     decided = cases.decision_counts(session, actor, since=start_of(first), until=start_of(following))
-    raised = repository.raised_by_department_level(session, actor, first, following)
+    # stored alerts raised in the month, and the case lights lit now that first lit in the month (a light that
+    # went out again is not remembered: lights are derived from the clock, not stored)
+    raised = repository.raised_by_department_level(session, actor, first, following) + lights.raised_between(
+        session, lights.light_scope(actor), first, following)
     alerts: dict[int, dict[str, int]] = {}
     for dept_id, level, n in raised:
-        alerts.setdefault(dept_id, {lv.value: 0 for lv in Level})[level] = int(n)
+        alerts.setdefault(dept_id, {lv.value: 0 for lv in Level})[level] += int(n)
     ratings = {int(f["department_id"]): f for f in figures}
     dept_ids = set(decided) | set(alerts) | set(ratings)
     names = org_service.departments_by_ids(session, dept_ids)

@@ -5,8 +5,10 @@ This module is the domain's one door: other domains, the API and the pages impor
 (``from yiwang.supervision import service as supervision``). The work lives by sub-concept:
 
 - :mod:`yiwang.supervision.rules` — levels, the default rules, stored rules and the rule in force for an item;
-- :mod:`yiwang.supervision.tick` — the set-based tick, and cards raised as soon as an event shows them;
-- :mod:`yiwang.supervision.alerts` — reading alerts and closing cards;
+- :mod:`yiwang.supervision.lights` — the case lights (yellow, red, step limits), derived from the clock when read;
+- :mod:`yiwang.supervision.tick` — the set-based tick (cards, branch and hotline alerts, announcing newly lit
+  lights, counts), and cards raised as soon as an event shows them;
+- :mod:`yiwang.supervision.alerts` — reading alerts (stored and derived) and closing cards;
 - :mod:`yiwang.supervision.orders` — supervision orders (督办);
 - :mod:`yiwang.supervision.scores` — department scores and their exports;
 - :mod:`yiwang.supervision.repository` — the reads of supervision's tables;

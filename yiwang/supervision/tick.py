@@ -1,10 +1,20 @@
-"""The supervision tick, set-based: for each rule one INSERT … SELECT raises the alerts whose condition now holds
-and has no open alert yet, and (for lights) one UPDATE clears open alerts whose condition no longer holds. A
-partial unique index allows one open alert per case and rule, so running the tick twice for the same day changes
-nothing, and two workers ticking at once cannot raise a second copy. Lights clear themselves when the condition
-ends (the case is handled, suspended, or concluded); cards are findings and stay until a supervisor closes them.
+"""The supervision tick. The case lights (yellow and red: ``approaching``, ``overdue``, ``step_overdue``) are not
+written by it: they are derived from the clock whenever they are read (supervision/lights.py). The tick does what
+needs a record:
 
-Cards an event shows at once (a correction asking beyond the guide) are raised by :func:`raise_card`.
+- cards (findings a supervisor closes): for each card rule one INSERT … SELECT raises the cards whose condition
+  holds on a case that never had one (a card is raised once per case and rule);
+- the branches of joint cases (supervision/branches.py) and 12345 work orders (supervision/hotline.py): their
+  timeouts and lights, a few thousand rows at most;
+- announcing the case lights that newly lit since the last tick's day (ALERT_RAISED, at most
+  :data:`MAX_ANNOUNCED` per tick), found as ranges of due dates and step starts that crossed a threshold;
+- recording the run with the open counts per level (the derived lights counted by index ranges, plus the stored
+  alerts).
+
+A partial unique index allows one open alert per case, subject and rule, so running the tick twice for the same
+day changes nothing, and two workers ticking at once cannot raise a second copy (on PostgreSQL they also take
+turns on an advisory lock). Cards an event shows at once (a correction asking beyond the guide) are raised by
+:func:`raise_card`.
 """
 
 from __future__ import annotations
@@ -26,30 +36,32 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    update,
+    true,
 )
 from sqlalchemy.orm import Session
 
 from yiwang.cases import service as cases
 from yiwang.catalog import service as catalog
 from yiwang.core import audit, clock, outbox
-from yiwang.core.calendar import WorkCalendar, get_calendar
+from yiwang.core.calendar import get_calendar
 from yiwang.core.permissions import SYSTEM, Actor, Perm
 from yiwang.supervision import branches as branch_supervision
-from yiwang.supervision import events, repository
+from yiwang.supervision import events, lights, repository
 from yiwang.supervision import hotline as hotline_supervision
+from yiwang.supervision.lights import start_of
 from yiwang.supervision.models import Alert, SupervisionRun
 from yiwang.supervision.rules import (
     CONTENT,
     HOTLINE_RULES,
-    LIGHT_RULES,
-    STEP_NAMES,
     EffectiveRule,
-    Level,
     default_rules,
     rule_for,
     rules,
 )
+
+__all__ = ["start_of"]  # scores and others compute local midnights with it
+
+CARD_SWEEP = ("repeated_correction", "no_reason")  # the cards the tick looks for (beyond_guide: an event)
 
 
 @dataclass
@@ -59,42 +71,16 @@ class TickResult:
     cleared: int
     open_by_level: dict[str, int]
     mode: str = "full"
+    # raised: the cards and branch/hotline alerts raised, plus the case lights newly lit by the clock (those
+    # counted up to MAX_ANNOUNCED: the console shows them all); cleared: the branch/hotline lights cleared (case
+    # lights go out without a record)
 
 
-def start_of(day: dt.date) -> dt.datetime:
-    """Midnight at the start of a local day, in UTC (to compare with stored timestamps)."""
-    return clock.as_utc(dt.datetime.combine(day, dt.time(), tzinfo=clock.LOCAL_TZ))
-
-
-def _grouped(session: Session, rule_list: list[EffectiveRule], code: str
-             ) -> list[tuple[ColumnElement[bool] | None, EffectiveRule]]:
-    """(item filter, rule) pairs for one rule code: the most specific rule for each item. The filter is
-    None for the default, which applies to every item no scoped rule names."""
-    scoped = [r for r in rule_list if r.code == code and r.scope != "default"]
-    default = next(r for r in rule_list if r.code == code and r.scope == "default")
-    feed = cases.supervision_feed().selected_columns
-    groups: list[tuple[ColumnElement[bool] | None, EffectiveRule]] = []
-    item_rules = {r.scope_value: r for r in scoped if r.scope == "item"}
-    type_rules = {r.scope_value: r for r in scoped if r.scope == "item_type"}
-    named: set[str] = set(item_rules)
-    if type_rules:
-        by_type: dict[str, list[str]] = {}
-        for item_code, item_type in catalog.item_types(session).items():
-            if item_type in type_rules and item_code not in item_rules:
-                by_type.setdefault(item_type, []).append(item_code)
-        for item_type, codes in by_type.items():
-            groups.append((feed.item_code.in_(codes), type_rules[item_type]))
-            named.update(codes)
-    for item_code, rule in item_rules.items():
-        groups.append((feed.item_code == item_code, rule))
-    groups.append((feed.item_code.notin_(sorted(named)) if named else None, default))
-    return groups
-
-
-def _conditions(session: Session, cal: WorkCalendar, as_of: dt.date) -> dict[str, tuple[ColumnElement[bool], Any]]:
-    """For each rule code: the condition it raises an alert for and the level it raises, as SQL over the case
-    feed (the level is per item when an item or item-type rule sets its own)."""
-    rule_list = rules(session)
+def _conditions(session: Session, as_of: dt.date, rule_list: list[EffectiveRule]
+                ) -> dict[str, tuple[ColumnElement[bool], Any]]:
+    """For each card rule the tick sweeps: the condition it raises a card for and the card's level, as SQL over
+    the case feed (the level is per item when an item or item-type rule sets its own). Each condition is an
+    index range on the case table (a partial index per rule), so a full sweep does not read every case."""
     c = cases.supervision_feed().selected_columns
     out: dict[str, tuple[ColumnElement[bool], Any]] = {}
 
@@ -102,7 +88,7 @@ def _conditions(session: Session, cal: WorkCalendar, as_of: dt.date) -> dict[str
         parts = []
         levels: list[tuple[ColumnElement[bool], Any]] = []
         default_level = literal(default_rules()[code].level.value)
-        for item_filter, rule in _grouped(session, rule_list, code):
+        for item_filter, rule in lights.grouped(session, rule_list, code):
             if not rule.enabled:
                 continue
             cond = make(rule)
@@ -114,87 +100,45 @@ def _conditions(session: Session, cal: WorkCalendar, as_of: dt.date) -> dict[str
         level = case(*levels, else_=default_level) if levels else default_level
         return (or_(*parts) if parts else false()), level
 
-    # yellow: today <= due < the (N+1)-th working day after today, i.e. at most N working days left
-    out["approaching"] = combine("approaching", lambda r: and_(
-        c.due >= as_of, c.due < cal.add_working_days(as_of, int(r.params["working_days"]) + 1)))
-    out["overdue"] = combine("overdue", lambda r: c.due < as_of)
-
-    def step_late(r: EffectiveRule) -> ColumnElement[bool]:
-        parts = []
-        for step in STEP_NAMES:
-            limit = int(r.params.get(step, 0))
-            if limit <= 0:
-                continue
-            last_start = _latest_start_past_limit(cal, as_of, limit)
-            parts.append(and_(c.review_step == step, c.last_action_at < start_of(last_start + dt.timedelta(days=1))))
-        return and_(c.status.in_(("accepted", "in_review")), c.due.is_not(None), or_(*parts)) if parts else false()
-
-    out["step_overdue"] = combine("step_overdue", step_late)
-    out["repeated_correction"] = combine("repeated_correction",
-                                         lambda r: c.correction_count >= max(1, int(r.params["limit"])))
+    # ix_case_corrections: the few cases with a correction notice at all
+    out["repeated_correction"] = combine("repeated_correction", lambda r: and_(
+        c.correction_count > 0, c.correction_count >= max(1, int(r.params["limit"]))))
+    # ix_case_refused: the refusals, by when they were closed or concluded
     out["no_reason"] = combine("no_reason", lambda r: and_(
         or_(c.status == "rejected", c.outcome == "denied"),
-        c.closed_at.is_not(None) | c.concluded_at.is_not(None),
         func.coalesce(c.closed_at, c.concluded_at) >= start_of(as_of - dt.timedelta(days=int(r.params["lookback_days"]))),
         or_(c.outcome_reason.is_(None), func.length(func.trim(c.outcome_reason)) < int(r.params["min_chars"]))))
     return out
-
-
-def _latest_start_past_limit(cal: WorkCalendar, as_of: dt.date, limit: int) -> dt.date:
-    """The latest day a step could have started and be past a limit of ``limit`` working days on ``as_of``."""
-    day = as_of - dt.timedelta(days=1)
-    while cal.add_working_days(day, limit) >= as_of:
-        day -= dt.timedelta(days=1)
-    return day
-
-
 
 
 FULL_EVERY = dt.timedelta(hours=24)  # a full sweep at least daily, whatever the incremental ticks did
 CHANGE_MARGIN = dt.timedelta(minutes=10)  # an action stamped before the last tick may commit after it
 
 
-def _mode(session: Session, as_of: dt.date, now: dt.datetime, full: bool) -> tuple[str, SupervisionRun | None]:
-    """"full", or "incremental" with the previous run to continue from."""
+def _mode(session: Session, as_of: dt.date, now: dt.datetime, full: bool
+          ) -> tuple[str, SupervisionRun | None, SupervisionRun | None]:
+    """"full", or "incremental" with the previous run to continue from; and the last finished run either way."""
     last = repository.last_finished_run(session)
     if full or last is None or as_of < last.as_of or (as_of - last.as_of).days > 7:
-        return "full", None
+        return "full", None, last
     last_full = repository.last_full_run_started(session)
     if last_full is None or now - last_full > FULL_EVERY:
-        return "full", None
+        return "full", None, last
     rules_changed = repository.rules_changed_at(session)
     if rules_changed is not None and rules_changed >= last.started_at - CHANGE_MARGIN:
-        return "full", None
-    return "incremental", last
-
-
-def _candidates(session: Session, cal: WorkCalendar, last: SupervisionRun, as_of: dt.date) -> ColumnElement[bool]:
-    """The cases whose alerts may differ from the last run's: those acted on since (with a margin), and those
-    whose dates crossed a rule's threshold between the two days."""
-    c = cases.supervision_feed().selected_columns
-    parts: list[ColumnElement[bool]] = [c.last_action_at >= last.started_at - CHANGE_MARGIN]
-    before = last.as_of
-    if as_of > before:
-        parts.append(and_(c.due >= before, c.due < as_of))  # newly past due (and so no longer "approaching")
-        rule_list = [r for r in rules(session) if r.enabled]
-        for n in {int(r.params["working_days"]) for r in rule_list if r.code == "approaching"}:
-            parts.append(and_(c.due >= cal.add_working_days(before, n + 1), c.due < cal.add_working_days(as_of, n + 1)))
-        limits = {int(v) for r in rule_list if r.code == "step_overdue" for k, v in r.params.items() if int(v) > 0}
-        for limit in limits:
-            lo = start_of(_latest_start_past_limit(cal, before, limit) + dt.timedelta(days=1))
-            hi = start_of(_latest_start_past_limit(cal, as_of, limit) + dt.timedelta(days=1))
-            parts.append(and_(c.last_action_at >= lo, c.last_action_at < hi))
-    return or_(*parts)
+        return "full", None, last
+    return "incremental", last, last
 
 
 def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = None, full: bool = False
          ) -> TickResult:
-    """Evaluate the cases against the rules for ``as_of`` (today by default): raise what holds and is not raised
-    yet, clear lights that no longer hold. Idempotent; the caller commits.
+    """Supervise for ``as_of`` (today by default): raise the cards that hold and were never raised, run the
+    branch and hotline passes, announce the case lights that newly lit since the last tick's day, and record
+    the open counts. Idempotent; the caller commits.
 
-    A full tick looks at every case. An incremental one (the default when a full tick ran within a day, the
-    rules have not changed and time only moved forward) looks only at the cases acted on since the last tick
-    and those whose dates crossed a threshold since — a few thousand rows on a busy day instead of a million."""
+    A full tick looks for cards on every case (each card rule an index range). An incremental one (the default
+    when a full tick ran within a day, the rules have not changed and time only moved forward) looks only at
+    the cases acted on since the last tick. Either way no case light is written: they are read from the clock."""
     if actor is not SYSTEM:
         actor.require(Perm.SUPERVISION_RULE_MANAGE)
     as_of = as_of or clock.today()
@@ -203,11 +147,11 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
         session.execute(select(func.pg_advisory_xact_lock(7_301_001)))
     now = clock.now()
     cal = get_calendar(session)
-    mode, last = _mode(session, as_of, now, full)
-    conditions = _conditions(session, cal, as_of)
+    mode, last, previous = _mode(session, as_of, now, full)
     feed = cases.supervision_feed()
     c = feed.selected_columns
-    scope: ColumnElement[bool] | None = _candidates(session, cal, last, as_of) if last is not None else None
+    # cards change only when a case does: an incremental tick looks at the cases acted on since the last one
+    scope: ColumnElement[bool] | None = (c.last_action_at >= last.started_at - CHANGE_MARGIN) if last else None
     run = SupervisionRun(as_of=as_of, started_at=now, raised=0, cleared=0, counts={}, mode=mode)
     session.add(run)
     session.flush()
@@ -215,26 +159,10 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     item_type = select(types.c.item_type).where(types.c.code == c.item_code).scalar_subquery()
     raised_rows: list[Any] = []
     cleared = 0
-    delta: dict[str, int] = {}
-    for code, (condition, level) in conditions.items():
-        # clear first (lights only), so a case that moved from yellow to red ends one alert and starts another
-        if code in LIGHT_RULES:
-            if scope is None:
-                ended = ~exists(feed.where(c.case_no == Alert.case_no, condition))
-            else:  # only candidates can have changed: look them up, not every open alert (a stopped clock
-                # makes the condition NULL, not false: it ends the light too)
-                ended = Alert.case_no.in_(select(c.case_no).where(scope, ~func.coalesce(condition, false())))
-            ended_levels = session.scalars(
-                update(Alert).where(Alert.status == "open", Alert.rule == code, ended)
-                .values(status="cleared", cleared_at=now, result="条件已解除（办件已处理、暂停或办结）")
-                .returning(Alert.level).execution_options(synchronize_session=False)).all()
-            cleared += len(ended_levels)
-            for ended_level in ended_levels:
-                delta[ended_level] = delta.get(ended_level, 0) - 1
-            _analyze_if_big(session, len(ended_levels))
-        # a light is raised again after it cleared; a card is a finding about a case, raised once ever
-        already = exists(select(Alert.id).where(Alert.case_no == c.case_no, Alert.rule == code,
-                                                *([Alert.status == "open"] if code in LIGHT_RULES else [])))
+    rule_list = rules(session)
+    for code, (condition, level) in _conditions(session, as_of, rule_list).items():
+        # a card is a finding about a case, raised once ever (even after a supervisor closed it)
+        already = exists(select(Alert.id).where(Alert.case_no == c.case_no, Alert.rule == code))
         source = select(c.case_no, c.item_code, item_type, c.department_id, c.region_code, literal(code),
                         level,
                         literal(CONTENT[code]), literal({"as_of": as_of.isoformat()}, type_=Alert.detail.type),
@@ -248,11 +176,9 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
             Alert.id, Alert.case_no, Alert.department_id, Alert.level, Alert.rule)
         new_rows = list(session.execute(stmt))
         raised_rows += new_rows
-        for r in new_rows:
-            delta[r.level] = delta.get(r.level, 0) + 1
         _analyze_if_big(session, len(new_rows))
     # 并联审批: time out overdue branches, then the branch lights (a handful of rows, every tick in full)
-    in_force = {r.code: r for r in rules(session) if r.scope == "default"}
+    in_force = {r.code: r for r in rule_list if r.scope == "default"}
     branch_pass = branch_supervision.run(
         session, cal, as_of, now, levels={code: r.level for code, r in in_force.items()}, contents=CONTENT,
         enabled={code: r.enabled for code, r in in_force.items()},
@@ -267,23 +193,27 @@ def tick(session: Session, actor: Actor = SYSTEM, *, as_of: dt.date | None = Non
     for extra_pass in (branch_pass, hotline_pass):
         raised_rows += extra_pass.raised
         cleared += extra_pass.cleared
-        for level_code, n in extra_pass.delta.items():
-            delta[level_code] = delta.get(level_code, 0) + n
-    _announce(session, raised_rows)
-    if last is not None and last.counts:
-        # lights change only here: carry them forward (counting a million open alerts is not free); cards are
-        # also raised and closed between ticks, and are few: count them
-        counts = {k.value: int(last.counts.get(k.value, 0)) + delta.get(k.value, 0) for k in (Level.YELLOW, Level.RED)}
-        cards = session.execute(select(Alert.level, func.count()).where(
-            Alert.status == "open", Alert.level.in_((Level.YELLOW_CARD, Level.RED_CARD))).group_by(Alert.level)).all()
-        counts |= {Level.YELLOW_CARD.value: 0, Level.RED_CARD.value: 0} | {lv: int(n) for lv, n in cards}
-    else:
-        counts = repository.open_counts(session, SYSTEM)
-    run.raised, run.cleared, run.counts, run.finished_at = len(raised_rows), cleared, counts, clock.now()
+    # the case lights that lit since the last tick's day (the day before, for a first tick): announced
+    since_day = previous.as_of if previous is not None and as_of - dt.timedelta(days=7) <= previous.as_of \
+        else as_of - dt.timedelta(days=1)
+    lit_rows = lights.crossed(session, since_day, as_of, limit=MAX_ANNOUNCED, rule_list=rule_list)
+    _announce(session, raised_rows, lit_rows)
+    counts = _open_counts(session, as_of, rule_list)
+    lit = len(lit_rows)
+    raised = len(raised_rows) + lit
+    run.raised, run.cleared, run.counts, run.finished_at = raised, cleared, counts, clock.now()
     audit.record(session, actor, "supervision.tick", "supervision_run", run.id,
-                 {"as_of": as_of.isoformat(), "mode": mode, "raised": len(raised_rows), "cleared": cleared,
-                  "open": counts})
-    return TickResult(as_of=as_of, raised=len(raised_rows), cleared=cleared, open_by_level=counts, mode=mode)
+                 {"as_of": as_of.isoformat(), "mode": mode, "raised": raised, "cleared": cleared,
+                  "lit": lit, "open": counts})
+    return TickResult(as_of=as_of, raised=raised, cleared=cleared, open_by_level=counts, mode=mode)
+
+
+def _open_counts(session: Session, as_of: dt.date, rule_list: list[EffectiveRule]) -> dict[str, int]:
+    """Open per level: the lights lit on ``as_of`` (index range counts) and the stored alerts still open."""
+    counts = repository.open_counts(session, SYSTEM)
+    for level, n in lights.open_counts(session, true(), as_of, rule_list).items():
+        counts[level] = counts.get(level, 0) + n
+    return counts
 
 
 BIG_CHANGE = 5000
@@ -299,13 +229,17 @@ def _analyze_if_big(session: Session, changed: int) -> None:
 MAX_ANNOUNCED = 500  # per tick: beyond this (a first run over an old backlog) the console is the place to look
 
 
-def _announce(session: Session, rows: Sequence[Any]) -> None:
-    """One outbox event per newly raised alert, so the department's staff hear of it (notifications)."""
-    for r in sorted(rows, key=lambda r: (r.level != "red", r.id))[:MAX_ANNOUNCED]:
-        outbox.emit(session, events.ALERT_RAISED, events.AlertRaised(
-            alert_id=r.id, case_no=r.case_no, department_id=r.department_id, level=r.level, rule=r.rule,
-            content=CONTENT.get(r.rule, r.rule),
-            subject="hotline" if r.rule in HOTLINE_RULES else "").model_dump(mode="json"))
+def _announce(session: Session, rows: Sequence[Any], lit: Sequence[Any]) -> None:
+    """One outbox event per newly raised alert or newly lit case light (red first, at most MAX_ANNOUNCED), so
+    the department's staff hear of it (notifications). A derived light has no alert id."""
+    stored = [(r.level != "red", 0, r.id, r.case_no, r.department_id, r.level, r.rule) for r in rows]
+    derived = [(level != "red", 1, None, case_no, department_id, level, rule)
+               for case_no, department_id, level, rule in lit]
+    outbox.emit_many(session, events.ALERT_RAISED, [events.AlertRaised(
+        alert_id=alert_id, case_no=case_no, department_id=department_id, level=level, rule=rule,
+        content=CONTENT.get(rule, rule), subject="hotline" if rule in HOTLINE_RULES else "").model_dump(mode="json")
+        for _, _, alert_id, case_no, department_id, level, rule in sorted(
+            stored + derived, key=lambda t: (t[0], t[1], t[2] or 0))[:MAX_ANNOUNCED]])
 
 
 def raise_card(session: Session, *, case_no: str, rule: str, content: str, detail: dict[str, Any]) -> Alert | None:
