@@ -1,15 +1,15 @@
 """Case numbers from a sequence on PostgreSQL, taken inside the filing's own transaction
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 07:05:00
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
