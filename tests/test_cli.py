@@ -122,11 +122,16 @@ def test_serve_with_workers_forks_them_from_a_preloaded_process(tmp_path: Path, 
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "serve", "--port", str(port), "--host",
-                                 "127.0.0.1", "--workers", "2", "--no-embedded-worker"], env=env, stdout=out,
+                                 "127.0.0.1", "--workers", "2", "--embedded-worker"], env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     try:
         assert _searches_answered(port, "/api/v1/items?q=%E9%A3%9F%E5%93%81", times=12) == 12
         assert list((tmp_path / "var" / "search").glob("*.npz")), "the index was kept for the next start"
+        # two workers and the embedded outbox worker, each a process of its own: the serving process runs no
+        # thread that a later fork (a worker replaced) could catch holding a lock
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 3, children
+        assert Path(f"/proc/{proc.pid}/status").read_text().count("Threads:\t1\n") == 1
     finally:
         proc.terminate()
         proc.wait(timeout=20)

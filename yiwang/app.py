@@ -88,18 +88,27 @@ def preload() -> None:
     they start with both in hand (and share the index's memory until they change it) instead of each importing
     the app and loading the index again. Pooled connections are closed first; the workers open their own."""
     global _preloaded
-    from yiwang.catalog import searching
     from yiwang.core.db import close_pooled_connections
 
-    app = create_app()
+    # the index loads while the app is set up (reading and unpacking the arrays leaves the other core free)
+    loading = threading.Thread(target=_load_index, name="search-preload")
     if get_settings().search_warm_on_start:
-        try:
-            with app.state.session_factory() as session:
-                searching.warm(session)
-        except Exception:  # a fresh database without tables: the workers' first search builds it instead
-            logging.getLogger(__name__).warning("search index preload failed", exc_info=True)
+        loading.start()
+    app = create_app()
+    if loading.ident is not None:
+        loading.join()
     close_pooled_connections()
     _preloaded = app
+
+
+def _load_index() -> None:
+    from yiwang.catalog import searching
+
+    try:
+        with session_factory()() as session:
+            searching.warm(session)
+    except Exception:  # a fresh database without tables: the workers' first search builds it instead
+        logging.getLogger(__name__).warning("search index preload failed", exc_info=True)
 
 
 def serving_app() -> FastAPI:

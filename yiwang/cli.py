@@ -7,7 +7,7 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +97,16 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool | None) -> N
     with_worker = embedded_worker if embedded_worker is not None else get_settings().embedded_worker
     target = "yiwang.app:create_app"
     if workers > 1 and _fork_workers():
-        # the app and the catalog index are made once here and the workers forked from this process; the
-        # embedded worker thread starts only after that (a fork copies only the forking thread, and a lock
-        # another thread held at that moment would stay held in the child)
+        # the app and the catalog index are made once here and the workers forked from this process, at start
+        # and whenever uvicorn replaces one. So this process runs no other thread: a fork copies only the
+        # forking thread, and a lock another thread held at that moment would stay held in the child. The
+        # embedded worker gets a process of its own instead.
         from yiwang.app import preload
 
         preload()
         target = "yiwang.app:serving_app"
         if with_worker:
-            _after_first_fork(_start_worker_thread)
+            _start_worker_process()
     elif with_worker:
         _start_worker_thread()
     # forwarded headers are believed only from YIWANG_TRUSTED_PROXIES, by the app itself (uvicorn would trust
@@ -136,17 +137,18 @@ def _fork_workers() -> bool:
     return True
 
 
-def _after_first_fork(start: Callable[[], None]) -> None:
-    """Run ``start`` in this (the supervising) process once uvicorn has forked its first workers."""
-    from uvicorn.supervisors.multiprocess import Multiprocess
+def _start_worker_process() -> None:
+    """The embedded outbox worker in a forked process of its own (ended with the server)."""
+    import multiprocessing
 
-    original = Multiprocess.init_processes
+    from yiwang.core import outbox
+    from yiwang.jobs import register_all
 
-    def init_processes(self: Multiprocess) -> None:
-        original(self)
-        start()
+    def run() -> None:
+        register_all()
+        outbox.run_forever()
 
-    Multiprocess.init_processes = init_processes  # type: ignore[method-assign]
+    multiprocessing.get_context("fork").Process(target=run, name="outbox-worker", daemon=True).start()
 
 
 def _start_worker_thread() -> None:

@@ -79,31 +79,34 @@ def test_a_rolled_back_logout_changes_nothing(session, engine) -> None:  # type:
     assert _resolve(engine, raw) is not None
 
 
-def test_another_workers_stamp_empties_the_cache(session, engine) -> None:  # type: ignore[no-untyped-def]
-    """A worker that changed a credential touches the stamp; this one then asks the database again (here the
-    token was revoked behind its back, as by a worker whose own cache is the only one it cleared)."""
+def _revoked_behind_the_cache(session, engine) -> str:  # type: ignore[no-untyped-def]
+    """A token this process has cached, then revoked in the database without telling anyone."""
     actor, _ = f.person(session)
     raw, row = identity.issue_token(session, actor, "api")
     session.commit()
     assert _resolve(engine, raw) is not None
     row.revoked_at = row.created_at
     session.commit()
+    return raw
+
+
+def test_another_workers_stamp_empties_the_cache(session, engine) -> None:  # type: ignore[no-untyped-def]
+    """A worker that changed a credential touches the stamp; this one then asks the database again (here the
+    token was revoked behind its back, as by a worker whose own cache is the only one it cleared)."""
+    actor_cache.forget()  # some earlier change left a stamp
+    raw = _revoked_behind_the_cache(session, engine)
     assert _resolve(engine, raw) is not None  # still trusted: nobody said anything
     stamp = actor_cache._stamp_path()
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.touch()
-    later = time.time() + 5
-    os.utime(stamp, (later, later))
+    before = stamp.stat()
+    other = stamp.with_name("written-by-another-worker")
+    other.write_bytes(b"x")
+    os.replace(other, stamp)
+    os.utime(stamp, ns=(before.st_atime_ns, before.st_mtime_ns))  # one tick of a coarse clock: same time, new file
     assert _resolve(engine, raw) is None
 
 
 def test_entries_expire(session, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    actor, _ = f.person(session)
-    raw, row = identity.issue_token(session, actor, "api")
-    session.commit()
-    assert _resolve(engine, raw) is not None
-    row.revoked_at = row.created_at
-    session.commit()
+    raw = _revoked_behind_the_cache(session, engine)
     real = time.monotonic
     monkeypatch.setattr(actor_cache.time, "monotonic", lambda: real() + 3600)
     assert _resolve(engine, raw) is None

@@ -257,6 +257,22 @@ def test_scores_and_exports(session) -> None:  # type: ignore[no-untyped-def]
         supervision.month_bounds("2026-13")
 
 
+def test_the_months_scores_while_next_years_calendar_is_not_published(session) -> None:  # type: ignore[no-untyped-def]
+    """Mid-December, before the next year's holidays are known, the running month's scores still read: a light
+    lit now was first lit by today, so nothing past today is asked of the calendar."""
+    w = cw.world(session)
+    _no_step_limits(session)
+    last_year = max(get_calendar(session).years)
+    with clock.frozen(dt.datetime(last_year, 12, 1, 2, 0, tzinfo=dt.UTC)):
+        case = cases.apply(session, w.handler, case_no=cw.submit(session, w), action="accept")
+    assert case.deadline is not None and case.deadline < dt.date(last_year, 12, 20)
+    supervisor = f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
+    with clock.frozen(dt.datetime(last_year, 12, 20, 2, 0, tzinfo=dt.UTC)):
+        rows = supervision.scores(session, supervisor, month=f"{last_year}-12")
+    mine = next(r for r in rows if r["department"] == cw.DEPT)
+    assert mine["red"] == 1  # lit in December (past its deadline), and still lit
+
+
 @pytest.mark.db
 def test_alerts_api_contract_and_scope(client, session) -> None:  # type: ignore[no-untyped-def]
     w = cw.world(session)

@@ -1,6 +1,6 @@
 """Case numbers: the region, the day and a serial (``case_no_format``), unique and never reused.
 
-On PostgreSQL the serial comes from one sequence (``case_no_seq``, migration 0020), taken inside the
+On PostgreSQL the serial comes from one sequence (``case_no_seq``, migration 0021), taken inside the
 filing's own transaction: a sequence locks nothing, so filings never wait on each other for a number,
 and a filing that fails leaves a gap, which is allowed (numbers are unique and never reused, not gapless
 or consecutive within a day). The sequence is shared by every region, so a region's serials of a day rise

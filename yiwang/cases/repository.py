@@ -22,7 +22,7 @@ from yiwang.cases.models import (
     Suspension,
 )
 from yiwang.cases.numbering import format_case_no
-from yiwang.core.db import pipelined_insert
+from yiwang.core.db import driver_connection, driver_errors, pipelined_insert
 from yiwang.core.permissions import Actor, ActorKind, Perm, Role, region_prefix, scope_clause
 from yiwang.core.storage import StoredFile
 
@@ -243,8 +243,8 @@ def owners_and_keys(session: Session, file_ids: Collection[str], region_code: st
                     ) -> tuple[dict[str, str], tuple[int, str]]:
     """What a filing reads before it writes, in one round trip (PostgreSQL pipeline): the owner of each
     material file, and the new case's row key and number from their sequences (a refused filing leaves a gap)."""
-    raw: Any = session.connection().connection.driver_connection
-    with raw.cursor() as owners_cur, raw.cursor() as keys_cur:
+    raw = driver_connection(session)
+    with driver_errors("SELECT stored_file"), raw.cursor() as owners_cur, raw.cursor() as keys_cur:
         with raw.pipeline():
             if file_ids:
                 owners_cur.execute("SELECT id, owner FROM stored_file WHERE id = ANY(%s)", (list(file_ids),))

@@ -108,6 +108,7 @@ class _State:
     # the snapshot on disk: items changed since it was written or read, and when that was
     unsaved: int = 0
     saved_at: float = -1e9
+    saving: bool = False  # a background rewrite of the snapshot is under way
 
 
 _lock = threading.Lock()
@@ -255,20 +256,34 @@ def _save(path: Path, state: _State, epoch: str, generation: int) -> None:
     write (full or read-only disk, item text the format cannot hold) costs the next restart a build, not
     this search."""
     try:
-        arrays = state.engine.export()
-        codes, blob, ends = state.summaries.dump()
-        arrays["summary_codes"] = snapshot.text_array(json.dumps(codes, ensure_ascii=False))
-        arrays["summaries"] = np.frombuffer(blob, dtype=np.uint8)
-        arrays["summary_ends"] = np.array(ends, dtype=np.int64)
-        meta = {"fingerprint": _fingerprint(), "epoch": epoch, "generation": generation,
-                "items": len(state.summaries)}
+        meta, arrays = _export(state, epoch, generation)
+    except ValueError:
+        log.warning("could not write the search index snapshot %s", path, exc_info=True)
+        return
+    _write(path, state, meta, arrays)
+
+
+def _export(state: _State, epoch: str, generation: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the snapshot holds, taken from the index (the caller holds ``_lock``: the index must not change)."""
+    arrays = state.engine.export()
+    codes, blob, ends = state.summaries.dump()
+    arrays["summary_codes"] = snapshot.text_array(json.dumps(codes, ensure_ascii=False))
+    arrays["summaries"] = np.frombuffer(blob, dtype=np.uint8)
+    arrays["summary_ends"] = np.array(ends, dtype=np.int64)
+    return {"fingerprint": _fingerprint(), "epoch": epoch, "generation": generation,
+            "items": len(state.summaries)}, arrays
+
+
+def _write(path: Path, state: _State, meta: dict[str, Any], arrays: dict[str, Any]) -> None:
+    """Write an exported index to ``path`` (the caller holds the snapshot's file lock, not ``_lock``)."""
+    try:
         snapshot.write(path, meta, arrays)
     except (OSError, ValueError):
         log.warning("could not write the search index snapshot %s", path, exc_info=True)
         return
     state.unsaved, state.saved_at = 0, time.monotonic()
-    log.info("search index snapshot written to %s: %d items at generation %d", path, len(state.summaries),
-             generation)
+    log.info("search index snapshot written to %s: %d items at generation %d", path, meta["items"],
+             meta["generation"])
 
 
 def _load_or_build(session: Session, state: _State, *, rebuild: bool = False) -> tuple[str | None, int]:
@@ -297,17 +312,37 @@ def _save_if_behind(state: _State) -> None:
     re-analyses no more than about that many), at most every ``SNAPSHOT_SECONDS``, and not when another
     process is writing it or already wrote one as new."""
     path = snapshot_path(state.key)
-    if (path is None or state.epoch is None or state.unsaved < SNAPSHOT_CHANGES
+    if (path is None or state.epoch is None or state.unsaved < SNAPSHOT_CHANGES or state.saving
             or time.monotonic() - state.saved_at < SNAPSHOT_SECONDS):
         return
-    with snapshot.locked(path, wait=False) as acquired:
-        if not acquired:
-            return
-        meta = snapshot.read_meta(path)
-        if meta and _usable(meta, state.epoch, state.generation) and meta["generation"] == state.generation:
-            state.unsaved, state.saved_at = 0, time.monotonic()
-            return
-        _save(path, state, state.epoch, state.generation)
+    # the search that noticed goes on; a thread takes the index's lock only to export it (searches wait for
+    # that moment, not for the file to be written and synced)
+    state.saving = True
+    threading.Thread(target=_rewrite, args=(path, state), name="search-snapshot", daemon=True).start()
+
+
+def _rewrite(path: Path, state: _State) -> None:
+    try:
+        with snapshot.locked(path, wait=False) as acquired:
+            if not acquired:
+                return
+            with _lock:
+                epoch, generation = state.epoch, state.generation
+                if epoch is None:
+                    return
+                meta = snapshot.read_meta(path)
+                if meta and _usable(meta, epoch, generation) and meta["generation"] == generation:
+                    state.unsaved, state.saved_at = 0, time.monotonic()
+                    return
+                try:
+                    found, arrays = _export(state, epoch, generation)
+                except ValueError:
+                    log.warning("could not write the search index snapshot %s", path, exc_info=True)
+                    state.saved_at = time.monotonic()
+                    return
+            _write(path, state, found, arrays)
+    finally:
+        state.saving = False
 
 
 def _state_for(session: Session) -> _State:

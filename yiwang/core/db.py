@@ -280,6 +280,8 @@ def pipelined_insert(session: Session, objects: list[Any], *, keep: tuple[Any, .
         table = obj.__table__
         names, values = [], []
         for column in table.columns:
+            if column.computed is not None or column.identity is not None:
+                continue  # the database makes these (a generated column): left unloaded, read when first used
             value = obj.__dict__.get(column.key)
             if value is None and column.default is not None and column.default.is_scalar:
                 value = column.default.arg
@@ -310,19 +312,30 @@ def run_pipeline(session: Session, statements: list[tuple[str, Any]], *, many: f
     """PostgreSQL: send statements (SQL, parameters; ``many`` holds the positions whose parameters are a list
     of rows) in one psycopg pipeline inside the session's transaction — one round trip for them all — and,
     with ``commit``, the transaction's COMMIT in the same round trip. Errors surface as SQLAlchemy's."""
+    raw = driver_connection(session)
+    with driver_errors(statements[0][0] if statements else "COMMIT"), raw.pipeline(), raw.cursor() as cur:
+        for position, (sql, params) in enumerate(statements):
+            if position in many:
+                cur.executemany(sql, params)
+            else:
+                cur.execute(sql, params)
+        if commit:
+            raw.commit()
+
+
+def driver_connection(session: Session) -> Any:
+    """The psycopg connection under the session's transaction (PostgreSQL hot paths use it directly)."""
+    return session.connection().connection.driver_connection
+
+
+@contextlib.contextmanager
+def driver_errors(statement: str) -> Iterator[None]:
+    """psycopg's errors raised in the block surface as SQLAlchemy's (IntegrityError, DataError, OperationalError …),
+    which the API and the pages turn into answers, as they would from a statement sent through SQLAlchemy."""
     from psycopg import Error as DriverError
     from sqlalchemy.exc import DBAPIError
 
-    raw: Any = session.connection().connection.driver_connection
     try:
-        with raw.pipeline(), raw.cursor() as cur:
-            for position, (sql, params) in enumerate(statements):
-                if position in many:
-                    cur.executemany(sql, params)
-                else:
-                    cur.execute(sql, params)
-            if commit:
-                raw.commit()
+        yield
     except DriverError as exc:
-        raise DBAPIError.instance(statements[0][0] if statements else "COMMIT", None, exc,  # type: ignore[arg-type]
-                                  DriverError) from exc
+        raise DBAPIError.instance(statement, None, exc, DriverError) from exc  # type: ignore[arg-type]

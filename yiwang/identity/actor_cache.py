@@ -7,7 +7,7 @@ token's own expiry.
 
 Revocation is honoured at once: whatever ends or changes a credential (a logout, a staff member
 switched off) marks its session; when that session commits, this process forgets every cached answer
-and touches a stamp file in the var directory, which every other worker of the same installation looks
+and replaces a stamp file in the var directory, which every other worker of the same installation looks
 at (one ``stat``) before it trusts its cache. Workers on other hosts sharing the database learn of the
 change within ``auth_cache_seconds``.
 """
@@ -40,7 +40,7 @@ class Entry:
 _lock = threading.Lock()
 _entries: dict[tuple[str, str], Entry] = {}
 _profiles: dict[str, tuple[Any, float]] = {}  # applicant label -> (profile, trusted until)
-_stamp_seen: int | None = None
+_stamp_seen: tuple[int, int] | None = None
 STAMP_NAME = "auth-changed"
 
 
@@ -48,11 +48,14 @@ def _stamp_path() -> Path:
     return Path(get_settings().var_dir) / STAMP_NAME
 
 
-def _stamp() -> int:
+def _stamp() -> tuple[int, int]:
+    """The stamp file's identity: each change replaces the file, so its inode moves even where two changes
+    fall within one tick of a coarse file clock."""
     try:
-        return os.stat(_stamp_path()).st_mtime_ns
+        found = os.stat(_stamp_path())
     except OSError:
-        return 0
+        return (0, 0)
+    return (found.st_ino, found.st_mtime_ns)
 
 
 def _current() -> bool:
@@ -111,7 +114,9 @@ def forget() -> None:
         path = _stamp_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch()
+            fresh = path.with_name(f"{STAMP_NAME}.{os.getpid()}.{threading.get_ident()}")
+            fresh.write_bytes(os.urandom(8))
+            os.replace(fresh, path)  # a new file: a new inode
             _stamp_seen = _stamp()
         except OSError:
             _stamp_seen = None

@@ -223,9 +223,13 @@ def raised_between(session: Session, scope: ColumnElement[bool], first: dt.date,
     ``following`` (a light that went out again is not remembered: it was never stored)."""
     cal = get_calendar(session)
     today = clock.today()
+    if first > today:
+        return []
     selected = parts(session)
     c = feed_columns()
-    last = following - dt.timedelta(days=1)
+    # a light lit now was first lit by today at the latest: a month still running ends today (and no working
+    # day past it is asked of the calendar, whose next year may not be published yet)
+    last = min(following - dt.timedelta(days=1), today)
     rows = _per_part(session, selected, lambda i, p: select(
         literal(i).label("part"), c.department_id, func.count().label("n"))
         .where(p.lit_on(cal, today), scope, p.lit_by(cal, last), ~p.lit_by(cal, first - dt.timedelta(days=1)))

@@ -25,6 +25,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    # the counters go on from the sequence, so the numbers given meanwhile are not given again
+    # the counters go on from the sequence, so the numbers given meanwhile are not given again: every counter
+    # there is, and one for each region with cases for the days around now (numbers carry the local day; a
+    # filing after the downgrade takes today's)
     op.execute("UPDATE case_number_counter SET last = GREATEST(last, (SELECT last_value FROM case_no_seq))")
+    op.execute("""
+        INSERT INTO case_number_counter (region_code, day, last)
+        SELECT DISTINCT substr(c.region_code, 1, 6), d.day, s.last_value
+        FROM cases c, case_no_seq s,
+             (VALUES (current_date - 1), (current_date), (current_date + 1)) AS d(day)
+        ON CONFLICT (region_code, day) DO UPDATE SET last = GREATEST(case_number_counter.last, EXCLUDED.last)
+    """)
     op.execute("DROP SEQUENCE IF EXISTS case_no_seq")
