@@ -75,7 +75,7 @@ def run(n: int = 100_000, requests: int = 3000, concurrency: int = 4, workers: i
         # which a worker would otherwise cut in the background while the timed start runs
         env = {"YIWANG_VAR_DIR": var, "YIWANG_FONT_CACHE_DIR": str(fonts.static_font_path().resolve().parent)}
         started = time.perf_counter()
-        with served(url, workers=workers, env=env) as base:  # no snapshot yet: one worker builds, the others wait
+        with served(url, workers=workers, env=env) as base:  # no snapshot yet: the serving process builds it, then forks
             cold = _first_searches(base, workers, started)
         started = time.perf_counter()
         with served(url, workers=workers, env=env) as base:  # a restart: every worker loads the snapshot
@@ -159,9 +159,12 @@ def main() -> None:
     result("search restart, 100k items: warm-up call in a fresh process to the first answered search, with the "
            "index snapshot", r["load"], "s", "same without a snapshot (full build)", r["build"], target="< 5 s",
            met=r["load"] < 5, higher_is_better=False)
+    result(f"search restart, 100k items: `yiwang serve --workers {r['workers']}` start to the first answered search, "
+           "with the index snapshot", restart[0], "s", "same without a snapshot (the index built before the "
+           "workers start)", cold[0], target="< 5 s", met=restart[0] < 5, higher_is_better=False)
     result(f"search restart, 100k items: `yiwang serve --workers {r['workers']}` start to every worker answering, "
-           "with the index snapshot", restart[1], "s", "same without a snapshot (one worker builds, the others "
-           "wait and load)", cold[1], target="< 5 s", met=restart[1] < 5, higher_is_better=False)
+           "with the index snapshot", restart[1], "s", "same without a snapshot (the index built before the "
+           "workers start)", cold[1], target="< 5 s", met=restart[1] < 5, higher_is_better=False)
     print(f"{'clients':>7}  {'endpoint':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>9}")
     for c, res in r["by_concurrency"].items():
         s, b = res["search"], res["baseline"]

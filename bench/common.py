@@ -63,7 +63,7 @@ def served(url: str, workers: int = 2, ready_path: str = "/api/v1/health",
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a server building its search index first
         while True:
             try:
                 with urllib.request.urlopen(base + ready_path, timeout=2):
