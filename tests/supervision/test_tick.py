@@ -257,6 +257,21 @@ def test_scores_and_exports(session) -> None:  # type: ignore[no-untyped-def]
         supervision.month_bounds("2026-13")
 
 
+def test_a_case_filed_inside_the_warning_days_lit_when_it_was_filed(session) -> None:  # type: ignore[no-untyped-def]
+    """Filed and accepted on Saturday 26 Sep with a one-working-day limit, the case is due Monday: by the clock it
+    would have turned yellow on Friday, before it existed; the list says it lit on the Saturday it was filed."""
+    w = cw.world(session, promised_limit={"value": 1, "unit": "working_day"})
+    _no_step_limits(session)
+    saturday = dt.datetime(2026, 9, 26, 2, 0, tzinfo=dt.UTC)
+    with clock.frozen(saturday):
+        case = cases.apply(session, w.handler, case_no=cw.submit(session, w), action="accept")
+    assert case.deadline == D(2026, 9, 28)
+    supervisor = f.staff(session, "jiancha", ["supervisor"], "区纪委监委")
+    with clock.frozen(saturday):
+        _, rows = supervision.list_alerts(session, supervisor, rule="approaching")
+    assert [(r.case_no, r.raised_on) for r in rows] == [(case.case_no, D(2026, 9, 26))]
+
+
 def test_the_months_scores_while_next_years_calendar_is_not_published(session) -> None:  # type: ignore[no-untyped-def]
     """Mid-December, before the next year's holidays are known, the running month's scores still read: a light
     lit now was first lit by today, so nothing past today is asked of the calendar."""

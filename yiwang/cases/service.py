@@ -495,7 +495,7 @@ def supervision_feed() -> Select[Any]:
     return cast("Select[Any]", select(
         Case.id, Case.case_no, Case.item_code, Case.department_id, Case.region_code, Case.due, Case.status, Case.review_step,
         Case.last_action_at, Case.last_action_on, Case.correction_count, Case.outcome, Case.outcome_reason,
-        Case.closed_at, Case.concluded_at))
+        Case.closed_at, Case.concluded_at, Case.submitted_at))
 
 
 # --- drafts and files ---------------------------------------------------------------------------------

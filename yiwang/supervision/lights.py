@@ -286,12 +286,15 @@ def page(session: Session, selected: list[Part], where: Sequence[ColumnElement[b
             skip -= n
             continue
         k = p.key_column()
-        rows = session.execute(select(c.case_no, c.item_code, c.department_id, c.region_code, c.due, k.label("k"))
+        rows = session.execute(select(c.case_no, c.item_code, c.department_id, c.region_code, c.due, k.label("k"),
+                                      c.submitted_at)
                                .where(p.lit_on(cal, today), *where, *extra(p)).order_by(k, c.id)
                                .limit(limit - len(out)).offset(skip)).all()
         skip = 0
         for r in rows:
-            raised = p.raised_on(cal, r.k)
+            # a case filed already inside the warning days lit when it was filed, not on the day the clock
+            # would have crossed the threshold
+            raised = max(p.raised_on(cal, r.k), clock.to_local(r.submitted_at).date())
             out.append(Light(case_no=r.case_no, item_code=r.item_code, item_type=None, department_id=r.department_id,
                              region_code=r.region_code, rule=p.rule, level=p.level, content=contents[p.rule],
                              due=r.due, raised_on=raised, raised_at=start_of(raised)))
